@@ -1,0 +1,82 @@
+//===- MCAttrs.td - mc encoding attributes -----------------*- tablegen -*-===//
+
+#ifndef MC_DIALECT_MC_IR_MCATTRS_TD
+#define MC_DIALECT_MC_IR_MCATTRS_TD
+
+include "mc/Dialect/MC/IR/MCBase.td"
+include "mc/Dialect/MC/IR/MCInterfaces.td"
+include "mlir/IR/AttrTypeBase.td"
+
+class MC_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<MC_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+// Granularity shared by the encodings that carry scales: per tensor (neither
+// `axis` nor `block`), per axis, or per block (one block size per dimension).
+defvar MC_GranularityParams = (ins
+  OptionalParameter<"std::optional<int64_t>", "quantized axis">:$axis,
+  OptionalArrayRefParameter<"int64_t", "block size per dimension">:$block
+);
+
+def MC_UniformEncodingAttr : MC_Attr<"UniformEncoding", "uniform",
+    [DeclareAttrInterfaceMethods<MC_EncodingAttrInterface>]> {
+  let summary = "Uniform affine integer quantization";
+  let description = [{
+    `value = (q - zero_point) * scale`, with `q` an integer of `storage` type:
+    `iN` (signed, N in 1..8) or `uiN` (unsigned). Parts: payload
+    `tensor<SHAPE x iN>` (signless; the signedness is this attribute's),
+    scales `tensor<S x EXPRESSED>`, and with `zero_point`, zero points
+    `tensor<S x i32>`, where S is `[]` per tensor, `[D_axis]` per axis and
+    `[D_i / block_i]` per block. `narrow` drops the most negative level
+    (signed: [-(2^(N-1)-1), 2^(N-1)-1]; unsigned: [1, 2^N-1]).
+
+    ```mlir
+    #mc.uniform<i8>
+    #mc.uniform<ui8, axis = 1, zero_point>
+    #mc.uniform<i4, block = [1, 32], narrow>
+    ```
+  }];
+  let parameters = !con((ins "::mlir::IntegerType":$storage), MC_GranularityParams,
+      (ins DefaultValuedParameter<"bool", "false">:$zeroPoint,
+           DefaultValuedParameter<"bool", "false">:$narrow));
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    bool isSigned() const { return !getStorage().isUnsigned(); }
+    /// The smallest and largest storage value.
+    int64_t getQMin() const;
+    int64_t getQMax() const;
+  }];
+}
+
+def MC_FloatEncodingAttr : MC_Attr<"FloatEncoding", "float",
+    [DeclareAttrInterfaceMethods<MC_EncodingAttrInterface>]> {
+  let summary = "Narrow floating-point storage, optionally scaled";
+  let description = [{
+    `value = q * scale` with `q` of `storage` type: f16, bf16, f8E4M3FN or
+    f8E5M2. Without scales (`scaled` absent, no `axis`/`block`) the only part
+    is the payload `tensor<SHAPE x STORAGE>`; with scales a second part
+    `tensor<S x EXPRESSED>` follows, shaped as for `#mc.uniform`. Encoding
+    divides by the scale, saturates to the largest finite storage value and
+    rounds to nearest even; NaN stays NaN.
+
+    ```mlir
+    #mc.float<bf16>
+    #mc.float<f8E4M3FN, scaled>
+    #mc.float<f8E5M2, axis = 0>
+    ```
+  }];
+  let parameters = !con((ins "::mlir::FloatType":$storage), MC_GranularityParams,
+      (ins DefaultValuedParameter<"bool", "false">:$scaled));
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// True if the encoding has a scale part.
+    bool hasScales() const {
+      return getScaled() || getAxis() || !getBlock().empty();
+    }
+  }];
+}
+
+#endif // MC_DIALECT_MC_IR_MCATTRS_TD

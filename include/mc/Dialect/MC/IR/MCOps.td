@@ -1,0 +1,105 @@
+//===- MCOps.td - mc operations ----------------------------*- tablegen -*-===//
+
+#ifndef MC_DIALECT_MC_IR_MCOPS_TD
+#define MC_DIALECT_MC_IR_MCOPS_TD
+
+include "mc/Dialect/MC/IR/MCBase.td"
+include "mc/Dialect/MC/IR/MCTypes.td"
+include "mc/Dialect/MC/IR/MCInterfaces.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+class MC_Op<string mnemonic, list<Trait> traits = []>
+    : Op<MC_Dialect, mnemonic, traits>;
+
+def MC_AnyEncoding : Attr<
+    CPred<"::llvm::isa<::mc::EncodingAttrInterface>($_self)">,
+    "mc encoding attribute"> {
+  let storageType = "::mc::EncodingAttrInterface";
+  let returnType = "::mc::EncodingAttrInterface";
+  let convertFromStorage = "$_self";
+}
+
+def MC_AssembleOp : MC_Op<"assemble", [Pure]> {
+  let summary = "Builds a compressed value from its parts";
+  let description = [{
+    The operands are the parts the encoding defines, payload first. Constant
+    scales must be positive and finite; constant zero points must lie in the
+    storage range.
+
+    ```mlir
+    %w = mc.assemble %q, %s : (tensor<4x8xi8>, tensor<4xf32>)
+           -> !mc.compressed<4x8xf32, #mc.uniform<i8, axis = 0>>
+    ```
+  }];
+  let arguments = (ins Variadic<AnyRankedTensor>:$parts);
+  let results = (outs MC_CompressedType:$result);
+  let assemblyFormat = "$parts attr-dict `:` functional-type($parts, $result)";
+  let hasVerifier = 1;
+}
+
+def MC_DisassembleOp : MC_Op<"disassemble", [Pure]> {
+  let summary = "Returns the parts of a compressed value";
+  let arguments = (ins MC_CompressedType:$input);
+  let results = (outs Variadic<AnyRankedTensor>:$parts);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($parts)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+def MC_DecodeOp : MC_Op<"decode", [Pure]> {
+  let summary = "Decodes a compressed value to a dense tensor";
+  let arguments = (ins MC_CompressedType:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def MC_EncodeOp : MC_Op<"encode", [Pure]> {
+  let summary = "Encodes a dense tensor with given scales and zero points";
+  let description = [{
+    Computes the payload from `input` and the remaining parts (`params`: the
+    encoding's parts after the payload). Canonicalization evaluates it at
+    compile time when all operands are constants, with exactly the numerics
+    of the run-time lowering.
+
+    ```mlir
+    %c = mc.encode %x, %s : (tensor<4x8xf32>, tensor<f32>)
+           -> !mc.compressed<4x8xf32, #mc.uniform<i8>>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<AnyRankedTensor>:$params);
+  let results = (outs MC_CompressedType:$result);
+  let assemblyFormat = [{
+    $input (`,` $params^)? attr-dict `:` functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def MC_FakeQuantOp : MC_Op<"fake_quant", [Pure]> {
+  let summary = "Quantize-dequantize that is never folded away";
+  let description = [{
+    `mc.decode(mc.encode(input, params))` in one op, for quantization-aware
+    training and accuracy simulation. Unlike upstream
+    `quant.dcast(quant.qcast(x))`, no folder or canonicalization removes it.
+
+    ```mlir
+    %y = mc.fake_quant %x, %s by #mc.uniform<i8, narrow>
+           : (tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
+    ```
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<AnyRankedTensor>:$params,
+                       MC_AnyEncoding:$encoding);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`,` $params^)? `by` $encoding attr-dict `:`
+    functional-type(operands, $result)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The compressed type the round trip goes through.
+    CompressedType getCompressedType();
+  }];
+}
+
+#endif // MC_DIALECT_MC_IR_MCOPS_TD

@@ -1,0 +1,52 @@
+//===- Numerics.h - exact scalar numerics of mc encodings -------*- C++ -*-===//
+//
+// The compile-time twin of the reference lowering: constant folding must give
+// bit-identical results to the code `--mc-lower-reference` generates.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MC_DIALECT_MC_IR_NUMERICS_H
+#define MC_DIALECT_MC_IR_NUMERICS_H
+
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/APFloat.h"
+
+namespace mc {
+
+/// The float type encode/decode arithmetic runs in: f64 for f64 expressed
+/// types, f32 otherwise (f16/bf16 inputs are widened exactly).
+mlir::FloatType getComputeType(mlir::Type expressedType);
+
+/// q = clamp(isnan(r) ? zp : r, qmin, qmax) with r = roundeven(x / s) + zp,
+/// all in the compute type. `x` and `scale` are in the compute semantics.
+int64_t quantizeUniform(UniformEncodingAttr enc, const llvm::APFloat &x,
+                        const llvm::APFloat &scale, int64_t zeroPoint);
+
+/// q = (storage) clamp(x / s, -maxFinite, maxFinite), rounding to nearest
+/// even; NaN stays NaN. `scale` is null for unscaled encodings.
+llvm::APFloat quantizeFloat(FloatEncodingAttr enc, const llvm::APFloat &x,
+                            const llvm::APFloat *scale);
+
+/// Computes the payload of `mc.encode` for constant operands. Returns null if
+/// the encoding is not one this function knows.
+mlir::DenseElementsAttr
+encodeConstant(CompressedType type, mlir::DenseElementsAttr input,
+               llvm::ArrayRef<mlir::DenseElementsAttr> params);
+
+/// Maps each flat element index of a tensor of `shape` to the flat index of
+/// its scale under the given granularity.
+class ScaleIndexer {
+public:
+  ScaleIndexer(llvm::ArrayRef<int64_t> shape, std::optional<int64_t> axis,
+               llvm::ArrayRef<int64_t> block);
+  /// Scale index of the current element; then advances to the next one.
+  int64_t next();
+
+private:
+  llvm::SmallVector<int64_t> shape, index, divisor, scaleStrides;
+};
+
+} // namespace mc
+
+#endif // MC_DIALECT_MC_IR_NUMERICS_H

@@ -1,0 +1,350 @@
+//===- MCAttrs.cpp - mc encoding attributes -------------------------------===//
+
+#include "mc/Dialect/MC/IR/MC.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mc;
+
+#include "mc/Dialect/MC/IR/MCInterfaces.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "mc/Dialect/MC/IR/MCAttrs.cpp.inc"
+
+void MCDialect::registerAttributes() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "mc/Dialect/MC/IR/MCAttrs.cpp.inc"
+      >();
+}
+
+SmallVector<int64_t> mc::getScaleShape(ArrayRef<int64_t> shape,
+                                       std::optional<int64_t> axis,
+                                       ArrayRef<int64_t> block) {
+  if (axis)
+    return {shape[*axis]};
+  SmallVector<int64_t> result;
+  for (auto [dim, size] : llvm::zip(shape, block))
+    result.push_back(dim / size);
+  return result;
+}
+
+//===----------------------------------------------------------------------===//
+// Shared syntax: `<` storage-type (`,` item)* `>` where an item is
+// `axis = N`, `block = [N, ...]` or a flag keyword.
+//===----------------------------------------------------------------------===//
+
+namespace {
+struct EncodingSyntax {
+  Type storage;
+  std::optional<int64_t> axis;
+  SmallVector<int64_t> block;
+};
+} // namespace
+
+static ParseResult parseEncoding(AsmParser &parser, EncodingSyntax &syntax,
+                                 ArrayRef<std::pair<StringRef, bool *>> flags) {
+  if (parser.parseLess() || parser.parseType(syntax.storage))
+    return failure();
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    SMLoc loc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key))
+      return failure();
+    if (key == "axis") {
+      int64_t axis;
+      if (parser.parseEqual() || parser.parseInteger(axis))
+        return failure();
+      syntax.axis = axis;
+      continue;
+    }
+    if (key == "block") {
+      if (parser.parseEqual() ||
+          parser.parseCommaSeparatedList(
+              AsmParser::Delimiter::Square, [&]() -> ParseResult {
+                return parser.parseInteger(syntax.block.emplace_back());
+              }))
+        return failure();
+      continue;
+    }
+    auto *it = llvm::find_if(flags, [&](auto &f) { return f.first == key; });
+    if (it == flags.end())
+      return parser.emitError(loc, "unknown encoding parameter '") << key << "'";
+    *it->second = true;
+  }
+  return parser.parseGreater();
+}
+
+static void printEncoding(AsmPrinter &printer, Type storage,
+                          std::optional<int64_t> axis, ArrayRef<int64_t> block,
+                          ArrayRef<std::pair<StringRef, bool>> flags) {
+  printer << '<' << storage;
+  if (axis)
+    printer << ", axis = " << *axis;
+  if (!block.empty()) {
+    printer << ", block = [";
+    llvm::interleaveComma(block, printer);
+    printer << ']';
+  }
+  for (auto [name, set] : flags)
+    if (set)
+      printer << ", " << name;
+  printer << '>';
+}
+
+static std::string describeGranularity(std::optional<int64_t> axis,
+                                       ArrayRef<int64_t> block) {
+  if (axis)
+    return "per-axis (axis " + std::to_string(*axis) + ")";
+  if (block.empty())
+    return "per-tensor";
+  std::string s = "per-block [";
+  llvm::raw_string_ostream os(s);
+  llvm::interleaveComma(block, os);
+  return s + "]";
+}
+
+static LogicalResult
+verifyGranularity(function_ref<InFlightDiagnostic()> emitError,
+                  std::optional<int64_t> axis, ArrayRef<int64_t> block) {
+  if (axis && !block.empty())
+    return emitError() << "'axis' and 'block' are mutually exclusive";
+  if (axis && *axis < 0)
+    return emitError() << "axis must be non-negative, got " << *axis;
+  for (int64_t size : block)
+    if (size <= 0)
+      return emitError() << "block sizes must be positive, got " << size;
+  return success();
+}
+
+static LogicalResult
+verifyGranularityForShape(function_ref<InFlightDiagnostic()> emitError,
+                          std::optional<int64_t> axis, ArrayRef<int64_t> block,
+                          ArrayRef<int64_t> shape, Type expressedType) {
+  if (!isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(expressedType))
+    return emitError() << "expressed type must be f16, bf16, f32 or f64, got "
+                       << expressedType;
+  if (ShapedType::isDynamicShape(shape))
+    return emitError() << "compressed tensors must have a static shape";
+  int64_t rank = shape.size();
+  if (axis && *axis >= rank)
+    return emitError() << "axis " << *axis << " is out of range for a rank-"
+                       << rank << " tensor";
+  if (!block.empty()) {
+    if (static_cast<int64_t>(block.size()) != rank)
+      return emitError() << "block has " << block.size()
+                         << " sizes but the tensor has rank " << rank;
+    for (auto [dim, size] : llvm::enumerate(block))
+      if (shape[dim] % size != 0)
+        return emitError() << "block size " << size << " does not divide "
+                           << "dimension " << dim << " of size " << shape[dim];
+  }
+  return success();
+}
+
+/// Scales must be positive and finite.
+static LogicalResult
+verifyScaleValues(Attribute value, function_ref<InFlightDiagnostic()> emitError) {
+  auto scales = dyn_cast_or_null<DenseFPElementsAttr>(value);
+  if (!scales)
+    return success();
+  for (auto [i, scale] : llvm::enumerate(scales.getValues<APFloat>())) {
+    if (scale.isFinite() && !scale.isNegative() && !scale.isZero())
+      continue;
+    SmallString<16> str;
+    scale.toString(str);
+    return emitError() << "scales must be positive and finite, got " << str
+                       << " at index " << i;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// UniformEncodingAttr
+//===----------------------------------------------------------------------===//
+
+Attribute UniformEncodingAttr::parse(AsmParser &parser, Type) {
+  EncodingSyntax syntax;
+  bool zeroPoint = false, narrow = false;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parseEncoding(parser, syntax,
+                    {{"zero_point", &zeroPoint}, {"narrow", &narrow}}))
+    return {};
+  auto storage = dyn_cast<IntegerType>(syntax.storage);
+  if (!storage) {
+    parser.emitError(loc, "storage type must be an integer type, got ")
+        << syntax.storage;
+    return {};
+  }
+  return getChecked([&] { return parser.emitError(loc); },
+                    parser.getContext(), storage, syntax.axis, syntax.block,
+                    zeroPoint, narrow);
+}
+
+void UniformEncodingAttr::print(AsmPrinter &printer) const {
+  printEncoding(printer, getStorage(), getAxis(), getBlock(),
+                {{"zero_point", getZeroPoint()}, {"narrow", getNarrow()}});
+}
+
+LogicalResult
+UniformEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                            IntegerType storage, std::optional<int64_t> axis,
+                            ArrayRef<int64_t> block, bool zeroPoint,
+                            bool narrow) {
+  if (storage.getWidth() < 1 || storage.getWidth() > 8)
+    return emitError() << "unsupported storage type " << storage
+                       << ": expected i1...i8 or ui1...ui8";
+  if (narrow && storage.getWidth() == 1)
+    return emitError() << "narrow range needs a storage type of at least 2 "
+                          "bits";
+  return verifyGranularity(emitError, axis, block);
+}
+
+int64_t UniformEncodingAttr::getQMin() const {
+  unsigned width = getStorage().getWidth();
+  int64_t qmin = isSigned() ? -(int64_t(1) << (width - 1)) : 0;
+  return getNarrow() ? qmin + 1 : qmin;
+}
+
+int64_t UniformEncodingAttr::getQMax() const {
+  unsigned width = getStorage().getWidth();
+  return isSigned() ? (int64_t(1) << (width - 1)) - 1
+                    : (int64_t(1) << width) - 1;
+}
+
+unsigned UniformEncodingAttr::getStorageBitWidth() const {
+  return getStorage().getWidth();
+}
+
+LogicalResult UniformEncodingAttr::verifyForShape(
+    ArrayRef<int64_t> shape, Type expressedType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyGranularityForShape(emitError, getAxis(), getBlock(), shape,
+                                   expressedType);
+}
+
+void UniformEncodingAttr::getPartTypes(ArrayRef<int64_t> shape,
+                                       Type expressedType,
+                                       SmallVectorImpl<Type> &types) const {
+  MLIRContext *ctx = getContext();
+  types.push_back(RankedTensorType::get(
+      shape, IntegerType::get(ctx, getStorage().getWidth())));
+  SmallVector<int64_t> scaleShape = getScaleShape(shape, getAxis(), getBlock());
+  types.push_back(RankedTensorType::get(scaleShape, expressedType));
+  if (getZeroPoint())
+    types.push_back(
+        RankedTensorType::get(scaleShape, IntegerType::get(ctx, 32)));
+}
+
+StringRef UniformEncodingAttr::getPartName(unsigned index) const {
+  static const char *names[] = {"payload", "scales", "zero_points"};
+  return index < 3 ? names[index] : "";
+}
+
+LogicalResult UniformEncodingAttr::verifyPartValues(
+    ArrayRef<Attribute> values,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (values.size() > 1 && failed(verifyScaleValues(values[1], emitError)))
+    return failure();
+  auto zeroPoints =
+      values.size() > 2 ? dyn_cast_or_null<DenseIntElementsAttr>(values[2])
+                        : DenseIntElementsAttr();
+  if (!zeroPoints)
+    return success();
+  for (auto [i, zp] : llvm::enumerate(zeroPoints.getValues<APInt>())) {
+    int64_t v = zp.getSExtValue();
+    if (v < getQMin() || v > getQMax())
+      return emitError() << "zero point " << v << " at index " << i
+                         << " is outside the storage range [" << getQMin()
+                         << ", " << getQMax() << "]";
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FloatEncodingAttr
+//===----------------------------------------------------------------------===//
+
+Attribute FloatEncodingAttr::parse(AsmParser &parser, Type) {
+  EncodingSyntax syntax;
+  bool scaled = false;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parseEncoding(parser, syntax, {{"scaled", &scaled}}))
+    return {};
+  auto storage = dyn_cast<FloatType>(syntax.storage);
+  if (!storage) {
+    parser.emitError(loc, "storage type must be a float type, got ")
+        << syntax.storage;
+    return {};
+  }
+  // `axis`/`block` imply scales; keep one spelling of each encoding.
+  scaled &= !syntax.axis && syntax.block.empty();
+  return getChecked([&] { return parser.emitError(loc); },
+                    parser.getContext(), storage, syntax.axis, syntax.block,
+                    scaled);
+}
+
+void FloatEncodingAttr::print(AsmPrinter &printer) const {
+  printEncoding(printer, getStorage(), getAxis(), getBlock(),
+                {{"scaled", getScaled()}});
+}
+
+LogicalResult
+FloatEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                          FloatType storage, std::optional<int64_t> axis,
+                          ArrayRef<int64_t> block, bool scaled) {
+  if (!isa<Float16Type, BFloat16Type, Float8E4M3FNType, Float8E5M2Type>(
+          storage))
+    return emitError() << "unsupported storage type " << storage
+                       << ": expected f16, bf16, f8E4M3FN or f8E5M2";
+  if (scaled && (axis || !block.empty()))
+    return emitError() << "'scaled' is implied by 'axis' or 'block'";
+  return verifyGranularity(emitError, axis, block);
+}
+
+unsigned FloatEncodingAttr::getStorageBitWidth() const {
+  return getStorage().getWidth();
+}
+
+LogicalResult FloatEncodingAttr::verifyForShape(
+    ArrayRef<int64_t> shape, Type expressedType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyGranularityForShape(emitError, getAxis(), getBlock(), shape,
+                                   expressedType);
+}
+
+void FloatEncodingAttr::getPartTypes(ArrayRef<int64_t> shape,
+                                     Type expressedType,
+                                     SmallVectorImpl<Type> &types) const {
+  types.push_back(RankedTensorType::get(shape, getStorage()));
+  if (hasScales())
+    types.push_back(RankedTensorType::get(
+        getScaleShape(shape, getAxis(), getBlock()), expressedType));
+}
+
+StringRef FloatEncodingAttr::getPartName(unsigned index) const {
+  static const char *names[] = {"payload", "scales"};
+  return index < 2 ? names[index] : "";
+}
+
+LogicalResult FloatEncodingAttr::verifyPartValues(
+    ArrayRef<Attribute> values,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (values.size() > 1)
+    return verifyScaleValues(values[1], emitError);
+  return success();
+}
+
+namespace mc {
+/// Used by op verifiers to say what a part's shape is derived from.
+std::string describeEncodingGranularity(EncodingAttrInterface encoding) {
+  return TypeSwitch<Attribute, std::string>(encoding)
+      .Case<UniformEncodingAttr, FloatEncodingAttr>([](auto enc) {
+        return describeGranularity(enc.getAxis(), enc.getBlock());
+      })
+      .Default([](Attribute) { return std::string(); });
+}
+} // namespace mc

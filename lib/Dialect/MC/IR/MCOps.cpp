@@ -1,0 +1,151 @@
+//===- MCOps.cpp - mc operations ------------------------------------------===//
+
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mc/Dialect/MC/IR/Numerics.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace mc;
+
+#define GET_OP_CLASSES
+#include "mc/Dialect/MC/IR/MCOps.cpp.inc"
+
+/// Checks that `actual` are the types of the parts of `type` starting at part
+/// `first`, and that constant `values` among them are valid.
+static LogicalResult verifyParts(Operation *op, CompressedType type,
+                                 TypeRange actual, unsigned first,
+                                 ValueRange values, StringRef what) {
+  EncodingAttrInterface encoding = type.getEncoding();
+  SmallVector<Type> expected = type.getPartTypes();
+  unsigned numExpected = expected.size() - first;
+  if (actual.size() != numExpected) {
+    InFlightDiagnostic diag = op->emitOpError("expected ")
+                              << numExpected << " " << what << " (";
+    for (unsigned i = first; i < expected.size(); ++i)
+      diag << (i == first ? "" : ", ") << encoding.getPartName(i);
+    return diag << ") for " << type << ", got " << actual.size();
+  }
+  for (unsigned i = 0; i < numExpected; ++i) {
+    if (actual[i] == expected[first + i])
+      continue;
+    return op->emitOpError()
+           << encoding.getPartName(first + i) << " must have type "
+           << expected[first + i] << " ("
+           << describeEncodingGranularity(encoding) << " encoding of "
+           << type.getDecodedType() << "), got " << actual[i];
+  }
+  SmallVector<Attribute> constants(first, Attribute());
+  for (Value value : values) {
+    Attribute attr;
+    matchPattern(value, m_Constant(&attr));
+    constants.push_back(attr);
+  }
+  return encoding.verifyPartValues(constants,
+                                   [&] { return op->emitOpError(); });
+}
+
+//===----------------------------------------------------------------------===//
+// AssembleOp / DisassembleOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AssembleOp::verify() {
+  auto type = getType();
+  return verifyParts(*this, type, getParts().getTypes(), 0, getParts(),
+                     "parts");
+}
+
+LogicalResult DisassembleOp::verify() {
+  return verifyParts(*this, getInput().getType(), getParts().getTypes(), 0,
+                     {}, "results");
+}
+
+LogicalResult DisassembleOp::fold(FoldAdaptor,
+                                  SmallVectorImpl<OpFoldResult> &results) {
+  auto assemble = getInput().getDefiningOp<AssembleOp>();
+  if (!assemble)
+    return failure();
+  llvm::append_range(results, assemble.getParts());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// DecodeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DecodeOp::verify() {
+  RankedTensorType expected = getInput().getType().getDecodedType();
+  if (getType() != expected)
+    return emitOpError("result must have type ")
+           << expected << ", got " << getType();
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// EncodeOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult EncodeOp::verify() {
+  CompressedType type = getType();
+  if (getInput().getType() != type.getDecodedType())
+    return emitOpError("input must have type ")
+           << type.getDecodedType() << ", got " << getInput().getType();
+  return verifyParts(*this, type, getParams().getTypes(), 1, getParams(),
+                     "parameters");
+}
+
+namespace {
+/// Evaluates an encode of constants at compile time: the payload becomes a
+/// constant and the op an `mc.assemble`.
+struct FoldConstantEncode : OpRewritePattern<EncodeOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(EncodeOp op,
+                                PatternRewriter &rewriter) const override {
+    DenseElementsAttr input;
+    if (!matchPattern(op.getInput(), m_Constant(&input)))
+      return failure();
+    SmallVector<DenseElementsAttr> params;
+    for (Value param : op.getParams())
+      if (!matchPattern(param, m_Constant(&params.emplace_back())))
+        return failure();
+    DenseElementsAttr payload = encodeConstant(op.getType(), input, params);
+    if (!payload)
+      return failure();
+    SmallVector<Value> parts{
+        arith::ConstantOp::create(rewriter, op.getLoc(), payload)};
+    llvm::append_range(parts, op.getParams());
+    rewriter.replaceOpWithNewOp<AssembleOp>(op, op.getType(), parts);
+    return success();
+  }
+};
+} // namespace
+
+void EncodeOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<FoldConstantEncode>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// FakeQuantOp
+//===----------------------------------------------------------------------===//
+
+CompressedType FakeQuantOp::getCompressedType() {
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  return CompressedType::get(inputType, getEncoding());
+}
+
+LogicalResult FakeQuantOp::verify() {
+  auto inputType = cast<RankedTensorType>(getInput().getType());
+  if (failed(getEncoding().verifyForShape(
+          inputType.getShape(), inputType.getElementType(),
+          [&] { return emitOpError(); })))
+    return failure();
+  if (getType() != inputType)
+    return emitOpError("result type ")
+           << getType() << " must match the input type " << inputType;
+  return verifyParts(*this, getCompressedType(), getParams().getTypes(), 1,
+                     getParams(), "parameters");
+}

@@ -1,0 +1,337 @@
+//===- LowerReference.cpp - mc ops to upstream with exact numerics --------===//
+//
+// Compressed values become their parts (1:N type conversion, also through
+// function signatures); encode/decode/fake_quant become element-wise
+// linalg.generic ops whose bodies are the scalar numerics of Numerics.h.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mc/Dialect/MC/IR/Numerics.h"
+#include "mc/Dialect/MC/Transforms/Passes.h"
+
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Transforms/DialectConversion.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+namespace mc {
+#define GEN_PASS_DEF_MCLOWERREFERENCE
+#include "mc/Dialect/MC/Transforms/Passes.h.inc"
+} // namespace mc
+
+using namespace mlir;
+using namespace mc;
+
+//===----------------------------------------------------------------------===//
+// Scalar numerics. Each function takes and returns scalars inside a
+// linalg.generic body; `x` and `scale` are already in the compute type.
+//===----------------------------------------------------------------------===//
+
+static Value floatConst(OpBuilder &b, Location loc, FloatType type,
+                        double value) {
+  return arith::ConstantOp::create(b, loc, type, b.getFloatAttr(type, value));
+}
+
+/// Converts between float types, in whichever direction is needed.
+static Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
+  Type from = value.getType();
+  if (from == to)
+    return value;
+  if (cast<FloatType>(from).getWidth() < cast<FloatType>(to).getWidth())
+    return arith::ExtFOp::create(b, loc, to, value);
+  return arith::TruncFOp::create(b, loc, to, value);
+}
+
+/// q = clamp(isnan(r) ? zp : r, qmin, qmax), r = roundeven(x / s) + zp.
+static Value quantizeUniform(OpBuilder &b, Location loc,
+                             UniformEncodingAttr enc, Value x, Value scale,
+                             Value zeroPoint) {
+  auto computeType = cast<FloatType>(x.getType());
+  Value r = arith::DivFOp::create(b, loc, x, scale);
+  r = math::RoundEvenOp::create(b, loc, r);
+  Value zp = floatConst(b, loc, computeType, 0.0);
+  if (zeroPoint) {
+    zp = arith::SIToFPOp::create(b, loc, computeType, zeroPoint);
+    r = arith::AddFOp::create(b, loc, r, zp);
+  }
+  Value isNaN =
+      arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, r, r);
+  r = arith::SelectOp::create(b, loc, isNaN, zp, r);
+  r = arith::MaxNumFOp::create(
+      b, loc, r, floatConst(b, loc, computeType, enc.getQMin()));
+  r = arith::MinNumFOp::create(
+      b, loc, r, floatConst(b, loc, computeType, enc.getQMax()));
+  // Exact: r is an integer in [qmin, qmax] here.
+  Value q = arith::FPToSIOp::create(b, loc, b.getI32Type(), r);
+  return arith::TruncIOp::create(
+      b, loc, b.getIntegerType(enc.getStorage().getWidth()), q);
+}
+
+/// value = (q - zp) * s, the subtraction exact in i32.
+static Value dequantizeUniform(OpBuilder &b, Location loc,
+                               UniformEncodingAttr enc, Value q, Value scale,
+                               Value zeroPoint) {
+  Type i32 = b.getI32Type();
+  if (enc.isSigned())
+    q = arith::ExtSIOp::create(b, loc, i32, q);
+  else
+    q = arith::ExtUIOp::create(b, loc, i32, q);
+  if (zeroPoint)
+    q = arith::SubIOp::create(b, loc, q, zeroPoint);
+  Value f = arith::SIToFPOp::create(b, loc, scale.getType(), q);
+  return arith::MulFOp::create(b, loc, f, scale);
+}
+
+/// q = (storage) clamp(x / s, -max, max); maximumf/minimumf keep NaN.
+static Value quantizeFloat(OpBuilder &b, Location loc, FloatEncodingAttr enc,
+                           Value x, Value scale) {
+  auto computeType = cast<FloatType>(x.getType());
+  if (scale)
+    x = arith::DivFOp::create(b, loc, x, scale);
+  double max =
+      APFloat::getLargest(enc.getStorage().getFloatSemantics())
+          .convertToDouble();
+  x = arith::MaximumFOp::create(b, loc, x,
+                                floatConst(b, loc, computeType, -max));
+  x = arith::MinimumFOp::create(b, loc, x,
+                                floatConst(b, loc, computeType, max));
+  return castFloat(b, loc, x, enc.getStorage());
+}
+
+static Value dequantizeFloat(OpBuilder &b, Location loc, Value q, Value scale,
+                             FloatType computeType) {
+  Value x = castFloat(b, loc, q, computeType);
+  if (scale)
+    x = arith::MulFOp::create(b, loc, x, scale);
+  return x;
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise linalg.generic construction.
+//===----------------------------------------------------------------------===//
+
+/// The map from a data element to its scale: () per tensor, (d_axis) per
+/// axis, (d_i floordiv block_i) per block.
+static AffineMap getScaleMap(MLIRContext *ctx, int64_t rank,
+                             std::optional<int64_t> axis,
+                             ArrayRef<int64_t> block) {
+  if (axis)
+    return AffineMap::get(rank, 0, getAffineDimExpr(*axis, ctx));
+  SmallVector<AffineExpr> exprs;
+  for (auto [dim, size] : llvm::enumerate(block))
+    exprs.push_back(getAffineDimExpr(dim, ctx).floorDiv(size));
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+static AffineMap getScaleMap(CompressedType type) {
+  MLIRContext *ctx = type.getContext();
+  int64_t rank = type.getShape().size();
+  return TypeSwitch<Attribute, AffineMap>(type.getEncoding())
+      .Case<UniformEncodingAttr, FloatEncodingAttr>([&](auto enc) {
+        return getScaleMap(ctx, rank, enc.getAxis(), enc.getBlock());
+      });
+}
+
+using ScalarBody = function_ref<Value(OpBuilder &, Location, ValueRange)>;
+
+/// An element-wise linalg.generic over `data` (identity map) and the
+/// per-scale `params` producing a tensor of `shape` x `elementType`.
+static Value buildElementwise(OpBuilder &b, Location loc, CompressedType type,
+                              Value data, ValueRange params, Type elementType,
+                              ScalarBody body) {
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = type.getShape().size();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap scaleMap = getScaleMap(type);
+  SmallVector<AffineMap> maps{identity};
+  maps.append(params.size(), scaleMap);
+  maps.push_back(identity);
+  SmallVector<Value> inputs{data};
+  llvm::append_range(inputs, params);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(), elementType);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        linalg::YieldOp::create(nb, nloc, body(nb, nloc, args.drop_back()));
+      });
+  return generic.getResult(0);
+}
+
+/// Scalar operands of a body: (data, scale, zero point); missing ones null.
+/// The scale is widened to the compute type.
+struct ScalarOperands {
+  Value data, scale, zeroPoint;
+};
+static ScalarOperands unpack(OpBuilder &b, Location loc, ValueRange args,
+                             FloatType computeType) {
+  ScalarOperands ops;
+  ops.data = args[0];
+  if (args.size() > 1)
+    ops.scale = castFloat(b, loc, args[1], computeType);
+  if (args.size() > 2)
+    ops.zeroPoint = args[2];
+  return ops;
+}
+
+/// Encodes `input` (expressed type) into the payload of `type`.
+static Value buildEncode(OpBuilder &b, Location loc, CompressedType type,
+                         Value input, ValueRange params) {
+  FloatType computeType = getComputeType(type.getExpressedType());
+  Type payloadElement =
+      cast<RankedTensorType>(type.getPartTypes().front()).getElementType();
+  return buildElementwise(
+      b, loc, type, input, params, payloadElement,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) -> Value {
+        ScalarOperands s = unpack(nb, nloc, args, computeType);
+        Value x = castFloat(nb, nloc, s.data, computeType);
+        if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding()))
+          return quantizeUniform(nb, nloc, enc, x, s.scale, s.zeroPoint);
+        return quantizeFloat(nb, nloc,
+                             cast<FloatEncodingAttr>(type.getEncoding()), x,
+                             s.scale);
+      });
+}
+
+/// Decodes a scalar payload value; returns it in the expressed type.
+static Value decodeScalar(OpBuilder &b, Location loc, CompressedType type,
+                          ScalarOperands s) {
+  FloatType computeType = getComputeType(type.getExpressedType());
+  Value x;
+  if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding()))
+    x = dequantizeUniform(b, loc, enc, s.data, s.scale, s.zeroPoint);
+  else
+    x = dequantizeFloat(b, loc, s.data, s.scale, computeType);
+  return castFloat(b, loc, x, type.getExpressedType());
+}
+
+static Value buildDecode(OpBuilder &b, Location loc, CompressedType type,
+                         ValueRange parts) {
+  FloatType computeType = getComputeType(type.getExpressedType());
+  return buildElementwise(
+      b, loc, type, parts.front(), parts.drop_front(), type.getExpressedType(),
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        return decodeScalar(nb, nloc, type,
+                            unpack(nb, nloc, args, computeType));
+      });
+}
+
+//===----------------------------------------------------------------------===//
+// Conversion patterns.
+//===----------------------------------------------------------------------===//
+
+namespace {
+static SmallVector<Value> flatten(ArrayRef<ValueRange> ranges) {
+  SmallVector<Value> result;
+  for (ValueRange range : ranges)
+    llvm::append_range(result, range);
+  return result;
+}
+
+struct AssembleLowering : OpConversionPattern<AssembleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AssembleOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOpWithMultiple(op, {flatten(adaptor.getOperands())});
+    return success();
+  }
+};
+
+struct DisassembleLowering : OpConversionPattern<DisassembleOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DisassembleOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, adaptor.getInput());
+    return success();
+  }
+};
+
+struct DecodeLowering : OpConversionPattern<DecodeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(DecodeOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, buildDecode(rewriter, op.getLoc(),
+                                       op.getInput().getType(),
+                                       adaptor.getInput()));
+    return success();
+  }
+};
+
+struct EncodeLowering : OpConversionPattern<EncodeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(EncodeOp op, OneToNOpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    SmallVector<Value> params = flatten(adaptor.getParams());
+    SmallVector<Value> parts{buildEncode(rewriter, op.getLoc(), op.getType(),
+                                         op.getInput(), params)};
+    llvm::append_range(parts, params);
+    rewriter.replaceOpWithMultiple(op, {parts});
+    return success();
+  }
+};
+
+struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    CompressedType type = op.getCompressedType();
+    FloatType computeType = getComputeType(type.getExpressedType());
+    Value result = buildElementwise(
+        rewriter, op.getLoc(), type, adaptor.getInput(), adaptor.getParams(),
+        type.getExpressedType(),
+        [&](OpBuilder &b, Location loc, ValueRange args) {
+          ScalarOperands s = unpack(b, loc, args, computeType);
+          Value x = castFloat(b, loc, s.data, computeType);
+          if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding()))
+            s.data = quantizeUniform(b, loc, enc, x, s.scale, s.zeroPoint);
+          else
+            s.data = quantizeFloat(
+                b, loc, cast<FloatEncodingAttr>(type.getEncoding()), x,
+                s.scale);
+          return decodeScalar(b, loc, type, s);
+        });
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct MCLowerReference
+    : public mc::impl::MCLowerReferenceBase<MCLowerReference> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    TypeConverter converter;
+    converter.addConversion([](Type type) { return type; });
+    converter.addConversion(
+        [](CompressedType type, SmallVectorImpl<Type> &results) {
+          llvm::append_range(results, type.getPartTypes());
+          return success();
+        });
+
+    ConversionTarget target(*ctx);
+    target.addIllegalDialect<MCDialect>();
+    target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+      if (auto func = dyn_cast<FunctionOpInterface>(op))
+        return converter.isSignatureLegal(
+            cast<FunctionType>(func.getFunctionType()));
+      return converter.isLegal(op);
+    });
+
+    RewritePatternSet patterns(ctx);
+    patterns.add<AssembleLowering, DisassembleLowering, DecodeLowering,
+                 EncodeLowering, FakeQuantLowering>(converter, ctx);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns,
+                                                                   converter);
+    populateCallOpTypeConversionPattern(patterns, converter);
+    populateReturnOpTypeConversionPattern(patterns, converter);
+    populateBranchOpInterfaceTypeConversionPattern(patterns, converter);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace

@@ -1,0 +1,28 @@
+# -*- Python -*-
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "MC"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".py"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mc_obj_root, "test")
+
+llvm_config.with_system_environment(["HOME", "PATH", "PYTHONPATH"])
+llvm_config.use_default_substitutions()
+
+python = config.python_executable or shutil.which("python3")
+config.substitutions.append(("%python", python))
+config.substitutions.append(("%mc_lib", config.mc_lib_dir))
+config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
+config.substitutions.append(("%mc_plugin", os.path.join(config.mc_lib_dir, "MCPlugin.so")))
+config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib") + (
+    os.pathsep + os.environ["PYTHONPATH"] if "PYTHONPATH" in os.environ else "")
+
+tools = ["mc-opt", "mc-run"]
+llvm_config.add_tool_substitutions(tools, [config.mc_tools_dir])
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)

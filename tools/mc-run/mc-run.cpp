@@ -1,0 +1,259 @@
+//===- mc-run.cpp - JIT-run a tensor function on .npy files ---------------===//
+//
+// mc-run FILE.mlir --entry=NAME --input=A.npy ... --output=OUT.npy ...
+//
+// Lowers the module with --mc-reference-to-llvm (mc ops included), JIT
+// compiles it for the host and calls `_mlir_ciface_NAME` with one memref
+// descriptor per input and per output. Every problem with the inputs is one
+// "mc-run: error: ..." line and exit code 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Npy.h"
+
+#include "mc/InitAllMC.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Support/WithColor.h"
+
+#include <algorithm>
+#include <chrono>
+
+using namespace mlir;
+using namespace llvm;
+
+static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
+                                      cl::Required);
+static cl::opt<std::string> entryName("entry", cl::desc("Function to run"),
+                                      cl::Required);
+static cl::list<std::string>
+    inputPaths("input", cl::desc("A .npy file per argument, in order"));
+static cl::list<std::string>
+    outputPaths("output", cl::desc("A .npy file per result, in order"));
+static cl::opt<unsigned>
+    repeat("repeat", cl::init(1),
+           cl::desc("Run N times and print the median time per call"));
+static cl::opt<bool> printIR("print-llvm-dialect", cl::init(false),
+                             cl::desc("Print the lowered module to stderr"));
+
+namespace {
+/// How an element type travels through .npy files. bf16 and f8 values are
+/// exchanged as their raw bits (uint16/uint8), like ml_dtypes' storage.
+struct DType {
+  StringRef descr;
+  StringRef alternative; // also accepted on input
+  size_t size;
+};
+} // namespace
+
+static std::optional<DType> getDType(Type type) {
+  if (type.isF32())
+    return DType{"<f4", "", 4};
+  if (type.isF64())
+    return DType{"<f8", "", 8};
+  if (type.isF16())
+    return DType{"<f2", "", 2};
+  if (type.isBF16())
+    return DType{"<u2", "<V2", 2};
+  if (isa<Float8E4M3FNType, Float8E5M2Type>(type))
+    return DType{"|u1", "|V1", 1};
+  auto intType = dyn_cast<IntegerType>(type);
+  if (!intType)
+    return std::nullopt;
+  unsigned width = intType.getWidth();
+  if (width == 1)
+    return DType{"|b1", "", 1};
+  if (width != 8 && width != 16 && width != 32 && width != 64)
+    return std::nullopt;
+  std::string bytes = std::to_string(width / 8);
+  static StringSet<> strings; // keep the descr strings alive
+  char order = width == 8 ? '|' : '<';
+  char kind = intType.isUnsigned() ? 'u' : 'i';
+  StringRef descr = strings.insert(std::string{order, kind} + bytes).first->first();
+  return DType{descr, "", width / 8};
+}
+
+[[noreturn]] static void fail(const Twine &message) {
+  WithColor::error(errs(), "mc-run") << message << "\n";
+  std::exit(1);
+}
+
+static void failOn(Error error) {
+  if (error)
+    fail(toString(std::move(error)));
+}
+
+/// Describes one argument or result of the entry function.
+struct Slot {
+  RankedTensorType type;
+  DType dtype;
+};
+
+static Slot checkSlot(Type type, const Twine &what) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor)
+    fail(what + " has type " + llvm::to_string(type) +
+         "; mc-run supports ranked tensors only");
+  std::optional<DType> dtype = getDType(tensor.getElementType());
+  if (!dtype)
+    fail(what + " has element type " +
+         llvm::to_string(tensor.getElementType()) +
+         ", which mc-run cannot exchange through .npy");
+  return {tensor, *dtype};
+}
+
+/// A rank-N memref descriptor: {allocated, aligned, offset, sizes[N],
+/// strides[N]}, all 8-byte words.
+static SmallVector<int64_t> makeDescriptor(char *data,
+                                           ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> desc(3 + 2 * shape.size(), 0);
+  desc[0] = desc[1] = reinterpret_cast<int64_t>(data);
+  int64_t stride = 1;
+  for (int64_t i = shape.size() - 1; i >= 0; --i) {
+    desc[3 + i] = shape[i];
+    desc[3 + shape.size() + i] = stride;
+    stride *= shape[i];
+  }
+  return desc;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
+  if (repeat < 1)
+    fail("--repeat must be at least 1");
+
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  mc::registerAllMCDialects(registry);
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+
+  SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  std::string errorMessage;
+  auto file = openInputFile(inputFile, &errorMessage);
+  if (!file)
+    fail(errorMessage);
+  sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
+  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
+  if (!module)
+    fail("cannot parse or verify '" + inputFile + "'");
+
+  auto entry = module->lookupSymbol<func::FuncOp>(entryName);
+  if (!entry || entry.isExternal())
+    fail("no function named '" + entryName + "' with a body in '" +
+         inputFile + "'");
+  if (entry.isPrivate())
+    fail("entry function '" + entryName + "' is private");
+  FunctionType fnType = entry.getFunctionType();
+  if (inputPaths.size() != fnType.getNumInputs())
+    fail("'" + entryName + "' takes " + Twine(fnType.getNumInputs()) +
+         " arguments but " + Twine(inputPaths.size()) + " --input given");
+  if (outputPaths.size() != fnType.getNumResults())
+    fail("'" + entryName + "' returns " + Twine(fnType.getNumResults()) +
+         " results but " + Twine(outputPaths.size()) + " --output given");
+
+  // Read and check every input before compiling anything.
+  std::vector<mc::NpyArray> inputs;
+  std::vector<SmallVector<int64_t>> descriptors;
+  for (auto [i, type] : llvm::enumerate(fnType.getInputs())) {
+    Slot slot = checkSlot(type, "argument #" + Twine(i));
+    Expected<mc::NpyArray> array = mc::readNpy(inputPaths[i]);
+    if (!array)
+      failOn(array.takeError());
+    if (array->descr != slot.dtype.descr &&
+        array->descr != slot.dtype.alternative)
+      fail(inputPaths[i] + ": dtype '" + array->descr +
+           "' does not match argument #" + Twine(i) + " of type " +
+           llvm::to_string(slot.type) + " (expected '" + slot.dtype.descr +
+           "')");
+    ArrayRef<int64_t> shape = slot.type.getShape();
+    bool matches = shape.size() == array->shape.size();
+    for (size_t d = 0; matches && d < shape.size(); ++d)
+      matches = ShapedType::isDynamic(shape[d]) || shape[d] == array->shape[d];
+    if (!matches)
+      fail(inputPaths[i] + ": shape " + mc::formatShape(array->shape) +
+           " does not match argument #" + Twine(i) + " of type " +
+           llvm::to_string(slot.type));
+    descriptors.push_back(makeDescriptor(array->data->data(), array->shape));
+    inputs.push_back(std::move(*array));
+  }
+  std::vector<mc::AlignedBuffer> outputs;
+  std::vector<Slot> outputSlots;
+  for (auto [i, type] : llvm::enumerate(fnType.getResults())) {
+    Slot slot = checkSlot(type, "result #" + Twine(i));
+    if (!slot.type.hasStaticShape())
+      fail("result #" + Twine(i) + " has type " + llvm::to_string(slot.type) +
+           "; mc-run needs results of static shape");
+    outputs.emplace_back(slot.type.getNumElements() * slot.dtype.size);
+    outputSlots.push_back(slot);
+  }
+  for (auto [buffer, slot] : llvm::zip(outputs, outputSlots))
+    descriptors.push_back(
+        makeDescriptor(buffer.data(), slot.type.getShape()));
+
+  PassManager pm(&context);
+  mc::buildReferenceToLLVMPipeline(pm);
+  if (failed(pm.run(*module)))
+    fail("lowering '" + inputFile + "' to LLVM failed");
+  if (printIR)
+    module->print(errs());
+
+  InitializeNativeTarget();
+  InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions options;
+  options.transformer = makeOptimizingTransformer(/*optLevel=*/2,
+                                                  /*sizeLevel=*/0, nullptr);
+  SmallVector<StringRef> libs{MC_MLIR_LIB_DIR "/libmlir_c_runner_utils.so",
+                              MC_MLIR_LIB_DIR "/libmlir_apfloat_wrappers.so"};
+  options.sharedLibPaths = libs;
+  auto engine = ExecutionEngine::create(*module, options);
+  if (!engine)
+    fail("JIT compilation failed: " + toString(engine.takeError()));
+
+  // The packed wrapper takes a pointer to each argument; each argument of
+  // the C interface is a pointer to a descriptor.
+  SmallVector<void *> descriptorPtrs, packedArgs;
+  for (auto &desc : descriptors)
+    descriptorPtrs.push_back(desc.data());
+  for (void *&ptr : descriptorPtrs)
+    packedArgs.push_back(&ptr);
+  std::string symbol = "_mlir_ciface_" + entryName;
+  std::vector<double> times;
+  for (unsigned run = 0; run < repeat; ++run) {
+    auto start = std::chrono::steady_clock::now();
+    failOn((*engine)->invokePacked(symbol, packedArgs));
+    times.push_back(std::chrono::duration<double, std::milli>(
+                        std::chrono::steady_clock::now() - start)
+                        .count());
+  }
+  if (repeat > 1) {
+    std::sort(times.begin(), times.end());
+    outs() << format("mc-run: median %.6f ms per call over %u runs\n",
+                     times[times.size() / 2], unsigned(repeat));
+  }
+
+  for (auto [i, slot] : llvm::enumerate(outputSlots))
+    failOn(mc::writeNpy(outputPaths[i], slot.dtype.descr,
+                        slot.type.getShape(), outputs[i].data(),
+                        outputs[i].size()));
+  return 0;
+}
