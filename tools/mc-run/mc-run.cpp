@@ -21,10 +21,12 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Support/FileUtilities.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -35,7 +37,16 @@
 #include <chrono>
 
 using namespace mlir;
-using namespace llvm;
+namespace cl = llvm::cl;
+using llvm::Error;
+using llvm::Expected;
+
+template <typename T> static std::string str(T value) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << value;
+  return s;
+}
 
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"),
                                       cl::Required);
@@ -81,7 +92,7 @@ static std::optional<DType> getDType(Type type) {
   if (width != 8 && width != 16 && width != 32 && width != 64)
     return std::nullopt;
   std::string bytes = std::to_string(width / 8);
-  static StringSet<> strings; // keep the descr strings alive
+  static llvm::StringSet<> strings; // keep the descr strings alive
   char order = width == 8 ? '|' : '<';
   char kind = intType.isUnsigned() ? 'u' : 'i';
   StringRef descr = strings.insert(std::string{order, kind} + bytes).first->first();
@@ -89,13 +100,13 @@ static std::optional<DType> getDType(Type type) {
 }
 
 [[noreturn]] static void fail(const Twine &message) {
-  WithColor::error(errs(), "mc-run") << message << "\n";
+  llvm::WithColor::error(llvm::errs(), "mc-run") << message << "\n";
   std::exit(1);
 }
 
 static void failOn(Error error) {
   if (error)
-    fail(toString(std::move(error)));
+    fail(llvm::toString(std::move(error)));
 }
 
 /// Describes one argument or result of the entry function.
@@ -107,12 +118,12 @@ struct Slot {
 static Slot checkSlot(Type type, const Twine &what) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor)
-    fail(what + " has type " + llvm::to_string(type) +
+    fail(what + " has type " + str(type) +
          "; mc-run supports ranked tensors only");
   std::optional<DType> dtype = getDType(tensor.getElementType());
   if (!dtype)
     fail(what + " has element type " +
-         llvm::to_string(tensor.getElementType()) +
+         str(tensor.getElementType()) +
          ", which mc-run cannot exchange through .npy");
   return {tensor, *dtype};
 }
@@ -133,7 +144,7 @@ static SmallVector<int64_t> makeDescriptor(char *data,
 }
 
 int main(int argc, char **argv) {
-  InitLLVM y(argc, argv);
+  llvm::InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
   if (repeat < 1)
     fail("--repeat must be at least 1");
@@ -146,13 +157,13 @@ int main(int argc, char **argv) {
   registerLLVMDialectTranslation(registry);
   MLIRContext context(registry);
 
-  SourceMgr sourceMgr;
+  llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
   std::string errorMessage;
   auto file = openInputFile(inputFile, &errorMessage);
   if (!file)
     fail(errorMessage);
-  sourceMgr.AddNewSourceBuffer(std::move(file), SMLoc());
+  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     fail("cannot parse or verify '" + inputFile + "'");
@@ -183,7 +194,7 @@ int main(int argc, char **argv) {
         array->descr != slot.dtype.alternative)
       fail(inputPaths[i] + ": dtype '" + array->descr +
            "' does not match argument #" + Twine(i) + " of type " +
-           llvm::to_string(slot.type) + " (expected '" + slot.dtype.descr +
+           str(slot.type) + " (expected '" + slot.dtype.descr +
            "')");
     ArrayRef<int64_t> shape = slot.type.getShape();
     bool matches = shape.size() == array->shape.size();
@@ -192,7 +203,7 @@ int main(int argc, char **argv) {
     if (!matches)
       fail(inputPaths[i] + ": shape " + mc::formatShape(array->shape) +
            " does not match argument #" + Twine(i) + " of type " +
-           llvm::to_string(slot.type));
+           str(slot.type));
     descriptors.push_back(makeDescriptor(array->data->data(), array->shape));
     inputs.push_back(std::move(*array));
   }
@@ -201,7 +212,7 @@ int main(int argc, char **argv) {
   for (auto [i, type] : llvm::enumerate(fnType.getResults())) {
     Slot slot = checkSlot(type, "result #" + Twine(i));
     if (!slot.type.hasStaticShape())
-      fail("result #" + Twine(i) + " has type " + llvm::to_string(slot.type) +
+      fail("result #" + Twine(i) + " has type " + str(slot.type) +
            "; mc-run needs results of static shape");
     outputs.emplace_back(slot.type.getNumElements() * slot.dtype.size);
     outputSlots.push_back(slot);
@@ -215,19 +226,20 @@ int main(int argc, char **argv) {
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");
   if (printIR)
-    module->print(errs());
+    module->print(llvm::errs());
 
-  InitializeNativeTarget();
-  InitializeNativeTargetAsmPrinter();
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  auto transformer = makeOptimizingTransformer(/*optLevel=*/2,
+                                               /*sizeLevel=*/0, nullptr);
   ExecutionEngineOptions options;
-  options.transformer = makeOptimizingTransformer(/*optLevel=*/2,
-                                                  /*sizeLevel=*/0, nullptr);
+  options.transformer = transformer;
   SmallVector<StringRef> libs{MC_MLIR_LIB_DIR "/libmlir_c_runner_utils.so",
                               MC_MLIR_LIB_DIR "/libmlir_apfloat_wrappers.so"};
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine)
-    fail("JIT compilation failed: " + toString(engine.takeError()));
+    fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
 
   // The packed wrapper takes a pointer to each argument; each argument of
   // the C interface is a pointer to a descriptor.
@@ -247,7 +259,7 @@ int main(int argc, char **argv) {
   }
   if (repeat > 1) {
     std::sort(times.begin(), times.end());
-    outs() << format("mc-run: median %.6f ms per call over %u runs\n",
+    llvm::outs() << llvm::format("mc-run: median %.6f ms per call over %u runs\n",
                      times[times.size() / 2], unsigned(repeat));
   }
 

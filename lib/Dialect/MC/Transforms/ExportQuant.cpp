@@ -108,7 +108,7 @@ static LogicalResult exportProducer(Operation *producer, CompressedType type,
   for (Operation *user : llvm::make_early_inc_range(compressed.getUsers())) {
     b.setInsertionPoint(user);
     if (auto decode = dyn_cast<DecodeOp>(user)) {
-      decode.replaceAllUsesWith(quant::DequantizeCastOp::create(
+      decode.getResult().replaceAllUsesWith(quant::DequantizeCastOp::create(
           b, decode.getLoc(), decode.getType(), quantized));
     } else {
       auto disassemble = cast<DisassembleOp>(user);
@@ -116,7 +116,7 @@ static LogicalResult exportProducer(Operation *producer, CompressedType type,
           b, disassemble.getLoc(), disassemble.getResult(0).getType(),
           quantized)};
       llvm::append_range(parts, params);
-      disassemble.replaceAllUsesWith(parts);
+      disassemble->replaceAllUsesWith(ValueRange(parts));
     }
     user->erase();
   }
@@ -151,7 +151,7 @@ struct MCExportQuant : public mc::impl::MCExportQuantBase<MCExportQuant> {
         OpBuilder b(op);
         Value q = quant::QuantizeCastOp::create(b, op->getLoc(), *quantTensor,
                                                 fakeQuant.getInput());
-        fakeQuant.replaceAllUsesWith(quant::DequantizeCastOp::create(
+        fakeQuant.getResult().replaceAllUsesWith(quant::DequantizeCastOp::create(
             b, op->getLoc(), fakeQuant.getType(), q));
         op->erase();
       }

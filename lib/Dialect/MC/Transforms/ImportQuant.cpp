@@ -78,13 +78,13 @@ static FailureOr<ImportedType> importType(Operation *op,
       ctx,
       IntegerType::get(ctx, width,
                        isSigned ? IntegerType::Signless : IntegerType::Unsigned),
-      axis, block, hasZeroPoints, narrow);
+      axis, ArrayRef<int64_t>(block), hasZeroPoints, narrow);
   if (!enc)
     return failure();
   Type expressed = quantType.getExpressedType();
   auto type = CompressedType::getChecked(
       [&] { return op->emitOpError("cannot import ") << quantType << ": "; },
-      ctx, shape, expressed, enc);
+      ctx, shape, expressed, cast<EncodingAttrInterface>(enc));
   if (!type)
     return failure();
 

@@ -41,7 +41,7 @@ def MC_DisassembleOp : MC_Op<"disassemble", [Pure]> {
   let summary = "Returns the parts of a compressed value";
   let arguments = (ins MC_CompressedType:$input);
   let results = (outs Variadic<AnyRankedTensor>:$parts);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($parts)";
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` type($parts)";
   let hasVerifier = 1;
   let hasFolder = 1;
 }
@@ -50,7 +50,7 @@ def MC_DecodeOp : MC_Op<"decode", [Pure]> {
   let summary = "Decodes a compressed value to a dense tensor";
   let arguments = (ins MC_CompressedType:$input);
   let results = (outs AnyRankedTensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = "$input attr-dict `:` qualified(type($input)) `->` type($result)";
   let hasVerifier = 1;
 }
 
@@ -84,7 +84,7 @@ def MC_FakeQuantOp : MC_Op<"fake_quant", [Pure]> {
     `quant.dcast(quant.qcast(x))`, no folder or canonicalization removes it.
 
     ```mlir
-    %y = mc.fake_quant %x, %s by #mc.uniform<i8, narrow>
+    %y = mc.fake_quant #mc.uniform<i8, narrow> %x, %s
            : (tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
     ```
   }];
@@ -92,7 +92,7 @@ def MC_FakeQuantOp : MC_Op<"fake_quant", [Pure]> {
                        MC_AnyEncoding:$encoding);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = [{
-    $input (`,` $params^)? `by` $encoding attr-dict `:`
+    $encoding $input (`,` $params^)? attr-dict `:`
     functional-type(operands, $result)
   }];
   let hasVerifier = 1;
