@@ -8,7 +8,7 @@ from lit.llvm import llvm_config
 config.name = "MC"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test", ".py"]
-config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt"]
+config.excludes = ["lit.cfg.py", "lit.site.cfg.py", "Inputs", "CMakeLists.txt", "lib"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mc_obj_root, "test")
 
@@ -26,3 +26,4 @@ config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib") 
 tools = ["mc-opt", "mc-run"]
 llvm_config.add_tool_substitutions(tools, [config.mc_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mc_tools_dir, append_path=True)

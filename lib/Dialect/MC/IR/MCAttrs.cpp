@@ -280,8 +280,6 @@ Attribute FloatEncodingAttr::parse(AsmParser &parser, Type) {
         << syntax.storage;
     return {};
   }
-  // `axis`/`block` imply scales; keep one spelling of each encoding.
-  scaled &= !syntax.axis && syntax.block.empty();
   return getChecked([&] { return parser.emitError(loc); },
                     parser.getContext(), storage, syntax.axis, syntax.block,
                     scaled);

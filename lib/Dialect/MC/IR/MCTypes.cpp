@@ -44,8 +44,9 @@ Type CompressedType::parse(AsmParser &parser) {
 
 void CompressedType::print(AsmPrinter &printer) const {
   printer << '<';
-  printer.printDimensionList(getShape());
-  printer << 'x' << getExpressedType() << ", " << getEncoding() << '>';
+  for (int64_t dim : getShape())
+    printer << dim << 'x';
+  printer << getExpressedType() << ", " << getEncoding() << '>';
 }
 
 LogicalResult

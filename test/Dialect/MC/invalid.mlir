@@ -1,0 +1,262 @@
+// RUN: mc-opt %s -split-input-file -verify-diagnostics
+
+// expected-error @+1 {{unsupported storage type 'i16': expected i1...i8 or ui1...ui8}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i16>>)
+
+// -----
+
+// expected-error @+1 {{storage type must be an integer type, got 'f16'}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<f16>>)
+
+// -----
+
+// expected-error @+1 {{unsupported storage type 'f32': expected f16, bf16, f8E4M3FN or f8E5M2}}
+func.func private @f(!mc.compressed<4xf32, #mc.float<f32>>)
+
+// -----
+
+// expected-error @+1 {{storage type must be a float type, got 'i8'}}
+func.func private @f(!mc.compressed<4xf32, #mc.float<i8>>)
+
+// -----
+
+// expected-error @+1 {{unknown encoding parameter 'symmetric'}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, symmetric>>)
+
+// -----
+
+// expected-error @+1 {{'axis' and 'block' are mutually exclusive}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, axis = 0, block = [2]>>)
+
+// -----
+
+// expected-error @+1 {{axis must be non-negative, got -1}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, axis = -1>>)
+
+// -----
+
+// expected-error @+1 {{block sizes must be positive, got 0}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, block = [0]>>)
+
+// -----
+
+// expected-error @+1 {{narrow range needs a storage type of at least 2 bits}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i1, narrow>>)
+
+// -----
+
+// expected-error @+1 {{'scaled' is implied by 'axis' or 'block'}}
+func.func private @f(!mc.compressed<4xf32, #mc.float<f16, scaled, axis = 0>>)
+
+// -----
+
+// expected-error @+1 {{axis 2 is out of range for a rank-2 tensor}}
+func.func private @f(!mc.compressed<4x8xf32, #mc.uniform<i8, axis = 2>>)
+
+// -----
+
+// expected-error @+1 {{block has 1 sizes but the tensor has rank 2}}
+func.func private @f(!mc.compressed<4x8xf32, #mc.uniform<i8, block = [4]>>)
+
+// -----
+
+// expected-error @+1 {{block size 3 does not divide dimension 1 of size 8}}
+func.func private @f(!mc.compressed<4x8xf32, #mc.uniform<i4, block = [1, 3]>>)
+
+// -----
+
+// expected-error @+1 {{expressed type must be f16, bf16, f32 or f64, got 'i32'}}
+func.func private @f(!mc.compressed<4xi32, #mc.uniform<i8>>)
+
+// -----
+
+// expected-error @+1 {{compressed tensors must have a static shape}}
+func.func private @f(!mc.compressed<?x4xf32, #mc.uniform<i8>>)
+
+// -----
+
+// expected-error @+1 {{expected an mc encoding attribute, got 1 : i32}}
+func.func private @f(!mc.compressed<4xf32, 1 : i32>)
+
+// -----
+
+func.func @assemble_count(%q: tensor<4x8xi8>, %s: tensor<8xf32>) {
+  // expected-error @+1 {{'mc.assemble' op expected 3 parts (payload, scales, zero_points) for '!mc.compressed<4x8xf32, #mc.uniform<i8, axis = 1, zero_point>>', got 2}}
+  %a = mc.assemble %q, %s : (tensor<4x8xi8>, tensor<8xf32>) -> !mc.compressed<4x8xf32, #mc.uniform<i8, axis = 1, zero_point>>
+  return
+}
+
+// -----
+
+func.func @assemble_scale_shape(%q: tensor<4x8xi8>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'mc.assemble' op scales must have type 'tensor<8xf32>' (per-axis (axis 1) encoding of 'tensor<4x8xf32>'), got 'tensor<4xf32>'}}
+  %a = mc.assemble %q, %s : (tensor<4x8xi8>, tensor<4xf32>) -> !mc.compressed<4x8xf32, #mc.uniform<i8, axis = 1>>
+  return
+}
+
+// -----
+
+func.func @assemble_block_scale_shape(%q: tensor<4x8xi4>, %s: tensor<4x4xf32>) {
+  // expected-error @+1 {{'mc.assemble' op scales must have type 'tensor<4x2xf32>' (per-block [1, 4] encoding of 'tensor<4x8xf32>'), got 'tensor<4x4xf32>'}}
+  %a = mc.assemble %q, %s : (tensor<4x8xi4>, tensor<4x4xf32>) -> !mc.compressed<4x8xf32, #mc.uniform<i4, block = [1, 4]>>
+  return
+}
+
+// -----
+
+func.func @assemble_per_tensor_scale_shape(%q: tensor<4x8xi8>, %s: tensor<1xf32>) {
+  // expected-error @+1 {{'mc.assemble' op scales must have type 'tensor<f32>' (per-tensor encoding of 'tensor<4x8xf32>'), got 'tensor<1xf32>'}}
+  %a = mc.assemble %q, %s : (tensor<4x8xi8>, tensor<1xf32>) -> !mc.compressed<4x8xf32, #mc.uniform<i8>>
+  return
+}
+
+// -----
+
+func.func @assemble_zp_shape(%q: tensor<4x8xi8>, %s: tensor<4xf32>, %zp: tensor<8xi32>) {
+  // expected-error @+1 {{'mc.assemble' op zero_points must have type 'tensor<4xi32>' (per-axis (axis 0) encoding of 'tensor<4x8xf32>'), got 'tensor<8xi32>'}}
+  %a = mc.assemble %q, %s, %zp : (tensor<4x8xi8>, tensor<4xf32>, tensor<8xi32>) -> !mc.compressed<4x8xf32, #mc.uniform<ui8, axis = 0, zero_point>>
+  return
+}
+
+// -----
+
+func.func @assemble_payload(%q: tensor<4x8xi8>, %s: tensor<f32>) {
+  // expected-error @+1 {{'mc.assemble' op payload must have type 'tensor<4x8xi4>' (per-tensor encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xi8>'}}
+  %a = mc.assemble %q, %s : (tensor<4x8xi8>, tensor<f32>) -> !mc.compressed<4x8xf32, #mc.uniform<i4>>
+  return
+}
+
+// -----
+
+func.func @assemble_negative_scale(%q: tensor<4xi8>) {
+  %s = arith.constant dense<[1.0, 2.0, -0.5, 1.0]> : tensor<4xf32>
+  // expected-error @+1 {{'mc.assemble' op scales must be positive and finite, got -0.5 at index 2}}
+  %a = mc.assemble %q, %s : (tensor<4xi8>, tensor<4xf32>) -> !mc.compressed<4xf32, #mc.uniform<i8, axis = 0>>
+  return
+}
+
+// -----
+
+func.func @assemble_zero_scale(%q: tensor<4xi8>) {
+  %s = arith.constant dense<0.0> : tensor<f32>
+  // expected-error @+1 {{'mc.assemble' op scales must be positive and finite, got 0 at index 0}}
+  %a = mc.assemble %q, %s : (tensor<4xi8>, tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i8>>
+  return
+}
+
+// -----
+
+func.func @assemble_inf_scale(%q: tensor<4xf8E4M3FN>) {
+  %s = arith.constant dense<0x7F800000> : tensor<f32>
+  // expected-error @+1 {{'mc.assemble' op scales must be positive and finite, got +Inf at index 0}}
+  %a = mc.assemble %q, %s : (tensor<4xf8E4M3FN>, tensor<f32>) -> !mc.compressed<4xf32, #mc.float<f8E4M3FN, scaled>>
+  return
+}
+
+// -----
+
+func.func @encode_nan_scale(%x: tensor<4xf32>) {
+  %s = arith.constant dense<0x7FC00000> : tensor<f32>
+  // expected-error @+1 {{'mc.encode' op scales must be positive and finite, got NaN at index 0}}
+  %a = mc.encode %x, %s : (tensor<4xf32>, tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i8>>
+  return
+}
+
+// -----
+
+func.func @assemble_zp_range(%q: tensor<4xi8>, %s: tensor<f32>) {
+  %zp = arith.constant dense<300> : tensor<i32>
+  // expected-error @+1 {{'mc.assemble' op zero point 300 at index 0 is outside the storage range [-128, 127]}}
+  %a = mc.assemble %q, %s, %zp : (tensor<4xi8>, tensor<f32>, tensor<i32>) -> !mc.compressed<4xf32, #mc.uniform<i8, zero_point>>
+  return
+}
+
+// -----
+
+func.func @encode_zp_range_unsigned(%x: tensor<4xf32>, %s: tensor<2xf32>) {
+  %zp = arith.constant dense<[3, -1]> : tensor<2xi32>
+  // expected-error @+1 {{'mc.encode' op zero point -1 at index 1 is outside the storage range [0, 15]}}
+  %a = mc.encode %x, %s, %zp : (tensor<4xf32>, tensor<2xf32>, tensor<2xi32>) -> !mc.compressed<4xf32, #mc.uniform<ui4, block = [2], zero_point>>
+  return
+}
+
+// -----
+
+func.func @fake_quant_zp_range_narrow(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
+  %zp = arith.constant dense<-128> : tensor<i32>
+  // expected-error @+1 {{'mc.fake_quant' op zero point -128 at index 0 is outside the storage range [-127, 127]}}
+  %y = mc.fake_quant #mc.uniform<i8, zero_point, narrow> %x, %s, %zp : (tensor<4xf32>, tensor<f32>, tensor<i32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @encode_input(%x: tensor<4xf16>, %s: tensor<f32>) {
+  // expected-error @+1 {{'mc.encode' op input must have type 'tensor<4xf32>', got 'tensor<4xf16>'}}
+  %a = mc.encode %x, %s : (tensor<4xf16>, tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i8>>
+  return
+}
+
+// -----
+
+func.func @encode_params(%x: tensor<4xf32>) {
+  // expected-error @+1 {{'mc.encode' op expected 1 parameters (scales) for '!mc.compressed<4xf32, #mc.uniform<i8>>', got 0}}
+  %a = mc.encode %x : (tensor<4xf32>) -> !mc.compressed<4xf32, #mc.uniform<i8>>
+  return
+}
+
+// -----
+
+func.func @encode_unscaled_float(%x: tensor<4xf32>, %s: tensor<f32>) {
+  // expected-error @+1 {{'mc.encode' op expected 0 parameters () for '!mc.compressed<4xf32, #mc.float<f16>>', got 1}}
+  %a = mc.encode %x, %s : (tensor<4xf32>, tensor<f32>) -> !mc.compressed<4xf32, #mc.float<f16>>
+  return
+}
+
+// -----
+
+func.func @decode_result(%c: !mc.compressed<4xf32, #mc.uniform<i8>>) {
+  // expected-error @+1 {{'mc.decode' op result must have type 'tensor<4xf32>', got 'tensor<4xf16>'}}
+  %d = mc.decode %c : !mc.compressed<4xf32, #mc.uniform<i8>> -> tensor<4xf16>
+  return
+}
+
+// -----
+
+func.func @disassemble_results(%c: !mc.compressed<4xf32, #mc.uniform<i8>>) {
+  // expected-error @+1 {{'mc.disassemble' op expected 2 results (payload, scales) for '!mc.compressed<4xf32, #mc.uniform<i8>>', got 1}}
+  %p = mc.disassemble %c : !mc.compressed<4xf32, #mc.uniform<i8>> -> tensor<4xi8>
+  return
+}
+
+// -----
+
+func.func @fake_quant_result(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf16> {
+  // expected-error @+1 {{'mc.fake_quant' op result type 'tensor<4xf16>' must match the input type 'tensor<4xf32>'}}
+  %y = mc.fake_quant #mc.uniform<i8> %x, %s : (tensor<4xf32>, tensor<f32>) -> tensor<4xf16>
+  return %y : tensor<4xf16>
+}
+
+// -----
+
+func.func @fake_quant_axis(%x: tensor<4xf32>, %s: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error @+1 {{'mc.fake_quant' op axis 1 is out of range for a rank-1 tensor}}
+  %y = mc.fake_quant #mc.uniform<i8, axis = 1> %x, %s : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+func.func @fake_quant_int(%x: tensor<4xi32>, %s: tensor<i32>) -> tensor<4xi32> {
+  // expected-error @+1 {{'mc.fake_quant' op expressed type must be f16, bf16, f32 or f64, got 'i32'}}
+  %y = mc.fake_quant #mc.uniform<i8> %x, %s : (tensor<4xi32>, tensor<i32>) -> tensor<4xi32>
+  return %y : tensor<4xi32>
+}
+
+// -----
+
+func.func @fake_quant_not_encoding(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor<4xf32> {
+  // expected-error @+1 {{invalid kind of attribute specified}}
+  %y = mc.fake_quant 1 : i32 %x, %s : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}

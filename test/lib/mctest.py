@@ -1,0 +1,68 @@
+"""Helpers for mc's execution tests: run mc-run on numpy arrays."""
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+
+
+def run(mlir, entry, inputs, num_outputs, extra_args=()):
+    """JIT-runs `entry` of the MLIR text `mlir` on `inputs` with mc-run and
+    returns its results as numpy arrays."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "in.mlir")
+        with open(src, "w") as f:
+            f.write(mlir)
+        args = ["mc-run", src, "--entry=" + entry, *extra_args]
+        for i, array in enumerate(inputs):
+            path = os.path.join(tmp, f"in{i}.npy")
+            np.save(path, array)
+            args.append("--input=" + path)
+        outs = [os.path.join(tmp, f"out{i}.npy") for i in range(num_outputs)]
+        args += ["--output=" + p for p in outs]
+        subprocess.run(args, check=True)
+        return [np.load(p) for p in outs]
+
+
+def mlir_type(shape, dtype):
+    dims = "".join(f"{d}x" for d in shape)
+    return f"tensor<{dims}{dtype}>"
+
+
+def scale_index(shape, axis=None, block=None):
+    """For each element (C order) of `shape`, the flat index of its scale."""
+    idx = np.indices(shape).reshape(len(shape), -1)
+    if axis is not None:
+        return idx[axis]
+    if block is None:
+        return np.zeros(idx.shape[1], dtype=np.int64)
+    sshape = [d // b for d, b in zip(shape, block)]
+    return np.ravel_multi_index(tuple(i // b for i, b in zip(idx, block)),
+                                sshape)
+
+
+def quantize_uniform(x, scales, zps, bits, signed, narrow, axis=None,
+                     block=None):
+    """numpy reference of mc's uniform encode: float32 division, round half
+    to even, add the zero point, NaN -> zero point, clamp, convert."""
+    qmin = -(1 << (bits - 1)) if signed else 0
+    qmax = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1
+    if narrow:
+        qmin += 1
+    si = scale_index(x.shape, axis, block)
+    s = scales.reshape(-1)[si].astype(np.float32)
+    z = (zps.reshape(-1)[si] if zps is not None else np.zeros_like(si)
+         ).astype(np.float32)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = np.round(x.reshape(-1).astype(np.float32) / s) + z
+    r = np.where(np.isnan(r), z, r)
+    r = np.clip(r, qmin, qmax)
+    return r.astype(np.int64).reshape(x.shape)
+
+
+def dequantize_uniform(q, scales, zps, axis=None, block=None):
+    si = scale_index(q.shape, axis, block)
+    s = scales.reshape(-1)[si].astype(np.float32)
+    z = zps.reshape(-1)[si] if zps is not None else 0
+    return ((q.reshape(-1).astype(np.int64) - z).astype(np.float32) *
+            s).reshape(q.shape)
