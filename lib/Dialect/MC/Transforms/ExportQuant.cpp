@@ -66,11 +66,11 @@ static FailureOr<RankedTensorType> exportType(Operation *op,
     }
     auto scaleType = RankedTensorType::get(constants[0].getType().getShape(),
                                            expressed);
-    auto zpType = RankedTensorType::get(scaleType.getShape(),
-                                        IntegerType::get(ctx, 64));
+    // Sub-channel zero points are stored in the storage type.
+    auto zpType = RankedTensorType::get(scaleType.getShape(), storage);
     SmallVector<APInt> zps;
     for (int64_t z : zeroPoints)
-      zps.push_back(APInt(64, z, /*isSigned=*/true));
+      zps.push_back(APInt(width, z, /*isSigned=*/true, /*implicitTrunc=*/true));
     quantType = quant::UniformQuantizedSubChannelType::getChecked(
         emitError, flags, storage, expressed,
         constants[0].reshape(scaleType), DenseElementsAttr::get(zpType, zps),

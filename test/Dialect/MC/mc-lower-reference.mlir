@@ -1,0 +1,134 @@
+// RUN: mc-opt %s -mc-lower-reference -split-input-file | FileCheck %s
+
+// Per-tensor signed: divide, round half to even, NaN -> 0, clamp to the
+// storage range, then convert (never the other way round).
+// CHECK-LABEL: func @encode_per_tensor
+// CHECK-SAME: (%[[X:.*]]: tensor<4x8xf32>, %[[S:.*]]: tensor<f32>) -> (tensor<4x8xi8>, tensor<f32>)
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x8xi8>
+// CHECK: %[[G:.*]] = linalg.generic
+// CHECK-SAME: indexing_maps = [#[[ID:.*]], #[[SCALAR:.*]], #[[ID]]]
+// CHECK-SAME: ins(%[[X]], %[[S]] : tensor<4x8xf32>, tensor<f32>) outs(%[[E]] : tensor<4x8xi8>)
+// CHECK: ^bb0(%[[IN:.*]]: f32, %[[SC:.*]]: f32, %{{.*}}: i8):
+// CHECK:   %[[D:.*]] = arith.divf %[[IN]], %[[SC]] : f32
+// CHECK:   %[[R:.*]] = math.roundeven %[[D]] : f32
+// CHECK:   %[[NAN:.*]] = arith.cmpf uno, %[[R]], %[[R]] : f32
+// CHECK:   %[[SEL:.*]] = arith.select %[[NAN]], %{{.*}}, %[[R]] : f32
+// CHECK:   %[[LO:.*]] = arith.maxnumf %[[SEL]], %{{.*}} : f32
+// CHECK:   %[[HI:.*]] = arith.minnumf %[[LO]], %{{.*}} : f32
+// CHECK:   %[[I:.*]] = arith.fptosi %[[HI]] : f32 to i32
+// CHECK:   %[[T:.*]] = arith.trunci %[[I]] : i32 to i8
+// CHECK:   linalg.yield %[[T]] : i8
+// CHECK: return %[[G]], %[[S]] : tensor<4x8xi8>, tensor<f32>
+func.func @encode_per_tensor(%x: tensor<4x8xf32>, %s: tensor<f32>) -> !mc.compressed<4x8xf32, #mc.uniform<i8>> {
+  %c = mc.encode %x, %s : (tensor<4x8xf32>, tensor<f32>) -> !mc.compressed<4x8xf32, #mc.uniform<i8>>
+  return %c : !mc.compressed<4x8xf32, #mc.uniform<i8>>
+}
+
+// -----
+
+// The clamp bounds are the storage range: [-128, 127].
+// CHECK-LABEL: func @encode_bounds
+// CHECK-DAG: arith.constant -1.280000e+02 : f32
+// CHECK-DAG: arith.constant 1.270000e+02 : f32
+func.func @encode_bounds(%x: tensor<4xf32>, %s: tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i8>> {
+  %c = mc.encode %x, %s : (tensor<4xf32>, tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i8>>
+  return %c : !mc.compressed<4xf32, #mc.uniform<i8>>
+}
+
+// -----
+
+// Narrow int4: [-7, 7].
+// CHECK-LABEL: func @encode_narrow_i4
+// CHECK-DAG: arith.constant -7.000000e+00 : f32
+// CHECK-DAG: arith.constant 7.000000e+00 : f32
+// CHECK: arith.trunci %{{.*}} : i32 to i4
+func.func @encode_narrow_i4(%x: tensor<4xf32>, %s: tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i4, narrow>> {
+  %c = mc.encode %x, %s : (tensor<4xf32>, tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i4, narrow>>
+  return %c : !mc.compressed<4xf32, #mc.uniform<i4, narrow>>
+}
+
+// -----
+
+// Per-axis with zero points; unsigned storage decodes with extui.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[AX:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func @decode_per_axis_zp
+// CHECK-SAME: (%[[Q:.*]]: tensor<4x8xi8>, %[[S:.*]]: tensor<8xf32>, %[[Z:.*]]: tensor<8xi32>) -> tensor<4x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[AX]], #[[AX]], #[[ID]]]
+// CHECK-SAME: ins(%[[Q]], %[[S]], %[[Z]] :
+// CHECK: ^bb0(%[[IN:.*]]: i8, %[[SC:.*]]: f32, %[[ZP:.*]]: i32, %{{.*}}: f32):
+// CHECK:   %[[E:.*]] = arith.extui %[[IN]] : i8 to i32
+// CHECK:   %[[SUB:.*]] = arith.subi %[[E]], %[[ZP]] : i32
+// CHECK:   %[[F:.*]] = arith.sitofp %[[SUB]] : i32 to f32
+// CHECK:   %[[M:.*]] = arith.mulf %[[F]], %[[SC]] : f32
+// CHECK:   linalg.yield %[[M]] : f32
+func.func @decode_per_axis_zp(%c: !mc.compressed<4x8xf32, #mc.uniform<ui8, axis = 1, zero_point>>) -> tensor<4x8xf32> {
+  %d = mc.decode %c : !mc.compressed<4x8xf32, #mc.uniform<ui8, axis = 1, zero_point>> -> tensor<4x8xf32>
+  return %d : tensor<4x8xf32>
+}
+
+// -----
+
+// Per-block scales are indexed with floordiv; the bf16 expressed type
+// computes in f32.
+// CHECK-DAG: #[[BLK:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 32)>
+// CHECK-LABEL: func @decode_per_block
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[BLK]], #{{.*}}]
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: arith.extsi %{{.*}} : i4 to i32
+// CHECK: arith.mulf %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+func.func @decode_per_block(%q: tensor<2x64xi4>, %s: tensor<2x2xbf16>) -> tensor<2x64xbf16> {
+  %c = mc.assemble %q, %s : (tensor<2x64xi4>, tensor<2x2xbf16>) -> !mc.compressed<2x64xbf16, #mc.uniform<i4, block = [1, 32]>>
+  %d = mc.decode %c : !mc.compressed<2x64xbf16, #mc.uniform<i4, block = [1, 32]>> -> tensor<2x64xbf16>
+  return %d : tensor<2x64xbf16>
+}
+
+// -----
+
+// Float storage: saturate with NaN-propagating maximumf/minimumf, then
+// truncf (round to nearest even).
+// CHECK-LABEL: func @float_encode
+// CHECK: arith.divf
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.minimumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.truncf %{{.*}} : f32 to f8E4M3FN
+// CHECK: linalg.generic
+// CHECK: arith.extf %{{.*}} : f8E4M3FN to f32
+// CHECK: arith.mulf
+func.func @float_encode(%x: tensor<16xf32>, %s: tensor<f32>) -> tensor<16xf32> {
+  %c = mc.encode %x, %s : (tensor<16xf32>, tensor<f32>) -> !mc.compressed<16xf32, #mc.float<f8E4M3FN, scaled>>
+  %d = mc.decode %c : !mc.compressed<16xf32, #mc.float<f8E4M3FN, scaled>> -> tensor<16xf32>
+  return %d : tensor<16xf32>
+}
+
+// -----
+
+// fake_quant is one generic: quantize then dequantize.
+// CHECK-LABEL: func @fake_quant
+// CHECK: linalg.generic
+// CHECK: math.roundeven
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+// CHECK: arith.extsi %{{.*}} : i8 to i32
+// CHECK: arith.mulf
+// CHECK-NOT: linalg.generic
+// CHECK-NOT: mc.
+func.func @fake_quant(%x: tensor<16xf32>, %s: tensor<f32>) -> tensor<16xf32> {
+  %y = mc.fake_quant #mc.uniform<i8> %x, %s : (tensor<16xf32>, tensor<f32>) -> tensor<16xf32>
+  return %y : tensor<16xf32>
+}
+
+// -----
+
+// Compressed values crossing calls become their parts.
+// CHECK-LABEL: func private @callee
+// CHECK-SAME: (tensor<4xi8>, tensor<f32>) -> tensor<4xf32>
+// CHECK-LABEL: func @caller
+// CHECK-SAME: (%[[Q:.*]]: tensor<4xi8>, %[[S:.*]]: tensor<f32>)
+// CHECK: call @callee(%[[Q]], %[[S]]) : (tensor<4xi8>, tensor<f32>) -> tensor<4xf32>
+func.func private @callee(!mc.compressed<4xf32, #mc.uniform<i8>>) -> tensor<4xf32>
+func.func @caller(%q: tensor<4xi8>, %s: tensor<f32>) -> tensor<4xf32> {
+  %c = mc.assemble %q, %s : (tensor<4xi8>, tensor<f32>) -> !mc.compressed<4xf32, #mc.uniform<i8>>
+  %d = call @callee(%c) : (!mc.compressed<4xf32, #mc.uniform<i8>>) -> tensor<4xf32>
+  return %d : tensor<4xf32>
+}
