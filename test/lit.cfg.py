@@ -16,7 +16,9 @@ llvm_config.with_system_environment(["HOME", "PATH", "PYTHONPATH"])
 llvm_config.use_default_substitutions()
 
 python = config.python_executable or shutil.which("python3")
-config.substitutions.append(("%python", python))
+# Ahead of lit's own %python (the interpreter running lit): tests need the
+# python3 that has numpy.
+config.substitutions.insert(0, ("%python", python))
 config.substitutions.append(("%mc_lib", config.mc_lib_dir))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(("%mc_plugin", os.path.join(config.mc_lib_dir, "MCPlugin.so")))

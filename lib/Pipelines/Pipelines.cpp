@@ -33,6 +33,8 @@ struct EmitCInterface
 
 void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createMCLowerReference());
+  // Element-wise arith/math on tensors has no bufferization; make it linalg.
+  pm.addPass(createConvertElementwiseToLinalgPass());
   pm.addPass(createCanonicalizerPass());
 
   bufferization::OneShotBufferizePassOptions bufferize;
