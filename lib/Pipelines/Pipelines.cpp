@@ -32,6 +32,8 @@ struct EmitCInterface
 } // namespace
 
 void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
+  // Folds mc.encode of constants before it is lowered.
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createMCLowerReference());
   // Element-wise arith/math on tensors has no bufferization; make it linalg.
   pm.addPass(createConvertElementwiseToLinalgPass());

@@ -24,6 +24,12 @@ def run(mlir, entry, inputs, num_outputs, extra_args=()):
         return [np.load(p) for p in outs]
 
 
+def opt(mlir, *args):
+    """Runs mc-opt with `args` on the MLIR text and returns its output."""
+    return subprocess.run(["mc-opt", *args], input=mlir, text=True,
+                          check=True, capture_output=True).stdout
+
+
 def mlir_type(shape, dtype):
     dims = "".join(f"{d}x" for d in shape)
     return f"tensor<{dims}{dtype}>"
@@ -66,3 +72,8 @@ def dequantize_uniform(q, scales, zps, axis=None, block=None):
     z = zps.reshape(-1)[si] if zps is not None else 0
     return ((q.reshape(-1).astype(np.int64) - z).astype(np.float32) *
             s).reshape(q.shape)
+
+
+def dense_hex(array):
+    """A `dense<"0x...">` attribute with the exact bytes of `array`."""
+    return 'dense<"0x' + np.ascontiguousarray(array).tobytes().hex().upper() + '">'
