@@ -59,8 +59,6 @@ void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
-  // f8 conversions have no LLVM instructions; APFloat does them exactly.
-  pm.addPass(createArithToAPFloatConversionPass());
   pm.addPass(std::make_unique<EmitCInterface>());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());

@@ -41,6 +41,86 @@ static Value castFloat(OpBuilder &b, Location loc, Value value, Type to) {
   return arith::TruncFOp::create(b, loc, to, value);
 }
 
+static bool isF8(Type type) {
+  return isa<Float8E4M3FNType, Float8E5M2Type>(type);
+}
+
+/// Rounds `x` (f32 or f64, NaN or within the finite range of `to`) to the
+/// 8-bit float type `to`, ties to even. LLVM has no 8-bit float instructions,
+/// so this works on the bits: the reference IR must run on any backend.
+static Value truncToF8(OpBuilder &b, Location loc, Value x, FloatType to) {
+  auto from = cast<FloatType>(x.getType());
+  unsigned width = from.getWidth();
+  int64_t srcMantissa = from.getFPMantissaWidth() - 1;
+  int64_t srcBias = 1 - APFloat::semanticsMinExponent(from.getFloatSemantics());
+  const llvm::fltSemantics &sem = to.getFloatSemantics();
+  int64_t mantissa = APFloat::semanticsPrecision(sem) - 1;
+  int64_t bias = 1 - APFloat::semanticsMinExponent(sem);
+  IntegerType intType = b.getIntegerType(width);
+  auto cst = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, intType,
+                                     b.getIntegerAttr(intType, v));
+  };
+
+  Value bits = arith::BitcastOp::create(b, loc, intType, x);
+  Value sign = arith::ShRUIOp::create(b, loc, bits, cst(width - 1));
+  Value abs = arith::AndIOp::create(
+      b, loc, bits, cst(int64_t(llvm::maskTrailingOnes<uint64_t>(width - 1))));
+  // Normal results: round the mantissa to nearest even on the bits (a carry
+  // moves into the exponent), then rebias the exponent.
+  int64_t shift = srcMantissa - mantissa;
+  Value lsb = arith::AndIOp::create(
+      b, loc, arith::ShRUIOp::create(b, loc, abs, cst(shift)), cst(1));
+  Value rounded = arith::AddIOp::create(
+      b, loc, abs,
+      arith::AddIOp::create(b, loc, lsb, cst((int64_t(1) << (shift - 1)) - 1)));
+  rounded = arith::ShRUIOp::create(b, loc, rounded, cst(shift));
+  Value normal = arith::SubIOp::create(
+      b, loc, rounded, cst((srcBias - bias) << mantissa));
+  // Subnormal results: count units of the smallest subnormal (an exact
+  // power-of-two scaling), rounded to nearest even.
+  Value units = arith::MulFOp::create(
+      b, loc, math::AbsFOp::create(b, loc, x),
+      floatConst(b, loc, from, std::ldexp(1.0, bias - 1 + mantissa)));
+  Value subnormal = arith::FPToSIOp::create(
+      b, loc, intType, math::RoundEvenOp::create(b, loc, units));
+  Value isSubnormal = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ult, abs,
+      cst((srcBias + 1 - bias) << srcMantissa));
+  Value magnitude =
+      arith::SelectOp::create(b, loc, isSubnormal, subnormal, normal);
+  // The quiet NaN APFloat produces: all-ones exponent, top mantissa bit.
+  APInt nanBits = APFloat::getQNaN(sem).bitcastToAPInt();
+  Value isNaN = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO, x, x);
+  magnitude = arith::SelectOp::create(b, loc, isNaN,
+                                      cst(nanBits.getZExtValue()), magnitude);
+  Value result = arith::OrIOp::create(
+      b, loc, magnitude, arith::ShLIOp::create(b, loc, sign, cst(7)));
+  result = arith::TruncIOp::create(b, loc, b.getI8Type(), result);
+  return arith::BitcastOp::create(b, loc, to, result);
+}
+
+/// Widens an 8-bit float exactly through a 256-entry table of its values.
+static Value extFromF8(OpBuilder &b, Location loc, Value q, FloatType to) {
+  const llvm::fltSemantics &sem = cast<FloatType>(q.getType()).getFloatSemantics();
+  SmallVector<APFloat> table;
+  for (unsigned i = 0; i < 256; ++i) {
+    APFloat v(sem, APInt(8, i));
+    bool losesInfo;
+    v.convert(to.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+              &losesInfo);
+    table.push_back(v);
+  }
+  auto tableType = RankedTensorType::get({256}, to);
+  Value values = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tableType, table));
+  Value bits = arith::BitcastOp::create(b, loc, b.getI8Type(), q);
+  Value index = arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      arith::ExtUIOp::create(b, loc, b.getI32Type(), bits));
+  return tensor::ExtractOp::create(b, loc, values, index);
+}
+
 /// q = clamp(isnan(r) ? zp : r, qmin, qmax), r = roundeven(x / s) + zp.
 static Value quantizeUniform(OpBuilder &b, Location loc,
                              UniformEncodingAttr enc, Value x, Value scale,
@@ -94,12 +174,15 @@ static Value quantizeFloat(OpBuilder &b, Location loc, FloatEncodingAttr enc,
                                 floatConst(b, loc, computeType, -max));
   x = arith::MinimumFOp::create(b, loc, x,
                                 floatConst(b, loc, computeType, max));
+  if (isF8(enc.getStorage()))
+    return truncToF8(b, loc, x, enc.getStorage());
   return castFloat(b, loc, x, enc.getStorage());
 }
 
 static Value dequantizeFloat(OpBuilder &b, Location loc, Value q, Value scale,
                              FloatType computeType) {
-  Value x = castFloat(b, loc, q, computeType);
+  Value x = isF8(q.getType()) ? extFromF8(b, loc, q, computeType)
+                              : castFloat(b, loc, q, computeType);
   if (scale)
     x = arith::MulFOp::create(b, loc, x, scale);
   return x;
