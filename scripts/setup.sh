@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything mc needs on Debian 12 (run as root, or with sudo).
+# Idempotent: installs only what is missing.
+set -euo pipefail
+
+apt_packages=(
+  libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  cmake ninja-build ccache python3
+)
+python_packages=(numpy ml_dtypes scikit-learn)
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+python=${PYTHON:-python3}
+command -v "$python" >/dev/null && "$python" -m pip --version >/dev/null 2>&1 \
+  || missing+=(python3-pip)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! "$python" -c "import numpy, ml_dtypes, sklearn" 2>/dev/null; then
+  echo "setup: pip installing ${python_packages[*]}"
+  # Debian's own python3 is "externally managed"; a pyenv/venv python is not.
+  "$python" -m pip install -q "${python_packages[@]}" 2>/dev/null \
+    || "$python" -m pip install -q --break-system-packages "${python_packages[@]}"
+fi
