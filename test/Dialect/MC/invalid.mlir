@@ -25,6 +25,11 @@ func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, symmetric>>)
 
 // -----
 
+// expected-error @+1 {{duplicate encoding parameter 'narrow'}}
+func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, narrow, narrow>>)
+
+// -----
+
 // expected-error @+1 {{'axis' and 'block' are mutually exclusive}}
 func.func private @f(!mc.compressed<4xf32, #mc.uniform<i8, axis = 0, block = [2]>>)
 

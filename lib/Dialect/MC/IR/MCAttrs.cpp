@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
@@ -49,11 +50,15 @@ static ParseResult parseEncoding(AsmParser &parser, EncodingSyntax &syntax,
                                  ArrayRef<std::pair<StringRef, bool *>> flags) {
   if (parser.parseLess() || parser.parseType(syntax.storage))
     return failure();
+  llvm::StringSet<> seen;
   while (succeeded(parser.parseOptionalComma())) {
     StringRef key;
     SMLoc loc = parser.getCurrentLocation();
     if (parser.parseKeyword(&key))
       return failure();
+    if (!seen.insert(key).second)
+      return parser.emitError(loc, "duplicate encoding parameter '")
+             << key << "'";
     if (key == "axis") {
       int64_t axis;
       if (parser.parseEqual() || parser.parseInteger(axis))
