@@ -1,0 +1,93 @@
+//===- Weights.h - finding the weights of upstream layers -------*- C++ -*-===//
+//
+// The compression passes work on "layers": a linalg contraction or
+// convolution whose weight operand is a constant (`arith.constant` with
+// `dense` or `dense_resource`, or a constant `ml_program.global`), possibly
+// through tensor.expand_shape / collapse_shape / extract_slice and
+// linalg.transpose. Each layer's weight is presented as a matrix
+// [batch..., K, N] or [batch..., N, K] (K: the reduction dimensions
+// collapsed, N: the output channel), and a compressed replacement is written
+// back as a new value of the operand's type.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MC_DIALECT_MC_TRANSFORMS_WEIGHTS_H
+#define MC_DIALECT_MC_TRANSFORMS_WEIGHTS_H
+
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+
+#include <string>
+#include <vector>
+
+namespace mc {
+
+/// A layer and its weight, evaluated at compile time.
+struct Layer {
+  std::string name; // `mc.layer` of the op, else "<kind>_<n>"
+  std::string kind; // e.g. "matmul", "conv_2d_nhwc_hwcf"
+  mlir::linalg::LinalgOp op;
+  unsigned operandIndex;
+  /// The weight operand's type, and its values in that layout (row-major).
+  mlir::RankedTensorType weightType;
+  std::vector<float> values;
+  /// Weight operand dims -> matrix dims, and the matrix shape:
+  /// [batch..., K, N] if !channelsFirst, [batch..., N, K] otherwise.
+  llvm::SmallVector<mlir::ReassociationIndices> reassociation;
+  llvm::SmallVector<int64_t> matrixShape;
+  bool channelsFirst = false;
+  int64_t numBatch = 0, K = 0, N = 0;
+  /// Multiply-adds of the op times two.
+  int64_t flops = 0;
+
+  int64_t numParams() const { return values.size(); }
+  /// Matrix dim of K and of N.
+  unsigned kDim() const { return numBatch + (channelsFirst ? 1 : 0); }
+  unsigned nDim() const { return numBatch + (channelsFirst ? 0 : 1); }
+  /// The element of batch b, reduction index k, channel n (all flattened).
+  int64_t index(int64_t b, int64_t k, int64_t n) const {
+    return b * K * N + (channelsFirst ? n * K + k : k * N + n);
+  }
+  mlir::RankedTensorType getMatrixType() const {
+    return mlir::RankedTensorType::get(matrixShape,
+                                       weightType.getElementType());
+  }
+};
+
+/// Which layers a pass touches (`layers=REGEX`, `min-params=N`).
+struct LayerFilter {
+  std::string regex;
+  int64_t minParams = 0;
+};
+
+/// Finds the layers in `module`, in walk order. Layers whose weight cannot be
+/// evaluated or laid out as a matrix are skipped with a remark on the op.
+/// Fails (with an error) only if `filter.regex` is not a valid regex.
+mlir::FailureOr<std::vector<Layer>>
+collectLayers(mlir::ModuleOp module, const LayerFilter &filter);
+
+/// A constant tensor of the matrix type holding `values`.
+mlir::DenseElementsAttr getMatrixAttr(const Layer &layer,
+                                      llvm::ArrayRef<float> values);
+
+/// Makes the layer's op use `matrix` (a value of the matrix shape) as its
+/// weight, reshaping it back to the operand layout. Builds before the op.
+void replaceWeight(mlir::OpBuilder &b, const Layer &layer, mlir::Value matrix);
+
+/// Squared error and signal energies of a weight change, for SQNR.
+struct ErrorEnergy {
+  double signal = 0, noise = 0;
+};
+
+/// Records on the layer's op what its compression costs: the dense
+/// parameter count and FLOPs before the first pass touched it, and the
+/// accumulated signal and noise energies (noise energies of successive
+/// passes add; exact when their errors have disjoint support, as prune then
+/// quantize has). Read by --mc-compression-report.
+void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
+                       mlir::Operation *newOp = nullptr);
+
+} // namespace mc
+
+#endif // MC_DIALECT_MC_TRANSFORMS_WEIGHTS_H

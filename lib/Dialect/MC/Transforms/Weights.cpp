@@ -1,0 +1,353 @@
+//===- Weights.cpp - finding the weights of upstream layers ---------------===//
+
+#include "mc/Dialect/MC/Transforms/Weights.h"
+
+#include "mlir/Dialect/MLProgram/IR/MLProgram.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Regex.h"
+
+using namespace mlir;
+using namespace mc;
+
+//===----------------------------------------------------------------------===//
+// Reading constant weights
+//===----------------------------------------------------------------------===//
+
+/// Reads float elements of a dense or dense_resource attribute.
+static std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
+  auto type = dyn_cast<FloatType>(attr.getElementType());
+  if (!type)
+    return std::nullopt;
+  std::vector<float> result;
+  result.reserve(attr.getNumElements());
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    if (type.isF32()) {
+      for (float v : dense.getValues<float>())
+        result.push_back(v);
+      return result;
+    }
+    for (APFloat v : dense.getValues<APFloat>()) {
+      bool losesInfo;
+      v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+                &losesInfo);
+      result.push_back(v.convertToFloat());
+    }
+    return result;
+  }
+  auto resource = dyn_cast<DenseResourceElementsAttr>(attr);
+  if (!resource || !resource.getRawHandle().getBlob())
+    return std::nullopt;
+  ArrayRef<char> bytes = resource.getRawHandle().getBlob()->getData();
+  unsigned width = type.getWidth() / 8;
+  if (bytes.size() != size_t(attr.getNumElements()) * width)
+    return std::nullopt;
+  for (int64_t i = 0, e = attr.getNumElements(); i < e; ++i) {
+    uint64_t raw = 0;
+    std::memcpy(&raw, bytes.data() + i * width, width);
+    APFloat v(type.getFloatSemantics(), APInt(type.getWidth(), raw));
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
+    result.push_back(v.convertToFloat());
+  }
+  return result;
+}
+
+/// The constant a value is, if any.
+static ElementsAttr getConstant(Value value) {
+  if (auto cst = value.getDefiningOp<arith::ConstantOp>())
+    return dyn_cast<ElementsAttr>(cst.getValue());
+  if (auto load = value.getDefiningOp<ml_program::GlobalLoadConstOp>()) {
+    auto global = SymbolTable::lookupNearestSymbolFrom<ml_program::GlobalOp>(
+        load, load.getGlobalAttr());
+    if (global && !global.getIsMutable() && global.getValue())
+      return dyn_cast<ElementsAttr>(*global.getValue());
+  }
+  return {};
+}
+
+/// Row-major strides of `shape`.
+static SmallVector<int64_t> getStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t i = shape.size() - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+/// Evaluates `value` when it is a constant seen through view ops.
+static std::optional<std::vector<float>> evaluate(Value value) {
+  if (ElementsAttr attr = getConstant(value))
+    return readFloats(attr);
+  Operation *op = value.getDefiningOp();
+  if (!op)
+    return std::nullopt;
+  if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
+    return evaluate(op->getOperand(0)); // row-major data is unchanged
+  if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
+    auto input = evaluate(transpose.getInput());
+    auto inType = cast<RankedTensorType>(transpose.getInput().getType());
+    if (!input || !inType.hasStaticShape())
+      return std::nullopt;
+    ArrayRef<int64_t> perm = transpose.getPermutation();
+    SmallVector<int64_t> inStrides = getStrides(inType.getShape());
+    SmallVector<int64_t> outShape;
+    for (int64_t p : perm)
+      outShape.push_back(inType.getShape()[p]);
+    std::vector<float> out(input->size());
+    SmallVector<int64_t> idx(perm.size(), 0);
+    for (size_t i = 0; i < out.size(); ++i) {
+      int64_t src = 0;
+      for (size_t d = 0; d < perm.size(); ++d)
+        src += idx[d] * inStrides[perm[d]];
+      out[i] = (*input)[src];
+      for (int64_t d = perm.size() - 1; d >= 0; --d) {
+        if (++idx[d] < outShape[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    return out;
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    auto input = evaluate(slice.getSource());
+    RankedTensorType inType = slice.getSourceType();
+    if (!input || !inType.hasStaticShape() ||
+        ShapedType::isDynamicShape(slice.getStaticOffsets()) ||
+        ShapedType::isDynamicShape(slice.getStaticSizes()) ||
+        ShapedType::isDynamicShape(slice.getStaticStrides()))
+      return std::nullopt;
+    ArrayRef<int64_t> offsets = slice.getStaticOffsets();
+    ArrayRef<int64_t> sizes = slice.getStaticSizes();
+    ArrayRef<int64_t> steps = slice.getStaticStrides();
+    SmallVector<int64_t> inStrides = getStrides(inType.getShape());
+    int64_t count = 1;
+    for (int64_t s : sizes)
+      count *= s;
+    std::vector<float> out(count);
+    SmallVector<int64_t> idx(sizes.size(), 0);
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t src = 0;
+      for (size_t d = 0; d < sizes.size(); ++d)
+        src += (offsets[d] + idx[d] * steps[d]) * inStrides[d];
+      out[i] = (*input)[src];
+      for (int64_t d = sizes.size() - 1; d >= 0; --d) {
+        if (++idx[d] < sizes[d])
+          break;
+        idx[d] = 0;
+      }
+    }
+    return out; // rank-reducing slices drop unit dims: same row-major data
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
+// Layer discovery
+//===----------------------------------------------------------------------===//
+
+/// The short name of a layer's op kind: "matmul", "conv_2d_nhwc_hwcf", ...
+static std::string getKind(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  name.consume_front("linalg.");
+  return name.str();
+}
+
+/// Fills the matrix view of `layer` from the roles of its operand dims.
+static LogicalResult layOut(Layer &layer) {
+  linalg::LinalgOp op = layer.op;
+  OpOperand &weight = op->getOpOperand(layer.operandIndex);
+  AffineMap map = op.getMatchingIndexingMap(&weight);
+  if (!map.isProjectedPermutation())
+    return failure();
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  // Loop dims used by the other inputs and by the output.
+  llvm::SmallDenseSet<unsigned> otherInputDims, outputDims;
+  for (OpOperand *input : op.getDpsInputOperands())
+    if (input != &weight)
+      for (AffineExpr e : op.getMatchingIndexingMap(input).getResults())
+        e.walk([&](AffineExpr sub) {
+          if (auto dim = dyn_cast<AffineDimExpr>(sub))
+            otherInputDims.insert(dim.getPosition());
+        });
+  for (OpOperand &init : op.getDpsInitsMutable())
+    for (AffineExpr e : op.getMatchingIndexingMap(&init).getResults())
+      outputDims.insert(cast<AffineDimExpr>(e).getPosition());
+
+  // Role of each operand dim: 0 batch, 1 reduction, 2 channel.
+  SmallVector<int> roles;
+  int channel = -1;
+  for (auto [i, e] : llvm::enumerate(map.getResults())) {
+    unsigned loop = cast<AffineDimExpr>(e).getPosition();
+    if (iterators[loop] == utils::IteratorType::reduction) {
+      roles.push_back(1);
+    } else if (outputDims.contains(loop) && !otherInputDims.contains(loop)) {
+      roles.push_back(2);
+      channel = i;
+    } else {
+      roles.push_back(0);
+    }
+  }
+  // Depthwise convolutions: the channel is also in the input.
+  if (channel < 0)
+    for (int i = roles.size() - 1; i >= 0 && channel < 0; --i)
+      if (roles[i] == 0)
+        roles[channel = i] = 2;
+  if (channel < 0 || llvm::count(roles, 2) != 1 || !llvm::is_contained(roles, 1))
+    return failure();
+
+  // Batch dims lead; the reduction dims are contiguous, before or after the
+  // channel.
+  ArrayRef<int64_t> shape = layer.weightType.getShape();
+  size_t i = 0;
+  layer.reassociation.clear();
+  layer.matrixShape.clear();
+  for (; i < roles.size() && roles[i] == 0; ++i) {
+    layer.reassociation.push_back({int64_t(i)});
+    layer.matrixShape.push_back(shape[i]);
+  }
+  layer.numBatch = i;
+  layer.channelsFirst = roles[i] == 2;
+  layer.K = 1;
+  ReassociationIndices kGroup;
+  for (size_t j = i; j < roles.size(); ++j) {
+    if (roles[j] == 1) {
+      kGroup.push_back(j);
+      layer.K *= shape[j];
+    } else if (roles[j] == 0) {
+      return failure();
+    }
+  }
+  if (kGroup.back() - kGroup.front() + 1 != int64_t(kGroup.size()))
+    return failure();
+  layer.N = shape[channel];
+  ReassociationIndices nGroup{channel};
+  // A trailing unit batch-like dim cannot occur: every dim has a role.
+  if (layer.channelsFirst) {
+    layer.reassociation.push_back(nGroup);
+    layer.reassociation.push_back(kGroup);
+    layer.matrixShape.append({layer.N, layer.K});
+  } else {
+    layer.reassociation.push_back(kGroup);
+    layer.reassociation.push_back(nGroup);
+    layer.matrixShape.append({layer.K, layer.N});
+  }
+  return success();
+}
+
+FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
+                                                const LayerFilter &filter) {
+  llvm::Regex regex(filter.regex.empty() ? ".*" : "^(" + filter.regex + ")$");
+  std::string regexError;
+  if (!regex.isValid(regexError))
+    return module.emitError("invalid layers regex '")
+           << filter.regex << "': " << regexError;
+
+  MLIRContext *ctx = module.getContext();
+  llvm::StringMap<int> kindCount;
+  std::vector<Layer> layers;
+  module.walk([&](linalg::LinalgOp op) {
+    if (!op.hasPureTensorSemantics() ||
+        !(linalg::isaContractionOpInterface(op) ||
+          linalg::isaConvolutionOpInterface(op)))
+      return;
+    Layer layer;
+    layer.kind = getKind(op);
+    layer.op = op;
+    if (auto name = op->getAttrOfType<StringAttr>("mc.layer")) {
+      layer.name = name.str();
+    } else {
+      // Named once, so names stay stable when later passes add ops.
+      layer.name = layer.kind + "_" + std::to_string(kindCount[layer.kind]++);
+      op->setAttr("mc.layer", StringAttr::get(ctx, layer.name));
+    }
+    // The weight: the last input that is a constant (conv filters and the
+    // right-hand side of a matmul come last).
+    std::optional<std::vector<float>> values;
+    for (OpOperand *input : llvm::reverse(op.getDpsInputOperands())) {
+      auto type = dyn_cast<RankedTensorType>(input->get().getType());
+      if (!type || !type.hasStaticShape() ||
+          !isa<FloatType>(type.getElementType()))
+        continue;
+      if ((values = evaluate(input->get()))) {
+        layer.operandIndex = input->getOperandNumber();
+        layer.weightType = type;
+        break;
+      }
+    }
+    if (!values)
+      return;
+    layer.values = std::move(*values);
+    if (failed(layOut(layer))) {
+      op->emitRemark("mc: layer '")
+          << layer.name << "' skipped: its weight layout is not supported";
+      return;
+    }
+    layer.flops = 2;
+    for (int64_t range : op.getStaticLoopRanges())
+      layer.flops *= range;
+    if (layer.numParams() < filter.minParams || !regex.match(layer.name))
+      return;
+    layers.push_back(std::move(layer));
+  });
+  return layers;
+}
+
+//===----------------------------------------------------------------------===//
+// Rewriting
+//===----------------------------------------------------------------------===//
+
+DenseElementsAttr mc::getMatrixAttr(const Layer &layer,
+                                    ArrayRef<float> values) {
+  RankedTensorType type = layer.getMatrixType();
+  if (type.getElementType().isF32())
+    return DenseElementsAttr::get(type, values);
+  SmallVector<APFloat> converted;
+  for (float v : values) {
+    APFloat f(v);
+    bool losesInfo;
+    f.convert(cast<FloatType>(type.getElementType()).getFloatSemantics(),
+              APFloat::rmNearestTiesToEven, &losesInfo);
+    converted.push_back(f);
+  }
+  return DenseElementsAttr::get(type, converted);
+}
+
+void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
+  OpBuilder::InsertionGuard guard(b);
+  Operation *op = layer.op;
+  b.setInsertionPoint(op);
+  Value weight = matrix;
+  if (layer.getMatrixType() != layer.weightType)
+    weight = tensor::ExpandShapeOp::create(b, op->getLoc(),
+                                           layer.weightType, matrix,
+                                           layer.reassociation);
+  op->setOperand(layer.operandIndex, weight);
+}
+
+void mc::recordCompression(const Layer &layer, ArrayRef<float> newValues,
+                           Operation *newOp) {
+  Operation *op = newOp ? newOp : static_cast<Operation *>(layer.op);
+  MLIRContext *ctx = op->getContext();
+  double signal = 0, noise = 0;
+  for (auto [a, b] : llvm::zip(layer.values, newValues)) {
+    signal += double(a) * a;
+    noise += (double(a) - b) * (double(a) - b);
+  }
+  int64_t denseParams = layer.numParams(), denseFlops = layer.flops;
+  if (auto old = layer.op->getAttrOfType<DictionaryAttr>("mc.compression")) {
+    // The first pass's baseline stays; noise accumulates.
+    signal = cast<FloatAttr>(old.get("signal")).getValueAsDouble();
+    noise += cast<FloatAttr>(old.get("noise")).getValueAsDouble();
+    denseParams = cast<IntegerAttr>(old.get("dense_params")).getInt();
+    denseFlops = cast<IntegerAttr>(old.get("dense_flops")).getInt();
+  }
+  Builder b(ctx);
+  op->setAttr("mc.compression",
+              b.getDictionaryAttr(
+                  {b.getNamedAttr("dense_params", b.getI64IntegerAttr(denseParams)),
+                   b.getNamedAttr("dense_flops", b.getI64IntegerAttr(denseFlops)),
+                   b.getNamedAttr("signal", b.getF64FloatAttr(signal)),
+                   b.getNamedAttr("noise", b.getF64FloatAttr(noise))}));
+}
