@@ -106,46 +106,123 @@ static SmallVector<APFloat> getFloats(DenseElementsAttr attr,
   return result;
 }
 
+/// Flat float values of `attr`; splats iterate as many values as elements.
+static std::vector<float> getF32Values(DenseElementsAttr attr) {
+  auto values = attr.getValues<float>();
+  return std::vector<float>(values.begin(), values.end());
+}
+
+/// The payload attribute from one storage integer per element.
+static DenseElementsAttr getPayload(RankedTensorType type,
+                                    ArrayRef<int32_t> values) {
+  unsigned width = type.getElementTypeBitWidth();
+  if (width == 1) { // i1 is bit-packed: go through APInt
+    SmallVector<APInt> bits;
+    for (int32_t v : values)
+      bits.push_back(APInt(1, v & 1));
+    return DenseElementsAttr::get(type, bits);
+  }
+  // Other widths up to 8 take one byte per element.
+  std::vector<char> bytes(values.begin(), values.end());
+  return DenseElementsAttr::getFromRawBuffer(type, bytes);
+}
+
 DenseElementsAttr mc::encodeConstant(CompressedType type,
                                      DenseElementsAttr input,
                                      ArrayRef<DenseElementsAttr> params) {
   auto payloadType = cast<RankedTensorType>(type.getPartTypes().front());
+  FloatType computeType = getComputeType(type.getExpressedType());
+  const llvm::fltSemantics &sem = computeType.getFloatSemantics();
+
+  if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
+    SmallVector<int64_t> zps;
+    if (params.size() > 1)
+      for (APInt zp : params[1].getValues<APInt>())
+        zps.push_back(zp.getSExtValue());
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    std::vector<int32_t> result;
+    result.reserve(input.getNumElements());
+    if (computeType.isF32() && input.getElementType().isF32() &&
+        params[0].getElementType().isF32()) {
+      std::vector<float> xs = getF32Values(input);
+      std::vector<float> scales = getF32Values(params[0]);
+      float qmin = enc.getQMin(), qmax = enc.getQMax();
+      for (float x : xs) {
+        int64_t s = indexer.next();
+        float zp = zps.empty() ? 0.0f : float(zps[s]);
+        result.push_back(quantizeUniformF32(x, scales[s], zp,
+                                            enc.getZeroPoint(), qmin, qmax));
+      }
+      return getPayload(payloadType, result);
+    }
+    SmallVector<APFloat> xs = getFloats(input, sem);
+    SmallVector<APFloat> scales = getFloats(params[0], sem);
+    for (const APFloat &x : xs) {
+      int64_t s = indexer.next();
+      result.push_back(
+          quantizeUniform(enc, x, scales[s], zps.empty() ? 0 : zps[s]));
+    }
+    return getPayload(payloadType, result);
+  }
+  if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
+    SmallVector<APFloat> xs = getFloats(input, sem);
+    SmallVector<APFloat> scales =
+        params.empty() ? SmallVector<APFloat>() : getFloats(params[0], sem);
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    SmallVector<APFloat> result;
+    result.reserve(xs.size());
+    for (const APFloat &x : xs) {
+      int64_t s = indexer.next();
+      result.push_back(
+          quantizeFloat(enc, x, scales.empty() ? nullptr : &scales[s]));
+    }
+    return DenseElementsAttr::get(payloadType, result);
+  }
+  return {};
+}
+
+std::vector<float> mc::decodeConstant(CompressedType type,
+                                      ArrayRef<DenseElementsAttr> parts) {
   const llvm::fltSemantics &sem =
       getComputeType(type.getExpressedType()).getFloatSemantics();
-  // Splat attributes iterate as many values as they have elements.
-  SmallVector<APFloat> xs = getFloats(input, sem);
+  const llvm::fltSemantics &expressed =
+      cast<FloatType>(type.getExpressedType()).getFloatSemantics();
   SmallVector<APFloat> scales =
-      params.empty() ? SmallVector<APFloat>() : getFloats(params[0], sem);
-
-  return TypeSwitch<Attribute, DenseElementsAttr>(type.getEncoding())
-      .Case([&](UniformEncodingAttr enc) -> DenseElementsAttr {
-        SmallVector<int64_t> zps;
-        if (params.size() > 1)
-          for (APInt zp : params[1].getValues<APInt>())
-            zps.push_back(zp.getSExtValue());
-        ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
-        unsigned width = enc.getStorage().getWidth();
-        SmallVector<APInt> result;
-        result.reserve(xs.size());
-        for (const APFloat &x : xs) {
-          int64_t s = indexer.next();
-          int64_t zp = zps.empty() ? 0 : zps[s];
-          int64_t q = quantizeUniform(enc, x, scales[s], zp);
-          result.push_back(APInt(width, q, /*isSigned=*/enc.isSigned(),
-                                 /*implicitTrunc=*/true));
-        }
-        return DenseElementsAttr::get(payloadType, result);
-      })
-      .Case([&](FloatEncodingAttr enc) -> DenseElementsAttr {
-        ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
-        SmallVector<APFloat> result;
-        result.reserve(xs.size());
-        for (const APFloat &x : xs) {
-          int64_t s = indexer.next();
-          const APFloat *scale = scales.empty() ? nullptr : &scales[s];
-          result.push_back(quantizeFloat(enc, x, scale));
-        }
-        return DenseElementsAttr::get(payloadType, result);
-      })
-      .Default([](Attribute) { return DenseElementsAttr(); });
+      parts.size() > 1 ? getFloats(parts[1], sem) : SmallVector<APFloat>();
+  std::vector<float> result;
+  result.reserve(parts[0].getNumElements());
+  // (q - zp) in i32, then times the scale, rounded once to the expressed type.
+  auto finish = [&](APFloat v) {
+    return convert(convert(v, expressed), APFloat::IEEEsingle())
+        .convertToFloat();
+  };
+  if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
+    SmallVector<int64_t> zps;
+    if (parts.size() > 2)
+      for (APInt zp : parts[2].getValues<APInt>())
+        zps.push_back(zp.getSExtValue());
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    for (APInt q : parts[0].getValues<APInt>()) {
+      int64_t s = indexer.next();
+      int64_t v = enc.isSigned() ? q.getSExtValue() : q.getZExtValue();
+      APFloat f(sem);
+      f.convertFromAPInt(APInt(64, v - (zps.empty() ? 0 : zps[s]), true),
+                         true, APFloat::rmNearestTiesToEven);
+      f.multiply(scales[s], APFloat::rmNearestTiesToEven);
+      result.push_back(finish(f));
+    }
+    return result;
+  }
+  if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    for (APFloat q : parts[0].getValues<APFloat>()) {
+      int64_t s = indexer.next();
+      APFloat f = convert(q, sem);
+      if (!scales.empty())
+        f.multiply(scales[s], APFloat::rmNearestTiesToEven);
+      result.push_back(finish(f));
+    }
+    return result;
+  }
+  return {};
 }

@@ -12,6 +12,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
 
+#include <cmath>
+#include <vector>
+
 namespace mc {
 
 /// The float type encode/decode arithmetic runs in: f64 for f64 expressed
@@ -23,6 +26,19 @@ mlir::FloatType getComputeType(mlir::Type expressedType);
 int64_t quantizeUniform(UniformEncodingAttr enc, const llvm::APFloat &x,
                         const llvm::APFloat &scale, int64_t zeroPoint);
 
+/// The f32 fast path of quantizeUniform: the same IEEE operations in native
+/// arithmetic (nearbyint rounds half to even in the default rounding mode),
+/// so the result is identical.
+inline int32_t quantizeUniformF32(float x, float scale, float zeroPoint,
+                                  bool hasZeroPoint, float qmin, float qmax) {
+  float r = std::nearbyint(x / scale);
+  if (hasZeroPoint)
+    r += zeroPoint;
+  if (std::isnan(r))
+    r = zeroPoint;
+  return static_cast<int32_t>(std::fmin(std::fmax(r, qmin), qmax));
+}
+
 /// q = (storage) clamp(x / s, -maxFinite, maxFinite), rounding to nearest
 /// even; NaN stays NaN. `scale` is null for unscaled encodings.
 llvm::APFloat quantizeFloat(FloatEncodingAttr enc, const llvm::APFloat &x,
@@ -33,6 +49,11 @@ llvm::APFloat quantizeFloat(FloatEncodingAttr enc, const llvm::APFloat &x,
 mlir::DenseElementsAttr
 encodeConstant(CompressedType type, mlir::DenseElementsAttr input,
                llvm::ArrayRef<mlir::DenseElementsAttr> params);
+
+/// Decodes constant parts exactly as the reference lowering does, into
+/// float (widened from the compute type). Empty if the encoding is unknown.
+std::vector<float> decodeConstant(CompressedType type,
+                                  llvm::ArrayRef<mlir::DenseElementsAttr> parts);
 
 /// Maps each flat element index of a tensor of `shape` to the flat index of
 /// its scale under the given granularity.
