@@ -6,6 +6,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/Regex.h"
 
@@ -314,6 +315,18 @@ DenseElementsAttr mc::getMatrixAttr(const Layer &layer,
   return DenseElementsAttr::get(type, converted);
 }
 
+/// Erases the producers of `value` that the replaced weight leaves unused:
+/// the constant and the view ops in between.
+static void eraseIfDead(Value value) {
+  Operation *op = value.getDefiningOp();
+  if (!op || !op->use_empty() || !isMemoryEffectFree(op))
+    return;
+  SmallVector<Value> operands(op->getOperands());
+  op->erase();
+  for (Value operand : operands)
+    eraseIfDead(operand);
+}
+
 void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
   OpBuilder::InsertionGuard guard(b);
   Operation *op = layer.op;
@@ -323,7 +336,9 @@ void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
     weight = tensor::ExpandShapeOp::create(b, op->getLoc(),
                                            layer.weightType, matrix,
                                            layer.reassociation);
+  Value old = op->getOperand(layer.operandIndex);
   op->setOperand(layer.operandIndex, weight);
+  eraseIfDead(old);
 }
 
 void mc::recordCompression(const Layer &layer, ArrayRef<float> newValues,
