@@ -77,3 +77,32 @@ def dequantize_uniform(q, scales, zps, axis=None, block=None):
 def dense_hex(array):
     """A `dense<"0x...">` attribute with the exact bytes of `array`."""
     return 'dense<"0x' + np.ascontiguousarray(array).tobytes().hex().upper() + '">'
+
+
+_NP_TYPES = {"f32": np.float32, "f16": np.float16, "f64": np.float64,
+             "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
+             "i4": np.int8, "i2": np.int8, "ui8": np.uint8,
+             "bf16": np.uint16, "f8E4M3FN": np.uint8, "f8E5M2": np.uint8}
+
+
+def parse_constants(mlir):
+    """Maps SSA names to the arrays of `arith.constant dense<...>` in text
+    printed with --mlir-print-elementsattrs-with-hex-if-larger=1: hex blobs
+    (sub-byte integers take a byte each) and splats. bf16/f8 as raw bits."""
+    import re
+    result = {}
+    pattern = re.compile(r'(%\w+) = arith\.constant dense<(.*?)> : '
+                         r'tensor<((?:\d+x)*)(\w+)>')
+    for name, body, dims, elt in pattern.findall(mlir):
+        shape = tuple(int(d) for d in dims.split("x") if d)
+        dtype = _NP_TYPES[elt]
+        if body.startswith('"0x'):
+            data = np.frombuffer(bytes.fromhex(body[3:-1]), dtype=dtype)
+        elif elt.startswith(("i", "ui")):
+            data = np.array([int(body)], dtype=dtype)
+        else:
+            data = np.array([float(body)], dtype=dtype)
+        size = int(np.prod(shape))
+        result[name] = (data.reshape(shape) if data.size == size
+                        else np.broadcast_to(data[0], shape))
+    return result
