@@ -106,12 +106,6 @@ static SmallVector<APFloat> getFloats(DenseElementsAttr attr,
   return result;
 }
 
-/// Flat float values of `attr`; splats iterate as many values as elements.
-static std::vector<float> getF32Values(DenseElementsAttr attr) {
-  auto values = attr.getValues<float>();
-  return std::vector<float>(values.begin(), values.end());
-}
-
 /// The payload attribute from one storage integer per element.
 static DenseElementsAttr getPayload(RankedTensorType type,
                                     ArrayRef<int32_t> values) {
@@ -127,13 +121,61 @@ static DenseElementsAttr getPayload(RankedTensorType type,
   return DenseElementsAttr::getFromRawBuffer(type, bytes);
 }
 
+DenseElementsAttr mc::encodeValues(CompressedType type, ArrayRef<float> xs,
+                                   ArrayRef<DenseElementsAttr> params) {
+  auto payloadType = cast<RankedTensorType>(type.getPartTypes().front());
+  const llvm::fltSemantics &sem = APFloat::IEEEsingle();
+  SmallVector<APFloat> scales =
+      params.empty() ? SmallVector<APFloat>() : getFloats(params[0], sem);
+  if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
+    std::vector<float> fscales;
+    for (const APFloat &s : scales)
+      fscales.push_back(s.convertToFloat());
+    std::vector<float> zps(fscales.size(), 0.0f);
+    if (params.size() > 1)
+      for (auto [i, zp] : llvm::enumerate(params[1].getValues<APInt>()))
+        zps[i] = float(zp.getSExtValue());
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    float qmin = enc.getQMin(), qmax = enc.getQMax();
+    std::vector<int32_t> result;
+    result.reserve(xs.size());
+    for (float x : xs) {
+      int64_t s = indexer.next();
+      result.push_back(quantizeUniformF32(x, fscales[s], zps[s],
+                                          enc.getZeroPoint(), qmin, qmax));
+    }
+    return getPayload(payloadType, result);
+  }
+  if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    SmallVector<APFloat> result;
+    result.reserve(xs.size());
+    for (float x : xs) {
+      int64_t s = indexer.next();
+      result.push_back(quantizeFloat(enc, APFloat(x),
+                                     scales.empty() ? nullptr : &scales[s]));
+    }
+    return DenseElementsAttr::get(payloadType, result);
+  }
+  return {};
+}
+
 DenseElementsAttr mc::encodeConstant(CompressedType type,
                                      DenseElementsAttr input,
                                      ArrayRef<DenseElementsAttr> params) {
+  // f32 arithmetic: the values are exact in float.
+  if (getComputeType(type.getExpressedType()).isF32()) {
+    std::vector<float> xs;
+    xs.reserve(input.getNumElements());
+    for (APFloat v : getFloats(input, APFloat::IEEEsingle()))
+      xs.push_back(v.convertToFloat());
+    return encodeValues(type, xs, params);
+  }
   auto payloadType = cast<RankedTensorType>(type.getPartTypes().front());
-  FloatType computeType = getComputeType(type.getExpressedType());
-  const llvm::fltSemantics &sem = computeType.getFloatSemantics();
-
+  const llvm::fltSemantics &sem = APFloat::IEEEdouble();
+  SmallVector<APFloat> xs = getFloats(input, sem);
+  SmallVector<APFloat> scales =
+      params.empty() ? SmallVector<APFloat>() : getFloats(params[0], sem);
   if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
     SmallVector<int64_t> zps;
     if (params.size() > 1)
@@ -141,22 +183,7 @@ DenseElementsAttr mc::encodeConstant(CompressedType type,
         zps.push_back(zp.getSExtValue());
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
     std::vector<int32_t> result;
-    result.reserve(input.getNumElements());
-    if (computeType.isF32() && input.getElementType().isF32() &&
-        params[0].getElementType().isF32()) {
-      std::vector<float> xs = getF32Values(input);
-      std::vector<float> scales = getF32Values(params[0]);
-      float qmin = enc.getQMin(), qmax = enc.getQMax();
-      for (float x : xs) {
-        int64_t s = indexer.next();
-        float zp = zps.empty() ? 0.0f : float(zps[s]);
-        result.push_back(quantizeUniformF32(x, scales[s], zp,
-                                            enc.getZeroPoint(), qmin, qmax));
-      }
-      return getPayload(payloadType, result);
-    }
-    SmallVector<APFloat> xs = getFloats(input, sem);
-    SmallVector<APFloat> scales = getFloats(params[0], sem);
+    result.reserve(xs.size());
     for (const APFloat &x : xs) {
       int64_t s = indexer.next();
       result.push_back(
@@ -165,9 +192,6 @@ DenseElementsAttr mc::encodeConstant(CompressedType type,
     return getPayload(payloadType, result);
   }
   if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
-    SmallVector<APFloat> xs = getFloats(input, sem);
-    SmallVector<APFloat> scales =
-        params.empty() ? SmallVector<APFloat>() : getFloats(params[0], sem);
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
     SmallVector<APFloat> result;
     result.reserve(xs.size());

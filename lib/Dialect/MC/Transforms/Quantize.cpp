@@ -267,8 +267,12 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
           cast<RankedTensorType>(partTypes[2]), ArrayRef(zeroPoints)));
   }
 
+  // No f32 attribute of the weight is made: attributes live as long as the
+  // context, and the weights are the bulk of the memory.
   DenseElementsAttr payload =
-      encodeConstant(type, getMatrixAttr(layer, layer.values), params);
+      isa<Float64Type>(type.getExpressedType())
+          ? encodeConstant(type, getMatrixAttr(layer, layer.values), params)
+          : encodeValues(type, layer.values, params);
   SmallVector<DenseElementsAttr> parts{payload};
   llvm::append_range(parts, params);
   recordCompression(layer, decodeConstant(type, parts));

@@ -50,6 +50,12 @@ mlir::DenseElementsAttr
 encodeConstant(CompressedType type, mlir::DenseElementsAttr input,
                llvm::ArrayRef<mlir::DenseElementsAttr> params);
 
+/// encodeConstant for values given as floats, for types whose encode
+/// arithmetic is f32 (expressed f32, f16 or bf16; the values exact in float).
+mlir::DenseElementsAttr
+encodeValues(CompressedType type, llvm::ArrayRef<float> values,
+             llvm::ArrayRef<mlir::DenseElementsAttr> params);
+
 /// Decodes constant parts exactly as the reference lowering does, into
 /// float (widened from the compute type). Empty if the encoding is unknown.
 std::vector<float> decodeConstant(CompressedType type,
