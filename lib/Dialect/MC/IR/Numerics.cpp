@@ -205,33 +205,65 @@ DenseElementsAttr mc::encodeConstant(CompressedType type,
   return {};
 }
 
+/// Storage integers of a payload of width 2..8 (one byte per element in the
+/// attribute, upper bits unspecified) or any other width through APInt.
+static std::vector<int32_t> getStorageValues(DenseElementsAttr payload,
+                                             bool isSigned) {
+  unsigned width = payload.getElementType().getIntOrFloatBitWidth();
+  std::vector<int32_t> result;
+  result.reserve(payload.getNumElements());
+  if (width < 2 || width > 8 || payload.isSplat()) {
+    for (APInt q : payload.getValues<APInt>())
+      result.push_back(isSigned ? q.getSExtValue() : q.getZExtValue());
+    return result;
+  }
+  int32_t mask = (1 << width) - 1, sign = 1 << (width - 1);
+  for (char byte : payload.getRawData()) {
+    int32_t v = static_cast<unsigned char>(byte) & mask;
+    result.push_back(isSigned && (v & sign) ? v - (1 << width) : v);
+  }
+  return result;
+}
+
 std::vector<float> mc::decodeConstant(CompressedType type,
                                       ArrayRef<DenseElementsAttr> parts) {
   const llvm::fltSemantics &sem =
       getComputeType(type.getExpressedType()).getFloatSemantics();
   const llvm::fltSemantics &expressed =
       cast<FloatType>(type.getExpressedType()).getFloatSemantics();
+  bool f32 = &expressed == &APFloat::IEEEsingle();
   SmallVector<APFloat> scales =
       parts.size() > 1 ? getFloats(parts[1], sem) : SmallVector<APFloat>();
   std::vector<float> result;
   result.reserve(parts[0].getNumElements());
-  // (q - zp) in i32, then times the scale, rounded once to the expressed type.
+  // Rounded once to the expressed type, as the lowering does.
   auto finish = [&](APFloat v) {
     return convert(convert(v, expressed), APFloat::IEEEsingle())
         .convertToFloat();
   };
   if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
-    SmallVector<int64_t> zps;
+    std::vector<int32_t> zps(scales.size(), 0);
     if (parts.size() > 2)
-      for (APInt zp : parts[2].getValues<APInt>())
-        zps.push_back(zp.getSExtValue());
+      for (auto [i, zp] : llvm::enumerate(parts[2].getValues<APInt>()))
+        zps[i] = zp.getSExtValue();
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
-    for (APInt q : parts[0].getValues<APInt>()) {
+    std::vector<int32_t> qs = getStorageValues(parts[0], enc.isSigned());
+    if (f32) {
+      // (q - zp) in i32, converted exactly, times the scale: native f32.
+      std::vector<float> fscales;
+      for (const APFloat &s : scales)
+        fscales.push_back(s.convertToFloat());
+      for (int32_t q : qs) {
+        int64_t s = indexer.next();
+        result.push_back(float(q - zps[s]) * fscales[s]);
+      }
+      return result;
+    }
+    for (int32_t q : qs) {
       int64_t s = indexer.next();
-      int64_t v = enc.isSigned() ? q.getSExtValue() : q.getZExtValue();
       APFloat f(sem);
-      f.convertFromAPInt(APInt(64, v - (zps.empty() ? 0 : zps[s]), true),
-                         true, APFloat::rmNearestTiesToEven);
+      f.convertFromAPInt(APInt(64, q - zps[s], true), true,
+                         APFloat::rmNearestTiesToEven);
       f.multiply(scales[s], APFloat::rmNearestTiesToEven);
       result.push_back(finish(f));
     }

@@ -45,6 +45,11 @@ static std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
   unsigned width = type.getWidth() / 8;
   if (bytes.size() != size_t(attr.getNumElements()) * width)
     return std::nullopt;
+  if (type.isF32()) {
+    result.resize(attr.getNumElements());
+    std::memcpy(result.data(), bytes.data(), bytes.size());
+    return result;
+  }
   for (int64_t i = 0, e = attr.getNumElements(); i < e; ++i) {
     uint64_t raw = 0;
     std::memcpy(&raw, bytes.data() + i * width, width);
