@@ -89,6 +89,18 @@ static bool describeWeight(linalg::LinalgOp op, Row &row) {
     }
     DenseElementsAttr constant;
     if (matchPattern(source, m_Constant(&constant)) &&
+        isa<IntegerType>(constant.getElementType())) {
+      // An integer payload used directly (dynamically quantized matmuls).
+      llvm::raw_string_ostream(row.encoding)
+          << "payload " << constant.getElementType();
+      row.bytesAfter = row.bytesBefore;
+      std::vector<float> values;
+      for (APInt v : constant.getValues<APInt>())
+        values.push_back(v.isZero() ? 0.0f : 1.0f);
+      row.sparsity = zeroFraction(values);
+      return true;
+    }
+    if (matchPattern(source, m_Constant(&constant)) &&
         isa<FloatType>(constant.getElementType())) {
       row.encoding = "dense";
       row.bytesAfter = row.bytesBefore;
@@ -149,7 +161,9 @@ struct MCCompressionReport
         };
         // The baseline is the dense layer before any pass touched it.
         row.denseParams = getInt("dense_params");
-        row.bytesBefore *= double(row.denseParams) / row.params;
+        row.bytesBefore = getInt("dense_bytes");
+        if (stats.get("extra_bytes"))
+          row.bytesAfter += getInt("extra_bytes");
         row.flopsBefore = getInt("dense_flops");
         double noise = getFloat("noise"), signal = getFloat("signal");
         row.exact = noise == 0;

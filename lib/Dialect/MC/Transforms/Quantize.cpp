@@ -11,6 +11,7 @@
 #include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mc {
 #define GEN_PASS_DEF_MCQUANTIZE
@@ -30,6 +31,7 @@ struct Scheme {
   Granularity granularity;
   int64_t groupSize;
   bool mse;
+  bool dynamicActivations;
 
   bool isInt() const { return isa<IntegerType>(storage); }
   /// Float storage narrower than 16 bits needs scales.
@@ -108,11 +110,16 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
     return fail() << "unknown method '" << method
                   << "': expected rtn, mse, log2 or kmeans";
   scheme.mse = method == "mse";
-  if (activations == "dynamic")
-    return fail() << "activations=dynamic is not implemented yet";
-  if (activations != "none")
+  if (activations != "none" && activations != "dynamic")
     return fail() << "unknown activations '" << activations
                   << "': expected none or dynamic";
+  scheme.dynamicActivations = activations == "dynamic";
+  if (scheme.dynamicActivations &&
+      (type != "int" || bits != 8 || !symmetric ||
+       scheme.granularity == Granularity::Group))
+    return fail() << "activations=dynamic needs symmetric int8 weights with "
+                     "granularity=tensor or channel (the integer dot "
+                     "products cannot change scale along K)";
   return scheme;
 }
 
@@ -178,6 +185,140 @@ static float roundTrip(const Scheme &scheme, UniformEncodingAttr uniform,
   bool losesInfo;
   q.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
   return q.convertToFloat() * p.scale;
+}
+
+/// With dynamic activations, a plain `linalg.matmul` (activations x K-by-N
+/// weight) becomes: per-row int8 scales of the activations computed at run
+/// time, mc.encode of the activations, an i8 x i8 -> i32 matmul, and an
+/// epilogue `C + (acc * sx[m]) * sw[n]` in f32.
+static bool canQuantizeActivations(const Layer &layer) {
+  auto matmul = dyn_cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
+  if (!matmul || layer.operandIndex != 1 || layer.channelsFirst ||
+      layer.numBatch != 0 || !matmul.hasPureTensorSemantics())
+    return false;
+  auto lhs = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto init = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  AffineMap lhsMap = matmul.getIndexingMapsArray()[0];
+  return lhs && init && lhs.getElementType().isF32() &&
+         init.getElementType().isF32() && lhs.hasStaticShape() &&
+         lhsMap == AffineMap::getMultiDimIdentityMap(3, lhsMap.getContext())
+                       .getSubMap({0, 2});
+}
+
+static void quantizeActivations(OpBuilder &b, const Layer &layer,
+                                CompressedType weightType,
+                                ArrayRef<DenseElementsAttr> parts) {
+  auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
+  MLIRContext *ctx = b.getContext();
+  Location loc = matmul.getLoc();
+  Value x = matmul.getInputs()[0];
+  Value init = matmul.getOutputs()[0];
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  int64_t m = xType.getDimSize(0);
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  auto map2 = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(2, 0, e, ctx); };
+  auto f32Const = [&](double v) -> Value {
+    return arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(v));
+  };
+
+  // sx[m] = max_k |x[m, k]| / 127, or 1 for an all-zero row.
+  auto rowType = RankedTensorType::get({m}, f32);
+  Value zero = f32Const(0.0);
+  Value absMax = linalg::FillOp::create(
+                     b, loc, zero, tensor::EmptyOp::create(b, loc, {m}, f32).getResult())
+                     .getResult(0);
+  absMax = linalg::GenericOp::create(
+               b, loc, rowType, x, absMax,
+               ArrayRef<AffineMap>{map2({d0, d1}), map2({d0})},
+               ArrayRef<utils::IteratorType>{par, red},
+               [&](OpBuilder &nb, Location nl, ValueRange args) {
+                 Value a = math::AbsFOp::create(nb, nl, args[0]);
+                 linalg::YieldOp::create(
+                     nb, nl, arith::MaximumFOp::create(nb, nl, args[1], a).getResult());
+               })
+               .getResult(0);
+  Value sx = linalg::GenericOp::create(
+                 b, loc, rowType, absMax,
+                 tensor::EmptyOp::create(b, loc, {m}, f32).getResult(),
+                 ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
+                                     AffineMap::getMultiDimIdentityMap(1, ctx)},
+                 ArrayRef<utils::IteratorType>{par},
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   Value s = arith::DivFOp::create(
+                       nb, nl, args[0],
+                       arith::ConstantOp::create(nb, nl, f32,
+                                                 nb.getF32FloatAttr(127.0)));
+                   Value positive = arith::CmpFOp::create(
+                       nb, nl, arith::CmpFPredicate::OGT, s,
+                       arith::ConstantOp::create(nb, nl, f32,
+                                                 nb.getF32FloatAttr(0.0)));
+                   linalg::YieldOp::create(
+                       nb, nl,
+                       arith::SelectOp::create(
+                           nb, nl, positive, s,
+                           arith::ConstantOp::create(nb, nl, f32,
+                                                     nb.getF32FloatAttr(1.0)))
+                           .getResult());
+                 })
+                 .getResult(0);
+
+  // The activations' int8 payload, through mc's exact encoder.
+  auto xEnc = UniformEncodingAttr::get(ctx, b.getIntegerType(8), int64_t(0), {},
+                                       /*zeroPoint=*/false, /*narrow=*/true);
+  auto xCompressed = CompressedType::get(xType, xEnc);
+  Value cx = EncodeOp::create(b, loc, xCompressed, x, ValueRange{sx});
+  Value qx = DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
+                 .getResult(0);
+
+  Value qw = arith::ConstantOp::create(b, loc, parts[0]);
+  Value sw = arith::ConstantOp::create(b, loc, parts[1]);
+  auto accType = RankedTensorType::get(initType.getShape(), i32);
+  Value acc = linalg::FillOp::create(
+                  b, loc,
+                  arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0))
+                      .getResult(),
+                  tensor::EmptyOp::create(b, loc, initType.getShape(), i32)
+                      .getResult())
+                  .getResult(0);
+  auto intMatmul = linalg::MatmulOp::create(b, loc, TypeRange{accType},
+                                            ValueRange{qx, qw}, ValueRange{acc});
+  // The report finds the layer on the integer matmul; the weight scales
+  // moved into the epilogue.
+  intMatmul->setAttr("mc.layer", matmul->getAttr("mc.layer"));
+  NamedAttrList stats(matmul->getAttrOfType<DictionaryAttr>("mc.compression"));
+  stats.set("extra_bytes",
+            b.getI64IntegerAttr(parts[1].getNumElements() *
+                                parts[1].getElementType().getIntOrFloatBitWidth() /
+                                8));
+  intMatmul->setAttr("mc.compression", stats.getDictionary(ctx));
+
+  AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
+                        ? map2({})
+                        : map2({d1});
+  Value y = linalg::GenericOp::create(
+                b, loc, initType, ValueRange{intMatmul.getResult(0), sx, sw},
+                init,
+                ArrayRef<AffineMap>{map2({d0, d1}), map2({d0}), swMap,
+                                    map2({d0, d1})},
+                ArrayRef<utils::IteratorType>{par, par},
+                [&](OpBuilder &nb, Location nl, ValueRange args) {
+                  Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
+                  f = arith::MulFOp::create(nb, nl, f, args[1]);
+                  f = arith::MulFOp::create(nb, nl, f, args[2]);
+                  linalg::YieldOp::create(
+                      nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
+                })
+                .getResult(0);
+  (void)weightType;
+  matmul->replaceAllUsesWith(ValueRange{y});
+  Value oldWeight = matmul.getInputs()[1];
+  matmul->erase();
+  if (Operation *def = oldWeight.getDefiningOp())
+    if (def->use_empty() && isMemoryEffectFree(def))
+      def->erase();
 }
 
 static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
@@ -279,6 +420,15 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(layer.op);
+  if (scheme.dynamicActivations) {
+    if (canQuantizeActivations(layer)) {
+      quantizeActivations(b, layer, type, parts);
+      return success();
+    }
+    layer.op->emitRemark("mc: layer '")
+        << layer.name << "' keeps f32 activations: activations=dynamic "
+        << "handles plain linalg.matmul with a K x N weight";
+  }
   Location loc = layer.op.getLoc();
   SmallVector<Value> values;
   for (DenseElementsAttr part : parts)

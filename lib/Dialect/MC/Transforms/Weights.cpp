@@ -356,17 +356,21 @@ void mc::recordCompression(const Layer &layer, ArrayRef<float> newValues,
     noise += (double(a) - b) * (double(a) - b);
   }
   int64_t denseParams = layer.numParams(), denseFlops = layer.flops;
+  int64_t denseBytes =
+      denseParams * layer.weightType.getElementTypeBitWidth() / 8;
   if (auto old = layer.op->getAttrOfType<DictionaryAttr>("mc.compression")) {
     // The first pass's baseline stays; noise accumulates.
     signal = cast<FloatAttr>(old.get("signal")).getValueAsDouble();
     noise += cast<FloatAttr>(old.get("noise")).getValueAsDouble();
     denseParams = cast<IntegerAttr>(old.get("dense_params")).getInt();
     denseFlops = cast<IntegerAttr>(old.get("dense_flops")).getInt();
+    denseBytes = cast<IntegerAttr>(old.get("dense_bytes")).getInt();
   }
   Builder b(ctx);
   op->setAttr("mc.compression",
               b.getDictionaryAttr(
                   {b.getNamedAttr("dense_params", b.getI64IntegerAttr(denseParams)),
+                   b.getNamedAttr("dense_bytes", b.getI64IntegerAttr(denseBytes)),
                    b.getNamedAttr("dense_flops", b.getI64IntegerAttr(denseFlops)),
                    b.getNamedAttr("signal", b.getF64FloatAttr(signal)),
                    b.getNamedAttr("noise", b.getF64FloatAttr(noise))}));
