@@ -419,11 +419,10 @@ void MCFactorizePass::rewrite(const Layer &layer, const Shape &shape,
   }
   }
 
-  // Names, rank and compression bookkeeping. The .u op carries the whole
-  // layer's record (dense baseline, ||W||^2, ||W - UV||^2); the .v op gets a
-  // zero baseline so per-layer sums over ops stay the dense totals.
-  for (NamedAttribute attr : op->getDiscardableAttrs())
-    second->setAttr(attr.getName(), attr.getValue());
+  // Names, rank and compression bookkeeping (the original's other
+  // attributes, e.g. conv strides, do not apply to the second op). The .u op
+  // carries the whole layer's record (dense baseline, ||W||^2, ||W - UV||^2);
+  // the .v op gets a zero baseline so sums over ops stay the dense totals.
   Builder attrs(ctx);
   first->setAttr("mc.layer", attrs.getStringAttr(layer.name + ".u"));
   second->setAttr("mc.layer", attrs.getStringAttr(layer.name + ".v"));
