@@ -168,17 +168,21 @@ static int64_t chooseRank(const Eigen::VectorXd &s, RankRule rule,
   int64_t p = s.size();
   if (rule == RankRule::Fixed)
     return std::min(fixed, p);
-  // tail[r] = sum of s_i^2 for i >= r, summed from the small end.
+  // tail[r] = sum of s_i^2 for i >= r, summed from the small end; the kept
+  // energy is summed in the same order as its total, so energy=1 stops where
+  // the remaining singular values are zero.
   std::vector<double> tail(p + 1, 0.0);
   for (int64_t i = p - 1; i >= 0; --i)
     tail[i] = tail[i + 1] + s[i] * s[i];
-  double total = tail[0];
+  double total = 0;
+  for (int64_t i = 0; i < p; ++i)
+    total += s[i] * s[i];
   double kept = 0;
   for (int64_t r = 1; r <= p; ++r) {
     kept += s[r - 1] * s[r - 1];
-    if (rule == RankRule::Energy ? kept >= energy * total
-                                 : std::sqrt(tail[r]) <= maxRelError *
-                                                             std::sqrt(total))
+    if (rule == RankRule::Energy
+            ? kept >= energy * total
+            : std::sqrt(tail[r]) <= maxRelError * std::sqrt(tail[0]))
       return r;
   }
   return p;
@@ -280,9 +284,10 @@ FailureOr<Factors> MCFactorizePass::factorize(const Layer &layer) {
   double dense = double(K) * N, factored = double(r) * (K + N);
   if (factored >= dense || factored > (1 - minSavings) * dense) {
     op->emitRemark("mc: layer '")
-        << layer.name << "' not factorized: rank " << r << " of " << p
-        << " keeps " << fmt(100 * factored / dense, "%.1f")
-        << "% of its " << K * N << " parameters per matrix (min-savings "
+        << layer.name << "' not factorized: at rank " << r << " (of " << p
+        << ") the factors have " << int64_t(factored)
+        << " parameters per matrix against " << K * N << " dense (saving "
+        << fmt(100 * (1 - factored / dense), "%.1f") << "%, min-savings "
         << fmt(minSavings) << ")";
     return failure();
   }
