@@ -51,8 +51,8 @@ enum class Form {
 
 /// Where the layer's weight dims appear in its output.
 struct Shape {
-  int64_t channelPos;                // output dim of the channel
-  SmallVector<int64_t> batchPos;     // output dims of the batch dims
+  int64_t channelPos;            // output dim of the channel
+  SmallVector<int64_t> batchPos; // output dims of the batch dims
   Form form;
 };
 
@@ -129,8 +129,7 @@ static FailureOr<Shape> analyze(const Layer &layer, std::string &why) {
 static double roundTo(FloatType type, double x) {
   APFloat f(x);
   bool losesInfo;
-  f.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven,
-            &losesInfo);
+  f.convert(type.getFloatSemantics(), APFloat::rmNearestTiesToEven, &losesInfo);
   return f.convertToDouble();
 }
 
@@ -236,20 +235,16 @@ LogicalResult MCFactorizePass::checkOptions() {
   if (given.size() != 1)
     return error("give exactly one of 'rank', 'energy' and "
                  "'max-rel-error', got ")
-           << (given.empty() ? std::string("none")
-                             : llvm::join(given, ", "));
+           << (given.empty() ? std::string("none") : llvm::join(given, ", "));
   if (rank.hasValue() && rank < 1)
-    return error("rank must be at least 1, got ")
-           << int64_t(rank);
+    return error("rank must be at least 1, got ") << int64_t(rank);
   if (energy.hasValue() && !(energy > 0 && energy <= 1))
-    return error("energy must be in (0, 1], got ")
-           << fmt(energy);
+    return error("energy must be in (0, 1], got ") << fmt(energy);
   if (maxRelError.hasValue() && !(maxRelError >= 0))
     return error("max-rel-error must be non-negative, got ")
            << fmt(maxRelError);
   if (!(minSavings >= 0 && minSavings < 1))
-    return error("min-savings must be in [0, 1), got ")
-           << fmt(minSavings);
+    return error("min-savings must be in [0, 1), got ") << fmt(minSavings);
   rule = rank.hasValue()     ? RankRule::Fixed
          : energy.hasValue() ? RankRule::Energy
                              : RankRule::MaxRelError;
@@ -275,8 +270,8 @@ FailureOr<Factors> MCFactorizePass::factorize(const Layer &layer) {
       for (int64_t n = 0; n < N; ++n)
         w(k, n) = layer.values[layer.index(b, k, n)];
     svds.emplace_back(w, Eigen::ComputeThinU | Eigen::ComputeThinV);
-    r = std::max(r, chooseRank(svds.back().singularValues(), rule, rank,
-                               energy, maxRelError));
+    r = std::max(r, chooseRank(svds.back().singularValues(), rule, rank, energy,
+                               maxRelError));
   }
 
   // Parameters (and FLOPs: both ops run at the output's resolution) scale as
@@ -378,14 +373,12 @@ void MCFactorizePass::rewrite(const Layer &layer, const Shape &shape,
   case Form::ConvNhwc:
     second = linalg::Conv2DNhwcHwcfOp::create(
         b, loc, results,
-        ValueRange{t, createConstant(b, loc, vType({1, 1, r, N}), f.v)},
-        init);
+        ValueRange{t, createConstant(b, loc, vType({1, 1, r, N}), f.v)}, init);
     break;
   case Form::ConvNchw:
     second = linalg::Conv2DNchwFchwOp::create(
         b, loc, results,
-        ValueRange{t, createConstant(b, loc, vType({N, r, 1, 1}), vt())},
-        init);
+        ValueRange{t, createConstant(b, loc, vType({N, r, 1, 1}), vt())}, init);
     break;
   case Form::Generic: {
     // out[.., n, ..] += t[.., j, ..] * V[batch.., j, n] over a new loop j.
@@ -416,9 +409,8 @@ void MCFactorizePass::rewrite(const Layer &layer, const Shape &shape,
           Value x = convertScalarToDtype(nb, l, args[0], outElement, false);
           Value w = convertScalarToDtype(nb, l, args[1], outElement, false);
           Value prod = arith::MulFOp::create(nb, l, x, w);
-          linalg::YieldOp::create(nb, l,
-                                  arith::AddFOp::create(nb, l, args[2], prod)
-                                      .getResult());
+          linalg::YieldOp::create(
+              nb, l, arith::AddFOp::create(nb, l, args[2], prod).getResult());
         });
     break;
   }
