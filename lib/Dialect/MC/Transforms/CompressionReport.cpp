@@ -166,7 +166,7 @@ struct MCCompressionReport
           row.bytesAfter += getInt("extra_bytes");
         row.flopsBefore = getInt("dense_flops");
         double noise = getFloat("noise"), signal = getFloat("signal");
-        row.exact = noise == 0;
+        row.exact = noise == 0 && signal > 0;
         if (noise > 0 && signal > 0)
           row.sqnr = 10 * std::log10(signal / noise);
       }

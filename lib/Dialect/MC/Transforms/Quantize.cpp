@@ -11,7 +11,6 @@
 #include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mc {
 #define GEN_PASS_DEF_MCQUANTIZE
@@ -316,9 +315,7 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   matmul->replaceAllUsesWith(ValueRange{y});
   Value oldWeight = matmul.getInputs()[1];
   matmul->erase();
-  if (Operation *def = oldWeight.getDefiningOp())
-    if (def->use_empty() && isMemoryEffectFree(def))
-      def->erase();
+  eraseDeadProducers(oldWeight);
 }
 
 static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,

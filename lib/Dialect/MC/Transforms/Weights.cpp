@@ -320,16 +320,14 @@ DenseElementsAttr mc::getMatrixAttr(const Layer &layer,
   return DenseElementsAttr::get(type, converted);
 }
 
-/// Erases the producers of `value` that the replaced weight leaves unused:
-/// the constant and the view ops in between.
-static void eraseIfDead(Value value) {
+void mc::eraseDeadProducers(Value value) {
   Operation *op = value.getDefiningOp();
-  if (!op || !op->use_empty() || !isMemoryEffectFree(op))
+  if (!op || !isOpTriviallyDead(op))
     return;
   SmallVector<Value> operands(op->getOperands());
   op->erase();
   for (Value operand : operands)
-    eraseIfDead(operand);
+    eraseDeadProducers(operand);
 }
 
 void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
@@ -343,7 +341,7 @@ void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
                                            layer.reassociation);
   Value old = op->getOperand(layer.operandIndex);
   op->setOperand(layer.operandIndex, weight);
-  eraseIfDead(old);
+  eraseDeadProducers(old);
 }
 
 void mc::recordCompression(const Layer &layer, ArrayRef<float> newValues,

@@ -111,4 +111,53 @@ def MCCompressionReport : Pass<"mc-compression-report", "::mlir::ModuleOp"> {
   ];
 }
 
+def MCFactorize : Pass<"mc-factorize", "::mlir::ModuleOp"> {
+  let summary = "Low-rank factorization of constant weights by truncated SVD";
+  let description = [{
+    Every layer found by mc's layer discovery (linalg contractions and
+    convolutions with a constant weight, selected by `layers` and
+    `min-params`) whose weight, viewed as a matrix W of K (reduction) x N
+    (output channels), factorizes profitably is rewritten from `x·W` into
+    `(x·U)·V`, with U (K x r) and V (r x N) from the truncated SVD of W
+    (double precision; sqrt(sigma) on both sides). The first op is the
+    original op with U as its weight and r output channels (accumulating
+    into zeros); the second contracts those r channels with V into the
+    original output (so a bias-initialized output stays correct): a
+    `linalg.matmul` / `vecmat` / `batch_matmul` for matmul-like layers, a 1x1
+    `linalg.conv_2d_nhwc_hwcf` / `conv_2d_nchw_fchw` after a 2-D convolution
+    (the kernel factorized as (KH*KW*C) x F), else a `linalg.generic`. The
+    factors are `arith.constant`s of the weight's element type. The new ops
+    are named `<layer>.u` and `<layer>.v` (`mc.layer`) and carry `mc.rank`;
+    the `.u` op carries the layer's `mc.compression` record (with `rank`),
+    the `.v` op a zero baseline so totals over ops stay the dense totals.
+    Batched weights get one SVD per batch matrix and a common rank (the
+    largest any batch matrix needs). Depthwise convolutions are skipped.
+
+    Exactly one rank rule: `rank=R` (clamped to min(K, N)), `energy=E` (the
+    smallest rank keeping fraction E of the sum of squared singular values)
+    or `max-rel-error=X` (the smallest rank with ||W - W_r||_F / ||W||_F <=
+    X); the rank is always at least 1. A layer is factorized only if
+    r * (K + N) < K * N and r * (K + N) <= (1 - min-savings) * K * N; other
+    layers are left alone with a remark.
+  }];
+  let options = [
+    Option<"rank", "rank", "int64_t", /*default=*/"0",
+           "Fixed rank (>= 1; clamped to min(K, N))">,
+    Option<"energy", "energy", "double", /*default=*/"0.0",
+           "Keep this fraction (0, 1] of the squared singular values">,
+    Option<"maxRelError", "max-rel-error", "double", /*default=*/"0.0",
+           "Smallest rank whose relative Frobenius error is at most this">,
+    Option<"minSavings", "min-savings", "double", /*default=*/"0.0",
+           "Factorize only if at least this fraction [0, 1) of the "
+           "parameters is saved">,
+    Option<"layers", "layers", "std::string", /*default=*/"\"\"",
+           "Regex on layer names (mc.layer); empty = all">,
+    Option<"minParams", "min-params", "int64_t", /*default=*/"0",
+           "Only layers with at least this many weight parameters">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MC_DIALECT_MC_TRANSFORMS_PASSES_TD

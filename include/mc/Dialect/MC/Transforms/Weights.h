@@ -75,10 +75,9 @@ mlir::DenseElementsAttr getMatrixAttr(const Layer &layer,
 /// weight, reshaping it back to the operand layout. Builds before the op.
 void replaceWeight(mlir::OpBuilder &b, const Layer &layer, mlir::Value matrix);
 
-/// Squared error and signal energies of a weight change, for SQNR.
-struct ErrorEnergy {
-  double signal = 0, noise = 0;
-};
+/// Erases the producers of `value` a rewrite left unused: the old weight
+/// constant and the view ops in between.
+void eraseDeadProducers(mlir::Value value);
 
 /// Records on the layer's op what its compression costs: the dense
 /// parameter count and FLOPs before the first pass touched it, and the
