@@ -460,11 +460,9 @@ LogicalResult NMEncodingAttr::verifyForShape(
     return success();
   SmallVector<int64_t> kept = getKeptShape(shape);
   return getValueEncoding().verifyForShape(kept, expressedType, [&] {
-    InFlightDiagnostic diag = emitError();
-    diag << "kept values (";
-    for (int64_t dim : kept)
-      diag << dim << "x";
-    return std::move(diag << expressedType << "): ");
+    return std::move(emitError() << "kept values "
+                                 << RankedTensorType::get(kept, expressedType)
+                                 << ": ");
   });
 }
 
