@@ -15,6 +15,8 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Regex.h"
 
 #include <algorithm>
 #include <cmath>
@@ -583,7 +585,10 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
   using Base::Base;
 
   LogicalResult checkOptions(ModuleOp module) {
-    auto fail = [&]() { return module.emitError("mc-prune: "); };
+    // On the location, not the op: a module attached to a diagnostic would
+    // be printed whole.
+    auto fail = [&]() { return emitError(module.getLoc(), "mc-prune: "); };
+    int64_t n = nKeep, m = mGroup;
     if (mode != "unstructured" && mode != "nm" && mode != "channel")
       return fail() << "unknown mode '" << mode
                     << "': expected unstructured, nm or channel";
@@ -593,24 +598,31 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
     if (criterion != "l1" && criterion != "l2")
       return fail() << "unknown criterion '" << criterion
                     << "': expected l1 or l2";
-    if (!(sparsity >= 0.0 && sparsity < 1.0))
-      return fail() << "sparsity must be in [0, 1), got " << sparsity;
+    if (!(sparsity >= 0.0 && sparsity < 1.0)) {
+      std::string value;
+      llvm::raw_string_ostream(value) << llvm::format("%g", double(sparsity));
+      return fail() << "sparsity must be in [0, 1), got " << value;
+    }
     if (scope == "global" && mode != "unstructured")
       return fail() << "scope=global is only supported with "
                        "mode=unstructured";
     if (mode == "nm") {
-      if (nKeep < 1)
-        return fail() << "n must be at least 1, got " << nKeep;
-      if (nKeep > mGroup)
-        return fail() << "n must not exceed m, got n=" << nKeep
-                      << " m=" << mGroup;
-      if (mGroup > 128)
+      if (n < 1)
+        return fail() << "n must be at least 1, got " << n;
+      if (n > m)
+        return fail() << "n must not exceed m, got n=" << n << " m=" << m;
+      if (m > 128)
         return fail() << "m must be at most 128 (positions are stored as "
                          "i8), got "
-                      << mGroup;
+                      << m;
     }
-    if (minParams < 0)
-      return fail() << "min-params must be non-negative, got " << minParams;
+    int64_t minimum = minParams;
+    if (minimum < 0)
+      return fail() << "min-params must be non-negative, got " << minimum;
+    std::string regexError;
+    if (!llvm::Regex("^(" + layers + ")$").isValid(regexError))
+      return fail() << "invalid layers regex '" << layers
+                    << "': " << regexError;
     return success();
   }
 
@@ -693,16 +705,14 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
       return;
     }
     if (mode == "nm") {
-      bool ok = true;
+      // Checked before anything changes; the first offender is reported.
       for (Layer &layer : *selected)
         if (layer.K % mGroup != 0) {
-          layer.op->emitError("mc-prune: m=")
-              << mGroup << " does not divide K=" << layer.K << " of layer '"
-              << layer.name << "'";
-          ok = false;
+          emitError(layer.op->getLoc(), "mc-prune: m=")
+              << int64_t(mGroup) << " does not divide K=" << layer.K
+              << " of layer '" << layer.name << "'";
+          return signalPassFailure();
         }
-      if (!ok)
-        return signalPassFailure();
       for (Layer &layer : *selected)
         pruneNM(b, layer, nKeep, mGroup);
       return;
