@@ -10,8 +10,10 @@
 # CHECK: unstructured layers=: ok
 # CHECK: nm 2:4 matmul: ok
 # CHECK: nm 4:8 conv: ok
+# CHECK: nm nested decode: ok
 # CHECK: channel mlp l1: ok
 # CHECK: channel mlp l2: ok
+# CHECK: channel mlp 3 layers: ok
 # CHECK: channel conv: ok
 import re
 from fractions import Fraction
@@ -102,34 +104,37 @@ def bias_act(name, h, b, shape, relu):
   }} -> {t}"""
 
 
-def mlp_model(w1, b1, w2, b2, batch):
-    k, h = w1.shape
-    n = w2.shape[1]
-    xt, ht, yt = (mlir_type([batch, k], "f32"), mlir_type([batch, h], "f32"),
-                  mlir_type([batch, n], "f32"))
-    w1t, w2t = mlir_type(w1.shape, "f32"), mlir_type(w2.shape, "f32")
-    return f"""
-func.func @f(%x: {xt}) -> {yt} {{
-  %zero = arith.constant 0.0 : f32
-  %w1 = arith.constant {dense_hex(w1)} : {w1t}
-  %ab = arith.constant {dense_hex(b1)} : {mlir_type(b1.shape, "f32")}
-  %e1 = tensor.empty() : {ht}
-  %i1 = linalg.fill ins(%zero : f32) outs(%e1 : {ht}) -> {ht}
-  %h1 = linalg.matmul {{mc.layer = "fc1"}} ins(%x, %w1 : {xt}, {w1t}) outs(%i1 : {ht}) -> {ht}
-  {bias_act("a", "h1", b1, [batch, h], True)}
-  %w2 = arith.constant {dense_hex(w2)} : {w2t}
-  %cb = arith.constant {dense_hex(b2)} : {mlir_type(b2.shape, "f32")}
-  %e2 = tensor.empty() : {yt}
-  %i2 = linalg.fill ins(%zero : f32) outs(%e2 : {yt}) -> {yt}
-  %h2 = linalg.matmul {{mc.layer = "fc2"}} ins(%a, %w2 : {ht}, {w2t}) outs(%i2 : {yt}) -> {yt}
-  {bias_act("c", "h2", b2, [batch, n], False)}
-  return %c : {yt}
-}}"""
+def mlp_model(*params, batch):
+    """Dense layers fc1, fc2, ... (weights, biases alternate in `params`),
+    relu after all but the last."""
+    pairs = list(zip(params[::2], params[1::2]))
+    xt = mlir_type([batch, pairs[0][0].shape[0]], "f32")
+    lines = [f"func.func @f(%x: {xt}) -> "
+             f"{mlir_type([batch, pairs[-1][0].shape[1]], 'f32')} {{",
+             "  %zero = arith.constant 0.0 : f32"]
+    h, ht = "x", xt
+    for i, (w, b) in enumerate(pairs, 1):
+        k, n = w.shape
+        wt, ot = mlir_type([k, n], "f32"), mlir_type([batch, n], "f32")
+        lines.append(f"""
+  %w{i} = arith.constant {dense_hex(w)} : {wt}
+  %a{i}b = arith.constant {dense_hex(b)} : {mlir_type([n], "f32")}
+  %e{i} = tensor.empty() : {ot}
+  %i{i} = linalg.fill ins(%zero : f32) outs(%e{i} : {ot}) -> {ot}
+  %h{i} = linalg.matmul {{mc.layer = "fc{i}"}} ins(%{h}, %w{i} : {ht}, {wt}) outs(%i{i} : {ot}) -> {ot}
+  {bias_act(f"a{i}", f"h{i}", b, [batch, n], i < len(pairs))}""")
+        h, ht = f"a{i}", ot
+    lines.append(f"  return %{h} : {ht}\n}}")
+    return "\n".join(lines)
 
 
-def mlp_numpy(x, w1, b1, w2, b2):
-    a = np.maximum(x.astype(np.float64) @ w1 + b1, 0)
-    return a @ w2 + b2
+def mlp_numpy(x, *params):
+    a = x.astype(np.float64)
+    for i in range(0, len(params), 2):
+        a = a @ params[i].astype(np.float64) + params[i + 1]
+        if i + 2 < len(params):
+            a = np.maximum(a, 0)
+    return a
 
 
 def conv_type(shape):
@@ -223,7 +228,7 @@ b1 = rng.standard_normal(50).astype(np.float32)
 w2 = with_ties((50, 10), 0.29)
 b2 = rng.standard_normal(10).astype(np.float32)
 xm = rng.standard_normal((4, 64)).astype(np.float32)
-src = mlp_model(w1, b1, w2, b2, 4)
+src = mlp_model(w1, b1, w2, b2, batch=4)
 out = prune(src, "sparsity=0.29")
 g1, g2 = [c for c in constants(out) if c.ndim == 2]
 assert (g1 == 0).sum() == 928 and (g2 == 0).sum() == 145
@@ -243,7 +248,7 @@ m0 = np.abs(flat[order[k - 5]])
 tie = np.concatenate([order[k - 5:k + 5], w1.size + np.arange(3)])
 flat[tie] = m0 * rng.choice([-1, 1], tie.size).astype(np.float32)
 w1g, w2g = flat[:w1.size].reshape(w1.shape), flat[w1.size:].reshape(w2.shape)
-src = mlp_model(w1g, b1, w2g, b2, 4)
+src = mlp_model(w1g, b1, w2g, b2, batch=4)
 out = prune(src, "sparsity=0.6 scope=global")
 g1, g2 = [c for c in constants(out) if c.ndim == 2]
 (t1, t2), k = unstructured_numpy([w1g, w2g], 0.6)
@@ -323,6 +328,27 @@ assert np.array_equal(values.T.reshape(16, 9, 4),
 close(y, conv_numpy(xc, want.reshape(wc.shape)))
 print("nm 4:8 conv: ok")
 
+# Nested: 2:4 along axis 1 whose kept values are int4 with a scale per
+# block of 4 kept values; decoded exactly by the reference lowering.
+pos = np.sort(np.argsort(rng.random((4, 4, 4)), axis=-1)[..., :2], axis=-1)
+idx = pos.reshape(4, 8).astype(np.int8)
+q = rng.integers(-8, 8, (4, 8)).astype(np.int8)
+sc = rng.uniform(0.5, 2, (4, 2)).astype(np.float32)
+t = ("!mc.compressed<4x16xf32, #mc.nm<2:4, axis = 1, "
+     "values = #mc.uniform<i4, block = [1, 4]>>>")
+(d,) = run(f"""
+func.func @f(%i: tensor<4x8xi8>, %q: tensor<4x8xi8>, %s: tensor<4x2xf32>) -> tensor<4x16xf32> {{
+  %q4 = arith.trunci %q : tensor<4x8xi8> to tensor<4x8xi4>
+  %c = mc.assemble %i, %q4, %s : (tensor<4x8xi8>, tensor<4x8xi4>, tensor<4x2xf32>) -> {t}
+  %d = mc.decode %c : {t} -> tensor<4x16xf32>
+  return %d : tensor<4x16xf32>
+}}""", "f", [idx, q, sc], 1)
+vals = q.astype(np.float32) * np.repeat(sc, 4, axis=1)
+want = np.zeros((4, 4, 4), np.float32)
+np.put_along_axis(want, pos, vals.reshape(4, 4, 2), -1)
+assert np.array_equal(d, want.reshape(4, 16))
+print("nm nested decode: ok")
+
 # ----------------------------------------------------------------------------
 # Channels
 # ----------------------------------------------------------------------------
@@ -334,7 +360,7 @@ for crit in ("l1", "l2"):
     mid = np.argsort(norms)[15]
     w1c[:, 3] = -w1c[:, mid]
     w1c[:, 40] = w1c[:, mid] * -1
-    src = mlp_model(w1c, b1, w2, b2, 4)
+    src = mlp_model(w1c, b1, w2, b2, batch=4)
     out = prune(src, f"mode=channel sparsity=0.3 criterion={crit}")
     keep = channels_to_keep(w1c, 0.3, crit == "l2")
     assert keep.size == 35
@@ -347,6 +373,28 @@ for crit in ("l1", "l2"):
     (y,) = run(out, "f", [xm], 1)
     close(y, mlp_numpy(xm, w1c[:, keep], b1[keep], w2[keep], b2))
     print(f"channel mlp {crit}: ok")
+
+# Three layers: fc2 loses input channels (fc1's) and output channels (its
+# own, chosen by the norms of its original weights); fc3 is the output.
+ws = [rng.standard_normal(s).astype(np.float32) for s in ((64, 12), (12, 10),
+                                                          (10, 4))]
+bs = [rng.standard_normal(s[1]).astype(np.float32) for s in
+      ((64, 12), (12, 10), (10, 4))]
+src = mlp_model(ws[0], bs[0], ws[1], bs[1], ws[2], bs[2], batch=4)
+out = prune(src, "mode=channel sparsity=0.25")
+k1 = channels_to_keep(ws[0], 0.25, False)
+k2 = channels_to_keep(ws[1], 0.25, False)
+assert k1.size == 9 and k2.size == 8
+by_shape = {c.shape: c for c in constants(out)}
+assert np.array_equal(by_shape[(64, 9)], ws[0][:, k1])
+assert np.array_equal(by_shape[(9,)], bs[0][k1])
+assert np.array_equal(by_shape[(9, 8)], ws[1][k1][:, k2])
+assert np.array_equal(by_shape[(8,)], bs[1][k2])
+assert np.array_equal(by_shape[(8, 4)], ws[2][k2])
+(y,) = run(out, "f", [xm], 1)
+close(y, mlp_numpy(xm, ws[0][:, k1], bs[0][k1], ws[1][k1][:, k2], bs[1][k2],
+                   ws[2][k2], bs[2]))
+print("channel mlp 3 layers: ok")
 
 # conv -> bias, relu -> conv: the second conv loses input channels.
 wa = rng.standard_normal((3, 3, 4, 8)).astype(np.float32)
