@@ -100,9 +100,9 @@ static void replaceWithConstant(OpBuilder &b, const Layer &layer,
 /// Indices (into a row-major tensor of `shape`) of the elements that remain
 /// when dimension d keeps only `keep[d]` (all of it if empty), in the
 /// row-major order of the result.
-static std::vector<int64_t>
-gatherIndices(ArrayRef<int64_t> shape, ArrayRef<SmallVector<int64_t>> keep,
-              SmallVectorImpl<int64_t> &newShape) {
+static std::vector<int64_t> gatherIndices(ArrayRef<int64_t> shape,
+                                          ArrayRef<SmallVector<int64_t>> keep,
+                                          SmallVectorImpl<int64_t> &newShape) {
   int64_t rank = shape.size();
   SmallVector<int64_t> strides(rank, 1);
   for (int64_t d = rank - 2; d >= 0; --d)
@@ -156,17 +156,18 @@ static void pruneUnstructured(OpBuilder &b, std::vector<Layer> &layers,
                               double sparsity, bool global) {
   std::vector<std::vector<int64_t>> prune(layers.size());
   if (!global) {
-    for (auto [layer, indices] : llvm::zip(layers, prune)) {
+    for (auto [l, layer] : llvm::enumerate(layers)) {
+      const std::vector<float> &values = layer.values;
       int64_t count = layer.numParams();
       int64_t k = countToPrune(sparsity, count);
       std::vector<int64_t> order(count);
       std::iota(order.begin(), order.end(), 0);
       auto less = [&](int64_t a, int64_t c) {
-        double ma = magnitude(layer.values[a]), mc = magnitude(layer.values[c]);
+        double ma = magnitude(values[a]), mc = magnitude(values[c]);
         return ma < mc || (ma == mc && a < c);
       };
       std::nth_element(order.begin(), order.begin() + k, order.end(), less);
-      indices.assign(order.begin(), order.begin() + k);
+      prune[l].assign(order.begin(), order.begin() + k);
     }
   } else {
     // One ranking over (layer, index) pairs: magnitude, then layer order,
@@ -217,8 +218,9 @@ static void pruneNM(OpBuilder &b, Layer &layer, int64_t n, int64_t m) {
         };
         // Largest magnitude first, lower position first among equals.
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t d) {
-          return magnitude(value(a)) > magnitude(value(d));
+        std::sort(order.begin(), order.end(), [&](int64_t a, int64_t d) {
+          double ma = magnitude(value(a)), md = magnitude(value(d));
+          return ma > md || (ma == md && a < d);
         });
         std::sort(order.begin(), order.begin() + n);
         for (int64_t t = 0; t < n; ++t) {
@@ -237,14 +239,14 @@ static void pruneNM(OpBuilder &b, Layer &layer, int64_t n, int64_t m) {
   Value indicesCst = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(indicesType, ArrayRef<int8_t>(indices)));
   Value keptCst = arith::ConstantOp::create(
-      b, loc, getFloatAttr(RankedTensorType::get(keptShape, elementType), kept));
+      b, loc,
+      getFloatAttr(RankedTensorType::get(keptShape, elementType), kept));
   auto encoding = NMEncodingAttr::get(ctx, n, m, layer.kDim(), {});
-  auto type = CompressedType::get(ctx, layer.matrixShape, elementType,
-                                  encoding);
+  auto type =
+      CompressedType::get(ctx, layer.matrixShape, elementType, encoding);
   Value assembled =
       AssembleOp::create(b, loc, type, ValueRange{indicesCst, keptCst});
-  Value decoded =
-      DecodeOp::create(b, loc, layer.getMatrixType(), assembled);
+  Value decoded = DecodeOp::create(b, loc, layer.getMatrixType(), assembled);
   replaceWeight(b, layer, decoded);
   eraseIfDead(old);
   recordCompression(layer, dense);
@@ -322,8 +324,7 @@ static Value shrink(OpBuilder &b, Value value, int64_t dim,
   if (auto cst = dyn_cast<arith::ConstantOp>(op)) {
     auto attr = cast<DenseElementsAttr>(cst.getValue());
     if (attr.isSplat())
-      return arith::ConstantOp::create(b, op->getLoc(),
-                                       attr.resizeSplat(type));
+      return arith::ConstantOp::create(b, op->getLoc(), attr.resizeSplat(type));
     SmallVector<SmallVector<int64_t>> keeps(type.getRank());
     keeps[dim].assign(keep.begin(), keep.end());
     SmallVector<int64_t> newShape;
@@ -340,10 +341,11 @@ static Value shrink(OpBuilder &b, Value value, int64_t dim,
     return tensor::EmptyOp::create(b, op->getLoc(), type.getShape(),
                                    type.getElementType());
   auto linalgOp = cast<linalg::LinalgOp>(op);
-  unsigned loop = cast<AffineDimExpr>(linalgOp.getIndexingMapMatchingResult(
-                                                  cast<OpResult>(value))
-                                          .getResult(dim))
-                      .getPosition();
+  unsigned loop =
+      cast<AffineDimExpr>(
+          linalgOp.getIndexingMapMatchingResult(cast<OpResult>(value))
+              .getResult(dim))
+          .getPosition();
   SmallVector<Value> operands;
   for (OpOperand &operand : op->getOpOperands()) {
     SmallVector<int64_t> positions =
@@ -425,8 +427,8 @@ analyzeChannels(ChannelPlan &plan,
         OpOperand &cweight = cop->getOpOperand(consumer->operandIndex);
         auto wpos = positionsOf(cop.getMatchingIndexingMap(&cweight),
                                 loop.getPosition());
-        auto upos = positionsOf(cop.getMatchingIndexingMap(&use),
-                                loop.getPosition());
+        auto upos =
+            positionsOf(cop.getMatchingIndexingMap(&use), loop.getPosition());
         if (failed(wpos) || wpos->size() != 1 || failed(upos) ||
             upos->size() != 1 ||
             !isSupportedWeightType(consumer->weightType.getElementType()))
@@ -449,8 +451,7 @@ analyzeChannels(ChannelPlan &plan,
       auto loop = dyn_cast<AffineDimExpr>(
           lop.getMatchingIndexingMap(&use).getResult(dim));
       if (!loop)
-        return "its result reaches '" + userName +
-               "' through a compound index";
+        return "its result reaches '" + userName + "' through a compound index";
       auto [it, inserted] = plan.ops.insert({user, loop.getPosition()});
       if (!inserted) {
         if (it->second != loop.getPosition())
@@ -484,8 +485,7 @@ analyzeChannels(ChannelPlan &plan,
         continue;
       auto it = plan.path.find(operand.get());
       if (it != plan.path.end() ? it->second != positions->front()
-                                : !canShrink(operand.get(),
-                                             positions->front()))
+                                : !canShrink(operand.get(), positions->front()))
         return "operand " + std::to_string(operand.getOperandNumber()) +
                " of '" + user->getName().getStringRef().str() +
                "' cannot be shrunk";
@@ -508,8 +508,9 @@ static SmallVector<int64_t> chooseChannels(const Layer &layer, int64_t k,
     norm = std::isnan(norm) ? INFINITY : norm;
   std::vector<int64_t> order(layer.N);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](int64_t a, int64_t c) { return norms[a] < norms[c]; });
+  llvm::sort(order, [&](int64_t a, int64_t c) {
+    return norms[a] < norms[c] || (norms[a] == norms[c] && a < c);
+  });
   SmallVector<int64_t> keep(order.begin() + k, order.end());
   llvm::sort(keep);
   return keep;
