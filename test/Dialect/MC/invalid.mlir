@@ -265,3 +265,170 @@ func.func @fake_quant_not_encoding(%x: tensor<4xf32>, %s: tensor<f32>) -> tensor
   %y = mc.fake_quant 1 : i32 %x, %s : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+//===----------------------------------------------------------------------===//
+// #mc.nm
+//===----------------------------------------------------------------------===//
+
+// expected-error @+1 {{N must be at least 1, got 0:4}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<0:4, axis = 0>>)
+
+// -----
+
+// expected-error @+1 {{N must not exceed M, got 5:4}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<5:4, axis = 0>>)
+
+// -----
+
+// expected-error @+1 {{M must be at most 128 (positions are stored as i8), got 256}}
+func.func private @f(!mc.compressed<256xf32, #mc.nm<2:256, axis = 0>>)
+
+// -----
+
+// expected-error @+1 {{axis must be non-negative, got -1}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<2:4, axis = -1>>)
+
+// -----
+
+// expected-error @+1 {{missing 'axis = A': the dimension along which groups of M elements run}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<2:4>>)
+
+// -----
+
+// expected-error @+1 {{unknown encoding parameter 'narrow'}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<2:4, axis = 0, narrow>>)
+
+// -----
+
+// expected-error @+1 {{duplicate encoding parameter 'axis'}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<2:4, axis = 0, axis = 0>>)
+
+// -----
+
+// expected-error @+1 {{expected an mc encoding attribute for 'values', got 1 : i32}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<2:4, axis = 0, values = 1 : i32>>)
+
+// -----
+
+// expected-error @+1 {{axis 1 is out of range for a rank-1 tensor}}
+func.func private @f(!mc.compressed<8xf32, #mc.nm<2:4, axis = 1>>)
+
+// -----
+
+// expected-error @+1 {{M = 4 does not divide dimension 0 of size 6}}
+func.func private @f(!mc.compressed<6x4xf32, #mc.nm<2:4, axis = 0>>)
+
+// -----
+
+// expected-error @+1 {{expressed type must be f16, bf16, f32 or f64, got 'i32'}}
+func.func private @f(!mc.compressed<8xi32, #mc.nm<2:4, axis = 0>>)
+
+// -----
+
+// The nested encoding describes the kept values, 4x4 here.
+// expected-error @+1 {{kept values 'tensor<4x4xf32>': block size 8 does not divide dimension 1 of size 4}}
+func.func private @f(!mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>>)
+
+// -----
+
+func.func @nm_count(%i: tensor<2x8xi8>) {
+  // expected-error @+1 {{'mc.assemble' op expected 2 parts (indices, values) for '!mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>', got 1}}
+  %a = mc.assemble %i : (tensor<2x8xi8>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
+  return
+}
+
+// -----
+
+func.func @nm_indices_type(%i: tensor<2x8xi32>, %v: tensor<2x8xf32>) {
+  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<2x8xi8>' (2:4 along axis 0 encoding of 'tensor<4x8xf32>'), got 'tensor<2x8xi32>'}}
+  %a = mc.assemble %i, %v : (tensor<2x8xi32>, tensor<2x8xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
+  return
+}
+
+// -----
+
+func.func @nm_indices_shape(%i: tensor<4x8xi8>, %v: tensor<2x8xf32>) {
+  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<2x8xi8>' (2:4 along axis 0 encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xi8>'}}
+  %a = mc.assemble %i, %v : (tensor<4x8xi8>, tensor<2x8xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
+  return
+}
+
+// -----
+
+func.func @nm_values_type(%i: tensor<4x4xi8>, %v: tensor<4x4xf16>) {
+  // expected-error @+1 {{'mc.assemble' op values must have type 'tensor<4x4xf32>' (2:4 along axis 1 encoding of 'tensor<4x8xf32>'), got 'tensor<4x4xf16>'}}
+  %a = mc.assemble %i, %v : (tensor<4x4xi8>, tensor<4x4xf16>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>>
+  return
+}
+
+// -----
+
+func.func @nm_values_shape(%c: !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>>) {
+  // expected-error @+1 {{'mc.disassemble' op values must have type 'tensor<4x4xf32>' (2:4 along axis 1 encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xf32>'}}
+  %p:2 = mc.disassemble %c : !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>> -> tensor<4x4xi8>, tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @nm_nested_scales(%i: tensor<4x4xi8>, %q: tensor<4x4xi4>, %s: tensor<4xf32>) {
+  // expected-error @+1 {{'mc.assemble' op values.scales must have type 'tensor<f32>' (2:4 along axis 1, values per-tensor encoding of 'tensor<4x8xf32>'), got 'tensor<4xf32>'}}
+  %a = mc.assemble %i, %q, %s : (tensor<4x4xi8>, tensor<4x4xi4>, tensor<4xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4>>>
+  return
+}
+
+// -----
+
+func.func @nm_nested_scale_value(%i: tensor<4x4xi8>, %q: tensor<4x4xi4>) {
+  %s = arith.constant dense<-1.0> : tensor<f32>
+  // expected-error @+1 {{'mc.assemble' op scales must be positive and finite, got -1 at index 0}}
+  %a = mc.assemble %i, %q, %s : (tensor<4x4xi8>, tensor<4x4xi4>, tensor<f32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4>>>
+  return
+}
+
+// -----
+
+func.func @nm_index_range(%v: tensor<1x4xf32>) {
+  %i = arith.constant dense<[[0, 1, 2, 4]]> : tensor<1x4xi8>
+  // expected-error @+1 {{'mc.assemble' op indices must be in [0, 4), got 4 at index 3}}
+  %a = mc.assemble %i, %v : (tensor<1x4xi8>, tensor<1x4xf32>) -> !mc.compressed<1x8xf32, #mc.nm<2:4, axis = 1>>
+  return
+}
+
+// -----
+
+func.func @nm_index_negative(%v: tensor<1x4xf32>) {
+  %i = arith.constant dense<[[0, 1, -1, 2]]> : tensor<1x4xi8>
+  // expected-error @+1 {{'mc.assemble' op indices must be in [0, 4), got -1 at index 2}}
+  %a = mc.assemble %i, %v : (tensor<1x4xi8>, tensor<1x4xf32>) -> !mc.compressed<1x8xf32, #mc.nm<2:4, axis = 1>>
+  return
+}
+
+// -----
+
+// Along axis 0 the two kept values of a group are rows 2g and 2g+1: flat
+// index 5 (row 1, column 1) holds 1 after 1 at flat index 1.
+func.func @nm_index_order(%v: tensor<2x4xf32>) {
+  %i = arith.constant dense<[[0, 1, 2, 0], [3, 1, 3, 1]]> : tensor<2x4xi8>
+  // expected-error @+1 {{'mc.assemble' op indices must increase strictly within each group of 2, got 1 after 1 at index 5}}
+  %a = mc.assemble %i, %v : (tensor<2x4xi8>, tensor<2x4xf32>) -> !mc.compressed<4x4xf32, #mc.nm<2:4, axis = 0>>
+  return
+}
+
+// -----
+
+func.func @nm_encode(%x: tensor<4x8xf32>, %v: tensor<2x8xf32>) {
+  // expected-error @+1 {{'mc.encode' op cannot encode #mc.nm<2:4, axis = 0> from a dense tensor: choose the kept positions (e.g. with --mc-prune mode=nm) and build it with mc.assemble}}
+  %c = mc.encode %x, %v : (tensor<4x8xf32>, tensor<2x8xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
+  return
+}
+
+// -----
+
+func.func @nm_fake_quant(%x: tensor<4x8xf32>) {
+  // expected-error @+1 {{'mc.fake_quant' op cannot encode #mc.nm<2:4, axis = 0> from a dense tensor}}
+  %y = mc.fake_quant #mc.nm<2:4, axis = 0> %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}

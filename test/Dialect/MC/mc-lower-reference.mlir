@@ -153,3 +153,60 @@ func.func @caller(%q: tensor<4xi8>, %s: tensor<f32>) -> tensor<4xf32> {
   %d = call @callee(%c) : (!mc.compressed<4xf32, #mc.uniform<i8>>) -> tensor<4xf32>
   return %d : tensor<4xf32>
 }
+
+// -----
+
+// N:M decode is a scatter over the dense tensor: each element reads the N
+// (index, value) pairs of its group, (d0 floordiv 4) * 2 + j along the axis,
+// and selects the value whose index equals its position d0 mod 4, else +0.
+// The select chain runs from j = N-1 down to 0, so the first match wins.
+// CHECK-DAG: #[[J0:.*]] = affine_map<(d0, d1) -> ((d0 floordiv 4) * 2, d1)>
+// CHECK-DAG: #[[J1:.*]] = affine_map<(d0, d1) -> ((d0 floordiv 4) * 2 + 1, d1)>
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @decode_nm
+// CHECK-SAME: (%[[I:.*]]: tensor<4x3xi8>, %[[V:.*]]: tensor<4x3xf32>) -> tensor<8x3xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<8x3xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[J0]], #[[J0]], #[[J1]], #[[J1]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[I]], %[[V]], %[[I]], %[[V]] : tensor<4x3xi8>, tensor<4x3xf32>, tensor<4x3xi8>, tensor<4x3xf32>) outs(%[[E]] : tensor<8x3xf32>)
+// CHECK: ^bb0(%[[I0:.*]]: i8, %[[V0:.*]]: f32, %[[I1:.*]]: i8, %[[V1:.*]]: f32, %{{.*}}: f32):
+// CHECK:   %[[D:.*]] = linalg.index 0 : index
+// CHECK:   %[[M:.*]] = arith.constant 4 : index
+// CHECK:   %[[R:.*]] = arith.remui %[[D]], %[[M]] : index
+// CHECK:   %[[P:.*]] = arith.index_castui %[[R]] : index to i32
+// CHECK:   %[[Z:.*]] = arith.constant 0.000000e+00 : f32
+// CHECK:   %[[X1:.*]] = arith.extsi %[[I1]] : i8 to i32
+// CHECK:   %[[C1:.*]] = arith.cmpi eq, %[[X1]], %[[P]] : i32
+// CHECK:   %[[S1:.*]] = arith.select %[[C1]], %[[V1]], %[[Z]] : f32
+// CHECK:   %[[X0:.*]] = arith.extsi %[[I0]] : i8 to i32
+// CHECK:   %[[C0:.*]] = arith.cmpi eq, %[[X0]], %[[P]] : i32
+// CHECK:   %[[S0:.*]] = arith.select %[[C0]], %[[V0]], %[[S1]] : f32
+// CHECK:   linalg.yield %[[S0]] : f32
+// CHECK: return %[[G]] : tensor<8x3xf32>
+func.func @decode_nm(%c: !mc.compressed<8x3xf32, #mc.nm<2:4, axis = 0>>) -> tensor<8x3xf32> {
+  %d = mc.decode %c : !mc.compressed<8x3xf32, #mc.nm<2:4, axis = 0>> -> tensor<8x3xf32>
+  return %d : tensor<8x3xf32>
+}
+
+// -----
+
+// Nested: the kept values (4x8, int4 in blocks of 4 along axis 1) are
+// decoded first, then scattered along axis 1 with groups of 8.
+// CHECK-DAG: #[[BLK:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 4)>
+// CHECK-DAG: #[[K0:.*]] = affine_map<(d0, d1) -> (d0, (d1 floordiv 8) * 4)>
+// CHECK-DAG: #[[K3:.*]] = affine_map<(d0, d1) -> (d0, (d1 floordiv 8) * 4 + 3)>
+// CHECK-LABEL: func @decode_nm_nested
+// CHECK-SAME: (%[[I:.*]]: tensor<4x8xi8>, %[[Q:.*]]: tensor<4x8xi4>, %[[S:.*]]: tensor<4x2xf32>) -> tensor<4x16xf32>
+// CHECK: %[[V:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[BLK]], #{{.*}}]
+// CHECK-SAME: ins(%[[Q]], %[[S]] : tensor<4x8xi4>, tensor<4x2xf32>)
+// CHECK: arith.extsi %{{.*}} : i4 to i32
+// CHECK: -> tensor<4x8xf32>
+// CHECK: linalg.generic {indexing_maps = [#[[K0]], #[[K0]], #{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}, #[[K3]], #[[K3]], #{{.*}}]
+// CHECK-SAME: ins(%[[I]], %[[V]], %[[I]], %[[V]], %[[I]], %[[V]], %[[I]], %[[V]] :
+// CHECK: linalg.index 1 : index
+// CHECK: arith.constant 8 : index
+// CHECK-COUNT-4: arith.select
+// CHECK: -> tensor<4x16xf32>
+func.func @decode_nm_nested(%c: !mc.compressed<4x16xf32, #mc.nm<4:8, axis = 1, values = #mc.uniform<i4, block = [1, 4]>>>) -> tensor<4x16xf32> {
+  %d = mc.decode %c : !mc.compressed<4x16xf32, #mc.nm<4:8, axis = 1, values = #mc.uniform<i4, block = [1, 4]>>> -> tensor<4x16xf32>
+  return %d : tensor<4x16xf32>
+}

@@ -341,12 +341,200 @@ LogicalResult FloatEncodingAttr::verifyPartValues(
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// NMEncodingAttr
+//===----------------------------------------------------------------------===//
+
+/// `<` N `:` M `,` `axis` `=` A (`,` `values` `=` encoding)? `>`
+Attribute NMEncodingAttr::parse(AsmParser &parser, Type) {
+  SMLoc loc = parser.getCurrentLocation();
+  int64_t n, m;
+  if (parser.parseLess() || parser.parseInteger(n) || parser.parseColon() ||
+      parser.parseInteger(m))
+    return {};
+  std::optional<int64_t> axis;
+  EncodingAttrInterface values;
+  llvm::StringSet<> seen;
+  while (succeeded(parser.parseOptionalComma())) {
+    StringRef key;
+    SMLoc keyLoc = parser.getCurrentLocation();
+    if (parser.parseKeyword(&key))
+      return {};
+    if (!seen.insert(key).second) {
+      parser.emitError(keyLoc, "duplicate encoding parameter '") << key << "'";
+      return {};
+    }
+    if (key == "axis") {
+      if (parser.parseEqual() || parser.parseInteger(axis.emplace()))
+        return {};
+      continue;
+    }
+    if (key != "values") {
+      parser.emitError(keyLoc, "unknown encoding parameter '") << key << "'";
+      return {};
+    }
+    Attribute attr;
+    SMLoc attrLoc;
+    if (parser.parseEqual() ||
+        (attrLoc = parser.getCurrentLocation(), parser.parseAttribute(attr)))
+      return {};
+    values = dyn_cast<EncodingAttrInterface>(attr);
+    if (!values) {
+      parser.emitError(attrLoc, "expected an mc encoding attribute for "
+                                "'values', got ")
+          << attr;
+      return {};
+    }
+  }
+  if (parser.parseGreater())
+    return {};
+  if (!axis) {
+    parser.emitError(loc, "missing 'axis = A': the dimension along which "
+                          "groups of M elements run");
+    return {};
+  }
+  return getChecked([&] { return parser.emitError(loc); },
+                    parser.getContext(), n, m, *axis, values);
+}
+
+void NMEncodingAttr::print(AsmPrinter &printer) const {
+  printer << '<' << getN() << ':' << getM() << ", axis = " << getAxis();
+  if (getValueEncoding()) {
+    printer << ", values = ";
+    printer.printAttribute(getValueEncoding());
+  }
+  printer << '>';
+}
+
+LogicalResult
+NMEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
+                       int64_t m, int64_t axis,
+                       EncodingAttrInterface valueEncoding) {
+  if (n < 1)
+    return emitError() << "N must be at least 1, got " << n << ":" << m;
+  if (n > m)
+    return emitError() << "N must not exceed M, got " << n << ":" << m;
+  if (m > 128)
+    return emitError() << "M must be at most 128 (positions are stored as "
+                          "i8), got "
+                       << m;
+  if (axis < 0)
+    return emitError() << "axis must be non-negative, got " << axis;
+  return success();
+}
+
+SmallVector<int64_t>
+NMEncodingAttr::getKeptShape(ArrayRef<int64_t> shape) const {
+  SmallVector<int64_t> kept(shape);
+  if (getAxis() < static_cast<int64_t>(kept.size()))
+    kept[getAxis()] = kept[getAxis()] / getM() * getN();
+  return kept;
+}
+
+CompressedType NMEncodingAttr::getValueType(ArrayRef<int64_t> shape,
+                                            Type expressedType) const {
+  if (!getValueEncoding())
+    return {};
+  return CompressedType::get(getContext(), getKeptShape(shape), expressedType,
+                             getValueEncoding());
+}
+
+unsigned NMEncodingAttr::getStorageBitWidth() const {
+  return 8; // part 0, the indices; the values' width is in their part type
+}
+
+LogicalResult NMEncodingAttr::verifyForShape(
+    ArrayRef<int64_t> shape, Type expressedType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  if (failed(verifyGranularityForShape(emitError, std::nullopt, {}, shape,
+                                       expressedType)))
+    return failure();
+  int64_t rank = shape.size();
+  if (getAxis() >= rank)
+    return emitError() << "axis " << getAxis() << " is out of range for a rank-"
+                       << rank << " tensor";
+  if (shape[getAxis()] % getM() != 0)
+    return emitError() << "M = " << getM() << " does not divide dimension "
+                       << getAxis() << " of size " << shape[getAxis()];
+  if (!getValueEncoding())
+    return success();
+  SmallVector<int64_t> kept = getKeptShape(shape);
+  return getValueEncoding().verifyForShape(kept, expressedType, [&] {
+    return std::move(emitError() << "kept values "
+                                 << RankedTensorType::get(kept, expressedType)
+                                 << ": ");
+  });
+}
+
+void NMEncodingAttr::getPartTypes(ArrayRef<int64_t> shape, Type expressedType,
+                                  SmallVectorImpl<Type> &types) const {
+  SmallVector<int64_t> kept = getKeptShape(shape);
+  types.push_back(RankedTensorType::get(kept, IntegerType::get(getContext(), 8)));
+  if (getValueEncoding())
+    getValueEncoding().getPartTypes(kept, expressedType, types);
+  else
+    types.push_back(RankedTensorType::get(kept, expressedType));
+}
+
+StringRef NMEncodingAttr::getPartName(unsigned index) const {
+  if (index == 0)
+    return "indices";
+  if (!getValueEncoding())
+    return index == 1 ? "values" : "";
+  StringRef inner = getValueEncoding().getPartName(index - 1);
+  if (inner.empty())
+    return "";
+  // Interned in the context, so the reference stays valid.
+  return StringAttr::get(getContext(), "values." + inner).getValue();
+}
+
+LogicalResult NMEncodingAttr::verifyPartValues(
+    ArrayRef<Attribute> values,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  auto indices = values.empty()
+                     ? DenseIntElementsAttr()
+                     : dyn_cast_or_null<DenseIntElementsAttr>(values[0]);
+  if (indices && indices.getType().getRank() > getAxis()) {
+    // Positions in [0, M), strictly increasing along `axis` in each group.
+    ArrayRef<int64_t> kept = indices.getType().getShape();
+    int64_t stride = 1;
+    for (int64_t d = kept.size() - 1; d > getAxis(); --d)
+      stride *= kept[d];
+    SmallVector<int64_t> flat;
+    for (APInt v : indices.getValues<APInt>())
+      flat.push_back(v.getSExtValue());
+    for (auto [i, pos] : llvm::enumerate(flat)) {
+      if (pos < 0 || pos >= getM())
+        return emitError() << "indices must be in [0, " << getM() << "), got "
+                           << pos << " at index " << i;
+      int64_t along = (int64_t(i) / stride) % kept[getAxis()];
+      if (along % getN() != 0 && flat[i - stride] >= pos)
+        return emitError() << "indices must increase strictly within each "
+                              "group of "
+                           << getN() << ", got " << pos << " after "
+                           << flat[i - stride] << " at index " << i;
+    }
+  }
+  if (getValueEncoding() && values.size() > 1)
+    return getValueEncoding().verifyPartValues(values.drop_front(), emitError);
+  return success();
+}
+
 namespace mc {
 /// Used by op verifiers to say what a part's shape is derived from.
 std::string describeEncodingGranularity(EncodingAttrInterface encoding) {
   return TypeSwitch<Attribute, std::string>(encoding)
       .Case<UniformEncodingAttr, FloatEncodingAttr>([](auto enc) {
         return describeGranularity(enc.getAxis(), enc.getBlock());
+      })
+      .Case([](NMEncodingAttr enc) {
+        std::string s = std::to_string(enc.getN()) + ":" +
+                        std::to_string(enc.getM()) + " along axis " +
+                        std::to_string(enc.getAxis());
+        if (enc.getValueEncoding())
+          s += ", values " +
+               describeEncodingGranularity(enc.getValueEncoding());
+        return s;
       })
       .Default([](Attribute) { return std::string(); });
 }

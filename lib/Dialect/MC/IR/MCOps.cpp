@@ -13,6 +13,17 @@ using namespace mc;
 #define GET_OP_CLASSES
 #include "mc/Dialect/MC/IR/MCOps.cpp.inc"
 
+/// N:M sparsity has no encode: which positions to keep is a choice (e.g.
+/// `--mc-prune mode=nm`), not a function of the dense tensor and parameters.
+static LogicalResult verifyEncodable(Operation *op,
+                                     EncodingAttrInterface encoding) {
+  if (isa<NMEncodingAttr>(encoding))
+    return op->emitOpError("cannot encode ")
+           << encoding << " from a dense tensor: choose the kept positions "
+           << "(e.g. with --mc-prune mode=nm) and build it with mc.assemble";
+  return success();
+}
+
 /// Checks that `actual` are the types of the parts of `type` starting at part
 /// `first`, and that constant `values` among them are valid.
 static LogicalResult verifyParts(Operation *op, CompressedType type,
@@ -89,6 +100,8 @@ LogicalResult DecodeOp::verify() {
 
 LogicalResult EncodeOp::verify() {
   CompressedType type = getType();
+  if (failed(verifyEncodable(*this, type.getEncoding())))
+    return failure();
   if (getInput().getType() != type.getDecodedType())
     return emitOpError("input must have type ")
            << type.getDecodedType() << ", got " << getInput().getType();
@@ -139,6 +152,8 @@ CompressedType FakeQuantOp::getCompressedType() {
 
 LogicalResult FakeQuantOp::verify() {
   auto inputType = cast<RankedTensorType>(getInput().getType());
+  if (failed(verifyEncodable(*this, getEncoding())))
+    return failure();
   if (failed(getEncoding().verifyForShape(
           inputType.getShape(), inputType.getElementType(),
           [&] { return emitOpError(); })))

@@ -289,7 +289,65 @@ static Value decodeScalar(OpBuilder &b, Location loc, CompressedType type,
 }
 
 static Value buildDecode(OpBuilder &b, Location loc, CompressedType type,
+                         ValueRange parts);
+
+/// N:M decode as a scatter: a generic over the dense tensor reads the N
+/// (index, value) pairs of each element's group, maps (.., (d_axis floordiv
+/// M) * N + j, ..), and selects the value whose index equals the element's
+/// position `d_axis mod M` (the first such j), else +0.
+static Value buildDecodeNM(OpBuilder &b, Location loc, CompressedType type,
+                           NMEncodingAttr enc, ValueRange parts) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> shape = type.getShape();
+  Type expressed = type.getExpressedType();
+  Value indices = parts.front();
+  Value values = parts[1];
+  if (CompressedType valueType = enc.getValueType(shape, expressed))
+    values = buildDecode(b, loc, valueType, parts.drop_front());
+
+  int64_t rank = shape.size(), axis = enc.getAxis(), n = enc.getN(),
+          m = enc.getM();
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs;
+  for (int64_t j = 0; j < n; ++j) {
+    SmallVector<AffineExpr> exprs;
+    for (int64_t d = 0; d < rank; ++d)
+      exprs.push_back(getAffineDimExpr(d, ctx));
+    exprs[axis] = exprs[axis].floorDiv(m) * n + j;
+    AffineMap map = AffineMap::get(rank, 0, exprs, ctx);
+    maps.append({map, map});
+    inputs.append({indices, values});
+  }
+  maps.push_back(AffineMap::getMultiDimIdentityMap(rank, ctx));
+  Value init = tensor::EmptyOp::create(b, loc, shape, expressed);
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Type i32 = nb.getI32Type();
+        Value pos = arith::RemUIOp::create(
+            nb, nloc, linalg::IndexOp::create(nb, nloc, axis),
+            arith::ConstantIndexOp::create(nb, nloc, m));
+        pos = arith::IndexCastUIOp::create(nb, nloc, i32, pos);
+        Value result = arith::ConstantOp::create(
+            nb, nloc, expressed, nb.getFloatAttr(expressed, 0.0));
+        for (int64_t j = n - 1; j >= 0; --j) {
+          Value index = arith::ExtSIOp::create(nb, nloc, i32, args[2 * j]);
+          Value match = arith::CmpIOp::create(
+              nb, nloc, arith::CmpIPredicate::eq, index, pos);
+          result = arith::SelectOp::create(nb, nloc, match, args[2 * j + 1],
+                                           result);
+        }
+        linalg::YieldOp::create(nb, nloc, result);
+      });
+  return generic.getResult(0);
+}
+
+static Value buildDecode(OpBuilder &b, Location loc, CompressedType type,
                          ValueRange parts) {
+  if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding()))
+    return buildDecodeNM(b, loc, type, enc, parts);
   FloatType computeType = getComputeType(type.getExpressedType());
   return buildElementwise(
       b, loc, type, parts.front(), parts.drop_front(), type.getExpressedType(),

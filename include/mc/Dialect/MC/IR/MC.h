@@ -18,6 +18,10 @@
 
 #include "mc/Dialect/MC/IR/MCInterfaces.h.inc"
 
+namespace mc {
+class CompressedType; // used by NMEncodingAttr, defined with the types
+} // namespace mc
+
 #define GET_ATTRDEF_CLASSES
 #include "mc/Dialect/MC/IR/MCAttrs.h.inc"
 

@@ -79,4 +79,44 @@ def MC_FloatEncodingAttr : MC_Attr<"FloatEncoding", "float",
   }];
 }
 
+def MC_NMEncodingAttr : MC_Attr<"NMEncoding", "nm",
+    [DeclareAttrInterfaceMethods<MC_EncodingAttrInterface>]> {
+  let summary = "N:M structured sparsity";
+  let description = [{
+    In every group of M consecutive elements along dimension `axis` (groups
+    start at multiples of M), at most N are nonzero. Only those N are stored:
+
+    - `indices`: `tensor<SHAPE' x i8>`, the position 0..M-1 of each kept
+      value within its group, strictly increasing within a group;
+    - the kept values: `tensor<SHAPE' x EXPRESSED>`, or, with
+      `values = #enc`, the parts of that encoding for a compressed tensor of
+      shape SHAPE' (e.g. 2:4 whose kept values are int4 per group),
+
+    where SHAPE' is SHAPE with dimension `axis` scaled by N/M. Parts are
+    ordered indices first, then the values part(s). Decoding is exact: a
+    dense element is the kept value whose index equals its position in its
+    group, else +0. (For run-time indices that break the invariant, a
+    position named twice takes the first such value; an index outside
+    [0, M) names no position.) M is at most 128 so positions fit in i8.
+
+    ```mlir
+    #mc.nm<2:4, axis = 0>
+    #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 16], narrow>>
+    ```
+  }];
+  let parameters = (ins "int64_t":$n, "int64_t":$m, "int64_t":$axis,
+      OptionalParameter<"::mc::EncodingAttrInterface",
+                        "encoding of the kept values">:$valueEncoding);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// SHAPE with dimension `axis` scaled by N/M: the shape of the indices
+    /// and of the kept values.
+    ::llvm::SmallVector<int64_t> getKeptShape(::llvm::ArrayRef<int64_t> shape) const;
+    /// The compressed type of the kept values if they are encoded, else null.
+    ::mc::CompressedType getValueType(::llvm::ArrayRef<int64_t> shape,
+                                      ::mlir::Type expressedType) const;
+  }];
+}
+
 #endif // MC_DIALECT_MC_IR_MCATTRS_TD

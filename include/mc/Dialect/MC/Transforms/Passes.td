@@ -160,4 +160,59 @@ def MCFactorize : Pass<"mc-factorize", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def MCPrune : Pass<"mc-prune", "::mlir::ModuleOp"> {
+  let summary = "Magnitude pruning: unstructured, N:M, or whole output channels";
+  let description = [{
+    Prunes the constant weights of the layers `collectLayers` finds (linalg
+    contractions and convolutions), selected by `layers` (a regex on the
+    layer name, `mc.layer`) and `min-params`.
+
+    - `mode=unstructured`: zeroes the k weights with the smallest |w|, where
+      k is the largest integer with k / count <= `sparsity` (floor of
+      sparsity * count taken in exact arithmetic on the double value, so
+      0.29 of 100 weights is 29), per layer (`scope=layer`) or over all
+      selected layers with one ranking (`scope=global`). Ties go by flat
+      index in the weight operand's row-major layout (and for global, by
+      layer order first), lowest pruned first. The weight becomes a dense
+      `arith.constant`.
+    - `mode=nm`: in every group of `m` consecutive weights along the
+      reduction dimension K of one output channel, keeps the `n` largest
+      |w| (ties: the lower position is kept). The weight becomes
+      `mc.decode(mc.assemble(indices, values))` of `#mc.nm<n:m, axis = K>`.
+      `m` must divide K of every selected layer.
+    - `mode=channel`: removes the k output channels (same rule for k) with
+      the smallest L1 or L2 norm (`criterion`; ties: lower channel first)
+      of each selected layer whose result reaches other layers only through
+      element-wise `linalg.generic` ops (bias add, activation), and shrinks
+      those ops and the consumers' weights along their input dimension.
+      Layers whose output is a function result or reaches other ops are
+      skipped with a remark, so function signatures never change.
+
+    NaN weights count as the largest magnitude. Layers with weights other
+    than f16, bf16 or f32 are skipped with a remark.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"unstructured\"",
+           "unstructured, nm or channel">,
+    Option<"sparsity", "sparsity", "double", /*default=*/"0.0",
+           "fraction of weights (unstructured) or channels (channel) to "
+           "remove, in [0, 1)">,
+    Option<"scope", "scope", "std::string", /*default=*/"\"layer\"",
+           "layer or global (unstructured only): one threshold per layer or "
+           "over all selected layers">,
+    Option<"nKeep", "n", "int64_t", /*default=*/"2",
+           "nm: weights kept per group">,
+    Option<"mGroup", "m", "int64_t", /*default=*/"4",
+           "nm: group size along K (at most 128)">,
+    Option<"criterion", "criterion", "std::string", /*default=*/"\"l1\"",
+           "channel: l1 or l2 norm of each output channel">,
+    Option<"layers", "layers", "std::string", /*default=*/"\"\"",
+           "regex matched against whole layer names (empty: all)">,
+    Option<"minParams", "min-params", "int64_t", /*default=*/"0",
+           "only layers with at least this many weights">,
+  ];
+  let dependentDialects = ["::mc::MCDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MC_DIALECT_MC_TRANSFORMS_PASSES_TD
