@@ -11,6 +11,7 @@
 #include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 
 namespace mc {
 #define GEN_PASS_DEF_MCQUANTIZE
@@ -318,15 +319,18 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   eraseDeadProducers(oldWeight);
 }
 
-static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
-                                   Layer &layer) {
+/// The parts (payload first) of `layer`'s weight matrix under `scheme`, and
+/// its compressed type in `type`.
+static FailureOr<SmallVector<DenseElementsAttr>>
+encodeMatrix(const Scheme &scheme, const Layer &layer, CompressedType &type) {
   if (scheme.granularity == Granularity::Group && scheme.hasScales() &&
       layer.K % scheme.groupSize != 0)
     return layer.op->emitError("mc-quantize: group-size ")
            << scheme.groupSize << " does not divide K=" << layer.K
-           << " of layer '" << layer.name << "'";
+           << (layer.source ? " (kept values)" : "") << " of layer '"
+           << layer.name << "'";
   EncodingAttrInterface encoding = getEncoding(scheme, layer);
-  auto type = CompressedType::get(layer.getMatrixType(), encoding);
+  type = CompressedType::get(layer.getMatrixType(), encoding);
   auto uniform = dyn_cast<UniformEncodingAttr>(encoding);
   SmallVector<DenseElementsAttr> params;
 
@@ -413,22 +417,77 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
           : encodeValues(type, layer.values, params);
   SmallVector<DenseElementsAttr> parts{payload};
   llvm::append_range(parts, params);
-  recordCompression(layer, decodeConstant(type, parts));
+  return parts;
+}
+
+/// For a weight pruned to N:M with plain kept values: the kept values as a
+/// matrix of their own (K scaled by N/M), to be quantized in place.
+static Layer getKeptValues(const Layer &layer, NMEncodingAttr nm) {
+  Layer kept;
+  kept.name = layer.name;
+  kept.op = layer.op;
+  kept.source = layer.source;
+  kept.weightType = layer.weightType;
+  kept.matrixShape = nm.getKeptShape(layer.matrixShape);
+  kept.channelsFirst = layer.channelsFirst;
+  kept.numBatch = layer.numBatch;
+  kept.K = layer.K / nm.getM() * nm.getN();
+  kept.N = layer.N;
+  DenseElementsAttr values;
+  matchPattern(AssembleOp(layer.source).getParts()[1], m_Constant(&values));
+  for (APFloat v : values.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+              &losesInfo);
+    kept.values.push_back(v.convertToFloat());
+  }
+  return kept;
+}
+
+static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
+                                   Layer &layer) {
+  // An N:M weight keeps its sparsity: its kept values are quantized and
+  // nested in the N:M encoding.
+  NMEncodingAttr nm;
+  if (layer.source) {
+    nm = dyn_cast<NMEncodingAttr>(layer.source.getType().getEncoding());
+    if (!nm || nm.getValueEncoding()) {
+      layer.op->emitRemark("mc: layer '")
+          << layer.name << "' skipped: its weight is already quantized";
+      return success();
+    }
+  }
+  CompressedType type;
+  FailureOr<SmallVector<DenseElementsAttr>> parts =
+      nm ? encodeMatrix(scheme, getKeptValues(layer, nm), type)
+         : encodeMatrix(scheme, layer, type);
+  if (failed(parts))
+    return failure();
+  if (nm) {
+    type = CompressedType::get(
+        b.getContext(), layer.matrixShape, type.getExpressedType(),
+        NMEncodingAttr::get(b.getContext(), nm.getN(), nm.getM(),
+                            nm.getAxis(), type.getEncoding()));
+    DenseElementsAttr indices;
+    matchPattern(layer.source.getParts()[0], m_Constant(&indices));
+    parts->insert(parts->begin(), indices);
+  }
+  recordCompression(layer, decodeConstant(type, *parts));
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(layer.op);
   if (scheme.dynamicActivations) {
-    if (canQuantizeActivations(layer)) {
-      quantizeActivations(b, layer, type, parts);
+    if (!nm && canQuantizeActivations(layer)) {
+      quantizeActivations(b, layer, type, *parts);
       return success();
     }
     layer.op->emitRemark("mc: layer '")
         << layer.name << "' keeps f32 activations: activations=dynamic "
-        << "handles plain linalg.matmul with a K x N weight";
+        << "handles plain linalg.matmul with a dense K x N weight";
   }
   Location loc = layer.op.getLoc();
   SmallVector<Value> values;
-  for (DenseElementsAttr part : parts)
+  for (DenseElementsAttr part : *parts)
     values.push_back(arith::ConstantOp::create(b, loc, part));
   Value compressed = AssembleOp::create(b, loc, type, values);
   replaceWeight(b, layer,
@@ -446,8 +505,8 @@ struct MCQuantize : public mc::impl::MCQuantizeBase<MCQuantize> {
                        method, activations);
     if (failed(scheme))
       return signalPassFailure();
-    FailureOr<std::vector<Layer>> found =
-        collectLayers(module, LayerFilter{layers, minParams});
+    FailureOr<std::vector<Layer>> found = collectLayers(
+        module, LayerFilter{layers, minParams, /*allowCompressed=*/true});
     if (failed(found))
       return signalPassFailure();
     OpBuilder b(&getContext());

@@ -86,7 +86,10 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
            "rtn | mse (log2 and kmeans are not implemented yet)">,
     Option<"activations", "activations", "std::string",
-           /*default=*/"\"none\"", "none (dynamic is not implemented yet)">,
+           /*default=*/"\"none\"",
+           "none | dynamic (int8 activations with per-row scales computed "
+           "at run time for plain linalg.matmul layers; integer products "
+           "accumulate in i32 and are rescaled in an f32 epilogue)">,
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regex over layer names (`mc.layer` or generated)">,
     Option<"minParams", "min-params", "int64_t", /*default=*/"0",

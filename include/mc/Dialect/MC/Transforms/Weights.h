@@ -23,7 +23,8 @@
 
 namespace mc {
 
-/// A layer and its weight, evaluated at compile time.
+/// A layer and its weight, evaluated at compile time (a weight that is
+/// already compressed with constant parts is decoded).
 struct Layer {
   std::string name; // `mc.layer` of the op, else "<kind>_<n>"
   std::string kind; // e.g. "matmul", "conv_2d_nhwc_hwcf"
@@ -40,6 +41,8 @@ struct Layer {
   int64_t numBatch = 0, K = 0, N = 0;
   /// Multiply-adds of the op times two.
   int64_t flops = 0;
+  /// Set if the weight is already compressed (decoded from this op).
+  AssembleOp source;
 
   int64_t numParams() const { return values.size(); }
   /// Matrix dim of K and of N.
@@ -55,10 +58,17 @@ struct Layer {
   }
 };
 
+/// The mc.assemble a weight is decoded from (possibly expanded back to the
+/// operand shape), or null. Passes that compress further start from it.
+AssembleOp getCompressedSource(mlir::Value weight);
+
 /// Which layers a pass touches (`layers=REGEX`, `min-params=N`).
 struct LayerFilter {
   std::string regex;
   int64_t minParams = 0;
+  /// Whether to return layers whose weight is already compressed; otherwise
+  /// they are skipped with a remark.
+  bool allowCompressed = false;
 };
 
 /// Finds the layers in `module`, in walk order. Layers whose weight cannot be
