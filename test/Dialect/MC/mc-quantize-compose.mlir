@@ -5,10 +5,10 @@
 
 // A 2:4 weight keeps its indices; its 4 kept values per column are quantized
 // in groups of 2 and nested in the N:M encoding.
-// NM: %[[I:.*]] = arith.constant dense<{{.*}}> : tensor<4x2xi8>
+// NM: %[[I:.*]] = arith.constant dense<{{.*}}> : tensor<4x2xi2>
 // NM: %[[Q:.*]] = arith.constant dense<{{.*}}> : tensor<4x2xi4>
 // NM: %[[S:.*]] = arith.constant dense<{{.*}}> : tensor<2x2xf32>
-// NM: mc.assemble %[[I]], %[[Q]], %[[S]] : (tensor<4x2xi8>, tensor<4x2xi4>, tensor<2x2xf32>) -> !mc.compressed<8x2xf32, #mc.nm<2:4, axis = 0, values = #mc.uniform<i4, block = [2, 1], narrow>>>
+// NM: mc.assemble %[[I]], %[[Q]], %[[S]] : (tensor<4x2xi2>, tensor<4x2xi4>, tensor<2x2xf32>) -> !mc.compressed<8x2xf32, #mc.nm<2:4, axis = 0, values = #mc.uniform<i4, block = [2, 1], narrow>>>
 // NM-NOT: tensor<8x2xf32> = arith.constant
 
 // TWICE: remark: mc: layer 'fc' skipped: its weight is already quantized

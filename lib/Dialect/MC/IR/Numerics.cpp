@@ -286,7 +286,7 @@ std::vector<float> mc::decodeConstant(CompressedType type,
     }
     if (values.empty())
       return {};
-    std::vector<int32_t> indices = getStorageValues(parts[0], true);
+    std::vector<int32_t> indices = getStorageValues(parts[0], false);
     ArrayRef<int64_t> shape = type.getShape();
     int64_t axis = enc.getAxis(), rank = shape.size();
     int64_t inner = 1; // elements after the axis

@@ -221,13 +221,18 @@ static void pruneNM(OpBuilder &b, Layer &layer, int64_t n, int64_t m) {
   Location loc = layer.op->getLoc();
   Type elementType = layer.weightType.getElementType();
   b.setInsertionPoint(layer.op);
-  auto indicesType = RankedTensorType::get(keptShape, b.getI8Type());
+  auto encoding = NMEncodingAttr::get(ctx, n, m, layer.kDim(), {});
+  unsigned indexBits = encoding.getStorageBitWidth();
+  auto indicesType =
+      RankedTensorType::get(keptShape, b.getIntegerType(indexBits));
+  SmallVector<APInt> positions;
+  for (int8_t index : indices)
+    positions.push_back(APInt(indexBits, index));
   Value indicesCst = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(indicesType, ArrayRef<int8_t>(indices)));
+      b, loc, DenseElementsAttr::get(indicesType, positions));
   Value keptCst = arith::ConstantOp::create(
       b, loc,
       getFloatAttr(RankedTensorType::get(keptShape, elementType), kept));
-  auto encoding = NMEncodingAttr::get(ctx, n, m, layer.kDim(), {});
   auto type =
       CompressedType::get(ctx, layer.matrixShape, elementType, encoding);
   Value assembled =
@@ -596,8 +601,8 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
       if (n > m)
         return fail() << "n must not exceed m, got n=" << n << " m=" << m;
       if (m > 128)
-        return fail() << "m must be at most 128 (positions are stored as "
-                         "i8), got "
+        return fail() << "m must be at most 128 (positions take at most 7 "
+                         "bits), got "
                       << m;
     }
     int64_t minimum = minParams;
