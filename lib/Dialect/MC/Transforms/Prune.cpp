@@ -59,22 +59,6 @@ static bool isSupportedWeightType(Type type) {
   return isa<Float16Type, BFloat16Type, Float32Type>(type);
 }
 
-/// A constant of `type` (float elements) holding `values` in row-major order.
-static DenseElementsAttr getFloatAttr(RankedTensorType type,
-                                      ArrayRef<float> values) {
-  if (type.getElementType().isF32())
-    return DenseElementsAttr::get(type, values);
-  SmallVector<APFloat> converted;
-  for (float v : values) {
-    APFloat f(v);
-    bool losesInfo;
-    f.convert(cast<FloatType>(type.getElementType()).getFloatSemantics(),
-              APFloat::rmNearestTiesToEven, &losesInfo);
-    converted.push_back(f);
-  }
-  return DenseElementsAttr::get(type, converted);
-}
-
 /// Replaces the layer's weight by the matrix `values` as a dense constant.
 static void replaceWithConstant(OpBuilder &b, const Layer &layer,
                                 ArrayRef<float> values) {

@@ -389,21 +389,8 @@ encodeMatrix(const Scheme &scheme, const Layer &layer, CompressedType &type) {
       zeroPoints.push_back(p.zeroPoint);
     }
     SmallVector<Type> partTypes = type.getPartTypes();
-    auto scaleType = cast<RankedTensorType>(partTypes[1]);
-    if (scaleType.getElementType().isF32()) {
-      params.push_back(DenseElementsAttr::get(scaleType, ArrayRef(scales)));
-    } else {
-      SmallVector<APFloat> converted;
-      for (float s : scales) {
-        APFloat f(s);
-        bool losesInfo;
-        f.convert(cast<FloatType>(scaleType.getElementType())
-                      .getFloatSemantics(),
-                  APFloat::rmNearestTiesToEven, &losesInfo);
-        converted.push_back(f);
-      }
-      params.push_back(DenseElementsAttr::get(scaleType, converted));
-    }
+    params.push_back(
+        getFloatAttr(cast<RankedTensorType>(partTypes[1]), scales));
     if (uniform && uniform.getZeroPoint())
       params.push_back(DenseElementsAttr::get(
           cast<RankedTensorType>(partTypes[2]), ArrayRef(zeroPoints)));

@@ -332,7 +332,11 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
 
 DenseElementsAttr mc::getMatrixAttr(const Layer &layer,
                                     ArrayRef<float> values) {
-  RankedTensorType type = layer.getMatrixType();
+  return getFloatAttr(layer.getMatrixType(), values);
+}
+
+DenseElementsAttr mc::getFloatAttr(RankedTensorType type,
+                                   ArrayRef<float> values) {
   if (type.getElementType().isF32())
     return DenseElementsAttr::get(type, values);
   SmallVector<APFloat> converted;

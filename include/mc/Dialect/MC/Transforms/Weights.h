@@ -77,6 +77,11 @@ struct LayerFilter {
 mlir::FailureOr<std::vector<Layer>>
 collectLayers(mlir::ModuleOp module, const LayerFilter &filter);
 
+/// A constant of `type` (float elements) holding `values`, rounded to
+/// nearest even where the element type is narrower than f32.
+mlir::DenseElementsAttr getFloatAttr(mlir::RankedTensorType type,
+                                     llvm::ArrayRef<float> values);
+
 /// A constant tensor of the matrix type holding `values`.
 mlir::DenseElementsAttr getMatrixAttr(const Layer &layer,
                                       llvm::ArrayRef<float> values);
