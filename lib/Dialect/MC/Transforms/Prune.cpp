@@ -667,14 +667,27 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
     ModuleOp module = getOperation();
     if (failed(checkOptions(module)))
       return signalPassFailure();
-    FailureOr<std::vector<Layer>> selected =
-        getLayers(module, LayerFilter{layers.getValue(), minParams});
+    // Layer-local modes load one layer's weights at a time.
+    bool perLayer = mode == "nm" || (mode == "unstructured" && scope == "layer");
+    FailureOr<std::vector<Layer>> selected = getLayers(
+        module, LayerFilter{layers.getValue(), minParams,
+                            /*allowCompressed=*/false, /*lazy=*/perLayer});
     if (failed(selected))
       return signalPassFailure();
     OpBuilder b(module.getContext());
 
+    if (mode == "unstructured" && perLayer) {
+      for (Layer &layer : *selected) {
+        loadValues(layer);
+        std::vector<Layer> one;
+        one.push_back(std::move(layer));
+        pruneUnstructured(b, one, sparsity, /*global=*/false);
+        releaseValues(one.front());
+      }
+      return;
+    }
     if (mode == "unstructured") {
-      pruneUnstructured(b, *selected, sparsity, scope == "global");
+      pruneUnstructured(b, *selected, sparsity, /*global=*/true);
       return;
     }
     if (mode == "nm") {
@@ -686,8 +699,11 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
               << " of layer '" << layer.name << "'";
           return signalPassFailure();
         }
-      for (Layer &layer : *selected)
+      for (Layer &layer : *selected) {
+        loadValues(layer);
         pruneNM(b, layer, nKeep, mGroup);
+        releaseValues(layer);
+      }
       return;
     }
     if (failed(runChannels(b, module, *selected)))

@@ -492,14 +492,19 @@ struct MCQuantize : public mc::impl::MCQuantizeBase<MCQuantize> {
                        method, activations);
     if (failed(scheme))
       return signalPassFailure();
-    FailureOr<std::vector<Layer>> found = collectLayers(
-        module, LayerFilter{layers, minParams, /*allowCompressed=*/true});
+    FailureOr<std::vector<Layer>> found =
+        collectLayers(module, LayerFilter{layers, minParams,
+                                          /*allowCompressed=*/true,
+                                          /*lazy=*/true});
     if (failed(found))
       return signalPassFailure();
     OpBuilder b(&getContext());
-    for (Layer &layer : *found)
+    for (Layer &layer : *found) {
+      loadValues(layer);
       if (failed(quantizeLayer(b, *scheme, layer)))
         return signalPassFailure();
+      releaseValues(layer);
+    }
   }
 };
 } // namespace

@@ -321,6 +321,8 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
           << layer.name << "' skipped: its weight is already compressed";
       return;
     }
+    if (filter.lazy)
+      releaseValues(layer);
     layers.push_back(std::move(layer));
   });
   return layers;
@@ -329,6 +331,13 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
 //===----------------------------------------------------------------------===//
 // Rewriting
 //===----------------------------------------------------------------------===//
+
+void mc::loadValues(Layer &layer) {
+  if (layer.values.empty())
+    layer.values = *evaluate(layer.op->getOperand(layer.operandIndex));
+}
+
+void mc::releaseValues(Layer &layer) { std::vector<float>().swap(layer.values); }
 
 DenseElementsAttr mc::getMatrixAttr(const Layer &layer,
                                     ArrayRef<float> values) {

@@ -44,7 +44,7 @@ struct Layer {
   /// Set if the weight is already compressed (decoded from this op).
   AssembleOp source;
 
-  int64_t numParams() const { return values.size(); }
+  int64_t numParams() const { return weightType.getNumElements(); }
   /// Matrix dim of K and of N.
   unsigned kDim() const { return numBatch + (channelsFirst ? 1 : 0); }
   unsigned nDim() const { return numBatch + (channelsFirst ? 0 : 1); }
@@ -69,7 +69,16 @@ struct LayerFilter {
   /// Whether to return layers whose weight is already compressed; otherwise
   /// they are skipped with a remark.
   bool allowCompressed = false;
+  /// Leave `values` empty: passes that handle one layer at a time load and
+  /// release them with loadValues/releaseValues, so that only one layer's
+  /// float copy is alive at a time.
+  bool lazy = false;
 };
+
+/// Evaluates the layer's weight into `values` (if not already there).
+void loadValues(Layer &layer);
+/// Frees `values`.
+void releaseValues(Layer &layer);
 
 /// Finds the layers in `module`, in walk order. Layers whose weight cannot be
 /// evaluated or laid out as a matrix are skipped with a remark on the op.
