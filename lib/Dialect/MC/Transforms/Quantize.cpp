@@ -206,7 +206,6 @@ static bool canQuantizeActivations(const Layer &layer) {
 }
 
 static void quantizeActivations(OpBuilder &b, const Layer &layer,
-                                CompressedType weightType,
                                 ArrayRef<DenseElementsAttr> parts) {
   auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
   MLIRContext *ctx = b.getContext();
@@ -312,7 +311,6 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
                       nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
                 })
                 .getResult(0);
-  (void)weightType;
   matmul->replaceAllUsesWith(ValueRange{y});
   Value oldWeight = matmul.getInputs()[1];
   matmul->erase();
@@ -465,7 +463,7 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
   b.setInsertionPoint(layer.op);
   if (scheme.dynamicActivations) {
     if (!nm && canQuantizeActivations(layer)) {
-      quantizeActivations(b, layer, type, *parts);
+      quantizeActivations(b, layer, *parts);
       return success();
     }
     layer.op->emitRemark("mc: layer '")
