@@ -467,7 +467,10 @@ static DenseElementsAttr buildTable(const Scheme &scheme, const Layer &layer,
   auto tableType = cast<RankedTensorType>(type.getPartTypes()[1]);
   const llvm::fltSemantics &sem =
       cast<FloatType>(tableType.getElementType()).getFloatSemantics();
+  bool f32 = &sem == &APFloat::IEEEsingle();
   auto round = [&](double v) {
+    if (f32) // the common case, natively
+      return double(float(v));
     APFloat f(v);
     bool losesInfo;
     f.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
