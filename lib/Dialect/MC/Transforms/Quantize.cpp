@@ -63,7 +63,7 @@ struct Params {
 };
 } // namespace
 
-/// Bits a method accepts with type=int, and how to say it.
+/// The widths `method` supports with type=int.
 static bool isValidIntBits(Method method, unsigned bits) {
   switch (method) {
   case Method::KMeans:
