@@ -48,11 +48,16 @@ def constants(text):
     """Every dense constant of the output, in order, as numpy arrays."""
     out = []
     for hexs, dims, ty in re.findall(
-            r'arith\.constant dense<"0x([0-9A-F]+)"> : tensor<((?:\d+x)+)(f32|i8)>',
+            r'arith\.constant dense<"0x([0-9A-F]+)"> : tensor<((?:\d+x)+)(f32|i\d)>',
             text):
         shape = [int(d) for d in dims.rstrip("x").split("x")]
-        dtype = np.float32 if ty == "f32" else np.int8
-        out.append(np.frombuffer(bytes.fromhex(hexs), dtype).reshape(shape))
+        if ty == "f32":
+            data = np.frombuffer(bytes.fromhex(hexs), np.float32)
+        else:  # N:M positions: unsigned, one byte each
+            data = np.frombuffer(bytes.fromhex(hexs), np.uint8) & (
+                (1 << int(ty[1:])) - 1)
+            data = data.astype(np.int8)
+        out.append(data.reshape(shape))
     return out
 
 
@@ -339,7 +344,8 @@ t = ("!mc.compressed<4x16xf32, #mc.nm<2:4, axis = 1, "
 (d,) = run(f"""
 func.func @f(%i: tensor<4x8xi8>, %q: tensor<4x8xi8>, %s: tensor<4x2xf32>) -> tensor<4x16xf32> {{
   %q4 = arith.trunci %q : tensor<4x8xi8> to tensor<4x8xi4>
-  %c = mc.assemble %i, %q4, %s : (tensor<4x8xi8>, tensor<4x8xi4>, tensor<4x2xf32>) -> {t}
+  %i2 = arith.trunci %i : tensor<4x8xi8> to tensor<4x8xi2>
+  %c = mc.assemble %i2, %q4, %s : (tensor<4x8xi2>, tensor<4x8xi4>, tensor<4x2xf32>) -> {t}
   %d = mc.decode %c : {t} -> tensor<4x16xf32>
   return %d : tensor<4x16xf32>
 }}""", "f", [idx, q, sc], 1)

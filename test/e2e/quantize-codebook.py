@@ -7,11 +7,13 @@
 #   worse than uniform round-to-nearest at the same bits;
 # - log2 and binary (bits=1): tables and indices bit-identical to numpy;
 # and for all: mc-run's output of the quantized model equals numpy's
-# evaluation with the table-decoded weights.
+# evaluation with the table-decoded weights, also for a codebook nested in
+# 2:4 sparsity (prune, then quantize the kept values).
 # RUN: %python %s | FileCheck %s
 # CHECK: kmeans: ok
 # CHECK: log2: ok
 # CHECK: binary: ok
+# CHECK: 2:4 + kmeans: ok
 import re
 
 import numpy as np
@@ -188,3 +190,26 @@ for granularity in ("tensor", "channel", "group"):
     assert (q == (w < 0)).all(), what  # sign(0) = +1
     check_model(out, dq, what)
 print("binary: ok")
+
+# 2:4 along K, then k-means over groups of 8 kept values: the codebook
+# encodes the kept values, nested in #mc.nm.
+out = opt(MODEL, "--mc-prune=mode=nm n=2 m=4",
+          "--mc-quantize=method=kmeans bits=3 granularity=group group-size=8",
+          "--mlir-print-elementsattrs-with-hex-if-larger=1")
+assert "#mc.nm<2:4, axis = 0, values = #mc.codebook<ui3, block = [8, 1]>>" \
+    in out, out
+consts = parse_constants(out)
+names = re.search(r"mc\.assemble ([^:]*):", out).group(1).split(", ")
+pos, q, table = (consts[n.strip()] for n in names)
+pos, q = pos.astype(np.int64) & 3, q.astype(np.int64) & 7
+kk, n = np.indices(q.shape)  # K/2 x N kept values
+kept_gid = (kk // 8) * N + n
+tables = table.reshape(-1, 8)
+kept = tables[kept_gid, q]
+# Each kept value's original weight: row (kk // 2) * 4 + position.
+orig = w[(kk // 2) * 4 + pos, n]
+assert (q == np.argmin(np.abs(orig[..., None] - tables[kept_gid]), -1)).all()
+dq = np.zeros_like(w)
+dq[(kk // 2) * 4 + pos, n] = kept
+check_model(out, dq, "2:4 + kmeans")
+print("2:4 + kmeans: ok")

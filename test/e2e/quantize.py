@@ -6,6 +6,8 @@
 # CHECK: int: ok
 # CHECK: float: ok
 # CHECK: conv: ok
+# CHECK: 2:4 + int4: ok
+# CHECK: dynamic activations: ok
 import re
 
 import ml_dtypes
@@ -174,3 +176,44 @@ for i in range(4):
                                      dq.astype(np.float64), axes=3)
 assert np.abs(y - want).max() / np.abs(want).max() <= 1e-5
 print("conv: ok")
+
+# Composition: 2:4 pruning, then int4 per group of 8 kept values along K.
+out = opt(MODEL, "--mc-prune=mode=nm n=2 m=4",
+          "--mc-quantize=bits=4 granularity=group group-size=8",
+          "--mlir-print-elementsattrs-with-hex-if-larger=1")
+assert "#mc.nm<2:4, axis = 0, values = #mc.uniform<i4, block = [8, 1], narrow>>" in out
+groups = w.reshape(K // 4, 4, N)
+order = np.argsort(-np.abs(groups), axis=1, kind="stable")[:, :2, :]
+positions = np.sort(order, axis=1)                      # kept, increasing
+kept = np.take_along_axis(groups, positions, axis=1).reshape(K // 2, N)
+gid = (np.arange(K // 2)[:, None] // 8) * N + np.arange(N)[None, :]
+s4 = np.zeros(gid.max() + 1, np.float32)
+np.maximum.at(s4, gid.ravel(), np.abs(kept).ravel())
+s4 = s4 / np.float32(7)
+s4 = np.where(s4 > 0, s4, np.float32(1))
+q4 = np.clip(np.round(kept / s4[gid]), -7, 7)
+dense = np.zeros((K // 4, 4, N), np.float32)
+np.put_along_axis(dense, positions,
+                  (q4.astype(np.float32) * s4[gid]).reshape(K // 4, 2, N), axis=1)
+(y,) = run(out, "f", [x], 1)
+want = x.astype(np.float64) @ dense.reshape(K, N).astype(np.float64)
+assert np.abs(y - want).max() / np.abs(want).max() <= 1e-5
+print("2:4 + int4: ok")
+
+# Dynamic int8 activations: per-row scales at run time, integer products,
+# then (acc * sx) * sw in f32 -- exactly.
+out = opt(MODEL, "--mc-quantize=activations=dynamic")
+assert "tensor<5x64xi8>" in out and "-> tensor<5x48xi32>" in out, out
+xd = x.copy()
+xd[2] = 0  # an all-zero row takes scale 1
+sx = np.abs(xd).max(axis=1) / np.float32(127)
+sx = np.where(sx > 0, sx, np.float32(1)).astype(np.float32)
+qx = np.clip(np.round(xd / sx[:, None]), -127, 127).astype(np.int64)
+sw = np.abs(w).max(axis=0) / np.float32(127)
+sw = np.where(sw > 0, sw, np.float32(1)).astype(np.float32)
+qw = np.clip(np.round(w / sw[None, :]), -127, 127).astype(np.int64)
+acc = (qx @ qw).astype(np.float32)
+want = (acc * sx[:, None]) * sw[None, :]
+(y,) = run(out, "f", [xd], 1)
+assert (y == want).all(), np.abs(y - want).max()
+print("dynamic activations: ok")

@@ -282,7 +282,7 @@ func.func private @f(!mc.compressed<8xf32, #mc.nm<5:4, axis = 0>>)
 
 // -----
 
-// expected-error @+1 {{M must be at most 128 (positions are stored as i8), got 256}}
+// expected-error @+1 {{M must be at most 128 (positions take at most 7 bits), got 256}}
 func.func private @f(!mc.compressed<256xf32, #mc.nm<2:256, axis = 0>>)
 
 // -----
@@ -333,33 +333,33 @@ func.func private @f(!mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.
 
 // -----
 
-func.func @nm_count(%i: tensor<2x8xi8>) {
+func.func @nm_count(%i: tensor<2x8xi2>) {
   // expected-error @+1 {{'mc.assemble' op expected 2 parts (indices, values) for '!mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>', got 1}}
-  %a = mc.assemble %i : (tensor<2x8xi8>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
+  %a = mc.assemble %i : (tensor<2x8xi2>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
   return
 }
 
 // -----
 
 func.func @nm_indices_type(%i: tensor<2x8xi32>, %v: tensor<2x8xf32>) {
-  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<2x8xi8>' (2:4 along axis 0 encoding of 'tensor<4x8xf32>'), got 'tensor<2x8xi32>'}}
+  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<2x8xi2>' (2:4 along axis 0 encoding of 'tensor<4x8xf32>'), got 'tensor<2x8xi32>'}}
   %a = mc.assemble %i, %v : (tensor<2x8xi32>, tensor<2x8xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
   return
 }
 
 // -----
 
-func.func @nm_indices_shape(%i: tensor<4x8xi8>, %v: tensor<2x8xf32>) {
-  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<2x8xi8>' (2:4 along axis 0 encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xi8>'}}
-  %a = mc.assemble %i, %v : (tensor<4x8xi8>, tensor<2x8xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
+func.func @nm_indices_shape(%i: tensor<4x8xi2>, %v: tensor<2x8xf32>) {
+  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<2x8xi2>' (2:4 along axis 0 encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xi2>'}}
+  %a = mc.assemble %i, %v : (tensor<4x8xi2>, tensor<2x8xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 0>>
   return
 }
 
 // -----
 
-func.func @nm_values_type(%i: tensor<4x4xi8>, %v: tensor<4x4xf16>) {
+func.func @nm_values_type(%i: tensor<4x4xi2>, %v: tensor<4x4xf16>) {
   // expected-error @+1 {{'mc.assemble' op values must have type 'tensor<4x4xf32>' (2:4 along axis 1 encoding of 'tensor<4x8xf32>'), got 'tensor<4x4xf16>'}}
-  %a = mc.assemble %i, %v : (tensor<4x4xi8>, tensor<4x4xf16>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>>
+  %a = mc.assemble %i, %v : (tensor<4x4xi2>, tensor<4x4xf16>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>>
   return
 }
 
@@ -367,42 +367,34 @@ func.func @nm_values_type(%i: tensor<4x4xi8>, %v: tensor<4x4xf16>) {
 
 func.func @nm_values_shape(%c: !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>>) {
   // expected-error @+1 {{'mc.disassemble' op values must have type 'tensor<4x4xf32>' (2:4 along axis 1 encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xf32>'}}
-  %p:2 = mc.disassemble %c : !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>> -> tensor<4x4xi8>, tensor<4x8xf32>
+  %p:2 = mc.disassemble %c : !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1>> -> tensor<4x4xi2>, tensor<4x8xf32>
   return
 }
 
 // -----
 
-func.func @nm_nested_scales(%i: tensor<4x4xi8>, %q: tensor<4x4xi4>, %s: tensor<4xf32>) {
+func.func @nm_nested_scales(%i: tensor<4x4xi2>, %q: tensor<4x4xi4>, %s: tensor<4xf32>) {
   // expected-error @+1 {{'mc.assemble' op values.scales must have type 'tensor<f32>' (2:4 along axis 1, values per-tensor encoding of 'tensor<4x8xf32>'), got 'tensor<4xf32>'}}
-  %a = mc.assemble %i, %q, %s : (tensor<4x4xi8>, tensor<4x4xi4>, tensor<4xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4>>>
+  %a = mc.assemble %i, %q, %s : (tensor<4x4xi2>, tensor<4x4xi4>, tensor<4xf32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4>>>
   return
 }
 
 // -----
 
-func.func @nm_nested_scale_value(%i: tensor<4x4xi8>, %q: tensor<4x4xi4>) {
+func.func @nm_nested_scale_value(%i: tensor<4x4xi2>, %q: tensor<4x4xi4>) {
   %s = arith.constant dense<-1.0> : tensor<f32>
   // expected-error @+1 {{'mc.assemble' op scales must be positive and finite, got -1 at index 0}}
-  %a = mc.assemble %i, %q, %s : (tensor<4x4xi8>, tensor<4x4xi4>, tensor<f32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4>>>
+  %a = mc.assemble %i, %q, %s : (tensor<4x4xi2>, tensor<4x4xi4>, tensor<f32>) -> !mc.compressed<4x8xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4>>>
   return
 }
 
 // -----
 
+// Positions are unsigned with ceil(log2 M) bits: 3 fits i2 but not 2:3.
 func.func @nm_index_range(%v: tensor<1x4xf32>) {
-  %i = arith.constant dense<[[0, 1, 2, 4]]> : tensor<1x4xi8>
-  // expected-error @+1 {{'mc.assemble' op indices must be in [0, 4), got 4 at index 3}}
-  %a = mc.assemble %i, %v : (tensor<1x4xi8>, tensor<1x4xf32>) -> !mc.compressed<1x8xf32, #mc.nm<2:4, axis = 1>>
-  return
-}
-
-// -----
-
-func.func @nm_index_negative(%v: tensor<1x4xf32>) {
-  %i = arith.constant dense<[[0, 1, -1, 2]]> : tensor<1x4xi8>
-  // expected-error @+1 {{'mc.assemble' op indices must be in [0, 4), got -1 at index 2}}
-  %a = mc.assemble %i, %v : (tensor<1x4xi8>, tensor<1x4xf32>) -> !mc.compressed<1x8xf32, #mc.nm<2:4, axis = 1>>
+  %i = arith.constant dense<[[0, 1, 2, 3]]> : tensor<1x4xi2>
+  // expected-error @+1 {{'mc.assemble' op indices must be in [0, 3), got 3 at index 3}}
+  %a = mc.assemble %i, %v : (tensor<1x4xi2>, tensor<1x4xf32>) -> !mc.compressed<1x6xf32, #mc.nm<2:3, axis = 1>>
   return
 }
 
@@ -411,9 +403,9 @@ func.func @nm_index_negative(%v: tensor<1x4xf32>) {
 // Along axis 0 the two kept values of a group are rows 2g and 2g+1: flat
 // index 5 (row 1, column 1) holds 1 after 1 at flat index 1.
 func.func @nm_index_order(%v: tensor<2x4xf32>) {
-  %i = arith.constant dense<[[0, 1, 2, 0], [3, 1, 3, 1]]> : tensor<2x4xi8>
+  %i = arith.constant dense<[[0, 1, 2, 0], [3, 1, 3, 1]]> : tensor<2x4xi2>
   // expected-error @+1 {{'mc.assemble' op indices must increase strictly within each group of 2, got 1 after 1 at index 5}}
-  %a = mc.assemble %i, %v : (tensor<2x4xi8>, tensor<2x4xf32>) -> !mc.compressed<4x4xf32, #mc.nm<2:4, axis = 0>>
+  %a = mc.assemble %i, %v : (tensor<2x4xi2>, tensor<2x4xf32>) -> !mc.compressed<4x4xf32, #mc.nm<2:4, axis = 0>>
   return
 }
 

@@ -164,20 +164,20 @@ func.func @caller(%q: tensor<4xi8>, %s: tensor<f32>) -> tensor<4xf32> {
 // CHECK-DAG: #[[J1:.*]] = affine_map<(d0, d1) -> ((d0 floordiv 4) * 2 + 1, d1)>
 // CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-LABEL: func @decode_nm
-// CHECK-SAME: (%[[I:.*]]: tensor<4x3xi8>, %[[V:.*]]: tensor<4x3xf32>) -> tensor<8x3xf32>
+// CHECK-SAME: (%[[I:.*]]: tensor<4x3xi2>, %[[V:.*]]: tensor<4x3xf32>) -> tensor<8x3xf32>
 // CHECK: %[[E:.*]] = tensor.empty() : tensor<8x3xf32>
 // CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[J0]], #[[J0]], #[[J1]], #[[J1]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
-// CHECK-SAME: ins(%[[I]], %[[V]], %[[I]], %[[V]] : tensor<4x3xi8>, tensor<4x3xf32>, tensor<4x3xi8>, tensor<4x3xf32>) outs(%[[E]] : tensor<8x3xf32>)
-// CHECK: ^bb0(%[[I0:.*]]: i8, %[[V0:.*]]: f32, %[[I1:.*]]: i8, %[[V1:.*]]: f32, %{{.*}}: f32):
+// CHECK-SAME: ins(%[[I]], %[[V]], %[[I]], %[[V]] : tensor<4x3xi2>, tensor<4x3xf32>, tensor<4x3xi2>, tensor<4x3xf32>) outs(%[[E]] : tensor<8x3xf32>)
+// CHECK: ^bb0(%[[I0:.*]]: i2, %[[V0:.*]]: f32, %[[I1:.*]]: i2, %[[V1:.*]]: f32, %{{.*}}: f32):
 // CHECK:   %[[D:.*]] = linalg.index 0 : index
 // CHECK:   %[[M:.*]] = arith.constant 4 : index
 // CHECK:   %[[R:.*]] = arith.remui %[[D]], %[[M]] : index
 // CHECK:   %[[P:.*]] = arith.index_castui %[[R]] : index to i32
 // CHECK:   %[[Z:.*]] = arith.constant 0.000000e+00 : f32
-// CHECK:   %[[X1:.*]] = arith.extsi %[[I1]] : i8 to i32
+// CHECK:   %[[X1:.*]] = arith.extui %[[I1]] : i2 to i32
 // CHECK:   %[[C1:.*]] = arith.cmpi eq, %[[X1]], %[[P]] : i32
 // CHECK:   %[[S1:.*]] = arith.select %[[C1]], %[[V1]], %[[Z]] : f32
-// CHECK:   %[[X0:.*]] = arith.extsi %[[I0]] : i8 to i32
+// CHECK:   %[[X0:.*]] = arith.extui %[[I0]] : i2 to i32
 // CHECK:   %[[C0:.*]] = arith.cmpi eq, %[[X0]], %[[P]] : i32
 // CHECK:   %[[S0:.*]] = arith.select %[[C0]], %[[V0]], %[[S1]] : f32
 // CHECK:   linalg.yield %[[S0]] : f32
@@ -195,7 +195,7 @@ func.func @decode_nm(%c: !mc.compressed<8x3xf32, #mc.nm<2:4, axis = 0>>) -> tens
 // CHECK-DAG: #[[K0:.*]] = affine_map<(d0, d1) -> (d0, (d1 floordiv 8) * 4)>
 // CHECK-DAG: #[[K3:.*]] = affine_map<(d0, d1) -> (d0, (d1 floordiv 8) * 4 + 3)>
 // CHECK-LABEL: func @decode_nm_nested
-// CHECK-SAME: (%[[I:.*]]: tensor<4x8xi8>, %[[Q:.*]]: tensor<4x8xi4>, %[[S:.*]]: tensor<4x2xf32>) -> tensor<4x16xf32>
+// CHECK-SAME: (%[[I:.*]]: tensor<4x8xi3>, %[[Q:.*]]: tensor<4x8xi4>, %[[S:.*]]: tensor<4x2xf32>) -> tensor<4x16xf32>
 // CHECK: %[[V:.*]] = linalg.generic {indexing_maps = [#{{.*}}, #[[BLK]], #{{.*}}]
 // CHECK-SAME: ins(%[[Q]], %[[S]] : tensor<4x8xi4>, tensor<4x2xf32>)
 // CHECK: arith.extsi %{{.*}} : i4 to i32

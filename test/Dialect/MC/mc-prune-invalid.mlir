@@ -29,7 +29,7 @@
 // NGTM-NOT: error
 // NZERO: error: mc-prune: n must be at least 1, got 0
 // NZERO-NOT: error
-// MBIG: error: mc-prune: m must be at most 128 (positions are stored as i8), got 256
+// MBIG: error: mc-prune: m must be at most 128 (positions take at most 7 bits), got 256
 // MBIG-NOT: error
 // GLOBAL: error: mc-prune: scope=global is only supported with mode=unstructured
 // GLOBAL-NOT: error

@@ -15,9 +15,10 @@
 // 2:4 along K: column 0 keeps the two 1.0 (positions 0 and 3, over 0.5 at 1),
 // column 1 keeps 3.0 and 4.0 (positions 1, 2).
 // NM-LABEL: func @tie
-// NM: %[[I:.*]] = arith.constant dense<{{\[}}[0, 1], [3, 2]]> : tensor<2x2xi8>
+// Positions are i2 (printed signed: 3 is -1, 2 is -2).
+// NM: %[[I:.*]] = arith.constant dense<{{\[}}[0, 1], [-1, -2]]> : tensor<2x2xi2>
 // NM: %[[V:.*]] = arith.constant dense<{{\[}}[1.000000e+00, 3.000000e+00], [1.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
-// NM: %[[A:.*]] = mc.assemble %[[I]], %[[V]] : (tensor<2x2xi8>, tensor<2x2xf32>) -> !mc.compressed<4x2xf32, #mc.nm<2:4, axis = 0>>
+// NM: %[[A:.*]] = mc.assemble %[[I]], %[[V]] : (tensor<2x2xi2>, tensor<2x2xf32>) -> !mc.compressed<4x2xf32, #mc.nm<2:4, axis = 0>>
 // NM: %[[D:.*]] = mc.decode %[[A]] : !mc.compressed<4x2xf32, #mc.nm<2:4, axis = 0>> -> tensor<4x2xf32>
 // NM: linalg.matmul {{.*}} ins(%{{.*}}, %[[D]] : tensor<3x4xf32>, tensor<4x2xf32>)
 // sparsity=0 changes nothing (the layer gets its mc.layer name only).
@@ -98,9 +99,9 @@ func.func @two(%x: tensor<1x4xf32>) -> tensor<1x2xf32> {
 // conv_2d_nchw_fchw: the matrix view is [F, C*KH*KW] (channels first), so
 // N:M groups run along axis 1 and the result is expanded back to FCHW.
 // NM-LABEL: func @conv_nchw
-// NM: %[[I:.*]] = arith.constant dense<{{\[}}[2, 3], [0, 2]]> : tensor<2x2xi8>
+// NM: %[[I:.*]] = arith.constant dense<{{\[}}[-2, -1], [0, -2]]> : tensor<2x2xi2>
 // NM: %[[V:.*]] = arith.constant dense<{{\[}}[3.000000e+00, 4.000000e+00], [-4.000000e+00, 4.000000e+00]]> : tensor<2x2xf32>
-// NM: %[[A:.*]] = mc.assemble %[[I]], %[[V]] : (tensor<2x2xi8>, tensor<2x2xf32>) -> !mc.compressed<2x4xf32, #mc.nm<2:4, axis = 1>>
+// NM: %[[A:.*]] = mc.assemble %[[I]], %[[V]] : (tensor<2x2xi2>, tensor<2x2xf32>) -> !mc.compressed<2x4xf32, #mc.nm<2:4, axis = 1>>
 // NM: %[[D:.*]] = mc.decode %[[A]]
 // NM: %[[X:.*]] = tensor.expand_shape %[[D]] {{\[}}[0], [1, 2, 3]] output_shape [2, 2, 1, 2] : tensor<2x4xf32> into tensor<2x2x1x2xf32>
 // NM: linalg.conv_2d_nchw_fchw {{.*}} ins(%{{.*}}, %[[X]] :

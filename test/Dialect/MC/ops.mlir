@@ -62,21 +62,21 @@ func.func private @nm_encodings(
   !mc.compressed<8x4xf32, #mc.nm<1:2, axis = 0, values = #mc.float<f8E4M3FN, axis = 1>>>)
 
 // CHECK-LABEL: func @nm_ops
-func.func @nm_ops(%i: tensor<4x4xi8>, %v: tensor<4x4xf32>, %q: tensor<4x16xi4>,
+func.func @nm_ops(%i: tensor<4x4xi2>, %v: tensor<4x4xf32>, %q: tensor<4x16xi4>,
                   %s: tensor<4x2xf32>) -> (tensor<8x4xf32>, tensor<4x32xf32>) {
-  // CHECK: %[[A:.*]] = mc.assemble %{{.*}}, %{{.*}} : (tensor<4x4xi8>, tensor<4x4xf32>) -> !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>>
-  %a = mc.assemble %i, %v : (tensor<4x4xi8>, tensor<4x4xf32>) -> !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>>
+  // CHECK: %[[A:.*]] = mc.assemble %{{.*}}, %{{.*}} : (tensor<4x4xi2>, tensor<4x4xf32>) -> !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>>
+  %a = mc.assemble %i, %v : (tensor<4x4xi2>, tensor<4x4xf32>) -> !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>>
   // CHECK: mc.decode %[[A]] : !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>> -> tensor<8x4xf32>
   %d = mc.decode %a : !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>> -> tensor<8x4xf32>
-  // CHECK: %[[B:.*]] = mc.assemble %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x16xi8>, tensor<4x16xi4>, tensor<4x2xf32>) -> !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>>
+  // CHECK: %[[B:.*]] = mc.assemble %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4x16xi2>, tensor<4x16xi4>, tensor<4x2xf32>) -> !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>>
   // Valid constant indices: in [0, 4), increasing within each pair.
   %ibt = arith.constant dense<[[0, 3, 1, 2, 0, 1, 2, 3, 0, 2, 1, 3, 0, 1, 0, 1],
                               [0, 3, 1, 2, 0, 1, 2, 3, 0, 2, 1, 3, 0, 1, 0, 1],
                               [0, 3, 1, 2, 0, 1, 2, 3, 0, 2, 1, 3, 0, 1, 0, 1],
-                              [0, 3, 1, 2, 0, 1, 2, 3, 0, 2, 1, 3, 0, 1, 0, 1]]> : tensor<4x16xi8>
-  %b = mc.assemble %ibt, %q, %s : (tensor<4x16xi8>, tensor<4x16xi4>, tensor<4x2xf32>) -> !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>>
-  // CHECK: mc.disassemble %[[B]] : !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>> -> tensor<4x16xi8>, tensor<4x16xi4>, tensor<4x2xf32>
-  %p:3 = mc.disassemble %b : !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>> -> tensor<4x16xi8>, tensor<4x16xi4>, tensor<4x2xf32>
+                              [0, 3, 1, 2, 0, 1, 2, 3, 0, 2, 1, 3, 0, 1, 0, 1]]> : tensor<4x16xi2>
+  %b = mc.assemble %ibt, %q, %s : (tensor<4x16xi2>, tensor<4x16xi4>, tensor<4x2xf32>) -> !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>>
+  // CHECK: mc.disassemble %[[B]] : !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>> -> tensor<4x16xi2>, tensor<4x16xi4>, tensor<4x2xf32>
+  %p:3 = mc.disassemble %b : !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>> -> tensor<4x16xi2>, tensor<4x16xi4>, tensor<4x2xf32>
   %bd = mc.decode %b : !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>> -> tensor<4x32xf32>
   return %d, %bd : tensor<8x4xf32>, tensor<4x32xf32>
 }

@@ -504,8 +504,8 @@ NMEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t n,
   if (n > m)
     return emitError() << "N must not exceed M, got " << n << ":" << m;
   if (m > 128)
-    return emitError() << "M must be at most 128 (positions are stored as "
-                          "i8), got "
+    return emitError() << "M must be at most 128 (positions take at most 7 "
+                          "bits), got "
                        << m;
   if (axis < 0)
     return emitError() << "axis must be non-negative, got " << axis;
@@ -529,7 +529,8 @@ CompressedType NMEncodingAttr::getValueType(ArrayRef<int64_t> shape,
 }
 
 unsigned NMEncodingAttr::getStorageBitWidth() const {
-  return 8; // part 0, the indices; the values' width is in their part type
+  // Part 0, the positions; the values' width is in their part type.
+  return std::max(1u, llvm::Log2_64_Ceil(getM()));
 }
 
 LogicalResult NMEncodingAttr::verifyForShape(
@@ -558,7 +559,8 @@ LogicalResult NMEncodingAttr::verifyForShape(
 void NMEncodingAttr::getPartTypes(ArrayRef<int64_t> shape, Type expressedType,
                                   SmallVectorImpl<Type> &types) const {
   SmallVector<int64_t> kept = getKeptShape(shape);
-  types.push_back(RankedTensorType::get(kept, IntegerType::get(getContext(), 8)));
+  types.push_back(RankedTensorType::get(
+      kept, IntegerType::get(getContext(), getStorageBitWidth())));
   if (getValueEncoding())
     getValueEncoding().getPartTypes(kept, expressedType, types);
   else
@@ -591,7 +593,7 @@ LogicalResult NMEncodingAttr::verifyPartValues(
       stride *= kept[d];
     SmallVector<int64_t> flat;
     for (APInt v : indices.getValues<APInt>())
-      flat.push_back(v.getSExtValue());
+      flat.push_back(v.getZExtValue()); // positions are unsigned
     for (auto [i, pos] : llvm::enumerate(flat)) {
       if (pos < 0 || pos >= getM())
         return emitError() << "indices must be in [0, " << getM() << "), got "

@@ -265,8 +265,10 @@ std::vector<float> mc::decodeConstant(CompressedType type,
   const llvm::fltSemantics &expressed =
       cast<FloatType>(type.getExpressedType()).getFloatSemantics();
   bool f32 = &expressed == &APFloat::IEEEsingle();
-  SmallVector<APFloat> scales =
-      parts.size() > 1 ? getFloats(parts[1], sem) : SmallVector<APFloat>();
+  // Scales are part 1 of the scaled encodings (uniform, float).
+  auto getScales = [&] {
+    return parts.size() > 1 ? getFloats(parts[1], sem) : SmallVector<APFloat>();
+  };
   std::vector<float> result;
   result.reserve(parts[0].getNumElements());
   // Rounded once to the expressed type, as the lowering does.
@@ -275,6 +277,7 @@ std::vector<float> mc::decodeConstant(CompressedType type,
         .convertToFloat();
   };
   if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
+    SmallVector<APFloat> scales = getScales();
     std::vector<int32_t> zps(scales.size(), 0);
     if (parts.size() > 2)
       for (auto [i, zp] : llvm::enumerate(parts[2].getValues<APInt>()))
@@ -305,7 +308,7 @@ std::vector<float> mc::decodeConstant(CompressedType type,
   if (auto enc = dyn_cast<CodebookEncodingAttr>(type.getEncoding())) {
     // A look-up: each entry rounded once to the expressed type (exact).
     std::vector<float> table;
-    for (const APFloat &entry : scales)
+    for (const APFloat &entry : getFloats(parts[1], sem))
       table.push_back(finish(entry));
     int64_t size = enc.getNumEntries();
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
@@ -313,7 +316,41 @@ std::vector<float> mc::decodeConstant(CompressedType type,
       result.push_back(table[indexer.next() * size + q]);
     return result;
   }
+  if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding())) {
+    // Decode the kept values, then scatter each to position
+    // group * M + index along the axis.
+    SmallVector<int64_t> kept = enc.getKeptShape(type.getShape());
+    std::vector<float> values;
+    if (CompressedType valueType =
+            enc.getValueType(type.getShape(), type.getExpressedType())) {
+      values = decodeConstant(valueType, parts.drop_front());
+    } else {
+      for (APFloat v : getFloats(parts[1], APFloat::IEEEsingle()))
+        values.push_back(v.convertToFloat());
+    }
+    if (values.empty())
+      return {};
+    std::vector<int32_t> indices = getStorageValues(parts[0], false);
+    ArrayRef<int64_t> shape = type.getShape();
+    int64_t axis = enc.getAxis(), rank = shape.size();
+    int64_t inner = 1; // elements after the axis
+    for (int64_t d = axis + 1; d < rank; ++d)
+      inner *= shape[d];
+    int64_t keptAxis = kept[axis], denseAxis = shape[axis];
+    result.assign(type.getDecodedType().getNumElements(), 0.0f);
+    for (size_t i = 0; i < values.size(); ++i) {
+      int64_t outer = i / (keptAxis * inner), rest = i % (keptAxis * inner);
+      int64_t along = rest / inner, in = rest % inner;
+      int64_t group = along / enc.getN();
+      int64_t position = group * enc.getM() + indices[i];
+      if (indices[i] < 0 || indices[i] >= enc.getM())
+        continue; // names no position: decodes to nothing, as the lowering
+      result[(outer * denseAxis + position) * inner + in] = values[i];
+    }
+    return result;
+  }
   if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
+    SmallVector<APFloat> scales = getScales();
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
     for (APFloat q : parts[0].getValues<APFloat>()) {
       int64_t s = indexer.next();

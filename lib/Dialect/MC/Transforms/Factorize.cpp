@@ -19,6 +19,7 @@
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/Transforms/RegionUtils.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/Format.h"
 
 #include <Eigen/Dense>
@@ -447,11 +448,14 @@ void MCFactorizePass::rewrite(const Layer &layer, const Shape &shape,
 void MCFactorizePass::runOnOperation() {
   if (failed(checkOptions()))
     return signalPassFailure();
-  FailureOr<std::vector<Layer>> found =
-      collectLayers(getOperation(), LayerFilter{layers, minParams});
+  FailureOr<std::vector<Layer>> found = collectLayers(
+      getOperation(), LayerFilter{layers, minParams, /*allowCompressed=*/false,
+                                  /*lazy=*/true});
   if (failed(found))
     return signalPassFailure();
-  for (const Layer &layer : *found) {
+  for (Layer &layer : *found) {
+    loadValues(layer);
+    llvm::scope_exit release([&] { releaseValues(layer); });
     std::string why;
     FailureOr<Shape> shape = analyze(layer, why);
     if (failed(shape)) {

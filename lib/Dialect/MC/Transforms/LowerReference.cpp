@@ -416,7 +416,7 @@ static Value buildDecodeNM(OpBuilder &b, Location loc, CompressedType type,
         Value result = arith::ConstantOp::create(
             nb, nloc, expressed, nb.getFloatAttr(expressed, 0.0));
         for (int64_t j = n - 1; j >= 0; --j) {
-          Value index = arith::ExtSIOp::create(nb, nloc, i32, args[2 * j]);
+          Value index = arith::ExtUIOp::create(nb, nloc, i32, args[2 * j]);
           Value match = arith::CmpIOp::create(
               nb, nloc, arith::CmpIPredicate::eq, index, pos);
           result = arith::SelectOp::create(nb, nloc, match, args[2 * j + 1],

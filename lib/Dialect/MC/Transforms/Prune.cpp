@@ -59,22 +59,6 @@ static bool isSupportedWeightType(Type type) {
   return isa<Float16Type, BFloat16Type, Float32Type>(type);
 }
 
-/// A constant of `type` (float elements) holding `values` in row-major order.
-static DenseElementsAttr getFloatAttr(RankedTensorType type,
-                                      ArrayRef<float> values) {
-  if (type.getElementType().isF32())
-    return DenseElementsAttr::get(type, values);
-  SmallVector<APFloat> converted;
-  for (float v : values) {
-    APFloat f(v);
-    bool losesInfo;
-    f.convert(cast<FloatType>(type.getElementType()).getFloatSemantics(),
-              APFloat::rmNearestTiesToEven, &losesInfo);
-    converted.push_back(f);
-  }
-  return DenseElementsAttr::get(type, converted);
-}
-
 /// Replaces the layer's weight by the matrix `values` as a dense constant.
 static void replaceWithConstant(OpBuilder &b, const Layer &layer,
                                 ArrayRef<float> values) {
@@ -221,13 +205,18 @@ static void pruneNM(OpBuilder &b, Layer &layer, int64_t n, int64_t m) {
   Location loc = layer.op->getLoc();
   Type elementType = layer.weightType.getElementType();
   b.setInsertionPoint(layer.op);
-  auto indicesType = RankedTensorType::get(keptShape, b.getI8Type());
+  auto encoding = NMEncodingAttr::get(ctx, n, m, layer.kDim(), {});
+  unsigned indexBits = encoding.getStorageBitWidth();
+  auto indicesType =
+      RankedTensorType::get(keptShape, b.getIntegerType(indexBits));
+  SmallVector<APInt> positions;
+  for (int8_t index : indices)
+    positions.push_back(APInt(indexBits, index));
   Value indicesCst = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(indicesType, ArrayRef<int8_t>(indices)));
+      b, loc, DenseElementsAttr::get(indicesType, positions));
   Value keptCst = arith::ConstantOp::create(
       b, loc,
       getFloatAttr(RankedTensorType::get(keptShape, elementType), kept));
-  auto encoding = NMEncodingAttr::get(ctx, n, m, layer.kDim(), {});
   auto type =
       CompressedType::get(ctx, layer.matrixShape, elementType, encoding);
   Value assembled =
@@ -596,8 +585,8 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
       if (n > m)
         return fail() << "n must not exceed m, got n=" << n << " m=" << m;
       if (m > 128)
-        return fail() << "m must be at most 128 (positions are stored as "
-                         "i8), got "
+        return fail() << "m must be at most 128 (positions take at most 7 "
+                         "bits), got "
                       << m;
     }
     int64_t minimum = minParams;
@@ -678,14 +667,27 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
     ModuleOp module = getOperation();
     if (failed(checkOptions(module)))
       return signalPassFailure();
-    FailureOr<std::vector<Layer>> selected =
-        getLayers(module, LayerFilter{layers.getValue(), minParams});
+    // Layer-local modes load one layer's weights at a time.
+    bool perLayer = mode == "nm" || (mode == "unstructured" && scope == "layer");
+    FailureOr<std::vector<Layer>> selected = getLayers(
+        module, LayerFilter{layers.getValue(), minParams,
+                            /*allowCompressed=*/false, /*lazy=*/perLayer});
     if (failed(selected))
       return signalPassFailure();
     OpBuilder b(module.getContext());
 
+    if (mode == "unstructured" && perLayer) {
+      for (Layer &layer : *selected) {
+        loadValues(layer);
+        std::vector<Layer> one;
+        one.push_back(std::move(layer));
+        pruneUnstructured(b, one, sparsity, /*global=*/false);
+        releaseValues(one.front());
+      }
+      return;
+    }
     if (mode == "unstructured") {
-      pruneUnstructured(b, *selected, sparsity, scope == "global");
+      pruneUnstructured(b, *selected, sparsity, /*global=*/true);
       return;
     }
     if (mode == "nm") {
@@ -697,8 +699,11 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
               << " of layer '" << layer.name << "'";
           return signalPassFailure();
         }
-      for (Layer &layer : *selected)
+      for (Layer &layer : *selected) {
+        loadValues(layer);
         pruneNM(b, layer, nKeep, mGroup);
+        releaseValues(layer);
+      }
       return;
     }
     if (failed(runChannels(b, module, *selected)))

@@ -13,6 +13,7 @@
 #include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 namespace mc {
@@ -372,26 +373,6 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   eraseDeadProducers(oldWeight);
 }
 
-/// A constant of `type` (float elements) holding `values`, each exact in
-/// the element type.
-static DenseElementsAttr getFloatsAttr(RankedTensorType type,
-                                       ArrayRef<double> values) {
-  if (type.getElementType().isF32()) {
-    SmallVector<float> floats(values.begin(), values.end());
-    return DenseElementsAttr::get(type, ArrayRef(floats));
-  }
-  const llvm::fltSemantics &sem =
-      cast<FloatType>(type.getElementType()).getFloatSemantics();
-  SmallVector<APFloat> converted;
-  for (double v : values) {
-    APFloat f(v);
-    bool losesInfo;
-    f.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
-    converted.push_back(f);
-  }
-  return DenseElementsAttr::get(type, converted);
-}
-
 /// The granularity of an encoding with scales or tables.
 static std::pair<std::optional<int64_t>, ArrayRef<int64_t>>
 getGranularity(EncodingAttrInterface encoding) {
@@ -445,7 +426,7 @@ chooseScales(const Scheme &scheme, const Layer &layer, CompressedType type) {
         }
     }
   }
-  SmallVector<double> scales;
+  SmallVector<float> scales;
   SmallVector<int32_t> zeroPoints;
   for (const Params &p : chosen) {
     scales.push_back(p.scale);
@@ -453,7 +434,7 @@ chooseScales(const Scheme &scheme, const Layer &layer, CompressedType type) {
   }
   SmallVector<Type> partTypes = type.getPartTypes();
   SmallVector<DenseElementsAttr> params{
-      getFloatsAttr(cast<RankedTensorType>(partTypes[1]), scales)};
+      getFloatAttr(cast<RankedTensorType>(partTypes[1]), scales)};
   if (uniform && uniform.getZeroPoint())
     params.push_back(DenseElementsAttr::get(
         cast<RankedTensorType>(partTypes[2]), ArrayRef(zeroPoints)));
@@ -477,7 +458,7 @@ static DenseElementsAttr buildTable(const Scheme &scheme, const Layer &layer,
     f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
     return f.convertToDouble();
   };
-  bool f64 = isa<Float64Type>(type.getExpressedType());
+  bool f64 = isa<Float64Type>(tableType.getElementType());
   GroupedValues groups(layer.values, layer.matrixShape, enc.getAxis(),
                        enc.getBlock());
   int64_t size = enc.getNumEntries();
@@ -491,7 +472,11 @@ static DenseElementsAttr buildTable(const Scheme &scheme, const Layer &layer,
     else
       buildKMeansTable(groups[g], entries, round, f64);
   }
-  return getFloatsAttr(tableType, table);
+  if (f64)
+    return DenseElementsAttr::get(tableType, ArrayRef(table));
+  // Exact: the entries are rounded to the element type, at most f32.
+  SmallVector<float> entries(table.begin(), table.end());
+  return getFloatAttr(tableType, entries);
 }
 
 /// Binary payloads are the sign bits (sign(0) = +1), not the encoder's
@@ -506,15 +491,18 @@ static DenseElementsAttr getSignBits(const Layer &layer, CompressedType type) {
       cast<RankedTensorType>(type.getPartTypes().front()), negative);
 }
 
-static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
-                                   Layer &layer) {
+/// The parts (payload first) of `layer`'s weight matrix under `scheme`, and
+/// its compressed type in `type`.
+static FailureOr<SmallVector<DenseElementsAttr>>
+encodeMatrix(const Scheme &scheme, const Layer &layer, CompressedType &type) {
   if (scheme.granularity == Granularity::Group && scheme.hasScales() &&
       layer.K % scheme.groupSize != 0)
     return layer.op->emitError("mc-quantize: group-size ")
            << scheme.groupSize << " does not divide K=" << layer.K
-           << " of layer '" << layer.name << "'";
+           << (layer.source ? " (kept values)" : "") << " of layer '"
+           << layer.name << "'";
   EncodingAttrInterface encoding = getEncoding(scheme, layer);
-  auto type = CompressedType::get(layer.getMatrixType(), encoding);
+  type = CompressedType::get(layer.getMatrixType(), encoding);
   SmallVector<DenseElementsAttr> params;
   if (scheme.isCodebook())
     params.push_back(buildTable(scheme, layer, type));
@@ -532,22 +520,77 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
     payload = encodeValues(type, layer.values, params);
   SmallVector<DenseElementsAttr> parts{payload};
   llvm::append_range(parts, params);
-  recordCompression(layer, decodeConstant(type, parts));
+  return parts;
+}
+
+/// For a weight pruned to N:M with plain kept values: the kept values as a
+/// matrix of their own (K scaled by N/M), to be quantized in place.
+static Layer getKeptValues(const Layer &layer, NMEncodingAttr nm) {
+  Layer kept;
+  kept.name = layer.name;
+  kept.op = layer.op;
+  kept.source = layer.source;
+  kept.weightType = layer.weightType;
+  kept.matrixShape = nm.getKeptShape(layer.matrixShape);
+  kept.channelsFirst = layer.channelsFirst;
+  kept.numBatch = layer.numBatch;
+  kept.K = layer.K / nm.getM() * nm.getN();
+  kept.N = layer.N;
+  DenseElementsAttr values;
+  matchPattern(AssembleOp(layer.source).getParts()[1], m_Constant(&values));
+  for (APFloat v : values.getValues<APFloat>()) {
+    bool losesInfo;
+    v.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven,
+              &losesInfo);
+    kept.values.push_back(v.convertToFloat());
+  }
+  return kept;
+}
+
+static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
+                                   Layer &layer) {
+  // An N:M weight keeps its sparsity: its kept values are quantized and
+  // nested in the N:M encoding.
+  NMEncodingAttr nm;
+  if (layer.source) {
+    nm = dyn_cast<NMEncodingAttr>(layer.source.getType().getEncoding());
+    if (!nm || nm.getValueEncoding()) {
+      layer.op->emitRemark("mc: layer '")
+          << layer.name << "' skipped: its weight is already quantized";
+      return success();
+    }
+  }
+  CompressedType type;
+  FailureOr<SmallVector<DenseElementsAttr>> parts =
+      nm ? encodeMatrix(scheme, getKeptValues(layer, nm), type)
+         : encodeMatrix(scheme, layer, type);
+  if (failed(parts))
+    return failure();
+  if (nm) {
+    type = CompressedType::get(
+        b.getContext(), layer.matrixShape, type.getExpressedType(),
+        NMEncodingAttr::get(b.getContext(), nm.getN(), nm.getM(),
+                            nm.getAxis(), type.getEncoding()));
+    DenseElementsAttr indices;
+    matchPattern(layer.source.getParts()[0], m_Constant(&indices));
+    parts->insert(parts->begin(), indices);
+  }
+  recordCompression(layer, decodeConstant(type, *parts));
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(layer.op);
   if (scheme.dynamicActivations) {
-    if (canQuantizeActivations(layer)) {
-      quantizeActivations(b, layer, type, parts);
+    if (!nm && canQuantizeActivations(layer)) {
+      quantizeActivations(b, layer, type, *parts);
       return success();
     }
     layer.op->emitRemark("mc: layer '")
         << layer.name << "' keeps f32 activations: activations=dynamic "
-        << "handles plain linalg.matmul with a K x N weight";
+        << "handles plain linalg.matmul with a dense K x N weight";
   }
   Location loc = layer.op.getLoc();
   SmallVector<Value> values;
-  for (DenseElementsAttr part : parts)
+  for (DenseElementsAttr part : *parts)
     values.push_back(arith::ConstantOp::create(b, loc, part));
   Value compressed = AssembleOp::create(b, loc, type, values);
   replaceWeight(b, layer,
@@ -566,13 +609,18 @@ struct MCQuantize : public mc::impl::MCQuantizeBase<MCQuantize> {
     if (failed(scheme))
       return signalPassFailure();
     FailureOr<std::vector<Layer>> found =
-        collectLayers(module, LayerFilter{layers, minParams});
+        collectLayers(module, LayerFilter{layers, minParams,
+                                          /*allowCompressed=*/true,
+                                          /*lazy=*/true});
     if (failed(found))
       return signalPassFailure();
     OpBuilder b(&getContext());
-    for (Layer &layer : *found)
+    for (Layer &layer : *found) {
+      loadValues(layer);
       if (failed(quantizeLayer(b, *scheme, layer)))
         return signalPassFailure();
+      releaseValues(layer);
+    }
   }
 };
 } // namespace

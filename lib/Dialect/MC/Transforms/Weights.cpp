@@ -1,9 +1,11 @@
 //===- Weights.cpp - finding the weights of upstream layers ---------------===//
 
 #include "mc/Dialect/MC/Transforms/Weights.h"
+#include "mc/Dialect/MC/IR/Numerics.h"
 
 #include "mlir/Dialect/MLProgram/IR/MLProgram.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -74,6 +76,14 @@ static ElementsAttr getConstant(Value value) {
   return {};
 }
 
+AssembleOp mc::getCompressedSource(Value value) {
+  if (auto expand = value.getDefiningOp<tensor::ExpandShapeOp>())
+    value = expand.getSrc();
+  if (auto decode = value.getDefiningOp<DecodeOp>())
+    return decode.getInput().getDefiningOp<AssembleOp>();
+  return {};
+}
+
 /// Row-major strides of `shape`.
 static SmallVector<int64_t> getStrides(ArrayRef<int64_t> shape) {
   SmallVector<int64_t> strides(shape.size(), 1);
@@ -89,6 +99,16 @@ static std::optional<std::vector<float>> evaluate(Value value) {
   Operation *op = value.getDefiningOp();
   if (!op)
     return std::nullopt;
+  if (AssembleOp assemble = getCompressedSource(value)) {
+    SmallVector<DenseElementsAttr> parts;
+    for (Value part : assemble.getParts())
+      if (!matchPattern(part, m_Constant(&parts.emplace_back())))
+        return std::nullopt;
+    std::vector<float> values = decodeConstant(assemble.getType(), parts);
+    if (values.empty())
+      return std::nullopt;
+    return values;
+  }
   if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
     return evaluate(op->getOperand(0)); // row-major data is unchanged
   if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
@@ -279,6 +299,7 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
       if ((values = evaluate(input->get()))) {
         layer.operandIndex = input->getOperandNumber();
         layer.weightType = type;
+        layer.source = getCompressedSource(input->get());
         break;
       }
     }
@@ -295,6 +316,13 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
       layer.flops *= range;
     if (layer.numParams() < filter.minParams || !regex.match(layer.name))
       return;
+    if (layer.source && !filter.allowCompressed) {
+      op->emitRemark("mc: layer '")
+          << layer.name << "' skipped: its weight is already compressed";
+      return;
+    }
+    if (filter.lazy)
+      releaseValues(layer);
     layers.push_back(std::move(layer));
   });
   return layers;
@@ -304,9 +332,20 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
 // Rewriting
 //===----------------------------------------------------------------------===//
 
+void mc::loadValues(Layer &layer) {
+  if (layer.values.empty())
+    layer.values = *evaluate(layer.op->getOperand(layer.operandIndex));
+}
+
+void mc::releaseValues(Layer &layer) { std::vector<float>().swap(layer.values); }
+
 DenseElementsAttr mc::getMatrixAttr(const Layer &layer,
                                     ArrayRef<float> values) {
-  RankedTensorType type = layer.getMatrixType();
+  return getFloatAttr(layer.getMatrixType(), values);
+}
+
+DenseElementsAttr mc::getFloatAttr(RankedTensorType type,
+                                   ArrayRef<float> values) {
   if (type.getElementType().isF32())
     return DenseElementsAttr::get(type, values);
   SmallVector<APFloat> converted;

@@ -100,7 +100,9 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
            "rtn | mse | log2 | kmeans (log2 and kmeans need type=int)">,
     Option<"activations", "activations", "std::string",
            /*default=*/"\"none\"",
-           "none | dynamic (run-time int8 activations of plain matmuls)">,
+           "none | dynamic (int8 activations with per-row scales computed "
+           "at run time for plain linalg.matmul layers; integer products "
+           "accumulate in i32 and are rescaled in an f32 epilogue)">,
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regex over layer names (`mc.layer` or generated)">,
     Option<"minParams", "min-params", "int64_t", /*default=*/"0",

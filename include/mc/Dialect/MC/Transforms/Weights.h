@@ -23,7 +23,8 @@
 
 namespace mc {
 
-/// A layer and its weight, evaluated at compile time.
+/// A layer and its weight, evaluated at compile time (a weight that is
+/// already compressed with constant parts is decoded).
 struct Layer {
   std::string name; // `mc.layer` of the op, else "<kind>_<n>"
   std::string kind; // e.g. "matmul", "conv_2d_nhwc_hwcf"
@@ -40,8 +41,10 @@ struct Layer {
   int64_t numBatch = 0, K = 0, N = 0;
   /// Multiply-adds of the op times two.
   int64_t flops = 0;
+  /// Set if the weight is already compressed (decoded from this op).
+  AssembleOp source;
 
-  int64_t numParams() const { return values.size(); }
+  int64_t numParams() const { return weightType.getNumElements(); }
   /// Matrix dim of K and of N.
   unsigned kDim() const { return numBatch + (channelsFirst ? 1 : 0); }
   unsigned nDim() const { return numBatch + (channelsFirst ? 0 : 1); }
@@ -55,17 +58,38 @@ struct Layer {
   }
 };
 
+/// The mc.assemble a weight is decoded from (possibly expanded back to the
+/// operand shape), or null. Passes that compress further start from it.
+AssembleOp getCompressedSource(mlir::Value weight);
+
 /// Which layers a pass touches (`layers=REGEX`, `min-params=N`).
 struct LayerFilter {
   std::string regex;
   int64_t minParams = 0;
+  /// Whether to return layers whose weight is already compressed; otherwise
+  /// they are skipped with a remark.
+  bool allowCompressed = false;
+  /// Leave `values` empty: passes that handle one layer at a time load and
+  /// release them with loadValues/releaseValues, so that only one layer's
+  /// float copy is alive at a time.
+  bool lazy = false;
 };
+
+/// Evaluates the layer's weight into `values` (if not already there).
+void loadValues(Layer &layer);
+/// Frees `values`.
+void releaseValues(Layer &layer);
 
 /// Finds the layers in `module`, in walk order. Layers whose weight cannot be
 /// evaluated or laid out as a matrix are skipped with a remark on the op.
 /// Fails (with an error) only if `filter.regex` is not a valid regex.
 mlir::FailureOr<std::vector<Layer>>
 collectLayers(mlir::ModuleOp module, const LayerFilter &filter);
+
+/// A constant of `type` (float elements) holding `values`, rounded to
+/// nearest even where the element type is narrower than f32.
+mlir::DenseElementsAttr getFloatAttr(mlir::RankedTensorType type,
+                                     llvm::ArrayRef<float> values);
 
 /// A constant tensor of the matrix type holding `values`.
 mlir::DenseElementsAttr getMatrixAttr(const Layer &layer,

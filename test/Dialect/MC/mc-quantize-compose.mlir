@@ -1,0 +1,47 @@
+// RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="bits=4 granularity=group group-size=2" | FileCheck %s --check-prefix=NM
+// RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="bits=1" | FileCheck %s --check-prefix=NMBIN
+// RUN: mc-opt %s --mc-quantize --mc-quantize 2>&1 | FileCheck %s --check-prefix=TWICE
+// RUN: mc-opt %s --mc-quantize="activations=dynamic" | FileCheck %s --check-prefix=DYN
+// RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=4" 2>&1 | FileCheck %s --check-prefix=DYNBITS
+
+// A 2:4 weight keeps its indices; its 4 kept values per column are quantized
+// in groups of 2 and nested in the N:M encoding.
+// NM: %[[I:.*]] = arith.constant dense<{{.*}}> : tensor<4x2xi2>
+// NM: %[[Q:.*]] = arith.constant dense<{{.*}}> : tensor<4x2xi4>
+// NM: %[[S:.*]] = arith.constant dense<{{.*}}> : tensor<2x2xf32>
+// NM: mc.assemble %[[I]], %[[Q]], %[[S]] : (tensor<4x2xi2>, tensor<4x2xi4>, tensor<2x2xf32>) -> !mc.compressed<8x2xf32, #mc.nm<2:4, axis = 0, values = #mc.uniform<i4, block = [2, 1], narrow>>>
+// NM-NOT: tensor<8x2xf32> = arith.constant
+
+// Codebooks nest the same way: binary per channel over the kept values
+// [0.9, -0.7, 0.6, 0.8] and [0.4, -0.8, 0.5, -0.9], a = 0.75 and 0.65.
+// NMBIN: %[[I:.*]] = arith.constant dense<{{\[}}[1, 1], [-2, -1], [0, 1], [-1, -2]]> : tensor<4x2xi2>
+// NMBIN: %[[Q:.*]] = arith.constant dense<{{\[}}[false, false], [true, true], [false, false], [false, true]]> : tensor<4x2xi1>
+// NMBIN: %[[T:.*]] = arith.constant dense<{{\[}}[7.500000e-01, -7.500000e-01], [6.500000e-01, -6.500000e-01]]> : tensor<2x2xf32>
+// NMBIN: mc.assemble %[[I]], %[[Q]], %[[T]] : (tensor<4x2xi2>, tensor<4x2xi1>, tensor<2x2xf32>) -> !mc.compressed<8x2xf32, #mc.nm<2:4, axis = 0, values = #mc.codebook<ui1, axis = 1>>>
+
+// TWICE: remark: mc: layer 'fc' skipped: its weight is already quantized
+// TWICE-COUNT-1: mc.assemble
+
+// The activations are quantized per row at run time; the weight is an int8
+// payload used by an i8 x i8 -> i32 matmul; the epilogue rescales in f32.
+// DYN: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// DYN: math.absf
+// DYN: arith.maximumf
+// DYN: arith.divf
+// DYN: %[[C:.*]] = mc.encode %{{.*}}, %{{.*}} : (tensor<3x8xf32>, tensor<3xf32>) -> !mc.compressed<3x8xf32, #mc.uniform<i8, axis = 0, narrow>>
+// DYN: %[[P:.*]]:2 = mc.disassemble %[[C]]
+// DYN: linalg.matmul {{.*}}mc.layer = "fc"{{.*}} ins(%[[P]]#0, %{{.*}} : tensor<3x8xi8>, tensor<8x2xi8>) outs(%{{.*}} : tensor<3x2xi32>)
+// DYN: arith.sitofp %{{.*}} : i32 to f32
+// DYN: arith.mulf
+// DYN: arith.mulf
+// DYN: arith.addf
+
+// DYNBITS: error: mc-quantize: activations=dynamic needs symmetric int8 weights with granularity=tensor or channel
+
+func.func @f(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
+  %w = arith.constant dense<[[0.1, -0.2], [0.9, 0.4], [-0.7, 0.3], [0.05, -0.8],
+                             [0.6, 0.2], [-0.1, 0.5], [0.3, -0.9], [0.8, 0.1]]> : tensor<8x2xf32>
+  %z = arith.constant dense<0.0> : tensor<3x2xf32>
+  %y = linalg.matmul {mc.layer = "fc"} ins(%x, %w : tensor<3x8xf32>, tensor<8x2xf32>) outs(%z : tensor<3x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
