@@ -81,14 +81,16 @@ def dense_hex(array):
 
 _NP_TYPES = {"f32": np.float32, "f16": np.float16, "f64": np.float64,
              "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
-             "i4": np.int8, "i2": np.int8, "ui8": np.uint8,
+             "i7": np.int8, "i6": np.int8, "i5": np.int8, "i4": np.int8,
+             "i3": np.int8, "i2": np.int8, "i1": np.bool_, "ui8": np.uint8,
              "bf16": np.uint16, "f8E4M3FN": np.uint8, "f8E5M2": np.uint8}
 
 
 def parse_constants(mlir):
     """Maps SSA names to the arrays of `arith.constant dense<...>` in text
     printed with --mlir-print-elementsattrs-with-hex-if-larger=1: hex blobs
-    (sub-byte integers take a byte each) and splats. bf16/f8 as raw bits."""
+    (sub-byte integers take a byte each, i1 a bit, LSB first) and splats.
+    bf16/f8 as raw bits."""
     import re
     result = {}
     pattern = re.compile(r'(%\w+) = arith\.constant dense<(.*?)> : '
@@ -96,8 +98,15 @@ def parse_constants(mlir):
     for name, body, dims, elt in pattern.findall(mlir):
         shape = tuple(int(d) for d in dims.split("x") if d)
         dtype = _NP_TYPES[elt]
-        if body.startswith('"0x'):
+        if body.startswith('"0x') and elt == "i1":
+            data = np.unpackbits(np.frombuffer(bytes.fromhex(body[3:-1]),
+                                               dtype=np.uint8),
+                                 bitorder="little").astype(np.bool_)
+            data = data[:int(np.prod(shape))]
+        elif body.startswith('"0x'):
             data = np.frombuffer(bytes.fromhex(body[3:-1]), dtype=dtype)
+        elif elt == "i1":
+            data = np.array([body == "true"], dtype=dtype)
         elif elt.startswith(("i", "ui")):
             data = np.array([int(body)], dtype=dtype)
         else:

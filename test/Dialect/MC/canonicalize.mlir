@@ -111,3 +111,21 @@ func.func @fold_disassemble(%q: tensor<4xi8>, %s: tensor<f32>) -> (tensor<4xi8>,
   %p, %ps = mc.disassemble %c : !mc.compressed<4xf32, #mc.uniform<i8>> -> tensor<4xi8>, tensor<f32>
   return %p, %ps : tensor<4xi8>, tensor<f32>
 }
+
+// -----
+
+// Compile-time codebook encode: the nearest entry, the first one on ties
+// (0.25 is halfway between 0.0 and 0.5, 1.0 between 0.5 and 1.5); the
+// duplicate 0.5 at index 3 is never chosen; NaN -> 0; +-inf saturate to
+// the largest and smallest entry. Indices print as signless i2.
+// CHECK-LABEL: func @fold_encode_codebook
+// CHECK-DAG: %[[T:.*]] = arith.constant dense<[0.000000e+00, 5.000000e-01, 1.500000e+00, 5.000000e-01]> : tensor<4xf32>
+// CHECK-DAG: %[[P:.*]] = arith.constant dense<[0, 1, 1, -2, 0, -2, 0, 0]> : tensor<8xi2>
+// CHECK: mc.assemble %[[P]], %[[T]]
+// CHECK-NOT: mc.encode
+func.func @fold_encode_codebook() -> !mc.compressed<8xf32, #mc.codebook<ui2>> {
+  %x = arith.constant dense<[0.25, 1.0, 0.6, 9.0, -3.0, 0x7F800000, 0xFF800000, 0x7FC00000]> : tensor<8xf32>
+  %t = arith.constant dense<[0.0, 0.5, 1.5, 0.5]> : tensor<4xf32>
+  %c = mc.encode %x, %t : (tensor<8xf32>, tensor<4xf32>) -> !mc.compressed<8xf32, #mc.codebook<ui2>>
+  return %c : !mc.compressed<8xf32, #mc.codebook<ui2>>
+}

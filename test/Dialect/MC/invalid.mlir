@@ -424,3 +424,103 @@ func.func @nm_fake_quant(%x: tensor<4x8xf32>) {
   %y = mc.fake_quant #mc.nm<2:4, axis = 0> %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
+
+// -----
+
+// expected-error @+1 {{index type must be an integer type, got 'f16'}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<f16>>)
+
+// -----
+
+// expected-error @+1 {{unsupported index type 'i9': expected i1...i8 or ui1...ui8}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<i9>>)
+
+// -----
+
+// expected-error @+1 {{codebook indices are unsigned: expected i4 or ui4, got 'si4'}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<si4>>)
+
+// -----
+
+// expected-error @+1 {{unknown encoding parameter 'narrow'}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<ui4, narrow>>)
+
+// -----
+
+// expected-error @+1 {{'axis' and 'block' are mutually exclusive}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<ui4, axis = 0, block = [2]>>)
+
+// -----
+
+// expected-error @+1 {{axis 1 is out of range for a rank-1 tensor}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<ui4, axis = 1>>)
+
+// -----
+
+// expected-error @+1 {{block size 3 does not divide dimension 0 of size 8}}
+func.func private @f(!mc.compressed<8xf32, #mc.codebook<ui4, block = [3]>>)
+
+// -----
+
+// expected-error @+1 {{expressed type must be f16, bf16, f32 or f64, got 'i8'}}
+func.func private @f(!mc.compressed<8xi8, #mc.codebook<ui4>>)
+
+// -----
+
+func.func @codebook_count(%q: tensor<4x8xi4>) {
+  // expected-error @+1 {{'mc.assemble' op expected 2 parts (indices, table) for '!mc.compressed<4x8xf32, #mc.codebook<ui4>>', got 1}}
+  %a = mc.assemble %q : (tensor<4x8xi4>) -> !mc.compressed<4x8xf32, #mc.codebook<ui4>>
+  return
+}
+
+// -----
+
+func.func @codebook_indices_type(%q: tensor<4x8xi8>, %t: tensor<16xf32>) {
+  // expected-error @+1 {{'mc.assemble' op indices must have type 'tensor<4x8xi4>' (per-tensor encoding of 'tensor<4x8xf32>'), got 'tensor<4x8xi8>'}}
+  %a = mc.assemble %q, %t : (tensor<4x8xi8>, tensor<16xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui4>>
+  return
+}
+
+// -----
+
+// The table has 2^N entries after the scale dimensions.
+func.func @codebook_table_entries(%q: tensor<4x8xi4>, %t: tensor<8x8xf32>) {
+  // expected-error @+1 {{'mc.assemble' op table must have type 'tensor<8x16xf32>' (per-axis (axis 1) encoding of 'tensor<4x8xf32>'), got 'tensor<8x8xf32>'}}
+  %a = mc.assemble %q, %t : (tensor<4x8xi4>, tensor<8x8xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui4, axis = 1>>
+  return
+}
+
+// -----
+
+func.func @codebook_table_blocks(%q: tensor<4x8xi1>, %t: tensor<4x2xf32>) {
+  // expected-error @+1 {{'mc.assemble' op table must have type 'tensor<4x2x2xf32>' (per-block [1, 4] encoding of 'tensor<4x8xf32>'), got 'tensor<4x2xf32>'}}
+  %a = mc.assemble %q, %t : (tensor<4x8xi1>, tensor<4x2xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui1, block = [1, 4]>>
+  return
+}
+
+// -----
+
+// The table holds values of the expressed type.
+func.func @codebook_table_element(%x: tensor<4x8xbf16>, %t: tensor<4xf32>) {
+  // expected-error @+1 {{'mc.encode' op table must have type 'tensor<4xbf16>' (per-tensor encoding of 'tensor<4x8xbf16>'), got 'tensor<4xf32>'}}
+  %c = mc.encode %x, %t : (tensor<4x8xbf16>, tensor<4xf32>) -> !mc.compressed<4x8xbf16, #mc.codebook<ui2>>
+  return
+}
+
+// -----
+
+func.func @codebook_table_value(%q: tensor<8xi2>) {
+  %t = arith.constant dense<[-1.0, 0.0, 0x7FC00000, 1.0]> : tensor<4xf32>
+  // expected-error @+1 {{'mc.assemble' op table entries must be finite, got NaN at index 2}}
+  %a = mc.assemble %q, %t : (tensor<8xi2>, tensor<4xf32>) -> !mc.compressed<8xf32, #mc.codebook<ui2>>
+  return
+}
+
+// -----
+
+func.func @codebook_table_inf(%x: tensor<8xf32>) {
+  %t = arith.constant dense<[0xFF800000, 1.0]> : tensor<2xf32>
+  // expected-error @+1 {{'mc.fake_quant' op table entries must be finite, got -Inf at index 0}}
+  %y = mc.fake_quant #mc.codebook<ui1> %x, %t : (tensor<8xf32>, tensor<2xf32>) -> tensor<8xf32>
+  return
+}

@@ -2,6 +2,7 @@
 // RUN: FileCheck %s --check-prefix=JSON < %t.json
 // RUN: mc-opt %s --mc-quantize --mc-compression-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=SQNR
 // RUN: mc-opt %s --mc-compression-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=DENSE
+// RUN: mc-opt %s --mc-quantize="method=kmeans bits=2 layers=fc1" --mc-quantize="bits=1 layers=fc2" --mc-compression-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=CODEBOOK
 // RUN: echo "func.func @f() { return }" | mc-opt --mc-compression-report=output=%t.empty.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=EMPTY
 // RUN: FileCheck %s --check-prefix=EMPTYJSON < %t.empty.json
 // RUN: not mc-opt %s --mc-compression-report=output=%t.missing/x.json -o /dev/null 2>&1 | FileCheck %s --check-prefix=WRITE
@@ -40,6 +41,13 @@
 // SQNR: fc2 matmul 3x2 6 24 14 18.67 0.0% - 24 24 {{[0-9]+\.[0-9]$}}
 
 // DENSE: fc1 matmul 4x3 12 48 48 32.00 16.7% - 48 48 -
+
+// Codebooks count 2-bit (1-bit) indices plus f32 tables of 4 (2) entries per
+// channel. Four weights per channel of fc1 fit four k-means entries
+// exactly; fc2's binary sign(w) * mean|w| per channel is not exact:
+// signal 10.2425, noise 4.295.
+// CODEBOOK: fc1 matmul 4x3 12 48 51 34.00 16.7% - 48 48 exact
+// CODEBOOK: fc2 matmul 3x2 6 24 17 22.33 0.0% - 24 24 3.8
 
 // EMPTY: mc-compression-report: no layers with constant weights found; nothing to compress
 // EMPTYJSON: "note": "no layers with constant weights found; nothing to compress"

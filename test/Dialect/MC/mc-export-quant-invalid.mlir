@@ -25,3 +25,11 @@ func.func @other_user(%x: tensor<4xf32>) {
   call @use(%c) : (!mc.compressed<4xf32, #mc.uniform<i8>>) -> ()
   return
 }
+
+// -----
+
+func.func @codebook(%x: tensor<8xf32>, %t: tensor<2xf32>) -> tensor<8xf32> {
+  // expected-error @+1 {{'mc.fake_quant' op cannot export #mc.codebook<ui1>: !quant.uniform has no equivalent}}
+  %y = mc.fake_quant #mc.codebook<ui1> %x, %t : (tensor<8xf32>, tensor<2xf32>) -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}

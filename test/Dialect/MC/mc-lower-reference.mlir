@@ -210,3 +210,81 @@ func.func @decode_nm_nested(%c: !mc.compressed<4x16xf32, #mc.nm<4:8, axis = 1, v
   %d = mc.decode %c : !mc.compressed<4x16xf32, #mc.nm<4:8, axis = 1, values = #mc.uniform<i4, block = [1, 4]>>> -> tensor<4x16xf32>
   return %d : tensor<4x16xf32>
 }
+
+// -----
+
+// Codebook decode is a gather: the indices drive a generic whose body
+// extracts table[d0, d1 floordiv 4, index] from the table, captured from
+// above; the i4 index is read as unsigned.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-LABEL: func @decode_codebook
+// CHECK-SAME: (%[[Q:.*]]: tensor<4x8xi4>, %[[T:.*]]: tensor<4x2x16xf32>) -> tensor<4x8xf32>
+// CHECK: %[[E:.*]] = tensor.empty() : tensor<4x8xf32>
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#[[ID]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK-SAME: ins(%[[Q]] : tensor<4x8xi4>) outs(%[[E]] : tensor<4x8xf32>)
+// CHECK: ^bb0(%[[IN:.*]]: i4, %{{.*}}: f32):
+// CHECK:   %[[D0:.*]] = linalg.index 0 : index
+// CHECK:   %[[D1:.*]] = linalg.index 1 : index
+// CHECK:   %[[B:.*]] = arith.divui %[[D1]], %{{.*}} : index
+// CHECK:   %[[J:.*]] = arith.index_castui %[[IN]] : i4 to index
+// CHECK:   %[[X:.*]] = tensor.extract %[[T]][%[[D0]], %[[B]], %[[J]]] : tensor<4x2x16xf32>
+// CHECK:   linalg.yield %[[X]] : f32
+// CHECK: return %[[G]] : tensor<4x8xf32>
+func.func @decode_codebook(%c: !mc.compressed<4x8xf32, #mc.codebook<ui4, block = [1, 4]>>) -> tensor<4x8xf32> {
+  %d = mc.decode %c : !mc.compressed<4x8xf32, #mc.codebook<ui4, block = [1, 4]>> -> tensor<4x8xf32>
+  return %d : tensor<4x8xf32>
+}
+
+// -----
+
+// Codebook encode reduces over the table entries (d2), keeping the smallest
+// (key, index) pair: key |x - t| in f32 (bf16 widened), -t for x = +inf, t for
+// x = -inf; a strictly smaller key or an equal key at a smaller index wins.
+// CHECK-DAG: #[[X:.*]] = affine_map<(d0, d1, d2) -> (d0, d1)>
+// CHECK-DAG: #[[T:.*]] = affine_map<(d0, d1, d2) -> (d1, d2)>
+// CHECK-LABEL: func @encode_codebook
+// CHECK-SAME: (%[[IN:.*]]: tensor<4x8xbf16>, %[[TAB:.*]]: tensor<8x4xbf16>) -> (tensor<4x8xi2>, tensor<8x4xbf16>)
+// CHECK: %[[INF:.*]] = arith.constant 0x7F800000 : f32
+// CHECK: %[[K0:.*]] = linalg.fill ins(%[[INF]] : f32) outs(%{{.*}} : tensor<4x8xf32>)
+// CHECK: %[[Z:.*]] = arith.constant 0 : i2
+// CHECK: %[[I0:.*]] = linalg.fill ins(%[[Z]] : i2) outs(%{{.*}} : tensor<4x8xi2>)
+// CHECK: %[[G:.*]]:2 = linalg.generic {indexing_maps = [#[[X]], #[[T]], #[[X]], #[[X]]], iterator_types = ["parallel", "parallel", "reduction"]}
+// CHECK-SAME: ins(%[[IN]], %[[TAB]] : tensor<4x8xbf16>, tensor<8x4xbf16>) outs(%[[K0]], %[[I0]] : tensor<4x8xf32>, tensor<4x8xi2>)
+// CHECK: ^bb0(%[[XB:.*]]: bf16, %[[TB:.*]]: bf16, %[[BK:.*]]: f32, %[[BI:.*]]: i2):
+// CHECK:   %[[XF:.*]] = arith.extf %[[XB]] : bf16 to f32
+// CHECK:   %[[TF:.*]] = arith.extf %[[TB]] : bf16 to f32
+// CHECK:   %[[SUB:.*]] = arith.subf %[[XF]], %[[TF]] : f32
+// CHECK:   %[[DIST:.*]] = math.absf %[[SUB]] : f32
+// CHECK:   %[[AX:.*]] = math.absf %[[XF]] : f32
+// CHECK:   %[[ISINF:.*]] = arith.cmpf oeq, %[[AX]], %{{.*}} : f32
+// CHECK:   %[[POS:.*]] = arith.cmpf ogt, %[[XF]], %{{.*}} : f32
+// CHECK:   %[[NEG:.*]] = arith.negf %[[TF]] : f32
+// CHECK:   %[[SAT:.*]] = arith.select %[[POS]], %[[NEG]], %[[TF]] : f32
+// CHECK:   %[[KEY:.*]] = arith.select %[[ISINF]], %[[SAT]], %[[DIST]] : f32
+// CHECK:   %[[D2:.*]] = linalg.index 2 : index
+// CHECK:   %[[J:.*]] = arith.index_castui %[[D2]] : index to i2
+// CHECK:   %[[LT:.*]] = arith.cmpf olt, %[[KEY]], %[[BK]] : f32
+// CHECK:   %[[EQ:.*]] = arith.cmpf oeq, %[[KEY]], %[[BK]] : f32
+// CHECK:   %[[FIRST:.*]] = arith.cmpi ult, %[[J]], %[[BI]] : i2
+// CHECK:   %[[TIE:.*]] = arith.andi %[[EQ]], %[[FIRST]] : i1
+// CHECK:   %[[TAKE:.*]] = arith.ori %[[LT]], %[[TIE]] : i1
+// CHECK:   %[[NK:.*]] = arith.select %[[TAKE]], %[[KEY]], %[[BK]] : f32
+// CHECK:   %[[NI:.*]] = arith.select %[[TAKE]], %[[J]], %[[BI]] : i2
+// CHECK:   linalg.yield %[[NK]], %[[NI]] : f32, i2
+// CHECK: return %[[G]]#1, %[[TAB]] : tensor<4x8xi2>, tensor<8x4xbf16>
+func.func @encode_codebook(%x: tensor<4x8xbf16>, %t: tensor<8x4xbf16>) -> !mc.compressed<4x8xbf16, #mc.codebook<ui2, axis = 1>> {
+  %c = mc.encode %x, %t : (tensor<4x8xbf16>, tensor<8x4xbf16>) -> !mc.compressed<4x8xbf16, #mc.codebook<ui2, axis = 1>>
+  return %c : !mc.compressed<4x8xbf16, #mc.codebook<ui2, axis = 1>>
+}
+
+// -----
+
+// fake_quant with a codebook: the encode generic, then the gather.
+// CHECK-LABEL: func @fake_quant_codebook
+// CHECK: %[[G:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} ins(%[[G]]#1 : tensor<8xi1>)
+// CHECK: tensor.extract %{{.*}}[%{{.*}}] : tensor<2xf32>
+func.func @fake_quant_codebook(%x: tensor<8xf32>, %t: tensor<2xf32>) -> tensor<8xf32> {
+  %y = mc.fake_quant #mc.codebook<ui1> %x, %t : (tensor<8xf32>, tensor<2xf32>) -> tensor<8xf32>
+  return %y : tensor<8xf32>
+}

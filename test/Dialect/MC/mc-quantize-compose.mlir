@@ -1,4 +1,5 @@
 // RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="bits=4 granularity=group group-size=2" | FileCheck %s --check-prefix=NM
+// RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="bits=1" | FileCheck %s --check-prefix=NMBIN
 // RUN: mc-opt %s --mc-quantize --mc-quantize 2>&1 | FileCheck %s --check-prefix=TWICE
 // RUN: mc-opt %s --mc-quantize="activations=dynamic" | FileCheck %s --check-prefix=DYN
 // RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=4" 2>&1 | FileCheck %s --check-prefix=DYNBITS
@@ -10,6 +11,13 @@
 // NM: %[[S:.*]] = arith.constant dense<{{.*}}> : tensor<2x2xf32>
 // NM: mc.assemble %[[I]], %[[Q]], %[[S]] : (tensor<4x2xi2>, tensor<4x2xi4>, tensor<2x2xf32>) -> !mc.compressed<8x2xf32, #mc.nm<2:4, axis = 0, values = #mc.uniform<i4, block = [2, 1], narrow>>>
 // NM-NOT: tensor<8x2xf32> = arith.constant
+
+// Codebooks nest the same way: binary per channel over the kept values
+// [0.9, -0.7, 0.6, 0.8] and [0.4, -0.8, 0.5, -0.9], a = 0.75 and 0.65.
+// NMBIN: %[[I:.*]] = arith.constant dense<{{\[}}[1, 1], [-2, -1], [0, 1], [-1, -2]]> : tensor<4x2xi2>
+// NMBIN: %[[Q:.*]] = arith.constant dense<{{\[}}[false, false], [true, true], [false, false], [false, true]]> : tensor<4x2xi1>
+// NMBIN: %[[T:.*]] = arith.constant dense<{{\[}}[7.500000e-01, -7.500000e-01], [6.500000e-01, -6.500000e-01]]> : tensor<2x2xf32>
+// NMBIN: mc.assemble %[[I]], %[[Q]], %[[T]] : (tensor<4x2xi2>, tensor<4x2xi1>, tensor<2x2xf32>) -> !mc.compressed<8x2xf32, #mc.nm<2:4, axis = 0, values = #mc.codebook<ui1, axis = 1>>>
 
 // TWICE: remark: mc: layer 'fc' skipped: its weight is already quantized
 // TWICE-COUNT-1: mc.assemble

@@ -1,8 +1,26 @@
 // Every impossible option combination is one clear error and a failure.
 // RUN: not mc-opt %s --mc-quantize="bits=3" 2>&1 | FileCheck %s --check-prefix=BITS
-// BITS: error: mc-quantize: bits=3 is not supported: expected 8, 4 or 2 for type=int
-// RUN: not mc-opt %s --mc-quantize="bits=1" 2>&1 | FileCheck %s --check-prefix=BINARY
-// BINARY: error: mc-quantize: bits=1 (binary sign(w)*mean|w|) is not implemented yet
+// BITS: error: mc-quantize: bits=3 is not supported: expected 8, 4, 2 or 1 for type=int (1 to 8 with method=kmeans, 2 to 8 with method=log2)
+// RUN: not mc-opt %s --mc-quantize="bits=9 method=kmeans" 2>&1 | FileCheck %s --check-prefix=KBITS
+// KBITS: error: mc-quantize: bits=9 is not supported: expected 8, 4, 2 or 1 for type=int (1 to 8 with method=kmeans, 2 to 8 with method=log2)
+// RUN: not mc-opt %s --mc-quantize="bits=1 method=mse" 2>&1 | FileCheck %s --check-prefix=BINMSE
+// BINMSE: error: mc-quantize: bits=1 (binary sign(w)*mean|w|) has no clipping to search: use method=rtn, or method=kmeans for two free levels
+// RUN: not mc-opt %s --mc-quantize="bits=1 symmetric=false" 2>&1 | FileCheck %s --check-prefix=BINASYM
+// BINASYM: error: mc-quantize: bits=1 levels are symmetric around 0: symmetric=false is not supported
+// RUN: not mc-opt %s --mc-quantize="bits=1 activations=dynamic" 2>&1 | FileCheck %s --check-prefix=BINACT
+// BINACT: error: mc-quantize: activations=dynamic needs uniform int8 weights: bits=1 makes a codebook, which has no integer dot product
+// RUN: not mc-opt %s --mc-quantize="method=log2 bits=1" 2>&1 | FileCheck %s --check-prefix=LOG2BITS
+// LOG2BITS: error: mc-quantize: method=log2 needs bits >= 2: one bit leaves no power-of-two level besides 0
+// RUN: not mc-opt %s --mc-quantize="method=log2 symmetric=false" 2>&1 | FileCheck %s --check-prefix=LOG2ASYM
+// LOG2ASYM: error: mc-quantize: method=log2 levels are symmetric around 0: symmetric=false is not supported
+// RUN: not mc-opt %s --mc-quantize="method=log2 type=bf16" 2>&1 | FileCheck %s --check-prefix=LOG2FLOAT
+// LOG2FLOAT: error: mc-quantize: method=log2 needs type=int: its payload is integer table indices, not type=bf16
+// RUN: not mc-opt %s --mc-quantize="method=kmeans type=fp8e4m3" 2>&1 | FileCheck %s --check-prefix=KFLOAT
+// KFLOAT: error: mc-quantize: method=kmeans needs type=int: its payload is integer table indices, not type=fp8e4m3
+// RUN: not mc-opt %s --mc-quantize="method=kmeans activations=dynamic" 2>&1 | FileCheck %s --check-prefix=KACT
+// KACT: error: mc-quantize: activations=dynamic needs uniform int8 weights: method=kmeans makes a codebook, which has no integer dot product
+// RUN: not mc-opt %s --mc-quantize="method=kmeans granularity=group group-size=3" 2>&1 | FileCheck %s --check-prefix=KDIVIDE
+// KDIVIDE: error: mc-quantize: group-size 3 does not divide K=4 of layer 'fc'
 // RUN: not mc-opt %s --mc-quantize="type=fp8e4m3 bits=4" 2>&1 | FileCheck %s --check-prefix=FP8BITS
 // FP8BITS: error: mc-quantize: type=fp8e4m3 stores 8 bits; bits=4 contradicts it
 // RUN: not mc-opt %s --mc-quantize="type=int3" 2>&1 | FileCheck %s --check-prefix=TYPE
@@ -17,8 +35,6 @@
 // DIVIDE: error: mc-quantize: group-size 3 does not divide K=4 of layer 'fc'
 // RUN: not mc-opt %s --mc-quantize="method=best" 2>&1 | FileCheck %s --check-prefix=METHOD
 // METHOD: error: mc-quantize: unknown method 'best': expected rtn, mse, log2 or kmeans
-// RUN: not mc-opt %s --mc-quantize="method=kmeans" 2>&1 | FileCheck %s --check-prefix=KMEANS
-// KMEANS: error: mc-quantize: method=kmeans is not implemented yet
 // RUN: not mc-opt %s --mc-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=ACT
 // ACT: error: mc-quantize: unknown activations 'static': expected none or dynamic
 // RUN: not mc-opt %s --mc-quantize="layers=(" 2>&1 | FileCheck %s --check-prefix=REGEX

@@ -5,6 +5,9 @@
 // RUN: mc-opt %s -split-input-file --mc-quantize="type=bf16" | FileCheck %s --check-prefix=BF16
 // RUN: mc-opt %s -split-input-file --mc-quantize="layers=dense.* min-params=6" | FileCheck %s --check-prefix=SELECT
 // RUN: mc-opt %s -split-input-file --mc-quantize="min-params=7" | FileCheck %s --check-prefix=MINP
+// RUN: mc-opt %s -split-input-file --mc-quantize="method=kmeans bits=2 granularity=tensor" | FileCheck %s --check-prefix=KMEANS
+// RUN: mc-opt %s -split-input-file --mc-quantize="method=log2 bits=3" | FileCheck %s --check-prefix=LOG2
+// RUN: mc-opt %s -split-input-file --mc-quantize="bits=1 granularity=group group-size=2 layers=dense1|matmul_0" | FileCheck %s --check-prefix=BINARY
 
 // Per-channel int8 of a K x N matmul weight: one scale per column.
 // CHECK-LABEL: func @matmul
@@ -31,6 +34,24 @@
 // MINP-LABEL: func @matmul
 // MINP-NOT: mc.decode
 // MINP-LABEL: func @matmul_transposed
+// k-means, 4 entries for the 6 weights: clusters {-4}, {-2}, {0, 1}, {2, 2}.
+// KMEANS-LABEL: func @matmul
+// KMEANS-DAG: %[[Q:.*]] = arith.constant dense<{{\[}}[-1, 1, -1], [-2, -2, 0]]> : tensor<2x3xi2>
+// KMEANS-DAG: %[[T:.*]] = arith.constant dense<[-4.000000e+00, -2.000000e+00, 5.000000e-01, 2.000000e+00]> : tensor<4xf32>
+// KMEANS: %[[C:.*]] = mc.assemble %[[Q]], %[[T]] : (tensor<2x3xi2>, tensor<4xf32>) -> !mc.compressed<2x3xf32, #mc.codebook<ui2>>
+// KMEANS: mc.decode %[[C]]
+// Power-of-two levels per channel, s = max|w| = 2, 2, 4: entry 2c + sign is
+// +-s * 2^-c for c < 3, then +0 and -0; 0 is index 6 (printed -2 in i3).
+// LOG2-LABEL: func @matmul
+// LOG2-DAG: %[[Q:.*]] = arith.constant dense<{{\[}}[0, 1, 2], [2, -2, 1]]> : tensor<2x3xi3>
+// LOG2-DAG: %[[T:.*]] = arith.constant dense<{{\[}}[2.000000e+00, -2.000000e+00, 1.000000e+00, -1.000000e+00, 5.000000e-01, -5.000000e-01, 0.000000e+00, -0.000000e+00], [2.000000e+00, -2.000000e+00, 1.000000e+00, -1.000000e+00, 5.000000e-01, -5.000000e-01, 0.000000e+00, -0.000000e+00], [4.000000e+00, -4.000000e+00, 2.000000e+00, -2.000000e+00, 1.000000e+00, -1.000000e+00, 0.000000e+00, -0.000000e+00]]> : tensor<3x8xf32>
+// LOG2: mc.assemble %[[Q]], %[[T]] : (tensor<2x3xi3>, tensor<3x8xf32>) -> !mc.compressed<2x3xf32, #mc.codebook<ui3, axis = 1>>
+// Binary groups of 2 along K: {+a, -a} with a = mean|w| (1.5, 1, 3); the
+// index is the sign bit, sign(0) = +1.
+// BINARY-LABEL: func @matmul
+// BINARY-DAG: %[[Q:.*]] = arith.constant dense<{{\[}}[false, true, false], [false, false, true]]> : tensor<2x3xi1>
+// BINARY-DAG: %[[T:.*]] = arith.constant dense<{{\[}}{{\[}}[1.500000e+00, -1.500000e+00], [1.000000e+00, -1.000000e+00], [3.000000e+00, -3.000000e+00]]]> : tensor<1x3x2xf32>
+// BINARY: mc.assemble %[[Q]], %[[T]] : (tensor<2x3xi1>, tensor<1x3x2xf32>) -> !mc.compressed<2x3xf32, #mc.codebook<ui1, block = [2, 1]>>
 func.func @matmul(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
   %w = arith.constant dense<[[2.0, -2.0, 2.0], [1.0, 0.0, -4.0]]> : tensor<2x3xf32>
   %z = arith.constant dense<0.0> : tensor<4x3xf32>
@@ -49,6 +70,9 @@ func.func @matmul(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
 // GROUP: #mc.uniform<i4, block = [1, 2], narrow>
 // SELECT-LABEL: func @matmul_transposed
 // SELECT-NOT: mc.decode
+// Channels first: groups run along dimension 1.
+// BINARY-LABEL: func @matmul_transposed
+// BINARY: mc.assemble %{{.*}}, %{{.*}} : (tensor<3x2xi1>, tensor<3x1x2xf32>) -> !mc.compressed<3x2xf32, #mc.codebook<ui1, block = [1, 2]>>
 func.func @matmul_transposed(%x: tensor<4x2xf32>) -> tensor<4x3xf32> {
   %w = arith.constant dense<[[2.0, 1.0], [-2.0, 0.0], [2.0, -4.0]]> : tensor<3x2xf32>
   %z = arith.constant dense<0.0> : tensor<4x3xf32>

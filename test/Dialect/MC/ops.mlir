@@ -80,3 +80,32 @@ func.func @nm_ops(%i: tensor<4x4xi2>, %v: tensor<4x4xf32>, %q: tensor<4x16xi4>,
   %bd = mc.decode %b : !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8]>>> -> tensor<4x32xf32>
   return %d, %bd : tensor<8x4xf32>, tensor<4x32xf32>
 }
+
+// Codebooks: indices iN/uiN (N = 1..8) and one table of 2^N entries per
+// tensor, axis or block, shaped [scale shape..., 2^N].
+// CHECK-LABEL: func private @codebook_encodings
+// CHECK-SAME: !mc.compressed<4x8xf32, #mc.codebook<ui4>>
+// CHECK-SAME: !mc.compressed<4x8xf32, #mc.codebook<ui1, axis = 1>>
+// CHECK-SAME: !mc.compressed<4x8xbf16, #mc.codebook<i3, block = [2, 4]>>
+// CHECK-SAME: !mc.compressed<4x8xf64, #mc.codebook<ui8, axis = 0>>
+func.func private @codebook_encodings(
+  !mc.compressed<4x8xf32, #mc.codebook<ui4>>,
+  !mc.compressed<4x8xf32, #mc.codebook<ui1, axis = 1>>,
+  !mc.compressed<4x8xbf16, #mc.codebook<i3, block = [2, 4]>>,
+  !mc.compressed<4x8xf64, #mc.codebook<ui8, axis = 0>>)
+
+// CHECK-LABEL: func @codebook_ops
+func.func @codebook_ops(%x: tensor<4x8xf32>, %q: tensor<4x8xi2>, %t: tensor<8x4xf32>,
+                        %tb: tensor<2x2x4xf32>) -> (tensor<4x8xf32>, tensor<4x8xf32>) {
+  // CHECK: %[[A:.*]] = mc.assemble %{{.*}}, %{{.*}} : (tensor<4x8xi2>, tensor<8x4xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui2, axis = 1>>
+  %a = mc.assemble %q, %t : (tensor<4x8xi2>, tensor<8x4xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui2, axis = 1>>
+  // CHECK: mc.decode %[[A]] : !mc.compressed<4x8xf32, #mc.codebook<ui2, axis = 1>> -> tensor<4x8xf32>
+  %d = mc.decode %a : !mc.compressed<4x8xf32, #mc.codebook<ui2, axis = 1>> -> tensor<4x8xf32>
+  // CHECK: %[[E:.*]] = mc.encode %{{.*}}, %{{.*}} : (tensor<4x8xf32>, tensor<2x2x4xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui2, block = [2, 4]>>
+  %e = mc.encode %x, %tb : (tensor<4x8xf32>, tensor<2x2x4xf32>) -> !mc.compressed<4x8xf32, #mc.codebook<ui2, block = [2, 4]>>
+  // CHECK: mc.disassemble %[[E]] : !mc.compressed<4x8xf32, #mc.codebook<ui2, block = [2, 4]>> -> tensor<4x8xi2>, tensor<2x2x4xf32>
+  %p:2 = mc.disassemble %e : !mc.compressed<4x8xf32, #mc.codebook<ui2, block = [2, 4]>> -> tensor<4x8xi2>, tensor<2x2x4xf32>
+  // CHECK: mc.fake_quant #mc.codebook<ui2, axis = 1> %{{.*}}, %{{.*}} : (tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x8xf32>
+  %f = mc.fake_quant #mc.codebook<ui2, axis = 1> %x, %t : (tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x8xf32>
+  return %d, %f : tensor<4x8xf32>, tensor<4x8xf32>
+}

@@ -342,6 +342,95 @@ LogicalResult FloatEncodingAttr::verifyPartValues(
 }
 
 //===----------------------------------------------------------------------===//
+// CodebookEncodingAttr
+//===----------------------------------------------------------------------===//
+
+Attribute CodebookEncodingAttr::parse(AsmParser &parser, Type) {
+  EncodingSyntax syntax;
+  SMLoc loc = parser.getCurrentLocation();
+  if (parseEncoding(parser, syntax, {}))
+    return {};
+  auto storage = dyn_cast<IntegerType>(syntax.storage);
+  if (!storage) {
+    parser.emitError(loc, "index type must be an integer type, got ")
+        << syntax.storage;
+    return {};
+  }
+  return getChecked([&] { return parser.emitError(loc); }, parser.getContext(),
+                    storage, syntax.axis, syntax.block);
+}
+
+void CodebookEncodingAttr::print(AsmPrinter &printer) const {
+  printEncoding(printer, getStorage(), getAxis(), getBlock(), {});
+}
+
+LogicalResult
+CodebookEncodingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                             IntegerType storage, std::optional<int64_t> axis,
+                             ArrayRef<int64_t> block) {
+  if (storage.getWidth() < 1 || storage.getWidth() > 8)
+    return emitError() << "unsupported index type " << storage
+                       << ": expected i1...i8 or ui1...ui8";
+  if (storage.isSigned())
+    return emitError() << "codebook indices are unsigned: expected i"
+                       << storage.getWidth() << " or ui" << storage.getWidth()
+                       << ", got " << storage;
+  return verifyGranularity(emitError, axis, block);
+}
+
+SmallVector<int64_t>
+CodebookEncodingAttr::getTableShape(ArrayRef<int64_t> shape) const {
+  SmallVector<int64_t> result = getScaleShape(shape, getAxis(), getBlock());
+  result.push_back(getNumEntries());
+  return result;
+}
+
+unsigned CodebookEncodingAttr::getStorageBitWidth() const {
+  return getStorage().getWidth();
+}
+
+LogicalResult CodebookEncodingAttr::verifyForShape(
+    ArrayRef<int64_t> shape, Type expressedType,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  return verifyGranularityForShape(emitError, getAxis(), getBlock(), shape,
+                                   expressedType);
+}
+
+void CodebookEncodingAttr::getPartTypes(ArrayRef<int64_t> shape,
+                                        Type expressedType,
+                                        SmallVectorImpl<Type> &types) const {
+  types.push_back(RankedTensorType::get(
+      shape, IntegerType::get(getContext(), getStorage().getWidth())));
+  types.push_back(RankedTensorType::get(getTableShape(shape), expressedType));
+}
+
+StringRef CodebookEncodingAttr::getPartName(unsigned index) const {
+  static const char *names[] = {"indices", "table"};
+  return index < 2 ? names[index] : "";
+}
+
+/// Decoded values are table entries: an infinite or NaN entry is a bug in
+/// whatever built the table.
+LogicalResult CodebookEncodingAttr::verifyPartValues(
+    ArrayRef<Attribute> values,
+    function_ref<InFlightDiagnostic()> emitError) const {
+  auto table = values.size() > 1
+                   ? dyn_cast_or_null<DenseFPElementsAttr>(values[1])
+                   : DenseFPElementsAttr();
+  if (!table)
+    return success();
+  for (auto [i, entry] : llvm::enumerate(table.getValues<APFloat>())) {
+    if (entry.isFinite())
+      continue;
+    SmallString<16> str;
+    entry.toString(str);
+    return emitError() << "table entries must be finite, got " << str
+                       << " at index " << i;
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // NMEncodingAttr
 //===----------------------------------------------------------------------===//
 
@@ -526,9 +615,10 @@ namespace mc {
 /// Used by op verifiers to say what a part's shape is derived from.
 std::string describeEncodingGranularity(EncodingAttrInterface encoding) {
   return TypeSwitch<Attribute, std::string>(encoding)
-      .Case<UniformEncodingAttr, FloatEncodingAttr>([](auto enc) {
-        return describeGranularity(enc.getAxis(), enc.getBlock());
-      })
+      .Case<UniformEncodingAttr, FloatEncodingAttr, CodebookEncodingAttr>(
+          [](auto enc) {
+            return describeGranularity(enc.getAxis(), enc.getBlock());
+          })
       .Case([](NMEncodingAttr enc) {
         std::string s = std::to_string(enc.getN()) + ":" +
                         std::to_string(enc.getM()) + " along axis " +

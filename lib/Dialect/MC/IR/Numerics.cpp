@@ -121,10 +121,27 @@ static DenseElementsAttr getPayload(RankedTensorType type,
   return DenseElementsAttr::getFromRawBuffer(type, bytes);
 }
 
+/// The nearest-entry index of each of `xs` in its own table (flattened
+/// [scale index, entry]), in the compute type T.
+template <typename T>
+static std::vector<int32_t> encodeCodebook(CompressedType type,
+                                           CodebookEncodingAttr enc,
+                                           ArrayRef<T> xs, ArrayRef<T> tables) {
+  int64_t size = enc.getNumEntries();
+  ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+  std::vector<int32_t> result;
+  result.reserve(xs.size());
+  for (T x : xs)
+    result.push_back(
+        nearestEntry(tables.slice(indexer.next() * size, size), x));
+  return result;
+}
+
 DenseElementsAttr mc::encodeValues(CompressedType type, ArrayRef<float> xs,
                                    ArrayRef<DenseElementsAttr> params) {
   auto payloadType = cast<RankedTensorType>(type.getPartTypes().front());
   const llvm::fltSemantics &sem = APFloat::IEEEsingle();
+  // The scales, or a codebook's table.
   SmallVector<APFloat> scales =
       params.empty() ? SmallVector<APFloat>() : getFloats(params[0], sem);
   if (auto enc = dyn_cast<UniformEncodingAttr>(type.getEncoding())) {
@@ -156,6 +173,13 @@ DenseElementsAttr mc::encodeValues(CompressedType type, ArrayRef<float> xs,
                                      scales.empty() ? nullptr : &scales[s]));
     }
     return DenseElementsAttr::get(payloadType, result);
+  }
+  if (auto enc = dyn_cast<CodebookEncodingAttr>(type.getEncoding())) {
+    std::vector<float> table;
+    table.reserve(scales.size());
+    for (const APFloat &entry : scales)
+      table.push_back(entry.convertToFloat());
+    return getPayload(payloadType, encodeCodebook<float>(type, enc, xs, table));
   }
   return {};
 }
@@ -201,6 +225,15 @@ DenseElementsAttr mc::encodeConstant(CompressedType type,
           quantizeFloat(enc, x, scales.empty() ? nullptr : &scales[s]));
     }
     return DenseElementsAttr::get(payloadType, result);
+  }
+  if (auto enc = dyn_cast<CodebookEncodingAttr>(type.getEncoding())) {
+    std::vector<double> values, table;
+    for (const APFloat &x : xs)
+      values.push_back(x.convertToDouble());
+    for (const APFloat &entry : scales)
+      table.push_back(entry.convertToDouble());
+    return getPayload(payloadType,
+                      encodeCodebook<double>(type, enc, values, table));
   }
   return {};
 }
@@ -270,6 +303,17 @@ std::vector<float> mc::decodeConstant(CompressedType type,
       f.multiply(scales[s], APFloat::rmNearestTiesToEven);
       result.push_back(finish(f));
     }
+    return result;
+  }
+  if (auto enc = dyn_cast<CodebookEncodingAttr>(type.getEncoding())) {
+    // A look-up: each entry rounded once to the expressed type (exact).
+    std::vector<float> table;
+    for (const APFloat &entry : getFloats(parts[1], sem))
+      table.push_back(finish(entry));
+    int64_t size = enc.getNumEntries();
+    ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
+    for (int32_t q : getStorageValues(parts[0], /*isSigned=*/false))
+      result.push_back(table[indexer.next() * size + q]);
     return result;
   }
   if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding())) {

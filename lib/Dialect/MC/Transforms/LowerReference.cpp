@@ -192,17 +192,23 @@ static Value dequantizeFloat(OpBuilder &b, Location loc, Value q, Value scale,
 // Element-wise linalg.generic construction.
 //===----------------------------------------------------------------------===//
 
-/// The map from a data element to its scale: () per tensor, (d_axis) per
+/// The coordinates of a data element's scale: () per tensor, (d_axis) per
 /// axis, (d_i floordiv block_i) per block.
-static AffineMap getScaleMap(MLIRContext *ctx, int64_t rank,
-                             std::optional<int64_t> axis,
-                             ArrayRef<int64_t> block) {
+static SmallVector<AffineExpr> getScaleExprs(MLIRContext *ctx,
+                                             std::optional<int64_t> axis,
+                                             ArrayRef<int64_t> block) {
   if (axis)
-    return AffineMap::get(rank, 0, getAffineDimExpr(*axis, ctx));
+    return {getAffineDimExpr(*axis, ctx)};
   SmallVector<AffineExpr> exprs;
   for (auto [dim, size] : llvm::enumerate(block))
     exprs.push_back(getAffineDimExpr(dim, ctx).floorDiv(size));
-  return AffineMap::get(rank, 0, exprs, ctx);
+  return exprs;
+}
+
+static AffineMap getScaleMap(MLIRContext *ctx, int64_t rank,
+                             std::optional<int64_t> axis,
+                             ArrayRef<int64_t> block) {
+  return AffineMap::get(rank, 0, getScaleExprs(ctx, axis, block), ctx);
 }
 
 static AffineMap getScaleMap(CompressedType type) {
@@ -257,9 +263,86 @@ static ScalarOperands unpack(OpBuilder &b, Location loc, ValueRange args,
   return ops;
 }
 
+/// Codebook encode: a generic with one more loop, a reduction over the
+/// table entries, keeps the smallest (key, j) pair per element, so the first
+/// of equally near entries wins in any reduction order. The key is
+/// codebookKey (Numerics.h): |x - t_j| in the compute type, -t_j for
+/// x = +inf, t_j for x = -inf; NaN keys never win, leaving index 0.
+static Value buildEncodeCodebook(OpBuilder &b, Location loc,
+                                 CompressedType type, CodebookEncodingAttr enc,
+                                 Value input, Value table) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = shape.size();
+  FloatType computeType = getComputeType(type.getExpressedType());
+  auto indexType =
+      cast<RankedTensorType>(type.getPartTypes().front()).getElementType();
+  SmallVector<AffineExpr> tableExprs =
+      getScaleExprs(ctx, enc.getAxis(), enc.getBlock());
+  tableExprs.push_back(getAffineDimExpr(rank, ctx));
+  AffineMap element =
+      AffineMap::getMultiDimIdentityMap(rank + 1, ctx).getMajorSubMap(rank);
+  SmallVector<AffineMap> maps{
+      element, AffineMap::get(rank + 1, 0, tableExprs, ctx), element, element};
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+
+  auto fill = [&](Type elementType, TypedAttr value) {
+    Value init = tensor::EmptyOp::create(b, loc, shape, elementType);
+    Value cst = arith::ConstantOp::create(b, loc, value);
+    return linalg::FillOp::create(b, loc, cst, init).getResult(0);
+  };
+  Value bestDistance = fill(
+      computeType,
+      b.getFloatAttr(computeType, std::numeric_limits<double>::infinity()));
+  Value bestIndex = fill(indexType, b.getIntegerAttr(indexType, 0));
+  double inf = std::numeric_limits<double>::infinity();
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{bestDistance.getType(), bestIndex.getType()},
+      ValueRange{input, table}, ValueRange{bestDistance, bestIndex}, maps,
+      iterators, [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        Value x = castFloat(nb, nloc, args[0], computeType);
+        Value entry = castFloat(nb, nloc, args[1], computeType);
+        Value distance = math::AbsFOp::create(
+            nb, nloc, arith::SubFOp::create(nb, nloc, x, entry));
+        Value isInf =
+            arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OEQ,
+                                  math::AbsFOp::create(nb, nloc, x),
+                                  floatConst(nb, nloc, computeType, inf));
+        Value isPositive =
+            arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OGT, x,
+                                  floatConst(nb, nloc, computeType, 0.0));
+        Value saturated = arith::SelectOp::create(
+            nb, nloc, isPositive, arith::NegFOp::create(nb, nloc, entry),
+            entry);
+        distance =
+            arith::SelectOp::create(nb, nloc, isInf, saturated, distance);
+        Value j = arith::IndexCastUIOp::create(
+            nb, nloc, indexType, linalg::IndexOp::create(nb, nloc, rank));
+        Value closer = arith::CmpFOp::create(
+            nb, nloc, arith::CmpFPredicate::OLT, distance, args[2]);
+        Value tie = arith::AndIOp::create(
+            nb, nloc,
+            arith::CmpFOp::create(nb, nloc, arith::CmpFPredicate::OEQ, distance,
+                                  args[2]),
+            arith::CmpIOp::create(nb, nloc, arith::CmpIPredicate::ult, j,
+                                  args[3]));
+        Value take = arith::OrIOp::create(nb, nloc, closer, tie);
+        linalg::YieldOp::create(
+            nb, nloc,
+            ValueRange{
+                arith::SelectOp::create(nb, nloc, take, distance, args[2]),
+                arith::SelectOp::create(nb, nloc, take, j, args[3])});
+      });
+  return generic.getResult(1);
+}
+
 /// Encodes `input` (expressed type) into the payload of `type`.
 static Value buildEncode(OpBuilder &b, Location loc, CompressedType type,
                          Value input, ValueRange params) {
+  if (auto enc = dyn_cast<CodebookEncodingAttr>(type.getEncoding()))
+    return buildEncodeCodebook(b, loc, type, enc, input, params.front());
   FloatType computeType = getComputeType(type.getExpressedType());
   Type payloadElement =
       cast<RankedTensorType>(type.getPartTypes().front()).getElementType();
@@ -344,10 +427,49 @@ static Value buildDecodeNM(OpBuilder &b, Location loc, CompressedType type,
   return generic.getResult(0);
 }
 
+/// Codebook decode as a gather: a generic over the indices extracts
+/// table[scale coordinates of the element, index] from the table (captured
+/// from above, like the 8-bit float table).
+static Value buildDecodeCodebook(OpBuilder &b, Location loc,
+                                 CompressedType type, CodebookEncodingAttr enc,
+                                 Value indices, Value table) {
+  ArrayRef<int64_t> shape = type.getShape();
+  int64_t rank = shape.size();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value init = tensor::EmptyOp::create(b, loc, shape, type.getExpressedType());
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, init.getType(), indices, init,
+      ArrayRef<AffineMap>{identity, identity}, iterators,
+      [&](OpBuilder &nb, Location nloc, ValueRange args) {
+        SmallVector<Value> coords;
+        auto dim = [&](int64_t d) -> Value {
+          return linalg::IndexOp::create(nb, nloc, d);
+        };
+        if (enc.getAxis())
+          coords.push_back(dim(*enc.getAxis()));
+        for (auto [d, size] : llvm::enumerate(enc.getBlock()))
+          coords.push_back(
+              size == 1 ? dim(d)
+                        : arith::DivUIOp::create(
+                              nb, nloc, dim(d),
+                              arith::ConstantIndexOp::create(nb, nloc, size)));
+        coords.push_back(
+            arith::IndexCastUIOp::create(nb, nloc, nb.getIndexType(), args[0]));
+        linalg::YieldOp::create(
+            nb, nloc,
+            tensor::ExtractOp::create(nb, nloc, table, coords).getResult());
+      });
+  return generic.getResult(0);
+}
+
 static Value buildDecode(OpBuilder &b, Location loc, CompressedType type,
                          ValueRange parts) {
   if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding()))
     return buildDecodeNM(b, loc, type, enc, parts);
+  if (auto enc = dyn_cast<CodebookEncodingAttr>(type.getEncoding()))
+    return buildDecodeCodebook(b, loc, type, enc, parts[0], parts[1]);
   FloatType computeType = getComputeType(type.getExpressedType());
   return buildElementwise(
       b, loc, type, parts.front(), parts.drop_front(), type.getExpressedType(),
@@ -421,6 +543,15 @@ struct FakeQuantLowering : OpConversionPattern<FakeQuantOp> {
   matchAndRewrite(FakeQuantOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
     CompressedType type = op.getCompressedType();
+    if (isa<CodebookEncodingAttr>(type.getEncoding())) {
+      // Two generics: the encode has a reduction over the table.
+      SmallVector<Value> parts{buildEncode(rewriter, op.getLoc(), type,
+                                           adaptor.getInput(),
+                                           adaptor.getParams())};
+      llvm::append_range(parts, adaptor.getParams());
+      rewriter.replaceOp(op, buildDecode(rewriter, op.getLoc(), type, parts));
+      return success();
+    }
     FloatType computeType = getComputeType(type.getExpressedType());
     Value result = buildElementwise(
         rewriter, op.getLoc(), type, adaptor.getInput(), adaptor.getParams(),

@@ -1,17 +1,20 @@
 //===- Quantize.cpp - weight quantization of upstream layers --------------===//
 //
-// Chooses scales (and zero points) per tensor, channel or group of each
-// layer's weight matrix, encodes the weight at compile time with mc's exact
-// encoder, and replaces it by mc.decode(mc.assemble(payload, params)).
+// Chooses scales (and zero points) or codebook tables per tensor, channel or
+// group of each layer's weight matrix, encodes the weight at compile time
+// with mc's exact encoder, and replaces it by
+// mc.decode(mc.assemble(payload, params)).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mc/Dialect/MC/IR/Numerics.h"
+#include "mc/Dialect/MC/Transforms/Codebooks.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
 #include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 namespace mc {
 #define GEN_PASS_DEF_MCQUANTIZE
@@ -23,17 +26,26 @@ using namespace mc;
 
 namespace {
 enum class Granularity { Tensor, Channel, Group };
+enum class Method { Rtn, Mse, Log2, KMeans };
 
 /// The options, checked and resolved.
 struct Scheme {
-  Type storage; // IntegerType or FloatType
+  Type storage; // IntegerType or FloatType; unsigned for codebook indices
   bool symmetric;
   Granularity granularity;
   int64_t groupSize;
-  bool mse;
+  Method method;
   bool dynamicActivations;
 
   bool isInt() const { return isa<IntegerType>(storage); }
+  /// bits=1 with method=rtn: sign(w) * mean|w|.
+  bool isBinary() const {
+    return method == Method::Rtn && storage.getIntOrFloatBitWidth() == 1;
+  }
+  /// log2, kmeans and binary weights are `#mc.codebook` indices and tables.
+  bool isCodebook() const {
+    return method == Method::Log2 || method == Method::KMeans || isBinary();
+  }
   /// Float storage narrower than 16 bits needs scales.
   bool hasScales() const {
     return isInt() || cast<FloatType>(storage).getWidth() == 8;
@@ -52,6 +64,21 @@ struct Params {
 };
 } // namespace
 
+/// The widths `method` supports with type=int.
+static bool isValidIntBits(Method method, unsigned bits) {
+  switch (method) {
+  case Method::KMeans:
+    return bits >= 1 && bits <= 8;
+  case Method::Log2:
+    return bits >= 2 && bits <= 8;
+  case Method::Rtn:
+    return bits == 8 || bits == 4 || bits == 2 || bits == 1;
+  case Method::Mse:
+    return bits == 8 || bits == 4 || bits == 2;
+  }
+  llvm_unreachable("unknown method");
+}
+
 static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
                                         StringRef type, bool symmetric,
                                         StringRef granularity,
@@ -62,17 +89,40 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
   scheme.symmetric = symmetric;
   scheme.groupSize = groupSize;
   auto fail = [&]() { return module.emitError("mc-quantize: "); };
+  std::optional<Method> m = llvm::StringSwitch<std::optional<Method>>(method)
+                                .Case("rtn", Method::Rtn)
+                                .Case("mse", Method::Mse)
+                                .Case("log2", Method::Log2)
+                                .Case("kmeans", Method::KMeans)
+                                .Default(std::nullopt);
+  if (!m)
+    return fail() << "unknown method '" << method
+                  << "': expected rtn, mse, log2 or kmeans";
+  scheme.method = *m;
+  bool codebookMethod = *m == Method::Log2 || *m == Method::KMeans;
   if (type == "int") {
     if (bits == 0)
       bits = 8;
-    if (bits == 1)
-      return fail() << "bits=1 (binary sign(w)*mean|w|) is not implemented "
-                       "yet";
-    if (bits != 8 && bits != 4 && bits != 2)
+    if (!isValidIntBits(*m, bits)) {
+      if (*m == Method::Mse && bits == 1)
+        return fail() << "bits=1 (binary sign(w)*mean|w|) has no clipping "
+                         "to search: use method=rtn, or method=kmeans for "
+                         "two free levels";
+      if (*m == Method::Log2 && bits == 1)
+        return fail() << "method=log2 needs bits >= 2: one bit leaves no "
+                         "power-of-two level besides 0";
       return fail() << "bits=" << bits
-                    << " is not supported: expected 8, 4 or 2 for type=int";
+                    << " is not supported: expected 8, 4, 2 or 1 for "
+                       "type=int (1 to 8 with method=kmeans, 2 to 8 with "
+                       "method=log2)";
+    }
+    if (!symmetric && (*m == Method::Log2 || bits == 1))
+      return fail() << (*m == Method::Log2 ? "method=log2" : "bits=1")
+                    << " levels are symmetric around 0: symmetric=false is "
+                       "not supported";
+    bool isUnsigned = !symmetric || codebookMethod || bits == 1;
     scheme.storage = IntegerType::get(
-        ctx, bits, symmetric ? IntegerType::Signless : IntegerType::Unsigned);
+        ctx, bits, isUnsigned ? IntegerType::Unsigned : IntegerType::Signless);
   } else {
     FloatType storage =
         llvm::StringSwitch<FloatType>(type)
@@ -84,6 +134,9 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
     if (!storage)
       return fail() << "unknown type '" << type
                     << "': expected int, fp16, bf16, fp8e4m3 or fp8e5m2";
+    if (codebookMethod)
+      return fail() << "method=" << method << " needs type=int: its payload "
+                    << "is integer table indices, not type=" << type;
     if (bits != 0 && bits != storage.getWidth())
       return fail() << "type=" << type << " stores " << storage.getWidth()
                     << " bits; bits=" << bits << " contradicts it";
@@ -104,16 +157,14 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
   scheme.granularity = *gran;
   if (groupSize < 1)
     return fail() << "group-size must be positive, got " << groupSize;
-  if (method == "log2" || method == "kmeans")
-    return fail() << "method=" << method << " is not implemented yet";
-  if (method != "rtn" && method != "mse")
-    return fail() << "unknown method '" << method
-                  << "': expected rtn, mse, log2 or kmeans";
-  scheme.mse = method == "mse";
   if (activations != "none" && activations != "dynamic")
     return fail() << "unknown activations '" << activations
                   << "': expected none or dynamic";
   scheme.dynamicActivations = activations == "dynamic";
+  if (scheme.dynamicActivations && scheme.isCodebook())
+    return fail() << "activations=dynamic needs uniform int8 weights: "
+                  << (scheme.isBinary() ? "bits=1" : ("method=" + method).str())
+                  << " makes a codebook, which has no integer dot product";
   if (scheme.dynamicActivations &&
       (type != "int" || bits != 8 || !symmetric ||
        scheme.granularity == Granularity::Group))
@@ -135,6 +186,9 @@ static EncodingAttrInterface getEncoding(const Scheme &scheme,
     block.assign(layer.matrixShape.size(), 1);
     block[layer.kDim()] = scheme.groupSize;
   }
+  if (scheme.isCodebook())
+    return CodebookEncodingAttr::get(ctx, cast<IntegerType>(scheme.storage),
+                                     axis, block);
   if (auto storage = dyn_cast<IntegerType>(scheme.storage))
     return UniformEncodingAttr::get(ctx, storage, axis, block,
                                     /*zeroPoint=*/!scheme.symmetric,
@@ -317,6 +371,124 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   eraseDeadProducers(oldWeight);
 }
 
+/// The granularity of an encoding with scales or tables.
+static std::pair<std::optional<int64_t>, ArrayRef<int64_t>>
+getGranularity(EncodingAttrInterface encoding) {
+  return TypeSwitch<Attribute,
+                    std::pair<std::optional<int64_t>, ArrayRef<int64_t>>>(
+             encoding)
+      .Case<UniformEncodingAttr, FloatEncodingAttr, CodebookEncodingAttr>(
+          [](auto enc) { return std::pair(enc.getAxis(), enc.getBlock()); });
+}
+
+/// Scales (and zero points) of a uniform or scaled float encoding: min-max,
+/// or with method=mse the clipping ratio with the smallest error per group.
+static SmallVector<DenseElementsAttr>
+chooseScales(const Scheme &scheme, const Layer &layer, CompressedType type) {
+  auto uniform = dyn_cast<UniformEncodingAttr>(type.getEncoding());
+  auto [axis, block] = getGranularity(type.getEncoding());
+  SmallVector<int64_t> scaleShape =
+      getScaleShape(layer.matrixShape, axis, block);
+  int64_t numGroups = 1;
+  for (int64_t d : scaleShape)
+    numGroups *= d;
+  std::vector<int64_t> groupOf(layer.values.size());
+  std::vector<GroupStats> stats(numGroups);
+  ScaleIndexer indexer(layer.matrixShape, axis, block);
+  for (auto [i, w] : llvm::enumerate(layer.values)) {
+    int64_t g = groupOf[i] = indexer.next();
+    stats[g].maxAbs = std::fmax(stats[g].maxAbs, std::fabs(w));
+    stats[g].lo = std::fmin(stats[g].lo, w);
+    stats[g].hi = std::fmax(stats[g].hi, w);
+  }
+  std::vector<Params> chosen(numGroups);
+  for (int64_t g = 0; g < numGroups; ++g)
+    chosen[g] = chooseParams(scheme, uniform, stats[g], 1.0f);
+  if (scheme.method == Method::Mse) {
+    std::vector<double> best(numGroups, INFINITY);
+    for (int i = 0; i < 20; ++i) {
+      float ratio = float(1.0 - i / 40.0);
+      std::vector<Params> candidate(numGroups);
+      for (int64_t g = 0; g < numGroups; ++g)
+        candidate[g] = chooseParams(scheme, uniform, stats[g], ratio);
+      std::vector<double> error(numGroups, 0.0);
+      for (auto [j, w] : llvm::enumerate(layer.values)) {
+        double d =
+            double(w) - roundTrip(scheme, uniform, w, candidate[groupOf[j]]);
+        error[groupOf[j]] += d * d;
+      }
+      for (int64_t g = 0; g < numGroups; ++g)
+        if (error[g] < best[g]) {
+          best[g] = error[g];
+          chosen[g] = candidate[g];
+        }
+    }
+  }
+  SmallVector<float> scales;
+  SmallVector<int32_t> zeroPoints;
+  for (const Params &p : chosen) {
+    scales.push_back(p.scale);
+    zeroPoints.push_back(p.zeroPoint);
+  }
+  SmallVector<Type> partTypes = type.getPartTypes();
+  SmallVector<DenseElementsAttr> params{
+      getFloatAttr(cast<RankedTensorType>(partTypes[1]), scales)};
+  if (uniform && uniform.getZeroPoint())
+    params.push_back(DenseElementsAttr::get(
+        cast<RankedTensorType>(partTypes[2]), ArrayRef(zeroPoints)));
+  return params;
+}
+
+/// The table of a codebook method, one per group of the weight matrix.
+static DenseElementsAttr buildTable(const Scheme &scheme, const Layer &layer,
+                                    CompressedType type) {
+  auto enc = cast<CodebookEncodingAttr>(type.getEncoding());
+  auto tableType = cast<RankedTensorType>(type.getPartTypes()[1]);
+  const llvm::fltSemantics &sem =
+      cast<FloatType>(tableType.getElementType()).getFloatSemantics();
+  bool f32 = &sem == &APFloat::IEEEsingle();
+  auto round = [&](double v) {
+    if (f32) // the common case, natively
+      return double(float(v));
+    APFloat f(v);
+    bool losesInfo;
+    f.convert(sem, APFloat::rmNearestTiesToEven, &losesInfo);
+    f.convert(APFloat::IEEEdouble(), APFloat::rmNearestTiesToEven, &losesInfo);
+    return f.convertToDouble();
+  };
+  bool f64 = isa<Float64Type>(tableType.getElementType());
+  GroupedValues groups(layer.values, layer.matrixShape, enc.getAxis(),
+                       enc.getBlock());
+  int64_t size = enc.getNumEntries();
+  std::vector<double> table(groups.size() * size);
+  for (int64_t g = 0; g < groups.size(); ++g) {
+    MutableArrayRef<double> entries(table.data() + g * size, size);
+    if (scheme.isBinary())
+      buildBinaryTable(groups[g], entries, round);
+    else if (scheme.method == Method::Log2)
+      buildLog2Table(groups[g], entries, round);
+    else
+      buildKMeansTable(groups[g], entries, round, f64);
+  }
+  if (f64)
+    return DenseElementsAttr::get(tableType, ArrayRef(table));
+  // Exact: the entries are rounded to the element type, at most f32.
+  SmallVector<float> entries(table.begin(), table.end());
+  return getFloatAttr(tableType, entries);
+}
+
+/// Binary payloads are the sign bits (sign(0) = +1), not the encoder's
+/// nearest entry, which cannot tell the signs of |w| below half an ulp of
+/// mean|w| apart.
+static DenseElementsAttr getSignBits(const Layer &layer, CompressedType type) {
+  SmallVector<bool> negative;
+  negative.reserve(layer.values.size());
+  for (float w : layer.values)
+    negative.push_back(w < 0);
+  return DenseElementsAttr::get(
+      cast<RankedTensorType>(type.getPartTypes().front()), negative);
+}
+
 /// The parts (payload first) of `layer`'s weight matrix under `scheme`, and
 /// its compressed type in `type`.
 static FailureOr<SmallVector<DenseElementsAttr>>
@@ -329,77 +501,21 @@ encodeMatrix(const Scheme &scheme, const Layer &layer, CompressedType &type) {
            << layer.name << "'";
   EncodingAttrInterface encoding = getEncoding(scheme, layer);
   type = CompressedType::get(layer.getMatrixType(), encoding);
-  auto uniform = dyn_cast<UniformEncodingAttr>(encoding);
   SmallVector<DenseElementsAttr> params;
-
-  if (scheme.hasScales()) {
-    std::optional<int64_t> axis;
-    ArrayRef<int64_t> block;
-    if (uniform) {
-      axis = uniform.getAxis();
-      block = uniform.getBlock();
-    } else {
-      auto enc = cast<FloatEncodingAttr>(encoding);
-      axis = enc.getAxis();
-      block = enc.getBlock();
-    }
-    SmallVector<int64_t> scaleShape =
-        getScaleShape(layer.matrixShape, axis, block);
-    int64_t numGroups = 1;
-    for (int64_t d : scaleShape)
-      numGroups *= d;
-    std::vector<int64_t> groupOf(layer.values.size());
-    std::vector<GroupStats> stats(numGroups);
-    ScaleIndexer indexer(layer.matrixShape, axis, block);
-    for (auto [i, w] : llvm::enumerate(layer.values)) {
-      int64_t g = groupOf[i] = indexer.next();
-      stats[g].maxAbs = std::fmax(stats[g].maxAbs, std::fabs(w));
-      stats[g].lo = std::fmin(stats[g].lo, w);
-      stats[g].hi = std::fmax(stats[g].hi, w);
-    }
-    std::vector<Params> chosen(numGroups);
-    for (int64_t g = 0; g < numGroups; ++g)
-      chosen[g] = chooseParams(scheme, uniform, stats[g], 1.0f);
-    if (scheme.mse) {
-      std::vector<double> best(numGroups, INFINITY);
-      for (int i = 0; i < 20; ++i) {
-        float ratio = float(1.0 - i / 40.0);
-        std::vector<Params> candidate(numGroups);
-        for (int64_t g = 0; g < numGroups; ++g)
-          candidate[g] = chooseParams(scheme, uniform, stats[g], ratio);
-        std::vector<double> error(numGroups, 0.0);
-        for (auto [j, w] : llvm::enumerate(layer.values)) {
-          double d = double(w) - roundTrip(scheme, uniform, w,
-                                           candidate[groupOf[j]]);
-          error[groupOf[j]] += d * d;
-        }
-        for (int64_t g = 0; g < numGroups; ++g)
-          if (error[g] < best[g]) {
-            best[g] = error[g];
-            chosen[g] = candidate[g];
-          }
-      }
-    }
-    SmallVector<float> scales;
-    SmallVector<int32_t> zeroPoints;
-    for (const Params &p : chosen) {
-      scales.push_back(p.scale);
-      zeroPoints.push_back(p.zeroPoint);
-    }
-    SmallVector<Type> partTypes = type.getPartTypes();
-    params.push_back(
-        getFloatAttr(cast<RankedTensorType>(partTypes[1]), scales));
-    if (uniform && uniform.getZeroPoint())
-      params.push_back(DenseElementsAttr::get(
-          cast<RankedTensorType>(partTypes[2]), ArrayRef(zeroPoints)));
-  }
+  if (scheme.isCodebook())
+    params.push_back(buildTable(scheme, layer, type));
+  else if (scheme.hasScales())
+    params = chooseScales(scheme, layer, type);
 
   // No f32 attribute of the weight is made: attributes live as long as the
   // context, and the weights are the bulk of the memory.
-  DenseElementsAttr payload =
-      isa<Float64Type>(type.getExpressedType())
-          ? encodeConstant(type, getMatrixAttr(layer, layer.values), params)
-          : encodeValues(type, layer.values, params);
+  DenseElementsAttr payload;
+  if (scheme.isBinary())
+    payload = getSignBits(layer, type);
+  else if (isa<Float64Type>(type.getExpressedType()))
+    payload = encodeConstant(type, getMatrixAttr(layer, layer.values), params);
+  else
+    payload = encodeValues(type, layer.values, params);
   SmallVector<DenseElementsAttr> parts{payload};
   llvm::append_range(parts, params);
   return parts;

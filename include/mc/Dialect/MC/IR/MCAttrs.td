@@ -79,6 +79,40 @@ def MC_FloatEncodingAttr : MC_Attr<"FloatEncoding", "float",
   }];
 }
 
+def MC_CodebookEncodingAttr : MC_Attr<"CodebookEncoding", "codebook",
+    [DeclareAttrInterfaceMethods<MC_EncodingAttrInterface>]> {
+  let summary = "Look-up table (codebook) quantization";
+  let description = [{
+    `value = table[s, q]`: each element stores an index `q` of `storage`
+    type `iN` or `uiN` (N in 1..8, always read as unsigned) into a table of
+    2^N values of the expressed type, one table per tensor, per `axis` or
+    per `block` (granularity as for `#mc.uniform`). Parts: indices
+    `tensor<SHAPE x iN>` (signless) and the table `tensor<S x 2^N x
+    EXPRESSED>`, where S is the scale shape of `#mc.uniform`. Decoding is
+    exact (a look-up, no arithmetic); constant table entries must be finite.
+
+    Encoding picks the nearest entry: the smallest `j` minimizing
+    `|x' - table[s, j]|` computed in f32 (f64 for f64 tensors), where `x'`
+    is `x` clamped to the largest finite magnitude of that type; NaN gives
+    index 0. Tables need not be sorted or distinct.
+
+    ```mlir
+    #mc.codebook<ui4>
+    #mc.codebook<ui1, axis = 1>
+    #mc.codebook<i3, block = [32, 1]>
+    ```
+  }];
+  let parameters = !con((ins "::mlir::IntegerType":$storage), MC_GranularityParams);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// 2^N, the entries of each table.
+    int64_t getNumEntries() const { return int64_t(1) << getStorage().getWidth(); }
+    /// The table part's shape: the scale shape of `shape` followed by 2^N.
+    ::llvm::SmallVector<int64_t> getTableShape(::llvm::ArrayRef<int64_t> shape) const;
+  }];
+}
+
 def MC_NMEncodingAttr : MC_Attr<"NMEncoding", "nm",
     [DeclareAttrInterfaceMethods<MC_EncodingAttrInterface>]> {
   let summary = "N:M structured sparsity";

@@ -55,7 +55,7 @@ def MC_DecodeOp : MC_Op<"decode", [Pure]> {
 }
 
 def MC_EncodeOp : MC_Op<"encode", [Pure]> {
-  let summary = "Encodes a dense tensor with given scales and zero points";
+  let summary = "Encodes a dense tensor with given scales, zero points or table";
   let description = [{
     Computes the payload from `input` and the remaining parts (`params`: the
     encoding's parts after the payload). Canonicalization evaluates it at

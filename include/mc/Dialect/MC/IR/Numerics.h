@@ -12,7 +12,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/APFloat.h"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 namespace mc {
@@ -43,6 +45,53 @@ inline int32_t quantizeUniformF32(float x, float scale, float zeroPoint,
 /// even; NaN stays NaN. `scale` is null for unscaled encodings.
 llvm::APFloat quantizeFloat(FloatEncodingAttr enc, const llvm::APFloat &x,
                             const llvm::APFloat *scale);
+
+/// What the codebook encoder minimizes (with the entry index as the tie
+/// break, smallest first): |x - entry| computed in T; for x = +inf, -entry,
+/// and for x = -inf, entry, so infinities saturate to the largest or
+/// smallest entry. NaN keys never compare smaller: NaN gives index 0.
+template <typename T> T codebookKey(T x, T entry) {
+  if (std::isinf(x))
+    return x > 0 ? -entry : entry;
+  return std::fabs(x - entry);
+}
+
+/// The codebook encoder: the first j with the smallest codebookKey(x, t_j).
+/// The lowering computes the same minimum of (key, j) pairs.
+template <typename T> int64_t nearestEntry(llvm::ArrayRef<T> table, T x) {
+  T best = std::numeric_limits<T>::infinity();
+  int64_t index = 0;
+  for (auto [j, entry] : llvm::enumerate(table)) {
+    T key = codebookKey(x, entry);
+    if (key < best) {
+      best = key;
+      index = j;
+    }
+  }
+  return index;
+}
+
+/// nearestEntry for a table sorted ascending, in O(log size). Rounding is
+/// monotonic, so the keys fall up to the insertion point of x and rise after
+/// it: the answer is the right neighbour if its key is strictly smaller,
+/// else the first entry of the run of equal keys ending at the left one.
+template <typename T> int64_t nearestSortedEntry(llvm::ArrayRef<T> table, T x) {
+  if (std::isnan(x) || table.empty())
+    return 0;
+  int64_t right =
+      x == std::numeric_limits<T>::infinity()
+          ? table.size()
+          : std::lower_bound(table.begin(), table.end(), x) - table.begin();
+  if (right == 0)
+    return 0;
+  int64_t left = right - 1;
+  T key = codebookKey(x, table[left]);
+  if (right < int64_t(table.size()) && codebookKey(x, table[right]) < key)
+    return right;
+  while (left > 0 && codebookKey(x, table[left - 1]) == key)
+    --left;
+  return left;
+}
 
 /// Computes the payload of `mc.encode` for constant operands. Returns null if
 /// the encoding is not one this function knows.

@@ -70,11 +70,24 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     first one on ties). Scales are computed in f32; an all-zero group gets
     scale 1. Float (`type=fp16|bf16` unscaled; `fp8e4m3|fp8e5m2` with scales
     `max|w| / largest finite`).
+
+    Codebooks (`#mc.codebook<uiB>`, one table of 2^B entries in the weight's
+    type per tensor, channel or group; indices by the codebook encoder, i.e.
+    the nearest entry, first on ties, unless said otherwise):
+    `method=kmeans` (bits 1..8) builds the table by k-means: k-means++ seeds
+    with std::mt19937_64 seeded 0 per group, Lloyd iterations in double
+    until the table stops changing (at most 100), empty clusters keep their
+    centroid, entries ascending. `method=log2` (bits 2..8) has levels
+    `+-s * 2^-c`, c = 0..2^(B-1)-2, and 0, with s = max|w|, stored at index
+    `2c + sign` (0 at the top), so ties go to the larger magnitude.
+    `bits=1` (method=rtn) is binary: `{+a, -a}` with a = mean|w|, index =
+    sign bit (sign(0) = +1).
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"0",
-           "Bits per weight: 8, 4 or 2 for type=int (default 8); must match "
-           "the storage width for float types">,
+           "Bits per weight: 8, 4, 2 or 1 (binary) for type=int (default 8), "
+           "1..8 with method=kmeans, 2..8 with method=log2; must match the "
+           "storage width for float types">,
     Option<"type", "type", "std::string", /*default=*/"\"int\"",
            "int | fp16 | bf16 | fp8e4m3 | fp8e5m2">,
     Option<"symmetric", "symmetric", "bool", /*default=*/"true",
@@ -84,7 +97,7 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     Option<"groupSize", "group-size", "int64_t", /*default=*/"128",
            "Weights per group along K (granularity=group)">,
     Option<"method", "method", "std::string", /*default=*/"\"rtn\"",
-           "rtn | mse (log2 and kmeans are not implemented yet)">,
+           "rtn | mse | log2 | kmeans (log2 and kmeans need type=int)">,
     Option<"activations", "activations", "std::string",
            /*default=*/"\"none\"",
            "none | dynamic (int8 activations with per-row scales computed "
