@@ -29,6 +29,9 @@ RECIPES = {
     "low-rank 0.95 + int8": ["--mc-factorize=energy=0.95", "--mc-quantize"],
     "50% channels + int8": ["--mc-prune=mode=channel sparsity=0.5 layers=fc1|fc2",
                             "--mc-quantize"],
+    "k-means 4-bit": ["--mc-quantize=bits=4 method=kmeans granularity=tensor"],
+    "log2 4-bit": ["--mc-quantize=bits=4 method=log2 granularity=tensor"],
+    "binary per-channel": ["--mc-quantize=bits=1"],
     "fp8 e4m3 per-channel": ["--mc-quantize=type=fp8e4m3"],
 }
 
