@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from mctest import dense_hex, mlir_type, opt, run
+from mctest import dense_hex, matmul_model, mlir_type, opt, run
 
 rng = np.random.default_rng(7)
 
@@ -74,21 +74,6 @@ def close(got, ref):
 # ----------------------------------------------------------------------------
 # Models
 # ----------------------------------------------------------------------------
-
-def matmul_model(w, batch):
-    k, n = w.shape
-    xt, wt, yt = (mlir_type([batch, k], "f32"), mlir_type([k, n], "f32"),
-                  mlir_type([batch, n], "f32"))
-    return f"""
-func.func @f(%x: {xt}) -> {yt} {{
-  %w = arith.constant {dense_hex(w)} : {wt}
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yt}
-  %i = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
-  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%i : {yt}) -> {yt}
-  return %y : {yt}
-}}"""
-
 
 def bias_act(name, h, b, shape, relu):
     """An element-wise generic: h + b (broadcast along the last dim), relu."""

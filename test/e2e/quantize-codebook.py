@@ -18,7 +18,7 @@ import re
 
 import numpy as np
 
-from mctest import dense_hex, mlir_type, opt, parse_constants, run
+from mctest import dense_hex, matmul_model, mlir_type, opt, parse_constants, run
 
 rng = np.random.default_rng(11)
 K, N, M, G = 64, 48, 5, 16
@@ -27,14 +27,7 @@ w[:, 3] = 0  # an all-zero channel
 w[5, :] = np.round(w[5, :] * 8) / 8  # on a grid: ties
 x = rng.standard_normal((M, K)).astype(np.float32)
 
-MODEL = f"""
-func.func @f(%x: {mlir_type((M, K), "f32")}) -> {mlir_type((M, N), "f32")} {{
-  %w = arith.constant {dense_hex(w)} : {mlir_type((K, N), "f32")}
-  %z = arith.constant dense<0.0> : {mlir_type((M, N), "f32")}
-  %y = linalg.matmul ins(%x, %w : {mlir_type((M, K), "f32")}, {mlir_type((K, N), "f32")})
-         outs(%z : {mlir_type((M, N), "f32")}) -> {mlir_type((M, N), "f32")}
-  return %y : {mlir_type((M, N), "f32")}
-}}"""
+MODEL = matmul_model(w, M)
 
 
 def groups_of(granularity):

@@ -13,7 +13,7 @@ import re
 import ml_dtypes
 import numpy as np
 
-from mctest import dense_hex, mlir_type, opt, parse_constants, run
+from mctest import dense_hex, matmul_model, mlir_type, opt, parse_constants, run
 
 rng = np.random.default_rng(5)
 K, N, M = 64, 48, 5
@@ -22,14 +22,7 @@ w[:, 3] = 0  # an all-zero channel takes scale 1
 w[7, :] = np.round(w[7, :] * 8) / 8  # values on the grid: ties
 x = rng.standard_normal((M, K)).astype(np.float32)
 
-MODEL = f"""
-func.func @f(%x: {mlir_type((M, K), "f32")}) -> {mlir_type((M, N), "f32")} {{
-  %w = arith.constant {dense_hex(w)} : {mlir_type((K, N), "f32")}
-  %z = arith.constant dense<0.0> : {mlir_type((M, N), "f32")}
-  %y = linalg.matmul ins(%x, %w : {mlir_type((M, K), "f32")}, {mlir_type((K, N), "f32")})
-         outs(%z : {mlir_type((M, N), "f32")}) -> {mlir_type((M, N), "f32")}
-  return %y : {mlir_type((M, N), "f32")}
-}}"""
+MODEL = matmul_model(w, M)
 
 
 def groups_of(shape, granularity, g):

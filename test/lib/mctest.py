@@ -35,6 +35,23 @@ def mlir_type(shape, dtype):
     return f"tensor<{dims}{dtype}>"
 
 
+def matmul_model(w, batch):
+    """MLIR text of `@f(%x: batch x K) -> x . w` with `w` (K x N) as an
+    exact constant weight."""
+    k, n = w.shape
+    xt, wt, yt = (mlir_type([batch, k], "f32"), mlir_type([k, n], "f32"),
+                  mlir_type([batch, n], "f32"))
+    return f"""
+func.func @f(%x: {xt}) -> {yt} {{
+  %w = arith.constant {dense_hex(w)} : {wt}
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yt}
+  %i = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
+  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%i : {yt}) -> {yt}
+  return %y : {yt}
+}}"""
+
+
 def scale_index(shape, axis=None, block=None):
     """For each element (C order) of `shape`, the flat index of its scale."""
     idx = np.indices(shape).reshape(len(shape), -1)
