@@ -2,6 +2,7 @@
 
 #include "mc/Dialect/MC/IR/Numerics.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
+#include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/IR/Matchers.h"
@@ -146,9 +147,7 @@ struct MCCompressionReport
       auto name = op->getAttrOfType<StringAttr>("mc.layer");
       row.name = name ? name.str() : "";
       row.kind = op->getName().getStringRef().drop_front(7).str();
-      row.flopsAfter = 2;
-      for (int64_t range : op.getStaticLoopRanges())
-        row.flopsAfter *= range;
+      row.flopsAfter = getFlops(op);
       row.flopsBefore = row.flopsAfter;
       if (auto rank = op->getAttrOfType<IntegerAttr>("mc.rank"))
         row.rank = rank.getInt();

@@ -311,9 +311,7 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
           << layer.name << "' skipped: its weight layout is not supported";
       return;
     }
-    layer.flops = 2;
-    for (int64_t range : op.getStaticLoopRanges())
-      layer.flops *= range;
+    layer.flops = getFlops(op);
     if (layer.numParams() < filter.minParams || !regex.match(layer.name))
       return;
     if (layer.source && !filter.allowCompressed) {
@@ -331,6 +329,16 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
 //===----------------------------------------------------------------------===//
 // Rewriting
 //===----------------------------------------------------------------------===//
+
+int64_t mc::getFlops(linalg::LinalgOp op) {
+  int64_t flops = 2;
+  for (int64_t range : op.getStaticLoopRanges()) {
+    if (ShapedType::isDynamic(range))
+      return 0; // unknown
+    flops *= range;
+  }
+  return flops;
+}
 
 void mc::loadValues(Layer &layer) {
   if (layer.values.empty())

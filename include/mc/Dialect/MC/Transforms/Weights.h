@@ -75,6 +75,9 @@ struct LayerFilter {
   bool lazy = false;
 };
 
+/// Two times the multiply-adds of `op`, 0 if a loop range is dynamic.
+int64_t getFlops(mlir::linalg::LinalgOp op);
+
 /// Evaluates the layer's weight into `values` (if not already there).
 void loadValues(Layer &layer);
 /// Frees `values`.
