@@ -26,7 +26,7 @@ config.substitutions.append(("%mc_plugin", os.path.join(config.mc_lib_dir, "MCPl
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib") + (
     os.pathsep + os.environ["PYTHONPATH"] if "PYTHONPATH" in os.environ else "")
 
-tools = ["mc-opt", "mc-run"]
+tools = ["mc-opt", "mc-run", "mc-compile"]
 llvm_config.add_tool_substitutions(tools, [config.mc_tools_dir])
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mc_tools_dir, append_path=True)
