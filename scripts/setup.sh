@@ -5,7 +5,7 @@ set -euo pipefail
 
 apt_packages=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
-  cmake ninja-build ccache python3 libeigen3-dev
+  cmake ninja-build ccache python3 libeigen3-dev gcc libc6-dev
 )
 python_packages=(numpy ml_dtypes scikit-learn)
 
