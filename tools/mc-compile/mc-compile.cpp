@@ -145,10 +145,14 @@ int main(int argc, char **argv) {
       llvm::TargetRegistry::lookupTarget(targetTriple, error);
   if (!target || targetTriple.getArch() == llvm::Triple::UnknownArch)
     fail("unknown target '" + triple + "'");
+  // Non-contiguous memref copies call MLIR's `memrefCopy`, which Debian
+  // ships for the host (x86-64) only.
+  bool hasRunnerUtils = targetTriple.getArch() == llvm::Triple::x86_64;
   if (printLinkFlags) {
-    // The reference lowering calls memrefCopy for non-contiguous copies.
-    llvm::outs() << "-L" MC_MLIR_LIB_DIR " -Wl,-rpath," MC_MLIR_LIB_DIR
-                    " -lmlir_c_runner_utils\n";
+    if (hasRunnerUtils)
+      llvm::outs() << "-L" MC_MLIR_LIB_DIR " -Wl,-rpath," MC_MLIR_LIB_DIR
+                      " -lmlir_c_runner_utils";
+    llvm::outs() << "\n";
     return 0;
   }
   if (inputFile.empty() || output.empty())
@@ -225,6 +229,9 @@ int main(int argc, char **argv) {
       translateModuleToLLVMIR(*module, llvmContext);
   if (!llvmModule)
     fail("translation to LLVM IR failed");
+  if (!hasRunnerUtils && llvmModule->getFunction("memrefCopy"))
+    fail("'" + inputFile + "' needs MLIR's memrefCopy runtime function, "
+         "which is not available for '" + triple + "'");
   llvmModule->setTargetTriple(targetTriple);
   llvmModule->setDataLayout(machine->createDataLayout());
   if (llvm::Error err = makeOptimizingTransformer(2, 0, machine.get())(
