@@ -132,3 +132,50 @@ def parse_constants(mlir):
         result[name] = (data.reshape(shape) if data.size == size
                         else np.broadcast_to(data[0], shape))
     return result
+
+
+_MLP_MAIN = r"""
+#include <stdio.h>
+#include "model.h"
+int main(int argc, char **argv) {
+  static float in[%(B)d][%(K)d], out[%(B)d][%(N)d];
+  FILE *f = fopen(argv[1], "rb");
+  if (!f || fread(in, sizeof in, 1, f) != 1) return 2;
+  fclose(f);
+  mc_memref_float_2d a = {&in[0][0], &in[0][0], 0, {%(B)d, %(K)d}, {%(K)d, 1}};
+  mc_memref_float_2d r = {&out[0][0], &out[0][0], 0, {%(B)d, %(N)d}, {%(N)d, 1}};
+  _mlir_ciface_%(entry)s(&a, &r);
+  fwrite(out, sizeof out, 1, stdout);
+  return 0;
+}
+"""
+
+
+def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None):
+    """Compiles `entry` (a 2-D f32 -> 2-D f32 function) with mc-compile for
+    `target`, links it into a C program with `cc` and exactly the flags
+    `mc-compile --print-link-flags` prints, runs it on `x` (through `runner`,
+    e.g. qemu) and returns the B x n result."""
+    batch, k = x.shape
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, "model.mlir")
+        with open(src, "w") as f:
+            f.write(mlir)
+        subprocess.run(["mc-compile", src, f"--target={target}",
+                        *([f"--mattr={mattr}"] if mattr else []),
+                        "--emit=obj", "-o", os.path.join(tmp, "model.o"),
+                        "--header=" + os.path.join(tmp, "model.h")],
+                       check=True)
+        flags = subprocess.run(["mc-compile", "--print-link-flags",
+                                f"--target={target}"], check=True,
+                               capture_output=True, text=True).stdout.split()
+        with open(os.path.join(tmp, "main.c"), "w") as f:
+            f.write(_MLP_MAIN % {"B": batch, "K": k, "N": n, "entry": entry})
+        exe = os.path.join(tmp, "main")
+        subprocess.run([*cc, "-O1", "-I", tmp, os.path.join(tmp, "main.c"),
+                        os.path.join(tmp, "model.o"), "-o", exe, "-lm",
+                        "-lpthread", *flags], check=True)
+        x.astype(np.float32).tofile(os.path.join(tmp, "x.bin"))
+        out = subprocess.run([*runner, exe, os.path.join(tmp, "x.bin")],
+                             check=True, capture_output=True).stdout
+        return np.frombuffer(out, np.float32).reshape(batch, n)
