@@ -11,18 +11,12 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mc/InitAllMC.h"
+#include "../common/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/MLIRContext.h"
-#include "mlir/InitAllDialects.h"
-#include "mlir/InitAllExtensions.h"
-#include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
-#include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/StringSet.h"
@@ -182,20 +176,14 @@ int main(int argc, char **argv) {
   if (!machine)
     fail("cannot create a target machine for '" + triple + "'");
 
-  DialectRegistry registry;
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  mc::registerAllMCDialects(registry);
-  registerBuiltinDialectTranslation(registry);
-  registerLLVMDialectTranslation(registry);
-  MLIRContext context(registry);
+  MLIRContext context(mc::getToolRegistry());
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler handler(sourceMgr, &context);
-  auto file = openInputFile(inputFile, &error);
-  if (!file)
+  error.clear();
+  OwningOpRef<ModuleOp> module =
+      mc::loadModule(context, sourceMgr, inputFile, error);
+  if (!module && !error.empty())
     fail(error);
-  sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  OwningOpRef<ModuleOp> module = parseSourceFile<ModuleOp>(sourceMgr, &context);
   if (!module)
     fail("cannot parse or verify '" + inputFile + "'");
 
