@@ -141,23 +141,36 @@ static void pruneUnstructured(OpBuilder &b, std::vector<Layer> &layers,
       prune[l].assign(order.begin(), order.begin() + k);
     }
   } else {
-    // One ranking over (layer, index) pairs: magnitude, then layer order,
-    // then flat index.
-    std::vector<std::pair<int64_t, int64_t>> all;
-    for (auto [l, layer] : llvm::enumerate(layers))
-      for (int64_t i = 0; i < layer.numParams(); ++i)
-        all.emplace_back(l, i);
-    int64_t k = countToPrune(sparsity, all.size());
-    auto mag = [&](const std::pair<int64_t, int64_t> &e) {
-      return magnitude(layers[e.first].values[e.second]);
-    };
-    std::nth_element(all.begin(), all.begin() + k, all.end(),
-                     [&](const auto &a, const auto &c) {
-                       double ma = mag(a), mc = mag(c);
-                       return ma < mc || (ma == mc && a < c);
-                     });
-    for (int64_t i = 0; i < k; ++i)
-      prune[all[i].first].push_back(all[i].second);
+    // One ranking over all weights: magnitude, then layer order, then flat
+    // index. The k-th smallest magnitude is the threshold; weights below it
+    // are pruned, and as many at it as needed, in (layer, index) order. A
+    // float per weight, not an (index, layer) pair: this scales to 100M.
+    int64_t total = 0;
+    for (const Layer &layer : layers)
+      total += layer.numParams();
+    int64_t k = countToPrune(sparsity, total);
+    if (k > 0) {
+      std::vector<float> magnitudes;
+      magnitudes.reserve(total);
+      for (const Layer &layer : layers)
+        for (float w : layer.values)
+          magnitudes.push_back(magnitude(w));
+      std::nth_element(magnitudes.begin(), magnitudes.begin() + k - 1,
+                       magnitudes.end());
+      float threshold = magnitudes[k - 1];
+      std::vector<float>().swap(magnitudes);
+      int64_t below = 0;
+      for (const Layer &layer : layers)
+        for (float w : layer.values)
+          below += magnitude(w) < threshold;
+      int64_t atThreshold = k - below;
+      for (auto [l, layer] : llvm::enumerate(layers))
+        for (auto [i, w] : llvm::enumerate(layer.values)) {
+          double m = magnitude(w);
+          if (m < threshold || (m == threshold && atThreshold-- > 0))
+            prune[l].push_back(i);
+        }
+    }
   }
   applyUnstructured(b, layers, prune);
 }
