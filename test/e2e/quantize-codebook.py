@@ -149,14 +149,7 @@ for granularity in ("tensor", "channel", "group"):
 # between the smallest level 1/64 and 0.
 tw = np.array([[1.0, 0.75, -0.75, 3 / 128, 1 / 128, -1 / 128, 0.0, 1 / 512,
                 -0.3]], np.float32).T
-tie_model = f"""
-func.func @f(%x: tensor<1x9xf32>) -> tensor<1x1xf32> {{
-  %w = arith.constant {dense_hex(tw)} : tensor<9x1xf32>
-  %z = arith.constant dense<0.0> : tensor<1x1xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<1x9xf32>, tensor<9x1xf32>)
-         outs(%z : tensor<1x1xf32>) -> tensor<1x1xf32>
-  return %y : tensor<1x1xf32>
-}}"""
+tie_model = matmul_model(tw, 1)
 out = opt(tie_model, "--mc-quantize=method=log2 bits=4",
           "--mlir-print-elementsattrs-with-hex-if-larger=1")
 consts = parse_constants(out)

@@ -151,20 +151,34 @@ verifyGranularityForShape(function_ref<InFlightDiagnostic()> emitError,
 }
 
 /// Scales must be positive and finite.
+/// Checks every element of a constant float part with `ok`; the message
+/// says which part must be what ("scales must be positive and finite").
 static LogicalResult
-verifyScaleValues(Attribute value, function_ref<InFlightDiagnostic()> emitError) {
-  auto scales = dyn_cast_or_null<DenseFPElementsAttr>(value);
-  if (!scales)
+verifyFloatValues(Attribute value, function_ref<bool(const APFloat &)> ok,
+                  StringRef requirement,
+                  function_ref<InFlightDiagnostic()> emitError) {
+  auto values = dyn_cast_or_null<DenseFPElementsAttr>(value);
+  if (!values)
     return success();
-  for (auto [i, scale] : llvm::enumerate(scales.getValues<APFloat>())) {
-    if (scale.isFinite() && !scale.isNegative() && !scale.isZero())
+  for (auto [i, v] : llvm::enumerate(values.getValues<APFloat>())) {
+    if (ok(v))
       continue;
     SmallString<16> str;
-    scale.toString(str);
-    return emitError() << "scales must be positive and finite, got " << str
-                       << " at index " << i;
+    v.toString(str);
+    return emitError() << requirement << ", got " << str << " at index " << i;
   }
   return success();
+}
+
+/// Scales must be positive and finite.
+static LogicalResult
+verifyScaleValues(Attribute value, function_ref<InFlightDiagnostic()> emitError) {
+  return verifyFloatValues(
+      value,
+      [](const APFloat &s) {
+        return s.isFinite() && !s.isNegative() && !s.isZero();
+      },
+      "scales must be positive and finite", emitError);
 }
 
 //===----------------------------------------------------------------------===//
@@ -414,20 +428,10 @@ StringRef CodebookEncodingAttr::getPartName(unsigned index) const {
 LogicalResult CodebookEncodingAttr::verifyPartValues(
     ArrayRef<Attribute> values,
     function_ref<InFlightDiagnostic()> emitError) const {
-  auto table = values.size() > 1
-                   ? dyn_cast_or_null<DenseFPElementsAttr>(values[1])
-                   : DenseFPElementsAttr();
-  if (!table)
-    return success();
-  for (auto [i, entry] : llvm::enumerate(table.getValues<APFloat>())) {
-    if (entry.isFinite())
-      continue;
-    SmallString<16> str;
-    entry.toString(str);
-    return emitError() << "table entries must be finite, got " << str
-                       << " at index " << i;
-  }
-  return success();
+  return verifyFloatValues(
+      values.size() > 1 ? values[1] : Attribute(),
+      [](const APFloat &v) { return v.isFinite(); },
+      "table entries must be finite", emitError);
 }
 
 //===----------------------------------------------------------------------===//
