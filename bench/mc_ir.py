@@ -1,0 +1,274 @@
+"""MLIR for bench/run.py's mc cases, compiled with mc-compile and called
+through ctypes.
+
+Each generator returns MLIR text whose weights are compile-time constants
+(`dense<"0x...">`); `compile_module` turns it into a loaded shared library
+(cached under bench/.cache, keyed by the text and the mc-compile binary) and
+`entry` wraps `_mlir_ciface_<name>`: one strided memref descriptor per
+argument, then one per result, results allocated by the caller.
+"""
+import ctypes
+import hashlib
+import os
+import re
+import subprocess
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "build", "bin")
+CACHE = os.path.join(ROOT, "bench", ".cache")
+TARGET = "x86_64-linux-gnu"
+
+_MLIR_TYPES = {np.dtype(np.int8): "i8", np.dtype(np.int32): "i32",
+               np.dtype(np.float32): "f32"}
+
+
+def tensor(shape, elt):
+    return "tensor<" + "".join(f"{d}x" for d in shape) + elt + ">"
+
+
+def dense_hex(array):
+    """`dense<"0x...">` with the array's exact bytes (sub-byte integer
+    types take one byte an element, as MLIR prints them)."""
+    return 'dense<"0x' + np.ascontiguousarray(array).tobytes().hex().upper() + '">'
+
+
+# --- IR forms -------------------------------------------------------------
+
+def gemm_i8(b, m):
+    """`@gemm(%a: M x K i8) -> M x N i32` = a . b exactly (s8 x s8 -> s32)
+    with `b` (K x N int8) a constant."""
+    k, n = b.shape
+    at, bt, ct = tensor((m, k), "i8"), tensor((k, n), "i8"), tensor((m, n), "i32")
+    return f"""func.func @gemm(%a: {at}) -> {ct} {{
+  %b = arith.constant {dense_hex(b)} : {bt}
+  %zero = arith.constant 0 : i32
+  %e = tensor.empty() : {ct}
+  %c = linalg.fill ins(%zero : i32) outs(%e : {ct}) -> {ct}
+  %r = linalg.matmul ins(%a, %b : {at}, {bt}) outs(%c : {ct}) -> {ct}
+  return %r : {ct}
+}}
+"""
+
+
+def quantize_groups(w, bits, group):
+    """Symmetric narrow-range RNE quantization of `w` (K x N f32) in groups
+    of `group` along K, as `--mc-quantize="bits=B granularity=group"` does:
+    scale = max|w| / (2^(B-1) - 1) (1 for an all-zero group), q = clamp(
+    roundeven(w / scale)). Returns (q int8 K x N, scales f32 K/G x N)."""
+    k, n = w.shape
+    qmax = np.float32(2 ** (bits - 1) - 1)
+    g = w.reshape(k // group, group, n)
+    s = np.abs(g).max(axis=1) / qmax
+    s = np.where(s > 0, s, np.float32(1)).astype(np.float32)
+    q = np.clip(np.round(g / s[:, None, :]), -qmax, qmax).astype(np.int8)
+    return q.reshape(k, n), s
+
+
+def dequantize_groups(q, s):
+    k, n = q.shape
+    group = k // s.shape[0]
+    return (q.reshape(k // group, group, n).astype(np.float32) *
+            s[:, None, :]).reshape(k, n)
+
+
+def weight_only(q, s, bits, m, name="wq"):
+    """`@NAME(%x: M x K f32) -> M x N f32` = x . decode(W), W an mc.assemble
+    of the int payload `q` (K x N) and group scales `s` (K/G x N): the form
+    `--mc-quantize="bits=B granularity=group group-size=G"` leaves."""
+    k, n = q.shape
+    group = k // s.shape[0]
+    xt, yt = tensor((m, k), "f32"), tensor((m, n), "f32")
+    wt, st = tensor((k, n), "f32"), tensor(s.shape, "f32")
+    pt = tensor((k, n), f"i{bits}")
+    ct = (f"!mc.compressed<{k}x{n}xf32, #mc.uniform<i{bits}, "
+          f"block = [{group}, 1], narrow>>")
+    return f"""func.func @{name}(%x: {xt}) -> {yt} {{
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : {yt}
+  %y0 = linalg.fill ins(%zero : f32) outs(%e : {yt}) -> {yt}
+  %q = arith.constant {dense_hex(q)} : {pt}
+  %s = arith.constant {dense_hex(s)} : {st}
+  %c = mc.assemble %q, %s : ({pt}, {st}) -> {ct}
+  %w = mc.decode %c : {ct} -> {wt}
+  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%y0 : {yt}) -> {yt}
+  return %y : {yt}
+}}
+"""
+
+
+def matmul_f32(w, m, name="f"):
+    """`@NAME(%x: M x K f32) -> M x N f32` = x . w, `w` a constant."""
+    k, n = w.shape
+    xt, wt, yt = tensor((m, k), "f32"), tensor((k, n), "f32"), tensor((m, n), "f32")
+    return f"""func.func @{name}(%x: {xt}) -> {yt} {{
+  %w = arith.constant {dense_hex(w)} : {wt}
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : {yt}
+  %y0 = linalg.fill ins(%zero : f32) outs(%e : {yt}) -> {yt}
+  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%y0 : {yt}) -> {yt}
+  return %y : {yt}
+}}
+"""
+
+
+def dynamic_int8(w, m):
+    """W8A8 with dynamic activations: mc's own `--mc-quantize="bits=8
+    activations=dynamic"` applied to `x . w` (per-channel int8 weights,
+    per-row int8 activations quantized at run time, int32 matmul)."""
+    return mc_opt(matmul_f32(w, m), "--mc-quantize=bits=8 activations=dynamic")
+
+
+# Hooks for IR forms that are not defined yet. Each returns MLIR text with
+# one public function of the stated signature, or None (the bench then shows
+# n/a for mc).
+
+def sparse_2_4_i8(b, m):
+    """2:4 sparse int8 GEMM: `b` (K x N int8) has at most 2 non-zeros in
+    every 4 consecutive elements along K; `@gemm(%a: M x K i8) -> M x N
+    i32` = a . b exactly."""
+    return None
+
+
+def sparse_f32(w, m):
+    """Unstructured sparse f32 (bitmask or CSR) GEMV/GEMM: `w` (K x N f32)
+    mostly zeros; `@f(%x: M x K f32) -> M x N f32` = x . w."""
+    return None
+
+
+# --- compiling and calling ------------------------------------------------
+
+def mc_opt(text, *args):
+    return subprocess.run([os.path.join(BIN, "mc-opt"), *args,
+                           "--mlir-print-elementsattrs-with-hex-if-larger=1"],
+                          input=text, text=True, check=True,
+                          capture_output=True).stdout
+
+
+_OPTIONS = None
+
+
+def compile_options(threads):
+    """mc-compile flags for this host: `--mcpu=host` if accepted, else the
+    CPU LLVM detects (llc --version), else znver5; `--threads=N` once
+    mc-compile documents such an option."""
+    global _OPTIONS
+    if _OPTIONS is None:
+        exe = os.path.join(BIN, "mc-compile")
+        probe = os.path.join(_cache_dir(), "probe.mlir")
+        with open(probe, "w") as f:
+            f.write("func.func @f(%a: tensor<1xf32>) -> tensor<1xf32> {\n"
+                    "  return %a : tensor<1xf32>\n}\n")
+        ok = subprocess.run([exe, probe, f"--target={TARGET}", "--mcpu=host",
+                             "--emit=llvm", "-o", os.devnull],
+                            capture_output=True).returncode == 0
+        cpu = "host" if ok else _llvm_host_cpu() or "znver5"
+        help_text = subprocess.run([exe, "--help"], capture_output=True,
+                                   text=True).stdout
+        # LLVM registers an undocumented --threads of its own: only a
+        # documented one is mc's.
+        threads_opt = re.search(r"--threads=\S*\s+- \S", help_text) is not None
+        _OPTIONS = (cpu, threads_opt)
+    cpu, threads_opt = _OPTIONS
+    flags = [f"--target={TARGET}", f"--mcpu={cpu}"]
+    if threads_opt:
+        flags.append(f"--threads={threads}")
+    return flags
+
+
+def threads_supported():
+    compile_options(1)
+    return _OPTIONS[1]
+
+
+def _llvm_host_cpu():
+    for llc in ("/usr/lib/llvm-22/bin/llc", "llc"):
+        try:
+            out = subprocess.run([llc, "--version"], capture_output=True,
+                                 text=True).stdout
+        except OSError:
+            continue
+        found = re.search(r"Host CPU:\s*(\S+)", out)
+        if found:
+            return found.group(1)
+    return None
+
+
+def _cache_dir():
+    os.makedirs(CACHE, exist_ok=True)
+    return CACHE
+
+
+def _tool_stamp():
+    st = os.stat(os.path.join(BIN, "mc-compile"))
+    return f"{st.st_mtime_ns}:{st.st_size}"
+
+
+def compile_module(text, threads=1):
+    """Compiles MLIR text to a shared library and loads it (cached)."""
+    flags = compile_options(threads)
+    key = hashlib.sha256((_tool_stamp() + " ".join(flags) + text)
+                         .encode()).hexdigest()[:24]
+    base = os.path.join(_cache_dir(), key)
+    so = base + ".so"
+    if not os.path.exists(so):
+        with open(base + ".mlir", "w") as f:
+            f.write(text)
+        exe = os.path.join(BIN, "mc-compile")
+        try:
+            subprocess.run([exe, base + ".mlir", *flags, "--emit=obj", "-o",
+                            base + ".o", "--header=" + base + ".h"],
+                           check=True, capture_output=True, text=True)
+            link = subprocess.run([exe, "--print-link-flags",
+                                   f"--target={TARGET}"], check=True,
+                                  capture_output=True, text=True).stdout.split()
+            subprocess.run(["cc", "-shared", "-o", so + ".tmp", base + ".o",
+                            *link, "-lm", "-lpthread"], check=True,
+                           capture_output=True, text=True)
+        except subprocess.CalledProcessError as e:
+            raise RuntimeError(f"{' '.join(e.cmd[:2])}: {e.stderr.strip()}")
+        finally:
+            for ext in (".mlir", ".o"):
+                if os.path.exists(base + ext):
+                    os.remove(base + ext)
+        os.replace(so + ".tmp", so)
+    return ctypes.CDLL(so)
+
+
+def _descriptor(rank):
+    fields = [("allocated", ctypes.c_void_p), ("aligned", ctypes.c_void_p),
+              ("offset", ctypes.c_int64)]
+    if rank:
+        fields += [("sizes", ctypes.c_int64 * rank),
+                   ("strides", ctypes.c_int64 * rank)]
+    return type(f"Memref{rank}D", (ctypes.Structure,), {"_fields_": fields})
+
+
+def _describe(array):
+    """A memref descriptor viewing a C-contiguous numpy array."""
+    assert array.flags.c_contiguous
+    d = _descriptor(array.ndim)()
+    d.allocated = d.aligned = array.ctypes.data
+    d.offset = 0
+    if array.ndim:
+        d.sizes[:] = array.shape
+        d.strides[:] = [s // array.itemsize for s in array.strides]
+    return d
+
+
+class Entry:
+    """`_mlir_ciface_<name>` bound to fixed argument and result arrays, so a
+    timed call passes prebuilt descriptors only."""
+
+    def __init__(self, lib, name, args, results):
+        self.fn = getattr(lib, "_mlir_ciface_" + name)
+        self.fn.restype = None
+        self.arrays = list(args) + list(results)
+        self.descs = [_describe(a) for a in self.arrays]
+        self.ptrs = [ctypes.byref(d) for d in self.descs]
+        self.results = list(results)
+
+    def __call__(self):
+        self.fn(*self.ptrs)
+        return self.results

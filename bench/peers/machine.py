@@ -1,0 +1,37 @@
+"""Machine limits measured by bench/peers/machine.c."""
+import ctypes
+
+from . import shim
+
+
+def load():
+    lib = shim("machine", "-lpthread")
+    lib.clock_hz.restype = ctypes.c_double
+    lib.read_bw.restype = ctypes.c_double
+    lib.read_bw.argtypes = [ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
+    return lib
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"
+
+
+def cpuinfo_mhz():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("cpu MHz"):
+                return float(line.split(":", 1)[1])
+    return 0.0
+
+
+def l3_bytes():
+    try:
+        with open("/sys/devices/system/cpu/cpu0/cache/index3/size") as f:
+            text = f.read().strip()
+        return int(text.rstrip("KM")) * (1024 if text.endswith("K") else 1 << 20)
+    except (OSError, ValueError):
+        return 32 << 20

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs the peers bench/run.py compares mc with. Idempotent: what is
+# already installed is skipped. Not run by CI (the tests need no peers).
+#   apt:  libdnnl-dev (oneDNN 2.6), libopenblas-dev (OpenBLAS)
+#   pip:  onnxruntime, onnx, llama-cpp-python (its bundled ggml, built from
+#         source for this CPU: -march=native, AVX-512 / VNNI where present)
+# Building llama-cpp-python takes about 10-15 minutes on 2 cores.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+
+missing=()
+for pkg in libdnnl-dev libopenblas-dev; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" \
+    || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+else
+  echo "setup: apt packages present (libdnnl-dev libopenblas-dev)"
+fi
+
+have() { python3 -c "import $1" 2>/dev/null; }
+
+for mod in numpy onnx onnxruntime; do
+  if have "$mod"; then
+    echo "setup: python module $mod present"
+  else
+    echo "setup: pip install $mod"
+    python3 -m pip install -q "$mod"
+  fi
+done
+
+if have llama_cpp; then
+  echo "setup: llama-cpp-python present"
+else
+  # ggml for the native CPU; OpenMP threading (ggml's default). The build
+  # needs cmake and a C++ compiler (Debian's build-essential, cmake).
+  export CMAKE_ARGS="-DGGML_NATIVE=ON -DGGML_AVX512=ON -DGGML_AVX512_VNNI=ON -DGGML_OPENMP=ON -DLLAMA_CURL=OFF"
+  export CMAKE_BUILD_PARALLEL_LEVEL="$(nproc)"
+  echo "setup: pip install llama-cpp-python (build from source, CMAKE_ARGS=$CMAKE_ARGS)"
+  start=$(date +%s)
+  python3 -m pip install -q --no-cache-dir --no-binary llama-cpp-python llama-cpp-python
+  echo "setup: llama-cpp-python built in $(( $(date +%s) - start )) s"
+fi
+
+lib=$(python3 - <<'PY'
+import glob, os, llama_cpp
+root = os.path.dirname(llama_cpp.__file__)
+print(" ".join(sorted(glob.glob(os.path.join(root, "**", "libggml*.so*"), recursive=True))))
+PY
+)
+echo "setup: ggml libraries: $lib"
+echo "setup: done"
