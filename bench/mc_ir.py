@@ -205,16 +205,18 @@ def _tool_stamp():
     return f"{st.st_mtime_ns}:{st.st_size}"
 
 
-def compile_module(text, threads=1):
-    """Compiles MLIR text to a shared library and loads it (cached)."""
+def compile_module(text, threads=1, key=None):
+    """Compiles MLIR text to a shared library and loads it. Cached under the
+    text, or under `key` (then `text` may be a function giving the text, so
+    a cached module costs no generation)."""
     flags = compile_options(threads)
-    key = hashlib.sha256((_tool_stamp() + " ".join(flags) + text)
-                         .encode()).hexdigest()[:24]
-    base = os.path.join(_cache_dir(), key)
+    ident = _tool_stamp() + " ".join(flags) + (key or text)
+    base = os.path.join(_cache_dir(), hashlib.sha256(ident.encode())
+                        .hexdigest()[:24])
     so = base + ".so"
     if not os.path.exists(so):
         with open(base + ".mlir", "w") as f:
-            f.write(text)
+            f.write(text() if callable(text) else text)
         exe = os.path.join(BIN, "mc-compile")
         try:
             subprocess.run([exe, base + ".mlir", *flags, "--emit=obj", "-o",
@@ -234,6 +236,12 @@ def compile_module(text, threads=1):
                     os.remove(base + ext)
         os.replace(so + ".tmp", so)
     return ctypes.CDLL(so)
+
+
+def unload(lib):
+    """dlclose a module (its weights can be hundreds of MB)."""
+    import _ctypes
+    _ctypes.dlclose(lib._handle)
 
 
 def _descriptor(rank):

@@ -1,0 +1,557 @@
+#!/usr/bin/env python3
+"""mc's kernels against peers, in one process, on the same data.
+
+    python3 bench/run.py [--quick] [--only=REGEX] [--threads=1,2] [--selfcheck]
+
+Every implementation is first checked against numpy on the case's inputs
+(exact for integer results, a tolerance for float ones); one that fails is
+reported as FAILED and not timed. See bench/README.md for the columns.
+"""
+import argparse
+import math
+import os
+import re
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mc_ir  # noqa: E402
+from peers import ggml, machine, onednn, openblas, ort  # noqa: E402
+
+INT8_OPS, F32_FLOPS = 256, 64        # per cycle per core (DESIGN.md)
+ROTATE_BYTES = 160e6                 # weights rotated per memory-bound case
+GEMM = [(1024, 1024, 1024), (2048, 2048, 2048), (128, 768, 768),
+        (128, 3072, 768), (128, 768, 3072), (512, 4096, 4096)]   # M, N, K
+BERT = GEMM[2:5]
+WSHAPES = [(4096, 4096), (4096, 14336), (14336, 4096)]            # K, N
+WFORMATS = [("wq4g32", 4, 32), ("wq4g128", 4, 128), ("wq8g32", 8, 32)]
+SPARSITY = [0.5, 0.9, 0.95]
+
+
+class Skip(Exception):
+    """An implementation that cannot run this case (the row shows why)."""
+
+
+def rel_err(y, ref):
+    ref = np.asarray(ref, np.float64)
+    return float(np.linalg.norm(y - ref) / max(np.linalg.norm(ref), 1e-30))
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.threads = args.threads
+        self.min_time = 0.15 if args.quick else 0.4
+        self.rows = []
+        self.memo = {}          # (impl, shape, threads) -> (seconds, note)
+        self.rng_seed = 20240
+
+    # --- machine --------------------------------------------------------
+
+    def measure_machine(self):
+        lib = machine.load()
+        self.hz = lib.clock_hz()
+        self.bw = {t: lib.read_bw(1 << 30, t, 3 if self.args.quick else 5)
+                   for t in self.threads}
+        print(f"# cpu: {machine.cpu_model()}, {os.cpu_count()} cores; load "
+              f"average at start: {open('/proc/loadavg').read().split()[0]}")
+        print(f"# clock: {self.hz / 1e9:.2f} GHz measured (dependent-add "
+              f"chain, 1 core; /proc/cpuinfo says "
+              f"{machine.cpuinfo_mhz() / 1e3:.2f} GHz)")
+        for t in self.threads:
+            print(f"# limits, {t} thread(s): int8 "
+                  f"{INT8_OPS * self.hz * t / 1e9:.0f} GOP/s, fp32 "
+                  f"{F32_FLOPS * self.hz * t / 1e9:.0f} GFLOP/s, DRAM read "
+                  f"{self.bw[t] / 1e9:.1f} GB/s (measured, 1 GiB)")
+        mcpu, thr = mc_ir.compile_options(1), mc_ir.threads_supported()
+        print(f"# mc-compile {' '.join(mcpu)}; thread option: "
+              f"{'yes' if thr else 'none (mc code is single-threaded: its 2-thread rows repeat the 1-thread figure)'}")
+        print(f"# peers: oneDNN 2.6 (Debian), {openblas.config()}, "
+              f"onnxruntime {ort.version()}, ggml from llama-cpp-python "
+              f"{ggml.version()}")
+        sys.stdout.flush()
+
+    # --- timing ---------------------------------------------------------
+
+    def time_calls(self, call, n):
+        """Median seconds per call of call(i), i rotating over n weight
+        sets; with several sets a warm-up pass calls each once first (with
+        one, the correctness check was the warm-up)."""
+        for i in range(n if n > 1 else 0):
+            call(i)
+        times, start, i = [], time.perf_counter(), 0
+        while True:
+            t0 = time.perf_counter()
+            call(i % n)
+            times.append(time.perf_counter() - t0)
+            i += 1
+            spent = time.perf_counter() - start
+            if spent >= self.min_time and (len(times) >= 3 or
+                                            spent + times[-1] > 2 * self.min_time):
+                break
+        return float(np.median(times))
+
+    def set_threads(self, t):
+        onednn.set_threads(t)
+        openblas.set_threads(t)
+        ggml.set_threads(t)
+        time.sleep(0.05)  # let the previous peer's spinning threads settle
+
+    # --- rows -----------------------------------------------------------
+
+    def run_impl(self, case, shape, impl, kind, ops, nbytes, setup, memo=None,
+                 is_mc=None):
+        """setup(t) -> (call(i), nsets), checked inside setup; one row per
+        thread count. Failures and skips become rows with a note. `memo`
+        names a measurement shared between cases (same data and shape);
+        `is_mc` marks the row the case's ratios are taken against."""
+        mc = impl.startswith("mc")
+        is_mc = mc if is_mc is None else is_mc
+        memo = memo or (case, impl)
+        for t in self.threads:
+            key = (memo, shape, t)
+            if key in self.memo:
+                secs, note = self.memo[key]
+            elif mc and t != self.threads[0] and not mc_ir.threads_supported():
+                secs, note = self.memo.get((memo, shape, self.threads[0]),
+                                           (None, ""))
+                note = "1-thread code" if secs else note
+            else:
+                secs, note = None, ""
+                try:
+                    self.set_threads(t)
+                    call, n = setup(t)
+                    secs = self.time_calls(call, n)
+                except Skip as e:
+                    note = str(e)
+                except Exception as e:  # a peer that breaks is a row, not a crash
+                    note = f"FAILED: {e}"[:160]
+                self.memo[key] = (secs, note)
+            self.rows.append(dict(case=case, shape=shape, impl=impl, threads=t,
+                                  kind=kind, ops=ops, bytes=nbytes, secs=secs,
+                                  note=note, is_mc=is_mc))
+            print("  " + self.format_row(self.rows[-1]), file=sys.stderr,
+                  flush=True)
+
+    # --- cases ----------------------------------------------------------
+
+    def selected(self, case):
+        return re.search(self.args.only, case) if self.args.only else True
+
+    def int8_gemm(self, m, n, k):
+        case, shape = "i8gemm", f"{m}x{n}x{k}"
+        if not self.selected(f"{case}/{shape}") and not self.selected(
+                f"sp24/{shape}"):
+            return
+        rng = np.random.default_rng([self.rng_seed, m, n, k])
+        a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+        b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+        ref = a.astype(np.float64) @ b.astype(np.float64)   # exact: < 2^53
+        ops = 2 * m * n * k
+        if self.selected(f"{case}/{shape}"):
+            self.int8_rows(case, shape, a, b, ref, ops)
+        if self.selected(f"sp24/{shape}"):
+            self.sparse24(shape, a, b, ref, ops)
+
+    def mc_check_budget(self, ops, rate_key):
+        """Skips an mc call expected to take longer than --mc-max-call (the
+        reference lowering runs scalar loops)."""
+        rate = self.memo.get(rate_key)
+        if rate and ops / rate > self.args.mc_max_call:
+            raise Skip(f"skipped: reference lowering, est. {ops / rate:.0f} s/call")
+
+    def int8_rows(self, case, shape, a, b, ref, ops, mc_name="mc"):
+        m, n = a.shape[0], b.shape[1]
+
+        def mc(t):
+            self.mc_check_budget(ops, "mc-int8-rate")
+            lib = mc_ir.compile_module(mc_ir.gemm_i8(b, m), t)
+            c = np.zeros((m, n), np.int32)
+            call = mc_ir.Entry(lib, "gemm", [a], [c])
+            t0 = time.perf_counter()
+            call()
+            self.memo["mc-int8-rate"] = ops / (time.perf_counter() - t0)
+            if not (c == ref).all():
+                raise RuntimeError("mc result differs from numpy")
+            return lambda i: call(), 1
+        self.run_impl(case, shape, mc_name, "int8", ops, None, mc, "mc-i8",
+                      is_mc=mc_name == "mc")
+
+        def dnnl(t):
+            mm = onednn.Matmul(b, m)
+            call = mm.bind(a.view(np.uint8) ^ 0x80)   # a + 128 as u8
+            want = ref + 128.0 * b.astype(np.float64).sum(axis=0)
+            if not (call() == want).all():
+                raise RuntimeError("oneDNN result differs from numpy")
+            return lambda i: call(), 1
+        self.run_impl(case, shape, "oneDNN u8s8s32", "int8", ops, None, dnnl,
+                      "dnnl-i8")
+
+    def sparse24(self, shape, a, b, ref, ops):
+        """2:4 int8 (mc's form: hook in mc_ir) against mc's and oneDNN's
+        dense int8 on the same shape (the 2:4 weight keeps the 2 largest
+        magnitudes of every 4 along K)."""
+        m, k = a.shape
+        n = b.shape[1]
+        groups = np.abs(b.astype(np.int16)).T.reshape(n, k // 4, 4)
+        keep = np.argsort(-groups, axis=2, kind="stable")[:, :, :2]
+        mask = np.zeros_like(groups, bool)
+        np.put_along_axis(mask, keep, True, axis=2)
+        bs = np.where(mask.reshape(n, k).T, b, 0).astype(np.int8)
+
+        def mc(t):
+            text = mc_ir.sparse_2_4_i8(bs, m)
+            if text is None:
+                raise Skip("n/a: no 2:4 IR form yet (mc_ir.sparse_2_4_i8)")
+            lib = mc_ir.compile_module(text, t)
+            c = np.zeros((m, n), np.int32)
+            call = mc_ir.Entry(lib, "gemm", [a], [c])
+            if not (call()[0] == a.astype(np.float64) @ bs.astype(np.float64)).all():
+                raise RuntimeError("mc result differs from numpy")
+            return lambda i: call(), 1
+        self.run_impl("sp24", shape, "mc 2:4", "int8", ops, None, mc)
+        # Dense int8 on the dense weight (shared with i8gemm's measurements).
+        self.int8_rows("sp24", shape, a, b, ref, ops, "mc dense")
+
+    def dynamic_int8(self, m, n, k):
+        """W8A8 with run-time activation quantization (mc-quantize
+        activations=dynamic) from f32 to f32, against f32 peers and oneDNN's
+        int8 kernel alone (without the activation quantization)."""
+        case, shape = "i8dyn", f"{m}x{n}x{k}"
+        if not self.selected(f"{case}/{shape}"):
+            return
+        rng = np.random.default_rng([self.rng_seed, 1, m, n, k])
+        x = rng.standard_normal((m, k), dtype=np.float32)
+        w = (rng.standard_normal((k, n), dtype=np.float32) * 0.05)
+        ref = x.astype(np.float64) @ w.astype(np.float64)
+        ops = 2 * m * n * k
+
+        def mc(t):
+            key = f"dyn {m} {n} {k} {self.rng_seed}"
+            lib = mc_ir.compile_module(lambda: mc_ir.dynamic_int8(w, m), t, key)
+            y = np.zeros((m, n), np.float32)
+            call = mc_ir.Entry(lib, "f", [x], [y])
+            err = rel_err(call()[0], ref)
+            if err > 3e-2:
+                raise RuntimeError(f"mc W8A8 error {err:.3g} > 3e-2")
+            return lambda i: call(), 1
+        self.run_impl(case, shape, "mc W8A8 dyn", "int8", ops, None, mc)
+        self.f32_peers(case, shape, x, [w], ref, ops, None, "fp32", case)
+
+    def f32_peers(self, case, shape, x, weights, ref, ops, nbytes, kind, tag,
+                  suffix=""):
+        """oneDNN f32 matmul and OpenBLAS sgemm/sgemv on x . w, rotating over
+        `weights` (K x N f32 each; ref is for the first). `tag` names the
+        data, so cases on the same data share the measurements."""
+        m = x.shape[0]
+
+        def dnnl(t):
+            mms = [onednn.Matmul(wi, m) for wi in weights]
+            calls = [mm.bind(x) for mm in mms]
+            if rel_err(calls[0](), ref) > 1e-5:
+                raise RuntimeError("oneDNN f32 result differs from numpy")
+            return lambda i: calls[i](), len(calls)
+
+        def blas(t):
+            outs = [np.zeros((m, wi.shape[1]), np.float32) for wi in weights]
+            calls = [openblas.bind(x, wi, o) for wi, o in zip(weights, outs)]
+            if rel_err(calls[0](), ref) > 1e-5:
+                raise RuntimeError("OpenBLAS result differs from numpy")
+            return lambda i: calls[i](), len(calls)
+        name = "sgemv" if m == 1 else "sgemm"
+        self.run_impl(case, shape, "oneDNN f32" + suffix, kind, ops, nbytes,
+                      dnnl, f"dnnl-f32-{tag}")
+        self.run_impl(case, shape, f"OpenBLAS {name}" + suffix, kind, ops,
+                      nbytes, blas, f"blas-f32-{tag}")
+
+    def sets_for(self, nbytes):
+        return max(1, math.ceil(ROTATE_BYTES / nbytes))
+
+    def weight_sets(self, k, n, count):
+        """Distinct f32 weight sets (K x N), the same for every format."""
+        for i in range(count):
+            rng = np.random.default_rng([self.rng_seed, 2, k, n, i])
+            yield rng.standard_normal((k, n), dtype=np.float32) * 0.02
+
+    def weight_only(self, fmt, bits, group, k, n, ms):
+        cases = [(m, f"{fmt}/m{m}/{k}x{n}") for m in ms]
+        ms = [m for m, c in cases if self.selected(c)]
+        if not ms:
+            return
+        shape = f"{k}x{n}"
+        nbytes = ort.bytes_of(k, n, bits, group)  # mc's and ORT's format
+        nsets = self.sets_for(nbytes)
+        print(f"# {fmt} {shape}: {nsets} weight sets of {nbytes / 1e6:.1f} MB "
+              f"rotated; preparing", file=sys.stderr, flush=True)
+        qs = [mc_ir.quantize_groups(w, bits, group)
+              for w in self.weight_sets(k, n, nsets)]
+        rng = np.random.default_rng([self.rng_seed, 3, k])
+        xs = {m: rng.standard_normal((m, k), dtype=np.float32) for m in ms}
+        refs = {m: xs[m].astype(np.float64) @
+                mc_ir.dequantize_groups(*qs[0]).astype(np.float64) for m in ms}
+
+        libs = []
+
+        def mc_libs():
+            if not libs:
+                for i, (q, s) in enumerate(qs):
+                    key = f"wq {bits} {group} {k} {n} {i} {ms} {self.rng_seed}"
+                    text = (lambda q=q, s=s: "".join(
+                        mc_ir.weight_only(q, s, bits, m, f"wq_m{m}") for m in ms))
+                    print(f"#   mc: compiling weight set {i + 1}/{nsets}",
+                          file=sys.stderr, flush=True)
+                    libs.append(mc_ir.compile_module(text, 1, key))
+            return libs
+
+        for m in ms:
+            case, ops = fmt, 2 * m * k * n
+            label = f"m{m} {shape}"
+
+            def mc(t, m=m):
+                self.mc_check_budget(ops, f"mc-{fmt}-rate")
+                ys = [np.zeros((m, n), np.float32) for _ in qs]
+                calls = [mc_ir.Entry(lib, f"wq_m{m}", [xs[m]], [y])
+                         for lib, y in zip(mc_libs(), ys)]
+                t0 = time.perf_counter()
+                err = rel_err(calls[0]()[0], refs[m])
+                self.memo[f"mc-{fmt}-rate"] = ops / (time.perf_counter() - t0)
+                if err > 1e-5:
+                    raise RuntimeError(f"mc error {err:.3g} > 1e-5")
+                return lambda i: calls[i](), len(calls)
+            self.run_impl(case, label, "mc", "mem", ops, nbytes, mc)
+
+            for acc in ((0, 4) if bits == 4 else (4,)):
+                def onnx(t, m=m, acc=acc):
+                    sessions = [ort.MatMulNBits(q, s, bits, m, t, acc)
+                                for q, s in qs]
+                    calls = [sess.bind(xs[m]) for sess in sessions]
+                    err = rel_err(calls[0](), refs[m])
+                    if err > (1e-5 if acc == 0 else 2e-2):
+                        raise RuntimeError(f"ORT error {err:.3g}")
+                    return lambda i: calls[i](), len(calls)
+                self.run_impl(case, label, f"ORT MatMulNBits acc{acc}", "mem",
+                              ops, nbytes, onnx)
+
+            kinds = ["q4_0", "q4_k"] if bits == 4 else ["q8_0"]
+            for kind in kinds:
+                gbytes = ggml.lib().gg_bytes(ggml.lib().gg_type(kind.encode()), k, n)
+                gsets = self.sets_for(gbytes)
+
+                def gg(t, m=m, kind=kind, gsets=gsets):
+                    mats = [ggml.MulMat(kind, w, m, dequantized=(i == 0))
+                            for i, w in enumerate(self.weight_sets(k, n, gsets))]
+                    calls = [mat.bind(xs[m]) for mat in mats]
+                    want = xs[m].astype(np.float64) @ mats[0].dequantized()
+                    err = rel_err(calls[0](), want)
+                    if err > 2e-2:
+                        raise RuntimeError(f"ggml error {err:.3g}")
+                    return lambda i: calls[i](), len(calls)
+                name = f"ggml {kind.upper()}"
+                self.run_impl(case, label, name, "mem", ops, gbytes, gg,
+                              f"ggml-{kind}-m{m}")
+        for lib in libs:
+            mc_ir.unload(lib)
+
+    def sparse_f32(self, m, k, n):
+        """Unstructured sparse f32 (mc's form: hook in mc_ir) against dense
+        f32 (mc, oneDNN, OpenBLAS) on the same shape; M = 1 rotates weights."""
+        shape = f"m{m} {k}x{n}" if m == 1 else f"{m}x{n}x{k}"
+        ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}" for p in SPARSITY]
+        if not any(self.selected(c) for c in ids + [f"f32/{shape.replace(' ', '/')}"]):
+            return
+        kind = "mem" if m == 1 else "fp32"
+        dense_bytes = 4 * k * n
+        nsets = self.sets_for(dense_bytes) if m == 1 else 1
+        ws = list(self.weight_sets(k, n, nsets))
+        rng = np.random.default_rng([self.rng_seed, 4, k, m])
+        x = rng.standard_normal((m, k), dtype=np.float32)
+        ref = x.astype(np.float64) @ ws[0].astype(np.float64)
+        ops = 2 * m * k * n
+        nb = dense_bytes if m == 1 else None
+
+        def mc_dense(t):
+            self.mc_check_budget(ops, "mc-f32-rate")
+            libs = [mc_ir.compile_module(
+                lambda w=w: mc_ir.matmul_f32(w, m), t,
+                f"f32 {k} {n} {m} {i} {self.rng_seed}")
+                for i, w in enumerate(ws)]
+            ys = [np.zeros((m, n), np.float32) for _ in ws]
+            calls = [mc_ir.Entry(lib, "f", [x], [y]) for lib, y in zip(libs, ys)]
+            t0 = time.perf_counter()
+            err = rel_err(calls[0]()[0], ref)
+            self.memo["mc-f32-rate"] = ops / (time.perf_counter() - t0)
+            if err > 1e-5:
+                raise RuntimeError(f"mc error {err:.3g}")
+            return lambda i: calls[i](), len(calls)
+        self.run_impl("f32", shape, "mc dense", kind, ops, nb, mc_dense,
+                      "mc-f32", is_mc=True)
+        self.f32_peers("f32", shape, x, ws, ref, ops, nb, kind, "sp")
+
+        for p, cid in zip(SPARSITY, ids):
+            if not self.selected(cid):
+                continue
+            case = f"spf32-{int(p * 100)}"
+
+            def mc(t, p=p):
+                if mc_ir.sparse_f32(ws[0][:4, :4], 1) is None:
+                    raise Skip("n/a: no sparse IR form yet (mc_ir.sparse_f32)")
+                sparse = [np.where(np.random.default_rng(i).random(w.shape) < p,
+                                   0, w).astype(np.float32)
+                          for i, w in enumerate(ws)]
+                libs = [mc_ir.compile_module(mc_ir.sparse_f32(w, m), t) for w in sparse]
+                ys = [np.zeros((m, n), np.float32) for _ in sparse]
+                calls = [mc_ir.Entry(lib, "f", [x], [y]) for lib, y in zip(libs, ys)]
+                want = x.astype(np.float64) @ sparse[0].astype(np.float64)
+                if rel_err(calls[0]()[0], want) > 1e-5:
+                    raise RuntimeError("mc sparse result differs from numpy")
+                return lambda i: calls[i](), len(calls)
+            self.run_impl(case, shape, f"mc {int(p * 100)}% sparse", kind,
+                          ops, None, mc)
+            self.run_impl(case, shape, "mc dense", kind, ops, nb, mc_dense,
+                          "mc-f32", is_mc=False)
+            self.f32_peers(case, shape, x, ws, ref, ops, nb, kind, "sp",
+                           " (dense)")
+
+    # --- output ---------------------------------------------------------
+
+    HEADER = ("| case | shape | impl | thr | ms/call | GOP/s | GB/s | % limit "
+              "| mc÷impl | note |\n|" + "---|" * 10)
+
+    def figures(self, r):
+        if r["secs"] is None:
+            return "", "", "", ""
+        gops = r["ops"] / r["secs"] / 1e9
+        gbs = r["bytes"] / r["secs"] / 1e9 if r["bytes"] else None
+        if r["kind"] == "mem":
+            limit = 100 * r["bytes"] / r["secs"] / self.bw[r["threads"]]
+        else:
+            per = INT8_OPS if r["kind"] == "int8" else F32_FLOPS
+            limit = 100 * gops * 1e9 / (per * self.hz * r["threads"])
+        return (f"{r['secs'] * 1e3:.3f}", f"{gops:.1f}",
+                f"{gbs:.1f}" if gbs else "", f"{limit:.1f}")
+
+    def ratio(self, r):
+        """mc's speed over this implementation's (same case, shape and
+        threads): > 1 means mc is faster."""
+        if r["is_mc"] or r["secs"] is None:
+            return ""
+        mine = [x for x in self.rows if x["is_mc"] and x["case"] == r["case"]
+                and x["shape"] == r["shape"] and x["threads"] == r["threads"]]
+        if not mine:
+            return ""
+        if mine[0]["secs"] is None:
+            return "n/a"
+        return f"{r['secs'] / mine[0]['secs']:.3f}"
+
+    def format_row(self, r):
+        ms, gops, gbs, limit = self.figures(r)
+        note = r["note"] or ("" if r["secs"] else "n/a")
+        return (f"| {r['case']} | {r['shape']} | {r['impl']} | {r['threads']} "
+                f"| {ms} | {gops} | {gbs} | {limit} | {self.ratio(r)} | {note} |")
+
+    def table(self):
+        """All rows, grouped by case and shape, then threads."""
+        order = {}
+        for r in self.rows:
+            order.setdefault((r["case"], r["shape"]), len(order))
+        rows = sorted(self.rows, key=lambda r: (order[(r["case"], r["shape"])],
+                                                r["threads"]))
+        print(self.HEADER)
+        for r in rows:
+            print(self.format_row(r))
+
+    # --- driver ---------------------------------------------------------
+
+    def run(self):
+        quick = self.args.quick
+        self.measure_machine()
+        print("# shapes: GEMM M x N x K; weight-only and GEMV m<M> K x N "
+              "(weights K x N); mc÷impl = impl's time / mc's time (> 1: mc "
+              "faster)")
+        for m, n, k in ([(128, 768, 768)] if quick else GEMM):
+            self.int8_gemm(m, n, k)
+        for m, n, k in ([(128, 768, 768)] if quick else BERT):
+            self.dynamic_int8(m, n, k)
+        ms = [1] if quick else [1, 4, 8]
+        for fmt, bits, group in (WFORMATS[:1] if quick else WFORMATS):
+            for k, n in (WSHAPES[:1] if quick else WSHAPES):
+                self.weight_only(fmt, bits, group, k, n, ms)
+        for k, n in (WSHAPES[:1] if quick else WSHAPES):
+            self.sparse_f32(1, k, n)
+        for m, n, k in ([] if quick else BERT):
+            self.sparse_f32(m, k, n)
+        self.table()
+        print(f"# load average at end: {open('/proc/loadavg').read().split()[0]}")
+
+
+def selfcheck():
+    """The generated weight-only IR equals mc-opt's --mc-quantize output for
+    the same weights (up to the attributes the pass adds), and every mc form
+    runs and matches numpy on a small shape."""
+    rng = np.random.default_rng(7)
+    failures = 0
+    for bits, group, k in ((4, 32, 64), (4, 128, 256), (8, 32, 64)):
+        w = rng.standard_normal((k, 8), dtype=np.float32)
+        w[:, 3] = 0
+        opts = f"--mc-quantize=bits={bits} granularity=group group-size={group}"
+        theirs = mc_ir.mc_opt(mc_ir.matmul_f32(w, 2), opts)
+        mine = mc_ir.mc_opt(mc_ir.weight_only(*mc_ir.quantize_groups(w, bits, group),
+                                              bits, 2, "f"))
+        # The pass's attributes on the matmul (layer name, statistics) aside.
+        strip = lambda t: re.sub(r"linalg.matmul \{(?:[^{}]|\{[^{}]*\})*\}",
+                                 "linalg.matmul", t)
+        same = strip(theirs) == strip(mine)
+        failures += not same
+        print(f"selfcheck: int{bits} group {group} IR equals mc-opt's: "
+              f"{'ok' if same else 'FAILED'}")
+        if not same:
+            print(strip(theirs)[:3000], "\n---\n", strip(mine)[:3000])
+    # Each mc form compiles, runs and matches numpy.
+    a = rng.integers(-128, 128, (4, 64), dtype=np.int8)
+    b = rng.integers(-128, 128, (64, 16), dtype=np.int8)
+    c = np.zeros((4, 16), np.int32)
+    mc_ir.Entry(mc_ir.compile_module(mc_ir.gemm_i8(b, 4)), "gemm", [a], [c])()
+    checks = {"int8 gemm": (c == a.astype(np.int64) @ b).all()}
+    w = rng.standard_normal((64, 16), dtype=np.float32)
+    x = rng.standard_normal((4, 64), dtype=np.float32)
+    q, s = mc_ir.quantize_groups(w, 4, 32)
+    y = np.zeros((4, 16), np.float32)
+    mc_ir.Entry(mc_ir.compile_module(mc_ir.weight_only(q, s, 4, 4)), "wq",
+                [x], [y])()
+    checks["int4 weight-only"] = rel_err(y, x @ mc_ir.dequantize_groups(q, s)) < 1e-6
+    mc_ir.Entry(mc_ir.compile_module(mc_ir.dynamic_int8(w, 4)), "f", [x], [y])()
+    checks["W8A8 dynamic"] = rel_err(y, x @ w) < 3e-2
+    mc_ir.Entry(mc_ir.compile_module(mc_ir.matmul_f32(w, 4)), "f", [x], [y])()
+    checks["f32 matmul"] = rel_err(y, x @ w) < 1e-6
+    for name, ok in checks.items():
+        failures += not ok
+        print(f"selfcheck: mc {name} equals numpy: {'ok' if ok else 'FAILED'}")
+    return failures
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="few shapes, short timing")
+    p.add_argument("--only", default="", help="regex over case ids, e.g. "
+                   "'i8gemm/128x768x768', 'wq4g32/m1', 'spf32-90'")
+    p.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
+    p.add_argument("--mc-max-call", type=float, default=60,
+                   help="skip mc calls estimated slower than this (s)")
+    p.add_argument("--selfcheck", action="store_true",
+                   help="check the generated IR against mc-opt and exit")
+    args = p.parse_args()
+    args.threads = [int(t) for t in args.threads.split(",")]
+    if not os.path.exists(os.path.join(mc_ir.BIN, "mc-compile")):
+        sys.exit("bench: build/bin/mc-compile is missing: bash scripts/build.sh")
+    if args.selfcheck:
+        sys.exit(1 if selfcheck() else 0)
+    start = time.time()
+    Bench(args).run()
+    print(f"# {time.time() - start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
