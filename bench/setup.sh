@@ -18,7 +18,7 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: apt-get install ${missing[*]}"
   $SUDO apt-get update -qq
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 else
   echo "setup: apt packages present (libdnnl-dev libopenblas-dev)"
 fi
@@ -45,6 +45,31 @@ else
   start=$(date +%s)
   python3 -m pip install -q --no-cache-dir --no-binary llama-cpp-python llama-cpp-python
   echo "setup: llama-cpp-python built in $(( $(date +%s) - start )) s"
+fi
+
+# ggml's public headers, for bench/peers/ggml_shim.c: the wheel may not ship
+# them; then take them from the same version's source distribution.
+here="$(cd "$(dirname "$0")" && pwd)"
+inc="$here/.cache/ggml-include"
+read -r ver shipped < <(python3 - <<'PY'
+import glob, os, llama_cpp
+root = os.path.dirname(llama_cpp.__file__)
+print(llama_cpp.__version__, int(bool(glob.glob(os.path.join(root, "**", "ggml-cpu.h"), recursive=True))))
+PY
+)
+if [ "$shipped" = 1 ]; then
+  echo "setup: ggml headers ship with llama-cpp-python $ver"
+elif [ -f "$inc/ggml-cpu.h" ] && [ "$(cat "$inc/VERSION" 2>/dev/null)" = "$ver" ]; then
+  echo "setup: ggml headers present in $inc"
+else
+  echo "setup: ggml headers from the llama-cpp-python $ver source distribution -> $inc"
+  tmp=$(mktemp -d)
+  python3 -m pip download -q --no-deps --no-binary :all: "llama-cpp-python==$ver" -d "$tmp"
+  tar -xzf "$tmp"/llama_cpp_python-*.tar.gz -C "$tmp" --wildcards '*/vendor/llama.cpp/ggml/include/*.h'
+  mkdir -p "$inc"
+  cp "$tmp"/*/vendor/llama.cpp/ggml/include/*.h "$inc/"
+  echo "$ver" > "$inc/VERSION"
+  rm -rf "$tmp"
 fi
 
 lib=$(python3 - <<'PY'

@@ -46,8 +46,11 @@ def lib():
 
 
 def version():
-    import llama_cpp
-    return llama_cpp.__version__
+    try:
+        import llama_cpp
+        return llama_cpp.__version__
+    except ImportError:
+        return "(not installed)"
 
 
 def set_threads(n):

@@ -21,7 +21,10 @@ def set_threads(n):
 
 
 def config():
-    return lib().openblas_get_config().decode()
+    try:
+        return lib().openblas_get_config().decode()
+    except OSError:
+        return "OpenBLAS (not installed)"
 
 
 def bind(x, w, out):

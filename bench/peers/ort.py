@@ -4,8 +4,11 @@ import numpy as np
 
 
 def version():
-    import onnxruntime
-    return onnxruntime.__version__
+    try:
+        import onnxruntime
+        return onnxruntime.__version__
+    except ImportError:
+        return "(not installed)"
 
 
 def pack(q, bits):
