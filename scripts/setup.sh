@@ -5,6 +5,7 @@ set -euo pipefail
 
 apt_packages=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
+  libomp-22-dev
   cmake ninja-build ccache python3 libeigen3-dev gcc libc6-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )

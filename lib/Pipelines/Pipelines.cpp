@@ -12,7 +12,12 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
 
@@ -32,8 +37,22 @@ struct EmitCInterface
 } // namespace
 
 void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
-  // Folds mc.encode of constants before it is lowered.
+  CPUPipelineOptions options;
+  options.isa = "none";
+  options.numThreads = 1;
+  buildCPUToLLVMPipeline(pm, options);
+}
+
+void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options) {
+  // Folds mc.encode of constants and mc.disassemble of mc.assemble, so
+  // kernels see constant payloads.
   pm.addPass(createCanonicalizerPass());
+  if (options.isa != "none") {
+    MCCPUKernelsOptions kernels;
+    kernels.isa = options.isa;
+    pm.addPass(createMCCPUKernels(kernels));
+  }
   pm.addPass(createMCLowerReference());
   // Element-wise arith/math on tensors has no bufferization; make it linalg.
   pm.addPass(createConvertElementwiseToLinalgPass());
@@ -50,24 +69,69 @@ void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  MCLowerDot4Options dot4;
+  dot4.vnni = options.isa == "avx512-vnni";
+  pm.addPass(createMCLowerDot4(dot4));
 
+  if (options.numThreads == 1) {
+    pm.addPass(createForallToForLoopPass());
+  } else {
+    pm.addPass(createForallToParallelLoopPass());
+    ConvertSCFToOpenMPPassOptions openmp;
+    openmp.numThreads = options.numThreads;
+    pm.addPass(createConvertSCFToOpenMPPass(openmp));
+  }
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  // Before scf-to-cf: the OpenMP regions' memref.alloca_scope must be
+  // lowered while they are still single blocks.
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
   arith::ArithExpandOpsPassOptions expand;
   expand.includeBf16 = true;
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(std::make_unique<EmitCInterface>());
+  ConvertVectorToLLVMPassOptions vector;
+  vector.armNeon = options.isa == "neon-dotprod";
+  pm.addPass(createConvertVectorToLLVMPass(vector));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
+}
+
+std::string mc::getKernelIsa(StringRef triple, StringRef cpu,
+                             StringRef features) {
+  std::string error;
+  llvm::Triple target(llvm::Triple::normalize(triple));
+  const llvm::Target *t = llvm::TargetRegistry::lookupTarget(target, error);
+  if (!t)
+    return "generic";
+  std::unique_ptr<llvm::MCSubtargetInfo> sti(
+      t->createMCSubtargetInfo(target, cpu, features));
+  auto has = [&](const char *f) { return sti->checkFeatures(f); };
+  if (target.isX86() && has("+avx512vnni") && has("+avx512bw"))
+    return "avx512-vnni";
+  if (target.isAArch64() && has("+dotprod"))
+    return "neon-dotprod";
+  return "generic";
+}
+
+std::string mc::getHostKernelIsa() {
+  std::string features;
+  for (const auto &feature : llvm::sys::getHostCPUFeatures())
+    features += (features.empty() ? "" : ",") +
+                std::string(feature.second ? "+" : "-") +
+                feature.first().str();
+  return getKernelIsa(llvm::sys::getProcessTriple(),
+                      llvm::sys::getHostCPUName(), features);
 }
 
 void mc::registerMCPipelines() {
@@ -76,4 +140,9 @@ void mc::registerMCPipelines() {
       "Lower tensor-level IR with mc ops to the LLVM dialect for the host "
       "through the reference lowering (plain loops)",
       buildReferenceToLLVMPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mc-cpu-to-llvm",
+      "Lower tensor-level IR with mc ops to the LLVM dialect with the CPU "
+      "kernels of an ISA (contractions) and OpenMP threads",
+      buildCPUToLLVMPipeline);
 }

@@ -11,8 +11,7 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/SourceMgr.h"
 
 namespace mc {
@@ -23,8 +22,7 @@ inline mlir::DialectRegistry getToolRegistry() {
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registerAllMCDialects(registry);
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
+  mlir::registerAllToLLVMIRTranslations(registry);
   return registry;
 }
 

@@ -4,8 +4,8 @@
 //            --emit=obj|asm|llvm -o OUT [--header=OUT.h]
 // mc-compile --print-link-flags --target=TRIPLE
 //
-// Lowers with --mc-reference-to-llvm (for now: the reference lowering, not
-// yet tuned kernels), so every public function gets a
+// Lowers with --mc-cpu-to-llvm, with the kernels of the ISA the target,
+// CPU and features offer, so every public function gets a
 // `_mlir_ciface_<name>` wrapper taking one memref descriptor per argument
 // and per result (results become out-parameters). The header declares them.
 //
@@ -51,6 +51,13 @@ static cl::opt<std::string> output("o", cl::desc("Output file"),
 static cl::opt<std::string> header("header",
                                    cl::desc("Write a C header of the entry "
                                             "points"));
+static cl::opt<int> numThreads(
+    "num-threads", cl::init(-1),
+    cl::desc("Threads of the kernels: 0 all cores (OpenMP), 1 none; default "
+             "0 on x86-64, 1 on AArch64 (no OpenMP runtime to link)"));
+static cl::opt<bool> reference(
+    "reference", cl::init(false),
+    cl::desc("Use the reference lowering only (no kernels, one thread)"));
 static cl::opt<bool> printLinkFlags(
     "print-link-flags",
     cl::desc("Print the flags an object needs when linked with cc"));
@@ -141,14 +148,23 @@ int main(int argc, char **argv) {
     fail("unknown target '" + triple + "'");
   // Non-contiguous memref copies call MLIR's `memrefCopy`, which Debian
   // ships for the host (x86-64) only.
+  // So is the OpenMP runtime (libomp) the threaded kernels call.
   bool hasRunnerUtils = targetTriple.getArch() == llvm::Triple::x86_64;
   if (printLinkFlags) {
     if (hasRunnerUtils)
       llvm::outs() << "-L" MC_MLIR_LIB_DIR " -Wl,-rpath," MC_MLIR_LIB_DIR
-                      " -lmlir_c_runner_utils";
+                      " -lmlir_c_runner_utils -lomp";
     llvm::outs() << "\n";
     return 0;
   }
+  if (numThreads < -1)
+    fail("--num-threads must be 0 (all cores) or positive");
+  int threads = reference ? 1 : numThreads;
+  if (threads == -1)
+    threads = hasRunnerUtils ? 0 : 1;
+  if (threads != 1 && !hasRunnerUtils)
+    fail("--num-threads=" + Twine(threads) + ": no OpenMP runtime to link "
+         "for '" + triple + "'; only 1 thread is supported there");
   if (inputFile.empty() || output.empty())
     fail("expected an input file and -o OUT");
   if (emit != "obj" && emit != "asm" && emit != "llvm")
@@ -208,7 +224,10 @@ int main(int argc, char **argv) {
   }
 
   PassManager pm(&context);
-  mc::buildReferenceToLLVMPipeline(pm);
+  mc::CPUPipelineOptions pipeline;
+  pipeline.isa = reference ? "none" : mc::getKernelIsa(triple, cpu, features);
+  pipeline.numThreads = threads;
+  mc::buildCPUToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");
 

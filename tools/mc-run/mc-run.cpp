@@ -2,8 +2,9 @@
 //
 // mc-run FILE.mlir --entry=NAME --input=A.npy ... --output=OUT.npy ...
 //
-// Lowers the module with --mc-reference-to-llvm (mc ops included), JIT
-// compiles it for the host and calls `_mlir_ciface_NAME` with one memref
+// Lowers the module with --mc-cpu-to-llvm for the host CPU's kernel ISA
+// (or --mc-reference-to-llvm with --reference), JIT compiles it for the
+// host and calls `_mlir_ciface_NAME` with one memref
 // descriptor per input and per output. Every problem with the inputs is one
 // "mc-run: error: ..." line and exit code 1.
 //
@@ -53,6 +54,12 @@ static cl::list<std::string>
 static cl::opt<unsigned>
     repeat("repeat", cl::init(1),
            cl::desc("Run N times and print the median time per call"));
+static cl::opt<bool>
+    reference("reference", cl::init(false),
+              cl::desc("Use the reference lowering only (no kernels)"));
+static cl::opt<unsigned>
+    threads("num-threads", cl::init(0),
+            cl::desc("Threads of the kernels (0: all cores)"));
 static cl::opt<bool> printIR("print-llvm-dialect", cl::init(false),
                              cl::desc("Print the lowered module to stderr"));
 
@@ -207,21 +214,26 @@ int main(int argc, char **argv) {
     descriptors.push_back(
         makeDescriptor(buffer.data(), slot.type.getShape()));
 
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
   PassManager pm(&context);
-  mc::buildReferenceToLLVMPipeline(pm);
+  mc::CPUPipelineOptions pipeline;
+  pipeline.isa = reference ? "none" : mc::getHostKernelIsa();
+  pipeline.numThreads = reference ? 1 : threads;
+  mc::buildCPUToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");
   if (printIR)
     module->print(llvm::errs());
 
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
   auto transformer = makeOptimizingTransformer(/*optLevel=*/2,
                                                /*sizeLevel=*/0, nullptr);
   ExecutionEngineOptions options;
   options.transformer = transformer;
   SmallVector<StringRef> libs{MC_MLIR_LIB_DIR "/libmlir_c_runner_utils.so",
                               MC_MLIR_LIB_DIR "/libmlir_apfloat_wrappers.so"};
+  if (pipeline.numThreads != 1)
+    libs.push_back(MC_MLIR_LIB_DIR "/libomp.so");
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine)

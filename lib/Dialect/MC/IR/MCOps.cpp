@@ -164,3 +164,17 @@ LogicalResult FakeQuantOp::verify() {
   return verifyParts(*this, getCompressedType(), getParams().getTypes(), 1,
                      getParams(), "parameters");
 }
+
+//===----------------------------------------------------------------------===//
+// Dot4Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot4Op::verify() {
+  auto acc = cast<VectorType>(getAcc().getType());
+  auto bytes = cast<VectorType>(getLhs().getType());
+  if (acc.isScalable() || bytes.isScalable() ||
+      bytes.getNumElements() != 4 * acc.getNumElements())
+    return emitOpError("expected 4 bytes per i32 lane, got ")
+           << bytes << " for " << acc;
+  return success();
+}

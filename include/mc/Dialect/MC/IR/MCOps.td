@@ -102,4 +102,33 @@ def MC_FakeQuantOp : MC_Op<"fake_quant", [Pure]> {
   }];
 }
 
+
+def MC_Dot4Op : MC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>,
+                                  AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "Sums of four byte products added to i32 lanes";
+  let description = [{
+    `result[i] = acc[i] + sum_{t < 4} ext(lhs[4i + t]) * sext(rhs[4i + t])`
+    modulo 2^32, where `ext` is zero-extension if `lhs_unsigned` is set and
+    sign-extension otherwise. This is the operation of x86 `vpdpbusd`
+    (u8 x s8), which MLIR 22's `x86vector` dialect lacks; unlike
+    `llvm.call_intrinsic` the op is pure, so it bufferizes with the rest of
+    a kernel. `--mc-lower-dot4` turns it into the instruction or into plain
+    vector arithmetic.
+
+    ```mlir
+    %r = mc.dot4 %acc, %lhs, %rhs {lhs_unsigned}
+           : vector<64xi8> into vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$lhs,
+                       VectorOfRankAndType<[1], [I8]>:$rhs,
+                       UnitAttr:$lhs_unsigned);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `into` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MC_DIALECT_MC_IR_MCOPS_TD

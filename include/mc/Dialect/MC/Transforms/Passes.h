@@ -10,6 +10,21 @@
 #include "mlir/Dialect/Quant/IR/Quant.h"
 #include "mlir/Pass/Pass.h"
 
+namespace mlir {
+namespace arm_neon {
+class ArmNeonDialect;
+} // namespace arm_neon
+namespace LLVM {
+class LLVMDialect;
+} // namespace LLVM
+namespace scf {
+class SCFDialect;
+} // namespace scf
+namespace vector {
+class VectorDialect;
+} // namespace vector
+} // namespace mlir
+
 namespace mc {
 
 #define GEN_PASS_DECL

@@ -231,4 +231,60 @@ def MCPrune : Pass<"mc-prune", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect"];
 }
 
+def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Rewrite contractions into tiled CPU kernels for a target ISA";
+  let description = [{
+    Rewrites the contractions it recognizes, at tensor level, into tiled
+    loops over register tiles built from vector ops and the target's dot
+    product instructions. The result is exactly the reference result (bit
+    for bit on integer paths). Contractions it does not recognize are left
+    to the reference lowering.
+
+    - `linalg.matmul` of i8 x i8 -> i32 (signed) with a constant K x N
+      weight: the weight is packed at compile time into panels of `L`
+      columns x 4 consecutive k (L = lanes per vector); one element-wise
+      `linalg.generic` consumer (requantization: scales, bias, zero point,
+      clamp, ReLU, rounding) is fused into the store of the register tile.
+      `isa=avx512-vnni` uses `mc.dot4 {lhs_unsigned}` (`vpdpbusd`) with the
+      weight offset by +128 (u8) and a row-sum compensation
+      (-128 * sum_k a[m, k]); `isa=neon-dotprod` uses `arm_neon.intr.sdot`;
+      `isa=generic` uses signed `mc.dot4` (plain vector arithmetic after
+      `--mc-lower-dot4`).
+
+    Column panels are distributed over threads with `scf.forall`
+    (`num-threads` is used by the pipelines that lower it).
+  }];
+  let options = [
+    Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
+           "generic, avx512-vnni or neon-dotprod">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"0",
+           "rows of the register tile (0: the ISA's default)">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"0",
+           "vectors of columns in the register tile (0: the ISA's default)">,
+  ];
+  let dependentDialects = ["::mc::MCDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arm_neon::ArmNeonDialect"];
+}
+
+def MCLowerDot4 : Pass<"mc-lower-dot4"> {
+  let summary = "Lower mc.dot4 to vpdpbusd or to plain vector arithmetic";
+  let description = [{
+    With `vnni`, `mc.dot4 {lhs_unsigned}` on 4, 8 or 16 lanes becomes
+    `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.{128,256,512}"` (the
+    target must have AVX512-VNNI, and AVX512-VL below 16 lanes). Every other
+    `mc.dot4` becomes extensions, a multiply and a reduction of groups of
+    four, which any target can run.
+  }];
+  let options = [
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "the target has AVX512-VNNI">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // MC_DIALECT_MC_TRANSFORMS_PASSES_TD

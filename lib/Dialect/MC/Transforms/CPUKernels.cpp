@@ -1,0 +1,47 @@
+//===- CPUKernels.cpp - contractions to tiled CPU kernels -----------------===//
+//
+// Implements --mc-cpu-kernels: finds the contractions the kernel emitters in
+// Kernels/ handle and rewrites them; everything else is left for the
+// reference lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels/KernelSupport.h"
+#include "Kernels/Kernels.h"
+#include "mc/Dialect/MC/Transforms/Passes.h"
+
+#include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+namespace mc {
+#define GEN_PASS_DEF_MCCPUKERNELS
+#include "mc/Dialect/MC/Transforms/Passes.h.inc"
+} // namespace mc
+
+using namespace mlir;
+
+namespace {
+struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    FailureOr<mc::kernels::KernelConfig> config =
+        mc::kernels::getKernelConfig(isa, tileM, tileN);
+    if (failed(config)) {
+      getOperation().emitError()
+          << "mc-cpu-kernels: unknown isa '" << isa
+          << "' (expected generic, avx512-vnni or neon-dotprod) or negative "
+             "tile size";
+      return signalPassFailure();
+    }
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (linalg::MatmulOp matmul : matmuls)
+      (void)mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config);
+  }
+};
+} // namespace

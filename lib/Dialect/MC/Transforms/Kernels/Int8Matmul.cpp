@@ -1,0 +1,385 @@
+//===- Int8Matmul.cpp - i8 x i8 -> i32 GEMM kernels ------------------------===//
+//
+// C[M x N] (+)= A[M x K] * B[K x N] on signed 8-bit integers, B constant.
+//
+// B is packed at compile time into panels of L columns (L = i32 lanes):
+// Bp[p][kk][c * 4 + t] = B[4 kk + t][L p + c], so one vector load gives, for
+// each of the L columns, 4 consecutive k — the operand layout of `vpdpbusd`
+// and `sdot`, which sum 4 byte products into each i32 lane. Four bytes of a
+// row of A are broadcast to every lane (on x86 straight from memory as an
+// embedded `{1to16}` operand).
+//
+// `vpdpbusd` multiplies unsigned by signed bytes, so on x86 the packed
+// weights are B + 128 (u8) and each row's accumulators start at
+// -128 * sum_k A[m, k] (computed once per row, also with `vpdpbusd`). All
+// arithmetic is modulo 2^32 like the reference's i32 accumulation, so the
+// result is bit-identical.
+//
+// Loops: column panels of tileN vectors run in parallel (`scf.forall`); in
+// each, the rows go in register tiles of tileM; the reduction runs over all
+// of K with the tileM x tileN accumulators in registers, then the optional
+// element-wise consumer is applied and the tile is stored.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "KernelSupport.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mc::kernels;
+
+/// The values of a constant i8 tensor, or none.
+static std::optional<SmallVector<int8_t>> getI8Constant(Value value) {
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  auto type = cast<ShapedType>(value.getType());
+  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
+    SmallVector<int8_t> values;
+    values.reserve(type.getNumElements());
+    for (const APInt &v : dense.getValues<APInt>())
+      values.push_back(static_cast<int8_t>(v.getSExtValue()));
+    return values;
+  }
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    ArrayRef<char> data = blob->getData();
+    if (static_cast<int64_t>(data.size()) != type.getNumElements())
+      return std::nullopt;
+    return SmallVector<int8_t>(data.begin(), data.end());
+  }
+  return std::nullopt;
+}
+
+namespace {
+/// Emits the kernel for one matmul.
+class Int8MatmulEmitter {
+public:
+  Int8MatmulEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
+                    const KernelConfig &config)
+      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), config(config) {
+    auto aType = cast<RankedTensorType>(matmul.getInputs()[0].getType());
+    auto bType = cast<RankedTensorType>(matmul.getInputs()[1].getType());
+    m = aType.getDimSize(0);
+    k = aType.getDimSize(1);
+    n = bType.getDimSize(1);
+    lanes = config.lanes;
+    numPanels = llvm::divideCeil(n, lanes);
+    numK4 = llvm::divideCeil(k, 4);
+  }
+
+  Value emit(ArrayRef<int8_t> weights, std::optional<Epilogue> epilogue);
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+  }
+  Value packWeights(ArrayRef<int8_t> weights);
+  Value emitRowCompensation();
+  Value dot(Value acc, Value weights, Value activations);
+  Value broadcastA(Value row, Value k4, bool inBounds);
+  Value emitPanels(Value dest, Value n0, Value panel0, int64_t vectors,
+                   bool partial);
+  Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel0,
+                 int64_t vectors, bool partial);
+
+  RewriterBase &b;
+  Location loc;
+  linalg::MatmulOp matmul;
+  KernelConfig config;
+  int64_t m, n, k, lanes, numPanels, numK4;
+  Value a, packed, rowCompensation, init;
+  std::optional<Attribute> fillValue;
+  std::optional<Epilogue> epilogue;
+};
+} // namespace
+
+Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
+  // Zero padding past K meets zero-padded A, past N columns never stored.
+  int8_t offset = config.isa == Isa::Avx512Vnni ? -128 : 0;
+  SmallVector<int8_t> data(numPanels * numK4 * lanes * 4, offset);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t j = 0; j < n; ++j) {
+      int64_t p = j / lanes, c = j % lanes, k4 = kk / 4, t = kk % 4;
+      // XOR 0x80 is +128 on the two's-complement byte, read as unsigned.
+      data[((p * numK4 + k4) * lanes + c) * 4 + t] =
+          static_cast<int8_t>(weights[kk * n + j] ^ offset);
+    }
+  auto type = RankedTensorType::get({numPanels, numK4, lanes * 4},
+                                    b.getI8Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(data)));
+}
+
+Value Int8MatmulEmitter::dot(Value acc, Value weights, Value activations) {
+  if (config.isa == Isa::NeonDot)
+    return arm_neon::SdotOp::create(b, loc, acc.getType(), acc, weights,
+                                    activations);
+  // Weights are offset to u8 for vpdpbusd; --mc-lower-dot4 picks the
+  // instruction or plain vector arithmetic.
+  return mc::Dot4Op::create(b, loc, acc.getType(), acc, weights, activations,
+                            /*lhs_unsigned=*/config.isa == Isa::Avx512Vnni);
+}
+
+/// Four bytes of row `row` at k = 4 * `k4`, repeated in every i32 lane.
+Value Int8MatmulEmitter::broadcastA(Value row, Value k4, bool inBounds) {
+  Value col = arith::MulIOp::create(b, loc, k4, index(4));
+  Value bytes = readVector(b, loc, a, {row, col}, 4, inBounds);
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), bytes);
+  Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+  Value splat = vector::BroadcastOp::create(
+      b, loc, VectorType::get({lanes}, b.getI32Type()), scalar);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes * 4}, b.getI8Type()), splat);
+}
+
+/// -128 * sum_k A[m, k] for every row (x86 only).
+Value Int8MatmulEmitter::emitRowCompensation() {
+  auto i32 = b.getI32Type();
+  constexpr int64_t chunk = 64;
+  auto accType = VectorType::get({16}, i32);
+  Value ones = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(VectorType::get({chunk}, b.getI8Type()),
+                                     b.getI8IntegerAttr(1)));
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(accType, b.getI32IntegerAttr(0)));
+  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m}, i32);
+  auto vnni = [&](Value acc, Value bytes) {
+    return mc::Dot4Op::create(b, loc, accType, acc, ones, bytes,
+                              /*lhs_unsigned=*/true)
+        .getResult();
+  };
+  auto rows = scf::ForOp::create(
+      b, loc, index(0), index(m), index(1), ValueRange{empty},
+      [&](OpBuilder &, Location, Value row, ValueRange iter) {
+        Value acc = zero;
+        if (k / chunk > 0) {
+          auto chunks = scf::ForOp::create(
+              b, loc, index(0), index(k / chunk * chunk), index(chunk),
+              ValueRange{zero},
+              [&](OpBuilder &, Location, Value col, ValueRange accs) {
+                Value bytes = readVector(b, loc, a, {row, col}, chunk, true);
+                scf::YieldOp::create(b, loc, vnni(accs[0], bytes));
+              });
+          acc = chunks.getResult(0);
+        }
+        if (k % chunk) {
+          Value bytes = readVector(b, loc, a, {row, index(k / chunk * chunk)},
+                                   chunk, false);
+          acc = vnni(acc, bytes);
+        }
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, acc);
+        Value scaled = arith::MulIOp::create(
+            b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, -128));
+        scf::YieldOp::create(
+            b, loc,
+            tensor::InsertOp::create(b, loc, scaled, iter[0], row).getResult());
+      });
+  return rows.getResult(0);
+}
+
+Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
+                                  Value n0, Value panel0, int64_t vectors,
+                                  bool partial) {
+  auto accType = VectorType::get({lanes}, b.getI32Type());
+  auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
+  // Column offset of vector j within `dest` (a panel slice) and in C.
+  auto localCol = [&](int64_t j) { return index(j * lanes); };
+  auto globalCol = [&](int64_t j) { return add(n0, j * lanes); };
+
+  SmallVector<Value> accs;
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    Value rowInit;
+    if (rowCompensation)
+      rowInit = vector::BroadcastOp::create(
+          b, loc, accType, tensor::ExtractOp::create(b, loc, rowCompensation, r));
+    for (int64_t j = 0; j < vectors; ++j) {
+      Value acc;
+      if (fillValue)
+        acc = arith::ConstantOp::create(
+            b, loc, DenseElementsAttr::get(accType, *fillValue));
+      else if (epilogue)
+        acc = readVector(b, loc, init, {r, globalCol(j)}, lanes, inBounds(j));
+      else
+        acc = readVector(b, loc, dest, {r, localCol(j)}, lanes, inBounds(j));
+      accs.push_back(rowInit ? arith::AddIOp::create(b, loc, acc, rowInit)
+                                   .getResult()
+                             : acc);
+    }
+  }
+
+  auto step = [&](ValueRange in, Value k4, bool aInBounds) {
+    SmallVector<Value> weights;
+    for (int64_t j = 0; j < vectors; ++j)
+      weights.push_back(readVector(b, loc, packed, {add(panel0, j), k4, index(0)},
+                                   lanes * 4, true));
+    SmallVector<Value> out(in.begin(), in.end());
+    for (int64_t i = 0; i < rows; ++i) {
+      Value act = broadcastA(add(row, i), k4, aInBounds);
+      for (int64_t j = 0; j < vectors; ++j)
+        out[i * vectors + j] = dot(out[i * vectors + j], weights[j], act);
+    }
+    return out;
+  };
+  if (k / 4 > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(k / 4), index(1), accs,
+        [&](OpBuilder &, Location, Value k4, ValueRange iter) {
+          scf::YieldOp::create(b, loc, step(iter, k4, true));
+        });
+    accs.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  if (k % 4)
+    accs = step(accs, index(k / 4), false);
+
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    for (int64_t j = 0; j < vectors; ++j) {
+      Value value = accs[i * vectors + j];
+      if (epilogue)
+        value = epilogue->apply(
+            b, loc, value,
+            [&] {
+              return readVector(b, loc, dest, {r, localCol(j)}, lanes,
+                                inBounds(j));
+            },
+            r, globalCol(j), inBounds(j));
+      dest = writeVector(b, loc, value, dest, {r, localCol(j)}, inBounds(j));
+    }
+  }
+  return dest;
+}
+
+Value Int8MatmulEmitter::emitPanels(Value dest, Value n0, Value panel0,
+                                    int64_t vectors, bool partial) {
+  int64_t full = m / config.tileM * config.tileM;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(full), index(config.tileM), ValueRange{dest},
+        [&](OpBuilder &, Location, Value row, ValueRange iter) {
+          scf::YieldOp::create(b, loc,
+                               emitTile(iter[0], row, config.tileM, n0, panel0,
+                                        vectors, partial));
+        });
+    dest = loop.getResult(0);
+  }
+  if (m % config.tileM)
+    dest = emitTile(dest, index(full), m % config.tileM, n0, panel0, vectors,
+                    partial);
+  return dest;
+}
+
+Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
+                              std::optional<Epilogue> epi) {
+  epilogue = epi;
+  a = matmul.getInputs()[0];
+  init = matmul.getOutputs()[0];
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    Attribute value;
+    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
+      fillValue = value;
+  }
+  packed = packWeights(weights);
+  if (config.isa == Isa::Avx512Vnni)
+    rowCompensation = emitRowCompensation();
+
+  Value dest;
+  if (epilogue)
+    dest = epilogue->getInit();
+  else if (fillValue)
+    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, n},
+                                   b.getI32Type());
+  else
+    dest = init;
+  Type eltType = cast<RankedTensorType>(dest.getType()).getElementType();
+
+  int64_t groupCols = config.tileN * lanes;
+  int64_t groups = n / groupCols;
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  if (groups > 0) {
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(groups)},
+        ValueRange{dest}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value group = args[0];
+          Value n0 = arith::MulIOp::create(b, loc, group, index(groupCols));
+          Value panel0 =
+              arith::MulIOp::create(b, loc, group, index(config.tileN));
+          SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), n0};
+          SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m),
+                                             b.getIndexAttr(groupCols)};
+          auto sliceType = RankedTensorType::get({m, groupCols}, eltType);
+          Value slice = tensor::ExtractSliceOp::create(
+              b, loc, sliceType, args[1], offsets, sizes, unit);
+          Value result =
+              emitPanels(slice, n0, panel0, config.tileN, /*partial=*/false);
+          auto terminator = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(terminator.getBody());
+          tensor::ParallelInsertSliceOp::create(b, loc, result, args[1],
+                                                offsets, sizes, unit);
+        });
+    dest = forall.getResult(0);
+  }
+  if (int64_t tail = n % groupCols) {
+    int64_t start = groups * groupCols;
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                         b.getIndexAttr(start)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m), b.getIndexAttr(tail)};
+    auto sliceType = RankedTensorType::get({m, tail}, eltType);
+    Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, dest,
+                                                 offsets, sizes, unit);
+    Value result =
+        emitPanels(slice, index(start), index(groups * config.tileN),
+                   llvm::divideCeil(tail, lanes), tail % lanes != 0);
+    dest = tensor::InsertSliceOp::create(b, loc, result, dest, offsets, sizes,
+                                         unit);
+  }
+  return dest;
+}
+
+LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,
+                                             linalg::MatmulOp matmul,
+                                             const KernelConfig &config) {
+  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics() ||
+      matmul.getCast() != linalg::TypeFn::cast_signed)
+    return failure();
+  auto aType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto bType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
+  auto cType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  if (!aType || !bType || !cType || !aType.hasStaticShape() ||
+      !bType.hasStaticShape() || !aType.getElementType().isInteger(8) ||
+      !bType.getElementType().isInteger(8) ||
+      !cType.getElementType().isInteger(32))
+    return failure();
+  std::optional<SmallVector<int8_t>> weights =
+      getI8Constant(matmul.getInputs()[1]);
+  if (!weights)
+    return failure();
+
+  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
+  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
+                                 : matmul.getOperation();
+  rewriter.setInsertionPoint(replaced);
+  Value result =
+      Int8MatmulEmitter(rewriter, matmul, config).emit(*weights, epilogue);
+  rewriter.replaceOp(replaced, result);
+  if (epilogue)
+    rewriter.eraseOp(matmul);
+  return success();
+}

@@ -1,0 +1,22 @@
+//===- Kernels.h - entry points of mc's CPU kernel emitters -----*- C++ -*-===//
+
+#ifndef MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H
+#define MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mc::kernels {
+
+struct KernelConfig;
+
+/// i8 x i8 -> i32 `linalg.matmul` with a constant weight (and its fusable
+/// element-wise consumer) to a tiled kernel. Fails, changing nothing, on
+/// matmuls it does not handle.
+mlir::LogicalResult rewriteInt8Matmul(mlir::RewriterBase &rewriter,
+                                      mlir::linalg::MatmulOp matmul,
+                                      const KernelConfig &config);
+
+} // namespace mc::kernels
+
+#endif // MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H
