@@ -98,8 +98,8 @@ class Bench:
         for peer in (onednn, openblas, ggml):
             try:
                 peer.set_threads(t)
-            except (ImportError, OSError, subprocess.CalledProcessError):
-                pass  # a missing peer's rows say so
+            except Exception:  # noqa: BLE001 - a missing peer's rows say so
+                pass
         time.sleep(0.05)  # let the previous peer's spinning threads settle
 
     # --- rows -----------------------------------------------------------
@@ -125,8 +125,10 @@ class Bench:
                 secs, note = None, ""
                 try:
                     self.set_threads(t)
-                    call, n = setup(t)
+                    call, n, *extra = setup(t)
                     secs = self.time_calls(call, n)
+                    note = "; ".join(([f"{n} weight sets"] if n > 1 else []) +
+                                     extra)
                 except Skip as e:
                     note = str(e)
                 except (ImportError, OSError, subprocess.CalledProcessError) as e:
@@ -300,14 +302,22 @@ class Bench:
         libs = []
 
         def mc_libs():
+            """mc's modules, one per weight set, each with M = 1, 4, 8. Sets
+            rotate through ROTATE_BYTES of what the object really stores
+            (the format's bytes or more: at the reference lowering an i4
+            payload takes a byte an element)."""
+            def compile_set(i):
+                q, s = qs[i]
+                key = f"wq {bits} {group} {k} {n} {i} {self.rng_seed}"
+                text = (lambda: "".join(mc_ir.weight_only(q, s, bits, mm, f"wq_m{mm}")
+                                        for mm in (1, 4, 8)))
+                print(f"#   mc: weight set {i + 1}", file=sys.stderr, flush=True)
+                return mc_ir.compile_module(text, 1, key)
             if not libs:
-                for i, (q, s) in enumerate(qs):
-                    key = f"wq {bits} {group} {k} {n} {i} {ms} {self.rng_seed}"
-                    text = (lambda q=q, s=s: "".join(
-                        mc_ir.weight_only(q, s, bits, m, f"wq_m{m}") for m in ms))
-                    print(f"#   mc: compiling weight set {i + 1}/{nsets}",
-                          file=sys.stderr, flush=True)
-                    libs.append(mc_ir.compile_module(text, 1, key))
+                libs.append(compile_set(0))
+                stored = max(nbytes, os.path.getsize(libs[0]._name))
+                for i in range(1, min(len(qs), self.sets_for(stored))):
+                    libs.append(compile_set(i))
             return libs
 
         for m in ms:
@@ -352,7 +362,8 @@ class Bench:
                     err = rel_err(calls[0](), want)
                     if err > 2e-2:
                         raise RuntimeError(f"ggml error {err:.3g}")
-                    return lambda i: calls[i](), len(calls)
+                    return (lambda i: calls[i](), len(calls),
+                            "repacked" if mats[0].repacked else "plain layout")
                 name = f"ggml {kind.upper()}"
                 self.run_impl(case, label, name, "mem", ops, gbytes, gg,
                               f"ggml-{kind}-m{m}")

@@ -11,6 +11,7 @@
 #include <ggml-cpu.h>
 #include <ggml.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,16 @@ typedef struct {
 
 static ggml_backend_t backend;
 
+// ggml's log without its info lines (one per repacked tensor).
+static void log_warnings(enum ggml_log_level level, const char *text,
+                         void *user) {
+  (void)user;
+  if (level >= GGML_LOG_LEVEL_WARN) fputs(text, stderr);
+}
+
 static void init(void) {
   if (!backend) {
+    ggml_log_set(log_warnings, NULL);
     ggml_cpu_init();
     backend = ggml_backend_cpu_init();
   }
