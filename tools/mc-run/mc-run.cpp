@@ -57,6 +57,10 @@ static cl::opt<unsigned>
 static cl::opt<bool>
     reference("reference", cl::init(false),
               cl::desc("Use the reference lowering only (no kernels)"));
+static cl::opt<std::string>
+    kernelIsa("isa", cl::init("host"),
+              cl::desc("Kernel ISA: host (what this CPU offers), generic, "
+                       "avx512-vnni, neon-dotprod"));
 static cl::opt<unsigned>
     threads("num-threads", cl::init(0),
             cl::desc("Threads of the kernels (0: all cores)"));
@@ -218,7 +222,13 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   PassManager pm(&context);
   mc::CPUPipelineOptions pipeline;
-  pipeline.isa = reference ? "none" : mc::getHostKernelIsa();
+  std::string hostIsa = mc::getHostKernelIsa();
+  if (kernelIsa != "host" && kernelIsa != "generic" && kernelIsa != hostIsa)
+    fail("--isa=" + kernelIsa + " cannot run here: expected host, generic "
+         "or this CPU's " + hostIsa);
+  pipeline.isa = reference ? "none"
+                 : kernelIsa == "host" ? hostIsa
+                                       : std::string(kernelIsa);
   pipeline.numThreads = reference ? 1 : threads;
   mc::buildCPUToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))

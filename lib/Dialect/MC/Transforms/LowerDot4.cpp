@@ -43,12 +43,18 @@ struct LowerDot4 : OpRewritePattern<Dot4Op> {
                   .getResult();
     Value rhs = arith::ExtSIOp::create(rewriter, loc, wide, op.getRhs());
     Value product = arith::MulIOp::create(rewriter, loc, lhs, rhs);
-    Value groups = vector::ShapeCastOp::create(
-        rewriter, loc, VectorType::get({lanes, 4}, rewriter.getI32Type()),
-        product);
-    rewriter.replaceOpWithNewOp<vector::MultiDimReductionOp>(
-        op, groups, op.getAcc(), ArrayRef<bool>{false, true},
-        vector::CombiningKind::ADD);
+    // Sum each group of four with 1-D shuffles (lanes t, t + 4, ...), which
+    // every LLVM backend handles.
+    Value sum = op.getAcc();
+    for (int64_t t = 0; t < 4; ++t) {
+      SmallVector<int64_t> mask;
+      for (int64_t i = 0; i < lanes; ++i)
+        mask.push_back(4 * i + t);
+      Value part =
+          vector::ShuffleOp::create(rewriter, loc, product, product, mask);
+      sum = arith::AddIOp::create(rewriter, loc, sum, part);
+    }
+    rewriter.replaceOp(op, sum);
     return success();
   }
 

@@ -1,0 +1,139 @@
+# The i8 x i8 -> i32 GEMM kernels of --mc-cpu-kernels equal numpy's integer
+# matmul bit for bit, for every ISA this CPU runs (vpdpbusd, generic), one
+# and two threads, shapes with every kind of tail (rows below the register
+# tile, partial column vectors and panels, K not a multiple of 4 or 64),
+# a non-zero accumulator, dense_resource weights, and the extreme values.
+# Fused epilogues (W8A8's f32 rescale, a requantization to i8 with bias,
+# rounding, clamp and ReLU) equal the reference lowering bit for bit.
+# RUN: %python %s | FileCheck %s
+# CHECK: gemm: ok
+# CHECK: epilogues: ok
+import subprocess
+
+import numpy as np
+
+from mctest import dense_hex, opt, run
+
+rng = np.random.default_rng(0)
+host_isa = "avx512-vnni" if "avx512_vnni" in open("/proc/cpuinfo").read() \
+    else None
+isas = ["generic"] + ([host_isa] if host_isa else [])
+
+
+def gemm_ir(b, m, init=False, resource=False):
+    k, n = b.shape
+    at, bt, ct = f"tensor<{m}x{k}xi8>", f"tensor<{k}x{n}xi8>", \
+        f"tensor<{m}x{n}xi32>"
+    if resource:
+        weight = "dense_resource<w>"
+        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      w: "0x01000000'
+                + b.tobytes().hex() + '"\n    }\n  }\n#-}\n')
+    else:
+        weight, blob = dense_hex(b), ""
+    if not init:
+        args, acc = f"%a: {at}", f"""%z = arith.constant 0 : i32
+  %e = tensor.empty() : {ct}
+  %c = linalg.fill ins(%z : i32) outs(%e : {ct}) -> {ct}"""
+    else:
+        args, acc = f"%a: {at}, %c: {ct}", ""
+    return f"""
+func.func @g({args}) -> {ct} {{
+  %b = arith.constant {weight} : {bt}
+  {acc}
+  %r = linalg.matmul ins(%a, %b : {at}, {bt}) outs(%c : {ct}) -> {ct}
+  return %r : {ct}
+}}""" + blob
+
+
+def check(m, k, n, low=-128, high=128, init=False, resource=False):
+    a = rng.integers(low, high, (m, k), dtype=np.int8)
+    b = rng.integers(low, high, (k, n), dtype=np.int8)
+    c = rng.integers(-2**31, 2**31, (m, n), dtype=np.int64)
+    want = a.astype(np.int64) @ b.astype(np.int64)
+    inputs = [a]
+    if init:
+        want += c
+        inputs.append(c.astype(np.int32))
+    want = want.astype(np.uint64).astype(np.uint32).view(np.int32)
+    ir = gemm_ir(b, m, init=init, resource=resource)
+    for isa in isas:
+        for threads in (1, 2):
+            (got,) = run(ir, "g", inputs, 1,
+                         [f"--isa={isa}", f"--num-threads={threads}"])
+            assert got.dtype == np.int32 and (got == want).all(), \
+                (m, k, n, isa, threads, np.argwhere(got != want)[:5])
+
+
+for m, k, n in [(1, 1, 1), (5, 9, 20), (8, 64, 48), (13, 67, 50),
+                (17, 130, 100), (3, 200, 16), (24, 256, 97), (9, 5, 200)]:
+    check(m, k, n)
+check(16, 260, 64, low=-128, high=-127)  # every product is +16384
+check(10, 70, 40, init=True)
+check(7, 33, 65, resource=True)
+print("gemm: ok")
+
+
+# Epilogues: compared with the reference lowering, bit for bit.
+def compare(ir, inputs):
+    (ref,) = run(ir, "f", inputs, 1, ["--reference"])
+    for isa in isas:
+        (got,) = run(ir, "f", inputs, 1, [f"--isa={isa}"])
+        assert got.dtype == ref.dtype and (got.view(np.uint8) ==
+                                           ref.view(np.uint8)).all(), isa
+
+
+m, k, n = 11, 96, 72
+w = rng.standard_normal((k, n)).astype(np.float32)
+x = rng.standard_normal((m, k)).astype(np.float32)
+f32 = f"""
+func.func @f(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
+  %w = arith.constant {dense_hex(w)} : tensor<{k}x{n}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>) outs(%i : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}"""
+w8a8 = opt(f32, "--mc-quantize=activations=dynamic", "--canonicalize")
+assert "linalg.matmul" in w8a8 and "xi8>" in w8a8
+compare(w8a8, [x])
+
+a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+bias = rng.integers(-5000, 5000, (n,), dtype=np.int32)
+scale = (rng.uniform(0.5, 2, n) / 2000).astype(np.float32)
+it, ot = f"tensor<{m}x{n}xi32>", f"tensor<{m}x{n}xi8>"
+requant = f"""
+#mn = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @f(%a: tensor<{m}x{k}xi8>) -> {ot} {{
+  %b = arith.constant {dense_hex(b)} : tensor<{k}x{n}xi8>
+  %bias = arith.constant {dense_hex(bias)} : tensor<{n}xi32>
+  %scale = arith.constant {dense_hex(scale)} : tensor<{n}xf32>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : {it}
+  %c = linalg.fill ins(%z : i32) outs(%e : {it}) -> {it}
+  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%c : {it}) -> {it}
+  %o = tensor.empty() : {ot}
+  %q = linalg.generic {{indexing_maps = [#mn, #n, #n, #mn],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%r, %bias, %scale : {it}, tensor<{n}xi32>, tensor<{n}xf32>)
+      outs(%o : {ot}) {{
+  ^bb0(%acc: i32, %bi: i32, %s: f32, %out: i8):
+    %lo = arith.constant 0.0 : f32
+    %hi = arith.constant 127.0 : f32
+    %zp = arith.constant 3.0 : f32
+    %sum = arith.addi %acc, %bi : i32
+    %f = arith.sitofp %sum : i32 to f32
+    %scaled = arith.mulf %f, %s : f32
+    %rounded = math.roundeven %scaled : f32
+    %shifted = arith.addf %rounded, %zp : f32
+    %relu = arith.maximumf %shifted, %lo : f32
+    %clamped = arith.minimumf %relu, %hi : f32
+    %i = arith.fptosi %clamped : f32 to i8
+    linalg.yield %i : i8
+  }} -> {ot}
+  return %q : {ot}
+}}"""
+compare(requant, [a])
+print("epilogues: ok")
