@@ -2,10 +2,12 @@
 //
 // C[M x N] (+)= A[M x K] * B[K x N] on signed 8-bit integers, B constant.
 //
-// B is packed at compile time into panels of L columns (L = i32 lanes):
-// Bp[p][kk][c * 4 + t] = B[4 kk + t][L p + c], so one vector load gives, for
-// each of the L columns, 4 consecutive k — the operand layout of `vpdpbusd`
-// and `sdot`, which sum 4 byte products into each i32 lane. Four bytes of a
+// B is packed at compile time into groups of tileN vectors of L columns
+// (L = i32 lanes): Bp[g][kk][(j * L + c) * 4 + t] = B[4 kk + t][(g tileN + j)
+// L + c], so one vector load gives, for each of L columns, 4 consecutive k —
+// the operand layout of `vpdpbusd` and `sdot`, which sum 4 byte products
+// into each i32 lane — and a register tile reads its weights as one
+// sequential stream. Four bytes of a
 // row of A are broadcast to every lane (on x86 straight from memory as an
 // embedded `{1to16}` operand).
 //
@@ -75,7 +77,8 @@ public:
     k = aType.getDimSize(1);
     n = bType.getDimSize(1);
     lanes = config.lanes;
-    numPanels = llvm::divideCeil(n, lanes);
+    groupWidth = config.tileN * lanes;
+    numGroups = llvm::divideCeil(n, groupWidth);
     numK4 = llvm::divideCeil(k, 4);
   }
 
@@ -90,16 +93,16 @@ private:
   Value emitRowCompensation();
   Value dot(Value acc, Value weights, Value activations);
   Value broadcastA(Value row, Value k4, bool inBounds);
-  Value emitPanels(Value dest, Value n0, Value panel0, int64_t vectors,
+  Value emitPanels(Value dest, Value n0, Value group, int64_t vectors,
                    bool partial);
-  Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel0,
+  Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value group,
                  int64_t vectors, bool partial);
 
   RewriterBase &b;
   Location loc;
   linalg::MatmulOp matmul;
   KernelConfig config;
-  int64_t m, n, k, lanes, numPanels, numK4;
+  int64_t m, n, k, lanes, groupWidth, numGroups, numK4;
   Value a, packed, rowCompensation, init;
   std::optional<Attribute> fillValue;
   std::optional<Epilogue> epilogue;
@@ -109,15 +112,15 @@ private:
 Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
   // Zero padding past K meets zero-padded A, past N columns never stored.
   int8_t offset = config.isa == Isa::Avx512Vnni ? -128 : 0;
-  SmallVector<int8_t> data(numPanels * numK4 * lanes * 4, offset);
+  SmallVector<int8_t> data(numGroups * numK4 * groupWidth * 4, offset);
   for (int64_t kk = 0; kk < k; ++kk)
-    for (int64_t j = 0; j < n; ++j) {
-      int64_t p = j / lanes, c = j % lanes, k4 = kk / 4, t = kk % 4;
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t g = col / groupWidth, c = col % groupWidth;
       // XOR 0x80 is +128 on the two's-complement byte, read as unsigned.
-      data[((p * numK4 + k4) * lanes + c) * 4 + t] =
-          static_cast<int8_t>(weights[kk * n + j] ^ offset);
+      data[((g * numK4 + kk / 4) * groupWidth + c) * 4 + kk % 4] =
+          static_cast<int8_t>(weights[kk * n + col] ^ offset);
     }
-  auto type = RankedTensorType::get({numPanels, numK4, lanes * 4},
+  auto type = RankedTensorType::get({numGroups, numK4, groupWidth * 4},
                                     b.getI8Type());
   return arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(data)));
@@ -193,7 +196,7 @@ Value Int8MatmulEmitter::emitRowCompensation() {
 }
 
 Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
-                                  Value n0, Value panel0, int64_t vectors,
+                                  Value n0, Value group, int64_t vectors,
                                   bool partial) {
   auto accType = VectorType::get({lanes}, b.getI32Type());
   auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
@@ -226,7 +229,8 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
   auto step = [&](ValueRange in, Value k4, bool aInBounds) {
     SmallVector<Value> weights;
     for (int64_t j = 0; j < vectors; ++j)
-      weights.push_back(readVector(b, loc, packed, {add(panel0, j), k4, index(0)},
+      weights.push_back(readVector(b, loc, packed,
+                                   {group, k4, index(j * lanes * 4)},
                                    lanes * 4, true));
     SmallVector<Value> out(in.begin(), in.end());
     for (int64_t i = 0; i < rows; ++i) {
@@ -265,7 +269,7 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
   return dest;
 }
 
-Value Int8MatmulEmitter::emitPanels(Value dest, Value n0, Value panel0,
+Value Int8MatmulEmitter::emitPanels(Value dest, Value n0, Value group,
                                     int64_t vectors, bool partial) {
   int64_t full = m / config.tileM * config.tileM;
   if (full > 0) {
@@ -273,13 +277,13 @@ Value Int8MatmulEmitter::emitPanels(Value dest, Value n0, Value panel0,
         b, loc, index(0), index(full), index(config.tileM), ValueRange{dest},
         [&](OpBuilder &, Location, Value row, ValueRange iter) {
           scf::YieldOp::create(b, loc,
-                               emitTile(iter[0], row, config.tileM, n0, panel0,
+                               emitTile(iter[0], row, config.tileM, n0, group,
                                         vectors, partial));
         });
     dest = loop.getResult(0);
   }
   if (m % config.tileM)
-    dest = emitTile(dest, index(full), m % config.tileM, n0, panel0, vectors,
+    dest = emitTile(dest, index(full), m % config.tileM, n0, group, vectors,
                     partial);
   return dest;
 }
@@ -308,8 +312,7 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
     dest = init;
   Type eltType = cast<RankedTensorType>(dest.getType()).getElementType();
 
-  int64_t groupCols = config.tileN * lanes;
-  int64_t groups = n / groupCols;
+  int64_t groups = n / groupWidth;
   SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
   if (groups > 0) {
     auto forall = scf::ForallOp::create(
@@ -317,17 +320,15 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
         ValueRange{dest}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
           Value group = args[0];
-          Value n0 = arith::MulIOp::create(b, loc, group, index(groupCols));
-          Value panel0 =
-              arith::MulIOp::create(b, loc, group, index(config.tileN));
+          Value n0 = arith::MulIOp::create(b, loc, group, index(groupWidth));
           SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), n0};
           SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m),
-                                             b.getIndexAttr(groupCols)};
-          auto sliceType = RankedTensorType::get({m, groupCols}, eltType);
+                                             b.getIndexAttr(groupWidth)};
+          auto sliceType = RankedTensorType::get({m, groupWidth}, eltType);
           Value slice = tensor::ExtractSliceOp::create(
               b, loc, sliceType, args[1], offsets, sizes, unit);
           Value result =
-              emitPanels(slice, n0, panel0, config.tileN, /*partial=*/false);
+              emitPanels(slice, n0, group, config.tileN, /*partial=*/false);
           auto terminator = scf::InParallelOp::create(b, loc);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(terminator.getBody());
@@ -336,8 +337,8 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
         });
     dest = forall.getResult(0);
   }
-  if (int64_t tail = n % groupCols) {
-    int64_t start = groups * groupCols;
+  if (int64_t tail = n % groupWidth) {
+    int64_t start = groups * groupWidth;
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
                                          b.getIndexAttr(start)};
     SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m), b.getIndexAttr(tail)};
@@ -345,7 +346,7 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
     Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, dest,
                                                  offsets, sizes, unit);
     Value result =
-        emitPanels(slice, index(start), index(groups * config.tileN),
+        emitPanels(slice, index(start), index(groups),
                    llvm::divideCeil(tail, lanes), tail % lanes != 0);
     dest = tensor::InsertSliceOp::create(b, loc, result, dest, offsets, sizes,
                                          unit);
