@@ -524,3 +524,11 @@ func.func @codebook_table_inf(%x: tensor<8xf32>) {
   %y = mc.fake_quant #mc.codebook<ui1> %x, %t : (tensor<8xf32>, tensor<2xf32>) -> tensor<8xf32>
   return
 }
+
+// -----
+
+func.func @dot4_lanes(%acc: vector<8xi32>, %a: vector<64xi8>) -> vector<8xi32> {
+  // expected-error @+1 {{'mc.dot4' op expected 4 bytes per i32 lane, got 'vector<64xi8>' for 'vector<8xi32>'}}
+  %0 = mc.dot4 %acc, %a, %a : vector<64xi8> into vector<8xi32>
+  return %0 : vector<8xi32>
+}

@@ -109,3 +109,13 @@ func.func @codebook_ops(%x: tensor<4x8xf32>, %q: tensor<4x8xi2>, %t: tensor<8x4x
   %f = mc.fake_quant #mc.codebook<ui2, axis = 1> %x, %t : (tensor<4x8xf32>, tensor<8x4xf32>) -> tensor<4x8xf32>
   return %d, %f : tensor<4x8xf32>, tensor<4x8xf32>
 }
+
+// CHECK-LABEL: func.func @dot4
+// CHECK: mc.dot4 %{{.*}}, %{{.*}}, %{{.*}} {lhs_unsigned} : vector<64xi8> into vector<16xi32>
+// CHECK: mc.dot4 %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi8> into vector<4xi32>
+func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %acc4: vector<4xi32>, %c: vector<16xi8>)
+    -> (vector<16xi32>, vector<4xi32>) {
+  %0 = mc.dot4 %acc, %a, %a {lhs_unsigned} : vector<64xi8> into vector<16xi32>
+  %1 = mc.dot4 %acc4, %c, %c : vector<16xi8> into vector<4xi32>
+  return %0, %1 : vector<16xi32>, vector<4xi32>
+}

@@ -1,0 +1,123 @@
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=avx512-vnni tile-m=4 tile-n=2" --canonicalize --cse | FileCheck %s
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=generic tile-m=4 tile-n=2" --canonicalize --cse | FileCheck %s --check-prefix=GENERIC
+// RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=sse2" 2>&1 | FileCheck %s --check-prefix=BADISA
+
+// BADISA: unknown isa 'sse2' (expected generic, avx512-vnni or neon-dotprod)
+
+// Weights packed at compile time, +128 (x86: 3 ^ 0x80 = 0x83), in groups of
+// tile-n vectors of 16 columns x 4 k; 96 columns are 3 groups of 32. Rows:
+// -128 * sum_k a[m, k] with vpdpbusd on ones. Groups run in parallel, rows
+// in register tiles of 4 plus a tail of 1; K = 6 is one full step of 4 and a
+// zero-padded partial step.
+// CHECK-LABEL: func.func @gemm
+// CHECK-DAG: %[[ONES:.*]] = arith.constant dense<1> : vector<64xi8>
+// CHECK-DAG: %[[B:.*]] = arith.constant dense<"0x83838383{{.*}}"> : tensor<3x2x128xi8>
+// CHECK: %[[ROWS:.*]] = scf.for
+// CHECK:   vector.transfer_read %{{.*}} : tensor<9x6xi8>, vector<64xi8>
+// CHECK:   mc.dot4 %{{.*}}, %[[ONES]], %{{.*}} {lhs_unsigned} : vector<64xi8> into vector<16xi32>
+// CHECK:   vector.reduction <add>
+// CHECK:   arith.muli %{{.*}}, %c-128_i32
+// CHECK: scf.forall (%[[G:.*]]) in (3) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:   tensor.extract_slice %[[OUT]][0, %{{.*}}] [9, 32] [1, 1]
+// CHECK:   scf.for %{{.*}} = %c0 to %c8 step %c4
+// CHECK:     tensor.extract %[[ROWS]]
+// CHECK:     vector.transfer_read %[[B]][%[[G]], %c0, %c0]{{.*}}in_bounds = [true]{{.*}} : tensor<3x2x128xi8>, vector<64xi8>
+// CHECK:     vector.transfer_read %[[B]][%[[G]], %c0, %c64]
+// CHECK-COUNT-8: mc.dot4 {{.*}} {lhs_unsigned}
+// CHECK:     vector.transfer_read %{{.*}}[%{{.*}}, %c4], %c0_i8 : tensor<9x6xi8>, vector<4xi8>
+// CHECK-COUNT-8: mc.dot4 {{.*}} {lhs_unsigned}
+// CHECK-COUNT-8: vector.transfer_write {{.*}} {in_bounds = [true]} : vector<16xi32>, tensor<9x32xi32>
+// CHECK:   scf.forall.in_parallel
+// CHECK-NEXT: tensor.parallel_insert_slice
+// CHECK-NOT: linalg.matmul
+// GENERIC-LABEL: func.func @gemm
+// GENERIC-NOT: lhs_unsigned
+// GENERIC: arith.constant dense<"0x03030303{{.*}}"> : tensor<3x2x128xi8>
+// GENERIC-NOT: vector.reduction
+// GENERIC: scf.forall
+// GENERIC: mc.dot4 %{{.*}} : vector<64xi8> into vector<16xi32>
+func.func @gemm(%a: tensor<9x6xi8>) -> tensor<9x96xi32> {
+  %b = arith.constant dense<3> : tensor<6x96xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<9x96xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<9x96xi32>) -> tensor<9x96xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<9x6xi8>, tensor<6x96xi8>) outs(%c : tensor<9x96xi32>) -> tensor<9x96xi32>
+  return %r : tensor<9x96xi32>
+}
+
+// -----
+
+// Columns past the last full group (84 = 2 x 32 + 20): one more group of 2 vectors, the last
+// partial (20 = 16 + 4 columns), outside the parallel loop.
+// CHECK-LABEL: func.func @tail_columns
+// CHECK: scf.forall (%{{.*}}) in (2)
+// CHECK: tensor.extract_slice %{{.*}}[0, 64] [4, 20] [1, 1]
+// CHECK: vector.transfer_write %{{.*}}[%{{.*}}, %c0] {in_bounds = [true]} : vector<16xi32>, tensor<4x20xi32>
+// CHECK: vector.transfer_write %{{.*}}[%{{.*}}, %c16] : vector<16xi32>, tensor<4x20xi32>
+// CHECK: tensor.insert_slice %{{.*}}[0, 64] [4, 20] [1, 1]
+func.func @tail_columns(%a: tensor<4x8xi8>) -> tensor<4x84xi32> {
+  %b = arith.constant dense<1> : tensor<8x84xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<4x84xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<4x84xi32>) -> tensor<4x84xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x84xi8>) outs(%c : tensor<4x84xi32>) -> tensor<4x84xi32>
+  return %r : tensor<4x84xi32>
+}
+
+// -----
+
+// The element-wise consumer is applied to the register tile before the
+// store: the kernel writes f32 straight into the consumer's output, reading
+// the per-row scale once per row and the per-column scale as a vector.
+// CHECK-LABEL: func.func @epilogue
+// CHECK-NOT: linalg.generic
+// CHECK: scf.forall
+// CHECK: mc.dot4
+// CHECK: %[[ROW:.*]] = tensor.extract %{{.*}} : tensor<4xf32>
+// CHECK: %[[COL:.*]] = vector.transfer_read %{{.*}} : tensor<64xf32>, vector<16xf32>
+// CHECK: %[[F:.*]] = arith.sitofp %{{.*}} : vector<16xi32> to vector<16xf32>
+// CHECK: %[[R:.*]] = vector.broadcast %[[ROW]] : f32 to vector<16xf32>
+// CHECK: %[[M1:.*]] = arith.mulf %[[F]], %[[R]] : vector<16xf32>
+// CHECK: arith.mulf %[[M1]], %[[COL]] : vector<16xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<16xf32>, tensor<4x32xf32>
+#mn = affine_map<(d0, d1) -> (d0, d1)>
+#m = affine_map<(d0, d1) -> (d0)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @epilogue(%a: tensor<4x8xi8>, %rs: tensor<4xf32>, %cs: tensor<64xf32>) -> tensor<4x64xf32> {
+  %b = arith.constant dense<1> : tensor<8x64xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<4x64xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<4x64xi32>) -> tensor<4x64xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x64xi8>) outs(%c : tensor<4x64xi32>) -> tensor<4x64xi32>
+  %o = tensor.empty() : tensor<4x64xf32>
+  %y = linalg.generic {indexing_maps = [#mn, #m, #n, #mn], iterator_types = ["parallel", "parallel"]}
+      ins(%r, %rs, %cs : tensor<4x64xi32>, tensor<4xf32>, tensor<64xf32>) outs(%o : tensor<4x64xf32>) {
+  ^bb0(%in: i32, %s0: f32, %s1: f32, %out: f32):
+    %f = arith.sitofp %in : i32 to f32
+    %m1 = arith.mulf %f, %s0 : f32
+    %m2 = arith.mulf %m1, %s1 : f32
+    linalg.yield %m2 : f32
+  } -> tensor<4x64xf32>
+  return %y : tensor<4x64xf32>
+}
+
+// -----
+
+// Left to the reference lowering: a weight only known at run time, f32
+// operands, unsigned extension, transposed operand maps.
+// CHECK-LABEL: func.func @unsupported
+// CHECK-NOT: mc.dot4
+// CHECK-COUNT-4: linalg.matmul
+func.func @unsupported(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16xi32>,
+                       %x: tensor<4x8xf32>, %w: tensor<8x16xf32>, %y: tensor<4x16xf32>,
+                       %bt: tensor<16x8xi8>)
+    -> (tensor<4x16xi32>, tensor<4x16xf32>, tensor<4x16xi32>, tensor<4x16xi32>) {
+  %k = arith.constant dense<1> : tensor<8x16xi8>
+  %r0 = linalg.matmul ins(%a, %b : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %r1 = linalg.matmul ins(%x, %w : tensor<4x8xf32>, tensor<8x16xf32>) outs(%y : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %r2 = linalg.matmul {cast = #linalg.type_fn<cast_unsigned>} ins(%a, %k : tensor<4x8xi8>, tensor<8x16xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  %kt = arith.constant dense<1> : tensor<16x8xi8>
+  %r3 = linalg.matmul indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>]
+      ins(%a, %kt : tensor<4x8xi8>, tensor<16x8xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
+  return %r0, %r1, %r2, %r3 : tensor<4x16xi32>, tensor<4x16xf32>, tensor<4x16xi32>, tensor<4x16xi32>
+}

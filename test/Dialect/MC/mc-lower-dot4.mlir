@@ -1,0 +1,34 @@
+// RUN: mc-opt %s --mc-lower-dot4=vnni=true | FileCheck %s --check-prefix=VNNI
+// RUN: mc-opt %s --mc-lower-dot4 | FileCheck %s --check-prefix=PLAIN
+
+// With VNNI, u8 x s8 becomes vpdpbusd of the vector's width; s8 x s8 has
+// no such instruction and is expanded like everything without VNNI.
+// VNNI-LABEL: func.func @dot4
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%arg0, %arg1, %arg2) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
+// VNNI-NOT: llvm.call_intrinsic
+// VNNI: arith.extsi
+
+// Without: extend (zero-extend the unsigned side), multiply, and add the
+// lanes t, t + 4, t + 8, ... of the products for t = 0..3.
+// PLAIN-LABEL: func.func @dot4
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: %[[L:.*]] = arith.extui %arg1 : vector<64xi8> to vector<64xi32>
+// PLAIN: %[[R:.*]] = arith.extsi %arg2 : vector<64xi8> to vector<64xi32>
+// PLAIN: %[[P:.*]] = arith.muli %[[L]], %[[R]] : vector<64xi32>
+// PLAIN: %[[P0:.*]] = vector.shuffle %[[P]], %[[P]] [0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 44, 48, 52, 56, 60]
+// PLAIN: %[[S0:.*]] = arith.addi %arg0, %[[P0]] : vector<16xi32>
+// PLAIN: %[[P1:.*]] = vector.shuffle %[[P]], %[[P]] [1, 5, 9,
+// PLAIN: %[[S1:.*]] = arith.addi %[[S0]], %[[P1]]
+// PLAIN: vector.shuffle %[[P]], %[[P]] [2, 6,
+// PLAIN: vector.shuffle %[[P]], %[[P]] [3, 7,
+// PLAIN: arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+// PLAIN: arith.extsi %{{.*}} : vector<16xi8> to vector<16xi32>
+func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
+                %acc4: vector<4xi32>, %c: vector<16xi8>, %d: vector<16xi8>)
+    -> (vector<16xi32>, vector<4xi32>, vector<4xi32>) {
+  %0 = mc.dot4 %acc, %a, %b {lhs_unsigned} : vector<64xi8> into vector<16xi32>
+  %1 = mc.dot4 %acc4, %c, %d {lhs_unsigned} : vector<16xi8> into vector<4xi32>
+  %2 = mc.dot4 %acc4, %c, %d : vector<16xi8> into vector<4xi32>
+  return %0, %1, %2 : vector<16xi32>, vector<4xi32>, vector<4xi32>
+}
