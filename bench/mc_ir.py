@@ -151,8 +151,9 @@ _OPTIONS = None
 
 def compile_options(threads):
     """mc-compile flags for this host: `--mcpu=host` if accepted, else the
-    CPU LLVM detects (llc --version), else znver5; `--threads=N` once
-    mc-compile documents such an option."""
+    CPU LLVM detects (llc --version), else znver5; the kernels' thread count
+    (`--num-threads=N`, or a documented `--threads=N`) where mc-compile has
+    one."""
     global _OPTIONS
     if _OPTIONS is None:
         exe = os.path.join(BIN, "mc-compile")
@@ -168,18 +169,27 @@ def compile_options(threads):
                                    text=True).stdout
         # LLVM registers an undocumented --threads of its own: only a
         # documented one is mc's.
-        threads_opt = re.search(r"--threads=\S*\s+- \S", help_text) is not None
+        found = re.search(r"--(num-threads|threads)=\S*\s+- \S", help_text)
+        threads_opt = found.group(1) if found else None
         _OPTIONS = (cpu, threads_opt)
     cpu, threads_opt = _OPTIONS
     flags = [f"--target={TARGET}", f"--mcpu={cpu}"]
     if threads_opt:
-        flags.append(f"--threads={threads}")
+        flags.append(f"--{threads_opt}={threads}")
     return flags
 
 
 def threads_supported():
     compile_options(1)
-    return _OPTIONS[1]
+    return _OPTIONS[1] is not None
+
+
+def is_parallel(lib):
+    """Whether a compiled module forks OpenMP threads (else its code runs
+    on one thread whatever the thread option said)."""
+    out = subprocess.run(["nm", "-D", "--undefined-only", lib._name],
+                         capture_output=True, text=True).stdout
+    return "__kmpc_fork_call" in out
 
 
 def _llvm_host_cpu():

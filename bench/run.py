@@ -35,6 +35,18 @@ class Skip(Exception):
     """An implementation that cannot run this case (the row shows why)."""
 
 
+class Serial(Exception):
+    """mc code built for several threads that has no parallel region: its
+    figure is the 1-thread one."""
+
+
+def mc_module(text, t, key=None):
+    lib = mc_ir.compile_module(text, t, key)
+    if t > 1 and not mc_ir.is_parallel(lib):
+        raise Serial()
+    return lib
+
+
 def rel_err(y, ref):
     ref = np.asarray(ref, np.float64)
     return float(np.linalg.norm(y - ref) / max(np.linalg.norm(ref), 1e-30))
@@ -77,9 +89,10 @@ class Bench:
     # --- timing ---------------------------------------------------------
 
     def time_calls(self, call, n):
-        """Median seconds per call of call(i), i rotating over n weight
-        sets; with several sets a warm-up pass calls each once first (with
-        one, the correctness check was the warm-up)."""
+        """Seconds of the fastest call of call(i), i rotating over n weight
+        sets (the machine is shared: the fastest call is the one least
+        disturbed); with several sets a warm-up pass calls each once first
+        (with one, the correctness check was the warm-up)."""
         for i in range(n if n > 1 else 0):
             call(i)
         times, start, i = [], time.perf_counter(), 0
@@ -92,7 +105,7 @@ class Bench:
             if spent >= self.min_time and (len(times) >= 3 or
                                             spent + times[-1] > 2 * self.min_time):
                 break
-        return float(np.median(times))
+        return min(times)
 
     def set_threads(self, t):
         for peer in (onednn, openblas, ggml):
@@ -100,7 +113,10 @@ class Bench:
                 peer.set_threads(t)
             except Exception:  # noqa: BLE001 - a missing peer's rows say so
                 pass
-        time.sleep(0.05)  # let the previous peer's spinning threads settle
+        # OpenMP threads spin after a parallel region (libomp's, mc's: 200 ms
+        # by default; libgomp's, oneDNN's and ggml's: shorter): let the
+        # previous implementation's go to sleep first.
+        time.sleep(0.3)
 
     # --- rows -----------------------------------------------------------
 
@@ -131,6 +147,9 @@ class Bench:
                                      extra)
                 except Skip as e:
                     note = str(e)
+                except Serial:
+                    secs = self.memo.get((memo, shape, self.threads[0]), (None,))[0]
+                    note = "1-thread code (no parallel region)"
                 except (ImportError, OSError, subprocess.CalledProcessError) as e:
                     note = f"n/a: peer missing ({e}); run bench/setup.sh"[:160]
                 except Exception as e:  # a peer that breaks is a row, not a crash
@@ -174,7 +193,7 @@ class Bench:
 
         def mc(t):
             self.mc_check_budget(ops, "mc-int8-rate")
-            lib = mc_ir.compile_module(mc_ir.gemm_i8(b, m), t)
+            lib = mc_module(mc_ir.gemm_i8(b, m), t)
             c = np.zeros((m, n), np.int32)
             call = mc_ir.Entry(lib, "gemm", [a], [c])
             t0 = time.perf_counter()
@@ -212,7 +231,7 @@ class Bench:
             text = mc_ir.sparse_2_4_i8(bs, m)
             if text is None:
                 raise Skip("n/a: no 2:4 IR form yet (mc_ir.sparse_2_4_i8)")
-            lib = mc_ir.compile_module(text, t)
+            lib = mc_module(text, t)
             c = np.zeros((m, n), np.int32)
             call = mc_ir.Entry(lib, "gemm", [a], [c])
             if not (call()[0] == a.astype(np.float64) @ bs.astype(np.float64)).all():
@@ -237,7 +256,7 @@ class Bench:
 
         def mc(t):
             key = f"dyn {m} {n} {k} {self.rng_seed}"
-            lib = mc_ir.compile_module(lambda: mc_ir.dynamic_int8(w, m), t, key)
+            lib = mc_module(lambda: mc_ir.dynamic_int8(w, m), t, key)
             y = np.zeros((m, n), np.float32)
             call = mc_ir.Entry(lib, "f", [x], [y])
             err = rel_err(call()[0], ref)
@@ -299,9 +318,9 @@ class Bench:
         refs = {m: xs[m].astype(np.float64) @
                 mc_ir.dequantize_groups(*qs[0]).astype(np.float64) for m in ms}
 
-        libs = []
+        libs = {}
 
-        def mc_libs():
+        def mc_libs(t):
             """mc's modules, one per weight set, each with M = 1, 4, 8. Sets
             rotate through ROTATE_BYTES of what the object really stores
             (the format's bytes or more: at the reference lowering an i4
@@ -311,14 +330,15 @@ class Bench:
                 key = f"wq {bits} {group} {k} {n} {i} {self.rng_seed}"
                 text = (lambda: "".join(mc_ir.weight_only(q, s, bits, mm, f"wq_m{mm}")
                                         for mm in (1, 4, 8)))
-                print(f"#   mc: weight set {i + 1}", file=sys.stderr, flush=True)
-                return mc_ir.compile_module(text, 1, key)
-            if not libs:
-                libs.append(compile_set(0))
-                stored = max(nbytes, os.path.getsize(libs[0]._name))
-                for i in range(1, min(len(qs), self.sets_for(stored))):
-                    libs.append(compile_set(i))
-            return libs
+                print(f"#   mc: weight set {i + 1}, {t} thread(s)",
+                      file=sys.stderr, flush=True)
+                return mc_module(text, t, key)
+            if t not in libs:
+                first = compile_set(0)
+                stored = max(nbytes, os.path.getsize(first._name))
+                libs[t] = [first] + [compile_set(i) for i in range(
+                    1, min(len(qs), self.sets_for(stored)))]
+            return libs[t]
 
         for m in ms:
             case, ops = fmt, 2 * m * k * n
@@ -328,7 +348,7 @@ class Bench:
                 self.mc_check_budget(ops, f"mc-{fmt}-rate")
                 ys = [np.zeros((m, n), np.float32) for _ in qs]
                 calls = [mc_ir.Entry(lib, f"wq_m{m}", [xs[m]], [y])
-                         for lib, y in zip(mc_libs(), ys)]
+                         for lib, y in zip(mc_libs(t), ys)]
                 t0 = time.perf_counter()
                 err = rel_err(calls[0]()[0], refs[m])
                 self.memo[f"mc-{fmt}-rate"] = ops / (time.perf_counter() - t0)
@@ -367,7 +387,7 @@ class Bench:
                 name = f"ggml {kind.upper()}"
                 self.run_impl(case, label, name, "mem", ops, gbytes, gg,
                               f"ggml-{kind}-m{m}")
-        for lib in libs:
+        for lib in sum(libs.values(), []):
             mc_ir.unload(lib)
 
     def sparse_f32(self, m, k, n):
@@ -389,7 +409,7 @@ class Bench:
 
         def mc_dense(t):
             self.mc_check_budget(ops, "mc-f32-rate")
-            libs = [mc_ir.compile_module(
+            libs = [mc_module(
                 lambda w=w: mc_ir.matmul_f32(w, m), t,
                 f"f32 {k} {n} {m} {i} {self.rng_seed}")
                 for i, w in enumerate(ws)]
@@ -416,7 +436,7 @@ class Bench:
                 sparse = [np.where(np.random.default_rng(i).random(w.shape) < p,
                                    0, w).astype(np.float32)
                           for i, w in enumerate(ws)]
-                libs = [mc_ir.compile_module(mc_ir.sparse_f32(w, m), t) for w in sparse]
+                libs = [mc_module(mc_ir.sparse_f32(w, m), t) for w in sparse]
                 ys = [np.zeros((m, n), np.float32) for _ in sparse]
                 calls = [mc_ir.Entry(lib, "f", [x], [y]) for lib, y in zip(libs, ys)]
                 want = x.astype(np.float64) @ sparse[0].astype(np.float64)
