@@ -94,7 +94,7 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   pm.addPass(arith::createArithExpandOpsPass(expand));
   pm.addPass(std::make_unique<EmitCInterface>());
   ConvertVectorToLLVMPassOptions vector;
-  vector.armNeon = options.isa == "neon-dotprod";
+  vector.armNeon = StringRef(options.isa).starts_with("neon-");
   pm.addPass(createConvertVectorToLLVMPass(vector));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -120,6 +120,8 @@ std::string mc::getKernelIsa(StringRef triple, StringRef cpu,
   auto has = [&](const char *f) { return sti->checkFeatures(f); };
   if (target.isX86() && has("+avx512vnni") && has("+avx512bw"))
     return "avx512-vnni";
+  if (target.isAArch64() && has("+i8mm"))
+    return "neon-i8mm";
   if (target.isAArch64() && has("+dotprod"))
     return "neon-dotprod";
   return "generic";

@@ -14,6 +14,7 @@
 #include "../common/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -32,6 +33,7 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
 
 using namespace mlir;
@@ -40,7 +42,9 @@ namespace cl = llvm::cl;
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<input.mlir>"));
 static cl::opt<std::string> triple("target", cl::desc("Target triple"),
                                    cl::Required);
-static cl::opt<std::string> cpu("mcpu", cl::desc("Target CPU"),
+static cl::opt<std::string> cpu("mcpu",
+                                cl::desc("Target CPU, or host for this machine's "
+                                         "CPU and features"),
                                 cl::init("generic"));
 static cl::opt<std::string> features("mattr",
                                      cl::desc("Target features: +a,-b"));
@@ -132,6 +136,50 @@ static void writeHeader(llvm::raw_ostream &os,
   os << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
 }
 
+/// The target feature an op of a target-specific dialect needs, or none.
+static std::optional<StringRef> getRequiredFeature(Operation *op,
+                                                   const llvm::Triple &triple,
+                                                   std::string &wrongArch) {
+  StringRef name = op->getName().getStringRef();
+  StringRef dialect = op->getName().getDialectNamespace();
+  if (auto call = dyn_cast<LLVM::CallIntrinsicOp>(op)) {
+    StringRef intrinsic = call.getIntrin();
+    if (intrinsic.starts_with("llvm.x86.") && !triple.isX86())
+      wrongArch = "x86";
+    else if (intrinsic.starts_with("llvm.aarch64.") && !triple.isAArch64())
+      wrongArch = "AArch64";
+    else if (intrinsic.starts_with("llvm.x86.avx512.vpdpbusd"))
+      return StringRef("+avx512vnni");
+    return std::nullopt;
+  }
+  if (dialect == "arm_neon" || dialect == "arm_sve") {
+    if (!triple.isAArch64()) {
+      wrongArch = "AArch64";
+      return std::nullopt;
+    }
+    if (dialect == "arm_sve")
+      return StringRef("+sve");
+    if (name.contains("dot"))
+      return StringRef("+dotprod");
+    if (name.contains("mmla"))
+      return StringRef("+i8mm");
+    return StringRef("+neon");
+  }
+  if (dialect == "x86vector") {
+    if (!triple.isX86()) {
+      wrongArch = "x86";
+      return std::nullopt;
+    }
+    if (name == "x86vector.avx.dot.i8")
+      return StringRef("+avxvnniint8");
+    if (name == "x86vector.avx512.dot")
+      return StringRef("+avx512bf16");
+    return name.starts_with("x86vector.avx512.") ? StringRef("+avx512f")
+                                                 : StringRef("+avx");
+  }
+  return std::nullopt;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   llvm::InitializeAllTargetInfos();
@@ -170,10 +218,21 @@ int main(int argc, char **argv) {
   if (emit != "obj" && emit != "asm" && emit != "llvm")
     fail("unknown --emit='" + emit + "': expected obj, asm or llvm");
 
+  std::string cpuName = cpu, featureString = features;
+  if (cpu == "host") {
+    if (targetTriple.getArch() !=
+        llvm::Triple(llvm::sys::getProcessTriple()).getArch())
+      fail("--mcpu=host needs the host's architecture, not '" + triple + "'");
+    cpuName = llvm::sys::getHostCPUName().str();
+    std::string host;
+    for (const auto &feature : llvm::sys::getHostCPUFeatures())
+      host += (feature.second ? ",+" : ",-") + feature.first().str();
+    featureString = host.substr(1) + (features.empty() ? "" : ",") + features;
+  }
   // Checked before the target machine exists, which would only warn.
   std::unique_ptr<llvm::MCSubtargetInfo> sti(
       target->createMCSubtargetInfo(targetTriple, "generic", ""));
-  if (cpu != "generic" && !sti->isCPUStringValid(cpu))
+  if (cpuName != "generic" && !sti->isCPUStringValid(cpuName))
     fail("unknown CPU '" + cpu + "' for target '" + triple + "'");
   SmallVector<StringRef> requested;
   StringRef(features).split(requested, ',', -1, /*KeepEmpty=*/false);
@@ -187,8 +246,9 @@ int main(int argc, char **argv) {
       fail("unknown feature '" + feature + "' for target '" + triple +
            "' (expected +name or -name)");
   }
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      targetTriple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_));
+  std::unique_ptr<llvm::TargetMachine> machine(
+      target->createTargetMachine(targetTriple, cpuName, featureString,
+                                  llvm::TargetOptions(), llvm::Reloc::PIC_));
   if (!machine)
     fail("cannot create a target machine for '" + triple + "'");
 
@@ -223,9 +283,25 @@ int main(int argc, char **argv) {
     exported.emplace_back(func.getSymName().str(), func.getFunctionType());
   }
 
+  // Target-specific ops written in the input must be runnable.
+  const llvm::MCSubtargetInfo *targetInfo = machine->getMCSubtargetInfo();
+  module->walk([&](Operation *op) {
+    std::string wrongArch;
+    std::optional<StringRef> feature =
+        getRequiredFeature(op, targetTriple, wrongArch);
+    if (!wrongArch.empty())
+      fail("'" + op->getName().getStringRef() + "' is an " + wrongArch +
+           " operation; it cannot be compiled for '" + triple + "'");
+    if (feature && !targetInfo->checkFeatures(feature->str()))
+      fail("'" + op->getName().getStringRef() + "' needs target feature " +
+           *feature + ", which CPU '" + cpuName + "' with features '" +
+           features + "' of '" + triple + "' lacks");
+  });
+
   PassManager pm(&context);
   mc::CPUPipelineOptions pipeline;
-  pipeline.isa = reference ? "none" : mc::getKernelIsa(triple, cpu, features);
+  pipeline.isa =
+      reference ? "none" : mc::getKernelIsa(triple, cpuName, featureString);
   pipeline.numThreads = threads;
   mc::buildCPUToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
