@@ -134,21 +134,105 @@ def parse_constants(mlir):
     return result
 
 
-_MLP_MAIN = r"""
-#include <stdio.h>
+_C_TYPES = {np.float32: "float", np.float64: "double", np.int8: "int8_t",
+            np.int16: "int16_t", np.int32: "int32_t", np.int64: "int64_t",
+            np.uint8: "uint8_t", np.uint16: "uint16_t"}
+
+
+def _c_call(entry, inputs, outputs, in_offsets, out_offsets):
+    """C statements calling `_mlir_ciface_<entry>` on arrays at byte offsets
+    of the `in` and `out` buffers (C order, identity strides)."""
+    lines, names = ["  {"], []
+    for kind, arrays, offsets, buf in (("arg", inputs, in_offsets, "in"),
+                                       ("result", outputs, out_offsets, "out")):
+        for i, ((shape, dtype), off) in enumerate(zip(arrays, offsets)):
+            elt = _C_TYPES[np.dtype(dtype).type]
+            strides = [int(np.prod(shape[d + 1:])) for d in range(len(shape))]
+            ptr = f"({elt} *)({buf} + {off})"
+            name = f"{kind}{i}"
+            lines.append(f"    mc_memref_{elt}_{len(shape)}d {name} = {{{ptr}, "
+                         f"{ptr}, 0, {{{', '.join(map(str, shape))}}}, "
+                         f"{{{', '.join(map(str, strides))}}}}};")
+            names.append("&" + name)
+    lines.append(f"    _mlir_ciface_{entry}({', '.join(names)});\n  }}")
+    return "\n".join(lines)
+
+
+def _layout(arrays):
+    """64-byte aligned offsets of (shape, dtype) arrays, and the total."""
+    offsets, total = [], 0
+    for shape, dtype in arrays:
+        offsets.append(total)
+        total += -(-int(np.prod(shape)) * np.dtype(dtype).itemsize // 64) * 64
+    return offsets, max(total, 64)
+
+
+def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
+                     workdir=None):
+    """Compiles the MLIR text with mc-compile for `target` (`mattr`), links
+    it into a C program with `cc` and exactly the flags `mc-compile
+    --print-link-flags` prints, and runs it (through `runner`, e.g. qemu).
+    `calls` is a list of (entry, input arrays, output (shape, dtype)s); each
+    entry takes ranked tensors of rank >= 1. Returns the outputs of each
+    call. The object is `workdir`/model.o if `workdir` is given."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = workdir or tmp
+        src = os.path.join(work, "model.mlir")
+        with open(src, "w") as f:
+            f.write(mlir)
+        subprocess.run(["mc-compile", src, f"--target={target}",
+                        *([f"--mattr={mattr}"] if mattr else []),
+                        "--emit=obj", "-o", os.path.join(work, "model.o"),
+                        "--header=" + os.path.join(work, "model.h")],
+                       check=True)
+        flags = subprocess.run(["mc-compile", "--print-link-flags",
+                                f"--target={target}"], check=True,
+                               capture_output=True, text=True).stdout.split()
+        ins = [[(a.shape, a.dtype) for a in inputs] for _, inputs, _ in calls]
+        outs = [list(o) for _, _, o in calls]
+        in_offsets, in_size = _layout([x for c in ins for x in c])
+        out_offsets, out_size = _layout([x for c in outs for x in c])
+        body, i, o = [], 0, 0
+        for (entry, _, _), cin, cout in zip(calls, ins, outs):
+            body.append(_c_call(entry, cin, cout,
+                                in_offsets[i:i + len(cin)],
+                                out_offsets[o:o + len(cout)]))
+            i, o = i + len(cin), o + len(cout)
+        main = f"""#include <stdio.h>
 #include "model.h"
-int main(int argc, char **argv) {
-  static float in[%(B)d][%(K)d], out[%(B)d][%(N)d];
+static unsigned char in[{in_size}] __attribute__((aligned(64)));
+static unsigned char out[{out_size}] __attribute__((aligned(64)));
+int main(int argc, char **argv) {{
   FILE *f = fopen(argv[1], "rb");
-  if (!f || fread(in, sizeof in, 1, f) != 1) return 2;
+  if (!f || fread(in, 1, sizeof in, f) != sizeof in) return 2;
   fclose(f);
-  mc_memref_float_2d a = {&in[0][0], &in[0][0], 0, {%(B)d, %(K)d}, {%(K)d, 1}};
-  mc_memref_float_2d r = {&out[0][0], &out[0][0], 0, {%(B)d, %(N)d}, {%(N)d, 1}};
-  _mlir_ciface_%(entry)s(&a, &r);
-  fwrite(out, sizeof out, 1, stdout);
+{chr(10).join(body)}
+  fwrite(out, 1, sizeof out, stdout);
   return 0;
-}
+}}
 """
+        with open(os.path.join(work, "main.c"), "w") as f:
+            f.write(main)
+        exe = os.path.join(work, "main")
+        subprocess.run([*cc, "-O1", "-I", work, os.path.join(work, "main.c"),
+                        os.path.join(work, "model.o"), "-o", exe, "-lm",
+                        "-lpthread", *flags], check=True)
+        blob = bytearray(in_size)
+        for array, off in zip([a for _, inputs, _ in calls for a in inputs],
+                              in_offsets):
+            data = np.ascontiguousarray(array).tobytes()
+            blob[off:off + len(data)] = data
+        with open(os.path.join(work, "in.bin"), "wb") as f:
+            f.write(blob)
+        out = subprocess.run([*runner, exe, os.path.join(work, "in.bin")],
+                             check=True, capture_output=True).stdout
+        results, o = [], 0
+        for cout in outs:
+            results.append([np.frombuffer(out, dtype, int(np.prod(shape)),
+                                          out_offsets[o + j]).reshape(shape)
+                            for j, (shape, dtype) in enumerate(cout)])
+            o += len(cout)
+        return results
 
 
 def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None):
@@ -156,26 +240,5 @@ def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None):
     `target`, links it into a C program with `cc` and exactly the flags
     `mc-compile --print-link-flags` prints, runs it on `x` (through `runner`,
     e.g. qemu) and returns the B x n result."""
-    batch, k = x.shape
-    with tempfile.TemporaryDirectory() as tmp:
-        src = os.path.join(tmp, "model.mlir")
-        with open(src, "w") as f:
-            f.write(mlir)
-        subprocess.run(["mc-compile", src, f"--target={target}",
-                        *([f"--mattr={mattr}"] if mattr else []),
-                        "--emit=obj", "-o", os.path.join(tmp, "model.o"),
-                        "--header=" + os.path.join(tmp, "model.h")],
-                       check=True)
-        flags = subprocess.run(["mc-compile", "--print-link-flags",
-                                f"--target={target}"], check=True,
-                               capture_output=True, text=True).stdout.split()
-        with open(os.path.join(tmp, "main.c"), "w") as f:
-            f.write(_MLP_MAIN % {"B": batch, "K": k, "N": n, "entry": entry})
-        exe = os.path.join(tmp, "main")
-        subprocess.run([*cc, "-O1", "-I", tmp, os.path.join(tmp, "main.c"),
-                        os.path.join(tmp, "model.o"), "-o", exe, "-lm",
-                        "-lpthread", *flags], check=True)
-        x.astype(np.float32).tofile(os.path.join(tmp, "x.bin"))
-        out = subprocess.run([*runner, exe, os.path.join(tmp, "x.bin")],
-                             check=True, capture_output=True).stdout
-        return np.frombuffer(out, np.float32).reshape(batch, n)
+    calls = [(entry, [x.astype(np.float32)], [((x.shape[0], n), np.float32)])]
+    return compile_and_call(mlir, calls, target, cc, runner, mattr)[0][0]

@@ -60,7 +60,7 @@ static cl::opt<bool>
 static cl::opt<std::string>
     kernelIsa("isa", cl::init("host"),
               cl::desc("Kernel ISA: host (what this CPU offers), generic, "
-                       "avx512-vnni, neon-dotprod"));
+                       "avx512-vnni, neon-dotprod, neon-i8mm"));
 static cl::opt<unsigned>
     threads("num-threads", cl::init(0),
             cl::desc("Threads of the kernels (0: all cores)"));

@@ -248,6 +248,9 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       `isa=avx512-vnni` uses `mc.dot4 {lhs_unsigned}` (`vpdpbusd`) with the
       weight offset by +128 (u8) and a row-sum compensation
       (-128 * sum_k a[m, k]); `isa=neon-dotprod` uses `arm_neon.intr.sdot`;
+      `isa=neon-i8mm` uses `arm_neon.intr.smmla` (2 x 8 times 8 x 2 into a
+      2 x 2 tile) on panels of column pairs x 8 consecutive k, two rows of
+      the activations per operand, rows in pairs in the register tile;
       `isa=generic` uses signed `mc.dot4` (plain vector arithmetic after
       `--mc-lower-dot4`).
 
@@ -256,7 +259,7 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
-           "generic, avx512-vnni or neon-dotprod">,
+           "generic, avx512-vnni, neon-dotprod or neon-i8mm">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"0",
            "rows of the register tile (0: the ISA's default)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"0",

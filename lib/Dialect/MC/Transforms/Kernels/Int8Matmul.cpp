@@ -17,6 +17,13 @@
 // arithmetic is modulo 2^32 like the reference's i32 accumulation, so the
 // result is bit-identical.
 //
+// `smmla` (+i8mm) multiplies a 2 x 8 block of A by an 8 x 2 block of B into
+// a 2 x 2 block of C. Its groups hold pairs of columns, 8 consecutive k
+// each: Bp[g][kk][(c / 2) * 16 + (c % 2) * 8 + t] = B[8 kk + t][g tileN L +
+// c] (L = 4). The 8 bytes of two rows of A form the other operand; each
+// output vector of a row pair accumulates in two 2 x 2 blocks, unzipped into
+// rows before the epilogue and the store.
+//
 // Loops: column panels of tileN vectors run in parallel (`scf.forall`); in
 // each, the rows go in register tiles of tileM; the reduction runs over all
 // of K with the tileM x tileN accumulators in registers, then the optional
@@ -79,7 +86,8 @@ public:
     lanes = config.lanes;
     groupWidth = config.tileN * lanes;
     numGroups = llvm::divideCeil(n, groupWidth);
-    numK4 = llvm::divideCeil(k, 4);
+    kStep = config.isa == Isa::NeonI8mm ? 8 : 4;
+    numKSteps = llvm::divideCeil(k, kStep);
   }
 
   Value emit(ArrayRef<int8_t> weights, std::optional<Epilogue> epilogue);
@@ -95,14 +103,24 @@ private:
   Value broadcastA(Value row, Value k4, bool inBounds);
   Value emitPanels(Value dest, Value n0, Value group, int64_t vectors,
                    bool partial);
+  using Step =
+      function_ref<SmallVector<Value>(ValueRange accs, Value kk, bool tail)>;
+  SmallVector<Value> emitReduction(ValueRange accs, Step step);
+  Value readInit(Value dest, Value row, Value n0, int64_t j, bool inBounds);
+  Value storeVector(Value dest, Value value, Value row, Value n0, int64_t j,
+                    bool inBounds);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value group,
                  int64_t vectors, bool partial);
+  Value emitTileI8mm(Value dest, Value row, int64_t rows, Value n0,
+                     Value group, int64_t vectors, bool partial);
 
   RewriterBase &b;
   Location loc;
   linalg::MatmulOp matmul;
   KernelConfig config;
-  int64_t m, n, k, lanes, groupWidth, numGroups, numK4;
+  /// Bytes of K per dot-product step: 4 (vpdpbusd, sdot) or 8 (smmla).
+  int64_t kStep;
+  int64_t m, n, k, lanes, groupWidth, numGroups, numKSteps;
   Value a, packed, rowCompensation, init;
   std::optional<Attribute> fillValue;
   std::optional<Epilogue> epilogue;
@@ -112,15 +130,20 @@ private:
 Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
   // Zero padding past K meets zero-padded A, past N columns never stored.
   int8_t offset = config.isa == Isa::Avx512Vnni ? -128 : 0;
-  SmallVector<int8_t> data(numGroups * numK4 * groupWidth * 4, offset);
+  SmallVector<int8_t> data(numGroups * numKSteps * groupWidth * kStep,
+                           offset);
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t col = 0; col < n; ++col) {
-      int64_t g = col / groupWidth, c = col % groupWidth;
+      int64_t g = col / groupWidth, c = col % groupWidth, t = kk % kStep;
+      // smmla reads 8 k of two columns as one 16-byte operand.
+      int64_t inGroup = config.isa == Isa::NeonI8mm
+                            ? c / 2 * 16 + c % 2 * 8 + t
+                            : c * 4 + t;
       // XOR 0x80 is +128 on the two's-complement byte, read as unsigned.
-      data[((g * numK4 + kk / 4) * groupWidth + c) * 4 + kk % 4] =
+      data[(g * numKSteps + kk / kStep) * groupWidth * kStep + inGroup] =
           static_cast<int8_t>(weights[kk * n + col] ^ offset);
     }
-  auto type = RankedTensorType::get({numGroups, numK4, groupWidth * 4},
+  auto type = RankedTensorType::get({numGroups, numKSteps, groupWidth * kStep},
                                     b.getI8Type());
   return arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, ArrayRef<int8_t>(data)));
@@ -195,14 +218,55 @@ Value Int8MatmulEmitter::emitRowCompensation() {
   return rows.getResult(0);
 }
 
+/// Runs `step` over K in steps of kStep: a loop over the full steps, then
+/// one step whose activations are read zero-padded past K.
+SmallVector<Value> Int8MatmulEmitter::emitReduction(ValueRange accs,
+                                                    Step step) {
+  SmallVector<Value> result(accs.begin(), accs.end());
+  if (k / kStep > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(k / kStep), index(1), accs,
+        [&](OpBuilder &, Location, Value kk, ValueRange iter) {
+          scf::YieldOp::create(b, loc, step(iter, kk, /*tail=*/false));
+        });
+    result.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  if (k % kStep)
+    result = step(result, index(k / kStep), /*tail=*/true);
+  return result;
+}
+
+/// The initial value of output vector `j` of row `row`: C's columns from
+/// `n0` + j * lanes, where `dest` is the group's slice starting at `n0`.
+Value Int8MatmulEmitter::readInit(Value dest, Value row, Value n0, int64_t j,
+                                  bool inBounds) {
+  if (epilogue)
+    return readVector(b, loc, init, {row, add(n0, j * lanes)}, lanes,
+                      inBounds);
+  return readVector(b, loc, dest, {row, index(j * lanes)}, lanes, inBounds);
+}
+
+/// Applies the epilogue to output vector `j` of row `row` and stores it.
+Value Int8MatmulEmitter::storeVector(Value dest, Value value, Value row,
+                                     Value n0, int64_t j, bool inBounds) {
+  Value localCol = index(j * lanes);
+  if (epilogue)
+    value = epilogue->apply(
+        b, loc, value,
+        [&] {
+          return readVector(b, loc, dest, {row, localCol}, lanes, inBounds);
+        },
+        row, add(n0, j * lanes), inBounds);
+  return writeVector(b, loc, value, dest, {row, localCol}, inBounds);
+}
+
 Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
                                   Value n0, Value group, int64_t vectors,
                                   bool partial) {
+  if (config.isa == Isa::NeonI8mm)
+    return emitTileI8mm(dest, row, rows, n0, group, vectors, partial);
   auto accType = VectorType::get({lanes}, b.getI32Type());
   auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
-  // Column offset of vector j within `dest` (a panel slice) and in C.
-  auto localCol = [&](int64_t j) { return index(j * lanes); };
-  auto globalCol = [&](int64_t j) { return add(n0, j * lanes); };
 
   SmallVector<Value> accs;
   for (int64_t i = 0; i < rows; ++i) {
@@ -216,17 +280,15 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
       if (fillValue)
         acc = arith::ConstantOp::create(
             b, loc, DenseElementsAttr::get(accType, *fillValue));
-      else if (epilogue)
-        acc = readVector(b, loc, init, {r, globalCol(j)}, lanes, inBounds(j));
       else
-        acc = readVector(b, loc, dest, {r, localCol(j)}, lanes, inBounds(j));
+        acc = readInit(dest, r, n0, j, inBounds(j));
       accs.push_back(rowInit ? arith::AddIOp::create(b, loc, acc, rowInit)
                                    .getResult()
                              : acc);
     }
   }
 
-  auto step = [&](ValueRange in, Value k4, bool aInBounds) {
+  auto step = [&](ValueRange in, Value k4, bool tail) {
     SmallVector<Value> weights;
     for (int64_t j = 0; j < vectors; ++j)
       weights.push_back(readVector(b, loc, packed,
@@ -234,36 +296,81 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
                                    lanes * 4, true));
     SmallVector<Value> out(in.begin(), in.end());
     for (int64_t i = 0; i < rows; ++i) {
-      Value act = broadcastA(add(row, i), k4, aInBounds);
+      Value act = broadcastA(add(row, i), k4, !tail);
       for (int64_t j = 0; j < vectors; ++j)
         out[i * vectors + j] = dot(out[i * vectors + j], weights[j], act);
     }
     return out;
   };
-  if (k / 4 > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(k / 4), index(1), accs,
-        [&](OpBuilder &, Location, Value k4, ValueRange iter) {
-          scf::YieldOp::create(b, loc, step(iter, k4, true));
-        });
-    accs.assign(loop.getResults().begin(), loop.getResults().end());
-  }
-  if (k % 4)
-    accs = step(accs, index(k / 4), false);
+  accs = emitReduction(accs, step);
+
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < vectors; ++j)
+      dest = storeVector(dest, accs[i * vectors + j], add(row, i), n0, j,
+                         inBounds(j));
+  return dest;
+}
+
+/// Rows go in pairs (the last one half if `rows` is odd). Output vector j of
+/// a pair accumulates in two blocks; block h holds [C(r, c),
+/// C(r, c + 1), C(r + 1, c), C(r + 1, c + 1)] for c = n0 + j * lanes + 2 h.
+Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
+                                      Value n0, Value group, int64_t vectors,
+                                      bool partial) {
+  auto accType = VectorType::get({4}, b.getI32Type());
+  auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
+  int64_t pairs = llvm::divideCeil(rows, 2), blocks = lanes / 2;
+  auto accIndex = [&](int64_t pair, int64_t j, int64_t h) {
+    return (pair * vectors + j) * blocks + h;
+  };
+  // A fill value is the same in either layout; other initial values are
+  // added to the unzipped rows.
+  Value start = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(accType,
+                             fillValue ? *fillValue : b.getI32IntegerAttr(0)));
+  SmallVector<Value> accs(pairs * vectors * blocks, start);
+
+  auto step = [&](ValueRange in, Value k8, bool tail) {
+    SmallVector<Value> weights;
+    for (int64_t jh = 0; jh < vectors * blocks; ++jh)
+      weights.push_back(
+          readVector(b, loc, packed, {group, k8, index(jh * 16)}, 16, true));
+    Value col = arith::MulIOp::create(b, loc, k8, index(8));
+    auto concat = llvm::to_vector(llvm::seq<int64_t>(0, 16));
+    SmallVector<Value> out(in.begin(), in.end());
+    for (int64_t pair = 0; pair < pairs; ++pair) {
+      Value first = readVector(b, loc, a, {add(row, 2 * pair), col}, 8, !tail);
+      // The second row of a half pair is never stored: repeat the first.
+      Value second =
+          2 * pair + 1 < rows
+              ? readVector(b, loc, a, {add(row, 2 * pair + 1), col}, 8, !tail)
+              : first;
+      Value act = vector::ShuffleOp::create(b, loc, first, second, concat);
+      for (int64_t j = 0; j < vectors; ++j)
+        for (int64_t h = 0; h < blocks; ++h) {
+          Value &acc = out[accIndex(pair, j, h)];
+          acc = arm_neon::SmmlaOp::create(b, loc, accType, acc, act,
+                                          weights[j * blocks + h]);
+        }
+    }
+    return out;
+  };
+  accs = emitReduction(accs, step);
 
   for (int64_t i = 0; i < rows; ++i) {
     Value r = add(row, i);
+    // Row i's half of the vector's two blocks (`lanes` is 4).
+    int64_t e = i % 2 * 2;
+    SmallVector<int64_t> unzip = {e, e + 1, e + 4, e + 5};
     for (int64_t j = 0; j < vectors; ++j) {
-      Value value = accs[i * vectors + j];
-      if (epilogue)
-        value = epilogue->apply(
-            b, loc, value,
-            [&] {
-              return readVector(b, loc, dest, {r, localCol(j)}, lanes,
-                                inBounds(j));
-            },
-            r, globalCol(j), inBounds(j));
-      dest = writeVector(b, loc, value, dest, {r, localCol(j)}, inBounds(j));
+      Value value = vector::ShuffleOp::create(
+          b, loc, accs[accIndex(i / 2, j, 0)], accs[accIndex(i / 2, j, 1)],
+          unzip);
+      if (!fillValue)
+        value = arith::AddIOp::create(b, loc, value,
+                                      readInit(dest, r, n0, j, inBounds(j)));
+      dest = storeVector(dest, value, r, n0, j, inBounds(j));
     }
   }
   return dest;

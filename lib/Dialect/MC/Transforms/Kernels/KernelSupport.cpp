@@ -19,6 +19,9 @@ FailureOr<KernelConfig> mc::kernels::getKernelConfig(StringRef isa,
           // and keep 8 broadcast A operands per weight load.
           .Case("avx512-vnni", KernelConfig{Isa::Avx512Vnni, 16, 8, 3})
           .Case("neon-dotprod", KernelConfig{Isa::NeonDot, 4, 8, 3})
+          // 4 row pairs x 2 vectors (4 columns each) are 16 2 x 2
+          // accumulators, with 4 weight and 4 activation registers.
+          .Case("neon-i8mm", KernelConfig{Isa::NeonI8mm, 4, 8, 2})
           .Case("generic", KernelConfig{Isa::Generic, 16, 4, 2})
           .Default(std::nullopt);
   if (!config || tileM < 0 || tileN < 0)

@@ -25,6 +25,8 @@ enum class Isa {
   Avx512Vnni,
   /// AArch64 `sdot` (+dotprod; s8 x s8, 4 x i32 lanes).
   NeonDot,
+  /// AArch64 `smmla` (+i8mm; s8 x s8, 2 x 8 by 8 x 2 into a 2 x 2 i32 tile).
+  NeonI8mm,
 };
 
 struct KernelConfig {
