@@ -121,3 +121,41 @@ func.func @unsupported(%a: tensor<4x8xi8>, %b: tensor<8x16xi8>, %c: tensor<4x16x
       ins(%a, %kt : tensor<4x8xi8>, tensor<16x8xi8>) outs(%c : tensor<4x16xi32>) -> tensor<4x16xi32>
   return %r0, %r1, %r2, %r3 : tensor<4x16xi32>, tensor<4x16xf32>, tensor<4x16xi32>, tensor<4x16xi32>
 }
+
+// -----
+
+// Convolutions: the filter becomes the (kh, kw, c) x F weight at compile
+// time, the input windows an im2col copy; the GEMM kernel does the rest.
+// CHECK-LABEL: func.func @conv_nhwc
+// CHECK: %[[P:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<1x6x6x8xi8>) outs(%{{.*}} : tensor<1x4x4x3x3x8xi8>)
+// CHECK: tensor.collapse_shape %[[P]] {{\[}}[0, 1, 2], [3, 4, 5]] : tensor<1x4x4x3x3x8xi8> into tensor<16x72xi8>
+// CHECK: mc.dot4
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 4, 4, 32] : tensor<16x32xi32> into tensor<1x4x4x32xi32>
+// CHECK-NOT: linalg.conv
+func.func @conv_nhwc(%x: tensor<1x6x6x8xi8>) -> tensor<1x4x4x32xi32> {
+  %w = arith.constant dense<1> : tensor<3x3x8x32xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x32xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x8xi8>, tensor<3x3x8x32xi8>) outs(%c : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  return %r : tensor<1x4x4x32xi32>
+}
+
+// -----
+
+// NCHW: windows ordered (c, kh, kw); the pixel-major result is transposed
+// back to NFHW.
+// CHECK-LABEL: func.func @conv_nchw
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x4x4x8x3x3xi8>)
+// CHECK: mc.dot4
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x4x4x32xi32>) outs(%{{.*}} : tensor<1x32x4x4xi32>) permutation = [0, 3, 1, 2]
+func.func @conv_nchw(%x: tensor<1x8x6x6xi8>) -> tensor<1x32x4x4xi32> {
+  %w = arith.constant dense<1> : tensor<32x8x3x3xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x32x4x4xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<1x32x4x4xi32>) -> tensor<1x32x4x4xi32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x6x6xi8>, tensor<32x8x3x3xi8>) outs(%c : tensor<1x32x4x4xi32>) -> tensor<1x32x4x4xi32>
+  return %r : tensor<1x32x4x4xi32>
+}

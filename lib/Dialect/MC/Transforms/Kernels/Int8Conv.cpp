@@ -1,0 +1,190 @@
+//===- Int8Conv.cpp - i8 convolutions as im2col + the GEMM kernel ---------===//
+//
+// A 2-D convolution with a constant filter is the matmul
+//   out[(n, oh, ow), f] = sum_{(kh, kw, c)} patch[(n, oh, ow), (kh, kw, c)]
+//                                           * filter[(kh, kw, c), f]
+// where patch gathers the input window of each output pixel (im2col). The
+// filter becomes the K x N weight at compile time (reordered for NCHW/FCHW),
+// the patches a linalg.generic copy at run time, and the matmul is left for
+// the i8 GEMM kernel. NCHW results are transposed back from pixel-major.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+
+namespace {
+/// What differs between the NHWC/HWCF and NCHW/FCHW convolutions.
+struct ConvLayout {
+  bool channelsLast;
+  int64_t batch, channels, height, width, filters, kh, kw, oh, ow;
+  int64_t strides[2], dilations[2];
+};
+} // namespace
+
+template <typename ConvOp>
+static std::optional<ConvLayout> getLayout(ConvOp conv, bool channelsLast) {
+  auto in = cast<RankedTensorType>(conv.getInputs()[0].getType());
+  auto filter = cast<RankedTensorType>(conv.getInputs()[1].getType());
+  auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
+  if (!in.hasStaticShape() || !filter.hasStaticShape() ||
+      !in.getElementType().isInteger(8) ||
+      !filter.getElementType().isInteger(8) ||
+      !out.getElementType().isInteger(32))
+    return std::nullopt;
+  ConvLayout l;
+  l.channelsLast = channelsLast;
+  ArrayRef<int64_t> x = in.getShape(), w = filter.getShape(),
+                    y = out.getShape();
+  l.batch = x[0];
+  if (channelsLast) {
+    // NHWC input, HWCF filter, NHWF output.
+    l.height = x[1], l.width = x[2], l.channels = x[3];
+    l.kh = w[0], l.kw = w[1], l.filters = w[3];
+    l.oh = y[1], l.ow = y[2];
+  } else {
+    // NCHW input, FCHW filter, NFHW output.
+    l.channels = x[1], l.height = x[2], l.width = x[3];
+    l.filters = w[0], l.kh = w[2], l.kw = w[3];
+    l.oh = y[2], l.ow = y[3];
+  }
+  for (int i = 0; i < 2; ++i) {
+    l.strides[i] = conv.getStrides().template getValues<int64_t>()[i];
+    l.dilations[i] = conv.getDilations().template getValues<int64_t>()[i];
+  }
+  return l;
+}
+
+/// The filter as the K x F weight, K ordered (kh, kw, c) for channels-last
+/// and (c, kh, kw) otherwise, matching the patch columns.
+static std::optional<DenseElementsAttr> getWeight(Value filter,
+                                                  const ConvLayout &l) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(filter, m_Constant(&attr)))
+    return std::nullopt;
+  int64_t k = l.kh * l.kw * l.channels;
+  auto type = RankedTensorType::get({k, l.filters},
+                                    IntegerType::get(filter.getContext(), 8));
+  if (l.channelsLast)
+    return attr.reshape(type);
+  SmallVector<int8_t> values(attr.getNumElements());
+  int64_t i = 0;
+  // FCHW: element (f, c, y, x) goes to row (c, y, x), column f.
+  for (const APInt &v : attr.getValues<APInt>()) {
+    int64_t f = i / k, row = i % k;
+    values[row * l.filters + f] = static_cast<int8_t>(v.getSExtValue());
+    ++i;
+  }
+  return DenseElementsAttr::get(type, ArrayRef<int8_t>(values));
+}
+
+template <typename ConvOp>
+static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
+                             const mc::kernels::KernelConfig &config,
+                             bool channelsLast) {
+  if (!conv.hasPureTensorSemantics())
+    return failure();
+  std::optional<ConvLayout> layout = getLayout(conv, channelsLast);
+  if (!layout)
+    return failure();
+  const ConvLayout &l = *layout;
+  std::optional<DenseElementsAttr> weight =
+      getWeight(conv.getInputs()[1], l);
+  if (!weight)
+    return failure();
+
+  Location loc = conv.getLoc();
+  MLIRContext *ctx = b.getContext();
+  b.setInsertionPoint(conv);
+  int64_t pixels = l.batch * l.oh * l.ow, k = l.kh * l.kw * l.channels;
+
+  // patch[n, oh, ow, a, b, c] (channels-last: a, b, c = kh, kw, c; else
+  // c, kh, kw) as one copy over the 6-D space, collapsed to pixels x K.
+  AffineExpr n = getAffineDimExpr(0, ctx), y = getAffineDimExpr(1, ctx),
+             x = getAffineDimExpr(2, ctx);
+  AffineExpr d3 = getAffineDimExpr(3, ctx), d4 = getAffineDimExpr(4, ctx),
+             d5 = getAffineDimExpr(5, ctx);
+  SmallVector<int64_t> patchShape;
+  AffineMap inputMap;
+  if (channelsLast) {
+    patchShape = {l.batch, l.oh, l.ow, l.kh, l.kw, l.channels};
+    inputMap = AffineMap::get(
+        6, 0,
+        {n, y * l.strides[0] + d3 * l.dilations[0],
+         x * l.strides[1] + d4 * l.dilations[1], d5},
+        ctx);
+  } else {
+    patchShape = {l.batch, l.oh, l.ow, l.channels, l.kh, l.kw};
+    inputMap = AffineMap::get(
+        6, 0,
+        {n, d3, y * l.strides[0] + d4 * l.dilations[0],
+         x * l.strides[1] + d5 * l.dilations[1]},
+        ctx);
+  }
+  auto i8 = b.getI8Type(), i32 = b.getI32Type();
+  Value patchInit = tensor::EmptyOp::create(b, loc, patchShape, i8);
+  auto patch = linalg::GenericOp::create(
+      b, loc, patchInit.getType(), conv.getInputs()[0], patchInit,
+      ArrayRef<AffineMap>{inputMap, b.getMultiDimIdentityMap(6)},
+      SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, args[0]);
+      });
+  Value patches = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({pixels, k}, i8), patch.getResult(0),
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+
+  // The accumulator: the conv's init as pixels x F (a fill stays a fill, so
+  // the kernel starts from registers).
+  Value init = conv.getOutputs()[0];
+  auto accType = RankedTensorType::get({pixels, l.filters}, i32);
+  auto pixelMajor =
+      RankedTensorType::get({l.batch, l.oh, l.ow, l.filters}, i32);
+  Value acc;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    Value empty = tensor::EmptyOp::create(b, loc, accType.getShape(), i32);
+    acc = linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+              .getResult(0);
+  } else {
+    if (!channelsLast)
+      init = linalg::TransposeOp::create(
+                 b, loc, init,
+                 tensor::EmptyOp::create(b, loc, pixelMajor.getShape(), i32),
+                 ArrayRef<int64_t>{0, 2, 3, 1})
+                 .getResult()[0];
+    acc = tensor::CollapseShapeOp::create(
+        b, loc, accType, init, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  }
+
+  Value filter = arith::ConstantOp::create(b, loc, *weight);
+  auto matmul = linalg::MatmulOp::create(b, loc, ValueRange{patches, filter},
+                                         ValueRange{acc});
+  Value result = tensor::ExpandShapeOp::create(
+      b, loc, pixelMajor, matmul.getResult(0),
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  if (!channelsLast)
+    result = linalg::TransposeOp::create(
+                 b, loc, result, conv.getOutputs()[0],
+                 ArrayRef<int64_t>{0, 3, 1, 2})
+                 .getResult()[0];
+  b.replaceOp(conv, result);
+  // The GEMM kernel takes it from here (a fused consumer is not possible
+  // through the reshape; requantization stays a separate loop).
+  return mc::kernels::rewriteInt8Matmul(b, matmul, config);
+}
+
+LogicalResult mc::kernels::rewriteInt8Conv(RewriterBase &rewriter,
+                                           Operation *op,
+                                           const KernelConfig &config) {
+  if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
+    return rewrite(rewriter, conv, config, /*channelsLast=*/true);
+  if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+    return rewrite(rewriter, conv, config, /*channelsLast=*/false);
+  return failure();
+}

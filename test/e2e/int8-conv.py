@@ -1,0 +1,86 @@
+# i8 x i8 -> i32 convolutions (NHWC/HWCF and NCHW/FCHW; strides, dilations,
+# padding through tensor.pad, 1x1, a non-zero accumulator) through im2col
+# and the GEMM kernel equal numpy's integer convolution bit for bit, on
+# every ISA this CPU runs, with one and two threads.
+# RUN: %python %s | FileCheck %s
+# CHECK: nhwc: ok
+# CHECK: nchw: ok
+import numpy as np
+
+from mctest import dense_hex, run
+
+rng = np.random.default_rng(3)
+host = "avx512_vnni" in open("/proc/cpuinfo").read()
+isas = ["generic"] + (["avx512-vnni"] if host else [])
+
+
+def t(shape, elt):
+    return "tensor<" + "x".join(map(str, shape)) + f"x{elt}>"
+
+
+def reference(x, w, stride, dilation, pad, layout):
+    """Integer convolution in NHWC/HWCF, converted for NCHW/FCHW."""
+    if layout == "nchw":
+        x, w = x.transpose(0, 2, 3, 1), w.transpose(2, 3, 1, 0)
+    x = np.pad(x.astype(np.int64), ((0, 0), (pad, pad), (pad, pad), (0, 0)))
+    kh, kw, _, f = w.shape
+    n, h, wd, _ = x.shape
+    oh = (h - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd - dilation * (kw - 1) - 1) // stride + 1
+    out = np.zeros((n, oh, ow, f), np.int64)
+    for i in range(kh):
+        for j in range(kw):
+            patch = x[:, i * dilation:i * dilation + stride * oh:stride,
+                      j * dilation:j * dilation + stride * ow:stride, :]
+            out += patch @ w[i, j].astype(np.int64)
+    return out.transpose(0, 3, 1, 2) if layout == "nchw" else out
+
+
+def check(layout, n, c, h, f, k, stride=1, dilation=1, pad=0, init=False):
+    xs = (n, h, h, c) if layout == "nhwc" else (n, c, h, h)
+    ws = (k, k, c, f) if layout == "nhwc" else (f, c, k, k)
+    x = rng.integers(-128, 128, xs, dtype=np.int8)
+    w = rng.integers(-128, 128, ws, dtype=np.int8)
+    want = reference(x, w, stride, dilation, pad, layout)
+    ys = want.shape
+    hp = h + 2 * pad
+    ps = (n, hp, hp, c) if layout == "nhwc" else (n, c, hp, hp)
+    lo = [0, pad, pad, 0] if layout == "nhwc" else [0, 0, pad, pad]
+    op = "conv_2d_nhwc_hwcf" if layout == "nhwc" else "conv_2d_nchw_fchw"
+    args, inputs = [f"%x: {t(xs, 'i8')}"], [x]
+    if init:
+        c0 = rng.integers(-1000, 1000, ys, dtype=np.int32)
+        want = want + c0
+        args.append(f"%c: {t(ys, 'i32')}")
+        inputs.append(c0)
+        acc = ""
+    else:
+        acc = f"""%z = arith.constant 0 : i32
+  %e = tensor.empty() : {t(ys, 'i32')}
+  %c = linalg.fill ins(%z : i32) outs(%e : {t(ys, 'i32')}) -> {t(ys, 'i32')}"""
+    ir = f"""
+func.func @f({", ".join(args)}) -> {t(ys, 'i32')} {{
+  %w = arith.constant {dense_hex(w)} : {t(ws, 'i8')}
+  %zero = arith.constant 0 : i8
+  %p = tensor.pad %x low{lo} high{lo} {{
+  ^bb0(%a: index, %b: index, %d: index, %g: index):
+    tensor.yield %zero : i8
+  }} : {t(xs, 'i8')} to {t(ps, 'i8')}
+  {acc}
+  %r = linalg.{op} {{dilations = dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+      ins(%p, %w : {t(ps, 'i8')}, {t(ws, 'i8')}) outs(%c : {t(ys, 'i32')}) -> {t(ys, 'i32')}
+  return %r : {t(ys, 'i32')}
+}}"""
+    for isa in isas:
+        for threads in (1, 2):
+            (got,) = run(ir, "f", inputs, 1,
+                         [f"--isa={isa}", f"--num-threads={threads}"])
+            assert (got == want).all(), (layout, isa, threads)
+
+
+for layout in ("nhwc", "nchw"):
+    check(layout, 1, 8, 6, 16, 3)
+    check(layout, 2, 5, 9, 20, 3, stride=2, pad=1)
+    check(layout, 1, 16, 7, 33, 1)
+    check(layout, 1, 3, 11, 8, 3, dilation=2, init=True)
+    print(f"{layout}: ok")
