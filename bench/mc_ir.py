@@ -215,13 +215,26 @@ def _tool_stamp():
     return f"{st.st_mtime_ns}:{st.st_size}"
 
 
+def _module_dir():
+    """bench/.cache/mc-<stamp>: modules of the current mc-compile; those of
+    earlier builds are deleted (they can take gigabytes)."""
+    import shutil
+    name = "mc-" + hashlib.sha256(_tool_stamp().encode()).hexdigest()[:12]
+    for old in os.listdir(_cache_dir()):
+        if old.startswith("mc-") and old != name:
+            shutil.rmtree(os.path.join(CACHE, old), ignore_errors=True)
+    path = os.path.join(CACHE, name)
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 def compile_module(text, threads=1, key=None):
     """Compiles MLIR text to a shared library and loads it. Cached under the
     text, or under `key` (then `text` may be a function giving the text, so
     a cached module costs no generation)."""
     flags = compile_options(threads)
-    ident = _tool_stamp() + " ".join(flags) + (key or text)
-    base = os.path.join(_cache_dir(), hashlib.sha256(ident.encode())
+    ident = " ".join(flags) + (key or text)
+    base = os.path.join(_module_dir(), hashlib.sha256(ident.encode())
                         .hexdigest()[:24])
     so = base + ".so"
     if not os.path.exists(so):

@@ -63,11 +63,24 @@ class Bench:
 
     # --- machine --------------------------------------------------------
 
-    def measure_machine(self):
+    def measure_limits(self):
+        """Clock and DRAM read bandwidth, at the start and again at the end
+        of the run: the larger figure is the limit (a busy machine only
+        lowers them)."""
         lib = machine.load()
-        self.hz = lib.clock_hz()
-        self.bw = {t: lib.read_bw(1 << 30, t, 3 if self.args.quick else 5)
-                   for t in self.threads}
+        hz = lib.clock_hz()
+        bw = {t: lib.read_bw(1 << 30, t, 3 if self.args.quick else 5)
+              for t in self.threads}
+        if hasattr(self, "hz"):
+            print(f"# at the end: clock {hz / 1e9:.2f} GHz, DRAM read " +
+                  ", ".join(f"{bw[t] / 1e9:.1f} GB/s ({t}t)" for t in self.threads)
+                  + "; the table uses the larger of start and end")
+            hz = max(hz, self.hz)
+            bw = {t: max(bw[t], self.bw[t]) for t in self.threads}
+        self.hz, self.bw = hz, bw
+
+    def measure_machine(self):
+        self.measure_limits()
         print(f"# cpu: {machine.cpu_model()}, {os.cpu_count()} cores; load "
               f"average at start: {open('/proc/loadavg').read().split()[0]}")
         print(f"# clock: {self.hz / 1e9:.2f} GHz measured (dependent-add "
@@ -121,11 +134,13 @@ class Bench:
     # --- rows -----------------------------------------------------------
 
     def run_impl(self, case, shape, impl, kind, ops, nbytes, setup, memo=None,
-                 is_mc=None):
-        """setup(t) -> (call(i), nsets), checked inside setup; one row per
-        thread count. Failures and skips become rows with a note. `memo`
-        names a measurement shared between cases (same data and shape);
-        `is_mc` marks the row the case's ratios are taken against."""
+                 is_mc=None, vs=()):
+        """setup(t) -> (call(i), nsets[, note]), checked inside setup; one
+        row per thread count. Failures and skips become rows with a note.
+        `memo` names a measurement shared between cases (same data and
+        shape); `is_mc` marks the row the case's ratios are taken against;
+        `vs` lists (label, memo) of dense baselines a sparse row is compared
+        with in its note."""
         mc = impl.startswith("mc")
         is_mc = mc if is_mc is None else is_mc
         memo = memo or (case, impl)
@@ -157,7 +172,9 @@ class Bench:
                 self.memo[key] = (secs, note)
             self.rows.append(dict(case=case, shape=shape, impl=impl, threads=t,
                                   kind=kind, ops=ops, bytes=nbytes, secs=secs,
-                                  note=note, is_mc=is_mc))
+                                  note=note, is_mc=is_mc,
+                                  vs=[(label, self.memo.get((m, shape, t), (None,))[0])
+                                      for label, m in vs]))
             print("  " + self.format_row(self.rows[-1]), file=sys.stderr,
                   flush=True)
 
@@ -188,7 +205,7 @@ class Bench:
         if rate and ops / rate > self.args.mc_max_call:
             raise Skip(f"skipped: reference lowering, est. {ops / rate:.0f} s/call")
 
-    def int8_rows(self, case, shape, a, b, ref, ops, mc_name="mc"):
+    def int8_rows(self, case, shape, a, b, ref, ops):
         m, n = a.shape[0], b.shape[1]
 
         def mc(t):
@@ -202,8 +219,7 @@ class Bench:
             if not (c == ref).all():
                 raise RuntimeError("mc result differs from numpy")
             return lambda i: call(), 1
-        self.run_impl(case, shape, mc_name, "int8", ops, None, mc, "mc-i8",
-                      is_mc=mc_name == "mc")
+        self.run_impl(case, shape, "mc", "int8", ops, None, mc, "mc-i8")
 
         def dnnl(t):
             mm = onednn.Matmul(b, m)
@@ -237,9 +253,10 @@ class Bench:
             if not (call()[0] == a.astype(np.float64) @ bs.astype(np.float64)).all():
                 raise RuntimeError("mc result differs from numpy")
             return lambda i: call(), 1
-        self.run_impl("sp24", shape, "mc 2:4", "int8", ops, None, mc)
-        # Dense int8 on the dense weight (shared with i8gemm's measurements).
-        self.int8_rows("sp24", shape, a, b, ref, ops, "mc dense")
+        if ("mc-i8", shape, self.threads[0]) not in self.memo:
+            self.int8_rows("i8gemm", shape, a, b, ref, ops)
+        self.run_impl("sp24", shape, "mc 2:4", "int8", ops, None, mc,
+                      vs=[("mc dense", "mc-i8"), ("oneDNN", "dnnl-i8")])
 
     def dynamic_int8(self, m, n, k):
         """W8A8 with run-time activation quantization (mc-quantize
@@ -444,11 +461,9 @@ class Bench:
                     raise RuntimeError("mc sparse result differs from numpy")
                 return lambda i: calls[i](), len(calls)
             self.run_impl(case, shape, f"mc {int(p * 100)}% sparse", kind,
-                          ops, None, mc)
-            self.run_impl(case, shape, "mc dense", kind, ops, nb, mc_dense,
-                          "mc-f32", is_mc=False)
-            self.f32_peers(case, shape, x, ws, ref, ops, nb, kind, "sp",
-                           " (dense)")
+                          ops, None, mc, vs=[("mc dense", "mc-f32"),
+                                             ("oneDNN", "dnnl-f32-sp"),
+                                             ("OpenBLAS", "blas-f32-sp")])
 
     # --- output ---------------------------------------------------------
 
@@ -484,6 +499,10 @@ class Bench:
     def format_row(self, r):
         ms, gops, gbs, limit = self.figures(r)
         note = r["note"] or ("" if r["secs"] else "n/a")
+        if r["vs"] and r["secs"]:
+            note = "; ".join([note] * bool(note) + ["speed-up over dense: " + ", ".join(
+                f"{label} {other / r['secs']:.2f}x" if other else f"{label} n/a"
+                for label, other in r["vs"])])
         return (f"| {r['case']} | {r['shape']} | {r['impl']} | {r['threads']} "
                 f"| {ms} | {gops} | {gbs} | {limit} | {self.ratio(r)} | {note} |")
 
@@ -518,6 +537,9 @@ class Bench:
             self.sparse_f32(1, k, n)
         for m, n, k in ([] if quick else BERT):
             self.sparse_f32(m, k, n)
+        print(f"# load average before the final measurement: "
+              f"{open('/proc/loadavg').read().split()[0]}")
+        self.measure_limits()
         self.table()
         print(f"# load average at end: {open('/proc/loadavg').read().split()[0]}")
 
