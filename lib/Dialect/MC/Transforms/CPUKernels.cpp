@@ -41,7 +41,8 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp matmul : matmuls)
-      (void)mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config);
+      if (failed(mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config)))
+        (void)mc::kernels::rewriteWeightOnlyMatmul(rewriter, matmul, *config);
   }
 };
 } // namespace

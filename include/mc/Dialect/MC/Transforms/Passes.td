@@ -253,6 +253,22 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       the activations per operand, rows in pairs in the register tile;
       `isa=generic` uses signed `mc.dot4` (plain vector arithmetic after
       `--mc-lower-dot4`).
+    - f32 `linalg.matmul` whose weight is `mc.decode` of an `mc.assemble`
+      of constants with `#mc.uniform<iB|uiB>` (B in 2..8, optional
+      `zero_point`), scales per group of G >= 8 along K (`block = [G, b]`),
+      per channel (`axis = 1`) or per tensor: a GEMV / small-M kernel for
+      weights streamed from memory. The weight is packed at compile time
+      into panels of `L` columns, each the sequence of its groups: `L`
+      scales, `L` zero-point terms, then 8 k per step (for B <= 4 one i32
+      per column of nibbles q + 8 (signed) or q; else a byte per weight),
+      so every byte is read once, in order. Dequantized in registers:
+      nibbles by a mask and an exact conversion to u * 2^4j against x
+      pre-scaled by 2^-4j, the offset taken off once per group with
+      sum_g x; bytes by an extension, the zero point subtracted in i32, a
+      conversion. Summed with FMAs per group and scaled once per group:
+      `y = fma(sum_g, s_g, y)`. Equal to the reference within float
+      rounding (exactly when the sums are exact). Rows go in tiles of up
+      to 8; the element-wise consumer is fused as above.
 
     Column panels are distributed over threads with `scf.forall`
     (`num-threads` is used by the pipelines that lower it).

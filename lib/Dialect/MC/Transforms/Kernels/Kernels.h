@@ -17,6 +17,15 @@ mlir::LogicalResult rewriteInt8Matmul(mlir::RewriterBase &rewriter,
                                       mlir::linalg::MatmulOp matmul,
                                       const KernelConfig &config);
 
+/// f32 `linalg.matmul` whose weight is `mc.decode` of a constant
+/// `#mc.uniform` i2..i8 value with scales per group along K, per channel or
+/// per tensor (and its fusable element-wise consumer) to a GEMV / small-M
+/// GEMM kernel that dequantizes in registers. Fails, changing nothing, on
+/// matmuls it does not handle.
+mlir::LogicalResult rewriteWeightOnlyMatmul(mlir::RewriterBase &rewriter,
+                                            mlir::linalg::MatmulOp matmul,
+                                            const KernelConfig &config);
+
 } // namespace mc::kernels
 
 #endif // MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H

@@ -1,0 +1,653 @@
+//===- WeightOnlyMatmul.cpp - f32 x weight-only integer GEMV/GEMM ---------===//
+//
+// Y[M x N] (+)= X[M x K] * decode(W)[K x N] with X f32 and W a constant
+// `#mc.uniform<iB|uiB>` weight (B in 2..8) that has one scale (and zero
+// point) per group of G consecutive k of a column: `block = [G, b]`,
+// per channel (`axis = 1`, G = K) or per tensor (G = K). Meant for small M
+// (LLM decoding), where streaming the weight from DRAM is the limit, so the
+// layout makes every byte of it read once, in order.
+//
+// Layout: W is packed at compile time into panels of L columns (L = f32
+// lanes). A panel holds its K / G groups one after the other, each a header
+// (L f32 scales, then L zero-point terms if any) followed by the group's
+// payload in steps of 8 k:
+//   B <= 4: one i32 per column holding u[k0 + j] = q[k0 + j] + o (o = 8 for
+//           signed storage, else 0; so 0 <= u < 16) in bits 4j .. 4j + 3:
+//           a step is one vector of L x 4 bytes for 8 k;
+//   B > 4:  8 rows of L bytes, byte c of row j = q[k0 + j][column c].
+//
+// Dequantization happens in registers and is exact. Nibbles: one mask and
+// an unsigned conversion give u * 2^(4j), so x is pre-scaled once per call
+// (x'[m, k] = x[m, k] * 2^-4j, exact) and the offset o + zp is taken off
+// once per group as (o + zp) * sum_g x. Bytes: one sign or zero extension,
+// the zero point subtracted in i32 (as in the reference), a conversion. The
+// scale is applied once per group.
+//
+// Rounding order, per output (row m, column n), starting from Y's initial
+// value y:
+//   a_g = sum over k in group g of (q[k] - zp) * x[m, k], as f32 FMAs into
+//         S partial sums (k mod S; S = 8 for one row down to 1 for 5+ rows,
+//         so there are enough independent FMA chains), added pairwise; for
+//         nibbles sum u * x' that way, then a_g = fma(-(o + zp), sx_g, .)
+//         with sx_g = sum_g x[m, k] (vector partial sums, then a reduction);
+//   y   = fma(a_g, s_g, y) for g = 0, 1, ...
+// The reference instead rounds every (q - zp) * s and sums products over k
+// in order, so the two agree within float rounding, not bit for bit; they
+// are equal whenever all these sums are exact (small integers).
+//
+// Loops: column panels run in parallel (`scf.forall`); in each, the rows go
+// in tiles of up to 8 with the tile's Y vectors carried over the groups,
+// the partial sums over the steps of a group. The element-wise consumer, if
+// any, is applied to the tile before the store.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "KernelSupport.h"
+
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+#include <cstring>
+
+using namespace mlir;
+using namespace mc::kernels;
+
+namespace {
+/// The raw little-endian bytes of a constant tensor, `eltBytes` per element
+/// (sub-byte integers take a byte each, as in MLIR's dense storage).
+struct ConstantBytes {
+  ArrayRef<char> data;
+  bool splat = false;
+  int64_t eltBytes = 1;
+
+  const char *at(int64_t i) const {
+    return data.data() + (splat ? 0 : i * eltBytes);
+  }
+};
+
+/// The weight as the kernel sees it: payload, scales and zero points of a
+/// K x N `#mc.uniform` value with groups of `groupK` along K.
+struct Weight {
+  mc::UniformEncodingAttr encoding;
+  int64_t k, n, groupK;
+  ConstantBytes payload, scales;
+  std::optional<ConstantBytes> zeroPoints;
+
+  bool isNibble() const { return encoding.getStorage().getWidth() <= 4; }
+  /// What nibbles add to q to make it unsigned.
+  int32_t nibbleOffset() const { return encoding.isSigned() ? 8 : 0; }
+
+  /// The stored integer of q[kk][col], from its low B bits.
+  int32_t value(int64_t kk, int64_t col) const {
+    unsigned width = encoding.getStorage().getWidth();
+    int32_t v = static_cast<uint8_t>(*payload.at(kk * n + col)) &
+                ((1 << width) - 1);
+    if (encoding.isSigned() && (v >> (width - 1)))
+      v -= 1 << width;
+    return v;
+  }
+
+  int64_t scaleIndex(int64_t kk, int64_t col) const {
+    if (encoding.getAxis())
+      return col; // axis 1; axis 0 is rejected.
+    ArrayRef<int64_t> block = encoding.getBlock();
+    if (block.empty())
+      return 0;
+    return kk / block[0] * (n / block[1]) + col / block[1];
+  }
+};
+} // namespace
+
+static std::optional<ConstantBytes> getConstantBytes(Value value,
+                                                     int64_t eltBytes) {
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  int64_t count = cast<ShapedType>(value.getType()).getNumElements();
+  ConstantBytes bytes;
+  bytes.eltBytes = eltBytes;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    bytes.data = dense.getRawData();
+    bytes.splat = dense.isSplat();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    bytes.data = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  int64_t expected = bytes.splat ? eltBytes : count * eltBytes;
+  if (static_cast<int64_t>(bytes.data.size()) != expected)
+    return std::nullopt;
+  return bytes;
+}
+
+/// The weight behind `decode(assemble(constants))`, if the kernel handles
+/// its encoding.
+static std::optional<Weight> matchWeight(Value operand) {
+  auto decode = operand.getDefiningOp<mc::DecodeOp>();
+  if (!decode)
+    return std::nullopt;
+  auto assemble = decode.getInput().getDefiningOp<mc::AssembleOp>();
+  auto type = cast<mc::CompressedType>(decode.getInput().getType());
+  auto encoding = dyn_cast<mc::UniformEncodingAttr>(type.getEncoding());
+  if (!assemble || !encoding || !type.getExpressedType().isF32() ||
+      type.getShape().size() != 2)
+    return std::nullopt;
+  // i1 payloads are bit-packed in dense attributes.
+  unsigned width = encoding.getStorage().getWidth();
+  if (width < 2 || width > 8)
+    return std::nullopt;
+
+  Weight w;
+  w.encoding = encoding;
+  w.k = type.getShape()[0];
+  w.n = type.getShape()[1];
+  // Per-k scales (axis 0, blocks of a few k) would cost a scale vector per
+  // step; the reference lowering keeps those.
+  if (std::optional<int64_t> axis = encoding.getAxis()) {
+    if (*axis != 1)
+      return std::nullopt;
+    w.groupK = w.k;
+  } else {
+    w.groupK = encoding.getBlock().empty() ? w.k : encoding.getBlock()[0];
+  }
+  if (w.groupK < 8 && w.groupK != w.k)
+    return std::nullopt;
+
+  ValueRange parts = assemble.getParts();
+  std::optional<ConstantBytes> payload = getConstantBytes(parts[0], 1);
+  std::optional<ConstantBytes> scales = getConstantBytes(parts[1], 4);
+  if (!payload || !scales ||
+      !cast<ShapedType>(parts[1].getType()).getElementType().isF32())
+    return std::nullopt;
+  w.payload = *payload;
+  w.scales = *scales;
+  if (encoding.getZeroPoint()) {
+    w.zeroPoints = getConstantBytes(parts[2], 4);
+    if (!w.zeroPoints)
+      return std::nullopt;
+  }
+  return w;
+}
+
+namespace {
+/// Emits the kernel for one matmul.
+class WeightOnlyEmitter {
+public:
+  WeightOnlyEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
+                    const KernelConfig &config, const Weight &weight)
+      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight) {
+    m = cast<RankedTensorType>(matmul.getInputs()[0].getType()).getDimSize(0);
+    lanes = config.lanes;
+    numPanels = llvm::divideCeil(w.n, lanes);
+    numGroups = w.k / w.groupK;
+    stepsPerGroup = llvm::divideCeil(w.groupK, kStep);
+    headerBytes = lanes * 4 * (w.zeroPoints ? 2 : 1);
+    stepBytes = w.isNibble() ? lanes * 4 : lanes * kStep;
+    groupBytes = headerBytes + stepsPerGroup * stepBytes;
+    panelBytes = numGroups * groupBytes;
+  }
+
+  Value emit(std::optional<Epilogue> epilogue);
+
+private:
+  /// k per step of the payload.
+  static constexpr int64_t kStep = 8;
+  /// Most rows of a register tile.
+  static constexpr int64_t tileM = 8;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+  }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value splatI32(int32_t v) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({lanes}, b.getI32Type()),
+                               b.getI32IntegerAttr(v)));
+  }
+  Value packWeights();
+  Value emitScaledX();
+  Value emitGroupSums();
+  /// Whether nibble sums need -(o + zp) * sum_g x.
+  bool needsGroupSums() const {
+    return w.isNibble() && (w.zeroPoints || w.nibbleOffset());
+  }
+  /// `lanes` 32-bit values of the packed panel at byte `offset`.
+  Value readWords(Value panel, Value offset, Type elementType);
+  SmallVector<Value> decodeStep(Value panel, Value offset, Value zeroPoint,
+                                int64_t count);
+  Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
+                 bool partial);
+  Value emitPanel(Value dest, Value n0, Value panel, bool partial);
+
+  RewriterBase &b;
+  Location loc;
+  linalg::MatmulOp matmul;
+  const Weight &w;
+  int64_t m, lanes, numPanels, numGroups, stepsPerGroup;
+  int64_t headerBytes, stepBytes, groupBytes, panelBytes;
+  Value x, packed, init;
+  /// x' for nibbles (else x), and sum_g x[m, k] as M x K/G.
+  Value xs, groupSums;
+  std::optional<Attribute> fillValue;
+  std::optional<Epilogue> epilogue;
+};
+} // namespace
+
+Value WeightOnlyEmitter::packWeights() {
+  // Columns past N get zero weights and scales; they are never stored.
+  SmallVector<char> data(numPanels * panelBytes, 0);
+  for (int64_t col = 0; col < w.n; ++col) {
+    int64_t p = col / lanes, c = col % lanes;
+    for (int64_t g = 0; g < numGroups; ++g) {
+      char *group = &data[p * panelBytes + g * groupBytes];
+      int64_t s = w.scaleIndex(g * w.groupK, col);
+      std::memcpy(group + c * 4, w.scales.at(s), 4);
+      if (!w.zeroPoints)
+        continue;
+      int32_t zp;
+      std::memcpy(&zp, w.zeroPoints->at(s), 4);
+      if (w.isNibble()) {
+        // The factor of sum_g x, exact in f32 (|zp| < 2^8).
+        float term = -static_cast<float>(zp + w.nibbleOffset());
+        std::memcpy(group + (lanes + c) * 4, &term, 4);
+      } else {
+        std::memcpy(group + (lanes + c) * 4, &zp, 4);
+      }
+    }
+  }
+  for (int64_t kk = 0; kk < w.k; ++kk) {
+    int64_t g = kk / w.groupK, step = kk % w.groupK / kStep, j = kk % kStep;
+    for (int64_t col = 0; col < w.n; ++col) {
+      int64_t p = col / lanes, c = col % lanes;
+      char *payload = &data[p * panelBytes + g * groupBytes + headerBytes +
+                            step * stepBytes];
+      int32_t v = w.value(kk, col);
+      // Nibble j of the column's little-endian i32.
+      if (w.isNibble())
+        payload[c * 4 + j / 2] |= static_cast<char>(
+            ((v + w.nibbleOffset()) & 0xF) << (j % 2 * 4));
+      else
+        payload[j * lanes + c] = static_cast<char>(v);
+    }
+  }
+  auto type =
+      RankedTensorType::get({numPanels, panelBytes}, b.getIntegerType(8));
+  return arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
+}
+
+/// x'[m, k] = x[m, k] * 2^-4j with j = k mod G mod 8, the nibble of k.
+Value WeightOnlyEmitter::emitScaledX() {
+  SmallVector<float> factors;
+  for (int64_t kk = 0; kk < w.k; ++kk)
+    factors.push_back(std::ldexp(1.0f, -4 * static_cast<int>(
+                                           kk % w.groupK % kStep)));
+  auto f32 = b.getF32Type();
+  Value factor = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({w.k}, f32),
+                             ArrayRef<float>(factors)));
+  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, w.k}, f32);
+  auto chunk = [&](Value dest, Value r, Value c, bool inBounds) {
+    Value v = readVector(b, loc, x, {r, c}, lanes, inBounds);
+    Value f = readVector(b, loc, factor, {c}, lanes, inBounds);
+    return writeVector(b, loc, arith::MulFOp::create(b, loc, v, f), dest,
+                       {r, c}, inBounds);
+  };
+  int64_t full = w.k / lanes * lanes;
+  auto rows = scf::ForOp::create(
+      b, loc, index(0), index(m), index(1), ValueRange{empty},
+      [&](OpBuilder &, Location, Value r, ValueRange iter) {
+        Value dest = iter[0];
+        if (full > 0)
+          dest = scf::ForOp::create(
+                     b, loc, index(0), index(full), index(lanes),
+                     ValueRange{dest},
+                     [&](OpBuilder &, Location, Value c, ValueRange in) {
+                       scf::YieldOp::create(b, loc, chunk(in[0], r, c, true));
+                     })
+                     .getResult(0);
+        if (full < w.k)
+          dest = chunk(dest, r, index(full), false);
+        scf::YieldOp::create(b, loc, dest);
+      });
+  return rows.getResult(0);
+}
+
+/// sum over k in group g of x[m, k], as an M x (K / G) tensor.
+Value WeightOnlyEmitter::emitGroupSums() {
+  auto f32 = b.getF32Type();
+  auto f32Type = VectorType::get({lanes}, f32);
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
+  Value empty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, numGroups}, f32);
+  auto rows = scf::ForOp::create(
+      b, loc, index(0), index(m), index(1), ValueRange{empty},
+      [&](OpBuilder &, Location, Value r, ValueRange rowIter) {
+        auto groups = scf::ForOp::create(
+            b, loc, index(0), index(numGroups), index(1),
+            ValueRange{rowIter[0]},
+            [&](OpBuilder &, Location, Value g, ValueRange iter) {
+              Value k0 = mul(g, w.groupK);
+              int64_t full = w.groupK / lanes;
+              Value acc = zero;
+              if (full > 0)
+                acc = scf::ForOp::create(
+                          b, loc, index(0), index(full), index(1),
+                          ValueRange{zero},
+                          [&](OpBuilder &, Location, Value c, ValueRange in) {
+                            Value col = arith::AddIOp::create(
+                                b, loc, k0, mul(c, lanes));
+                            Value v =
+                                readVector(b, loc, x, {r, col}, lanes, true);
+                            scf::YieldOp::create(
+                                b, loc,
+                                arith::AddFOp::create(b, loc, in[0], v)
+                                    .getResult());
+                          })
+                          .getResult(0);
+              Value sum = vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::ADD, acc);
+              for (int64_t t = full * lanes; t < w.groupK; ++t)
+                sum = arith::AddFOp::create(
+                    b, loc, sum,
+                    tensor::ExtractOp::create(b, loc, x,
+                                              ValueRange{r, add(k0, t)}));
+              scf::YieldOp::create(
+                  b, loc,
+                  tensor::InsertOp::create(b, loc, sum, iter[0],
+                                           ValueRange{r, g})
+                      .getResult());
+            });
+        scf::YieldOp::create(b, loc, groups.getResult(0));
+      });
+  return rows.getResult(0);
+}
+
+Value WeightOnlyEmitter::readWords(Value panel, Value offset,
+                                   Type elementType) {
+  Value bytes = readVector(b, loc, packed, {panel, offset}, lanes * 4, true);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes}, elementType), bytes);
+}
+
+/// The first `count` of the step's 8 rows of weights at byte `offset` of the
+/// panel, as f32 vectors of u * 2^4j (nibbles) or q - zero point (bytes).
+SmallVector<Value> WeightOnlyEmitter::decodeStep(Value panel, Value offset,
+                                                 Value zeroPoint,
+                                                 int64_t count) {
+  auto i32Type = VectorType::get({lanes}, b.getI32Type());
+  auto f32Type = VectorType::get({lanes}, b.getF32Type());
+  SmallVector<Value> result;
+  if (w.isNibble()) {
+    Value words = readWords(panel, offset, b.getI32Type());
+    for (int64_t j = 0; j < count; ++j) {
+      // u * 2^4j < 2^32 has at most 4 significant bits: exact in f32.
+      Value bits = arith::AndIOp::create(
+          b, loc, words, splatI32(static_cast<int32_t>(0xFu << (4 * j))));
+      result.push_back(arith::UIToFPOp::create(b, loc, f32Type, bits));
+    }
+    return result;
+  }
+  for (int64_t j = 0; j < count; ++j) {
+    Value bytes = readVector(b, loc, packed, {panel, add(offset, j * lanes)},
+                             lanes, true);
+    Value q =
+        w.encoding.isSigned()
+            ? arith::ExtSIOp::create(b, loc, i32Type, bytes).getResult()
+            : arith::ExtUIOp::create(b, loc, i32Type, bytes).getResult();
+    if (zeroPoint)
+      q = arith::SubIOp::create(b, loc, q, zeroPoint);
+    result.push_back(arith::SIToFPOp::create(b, loc, f32Type, q));
+  }
+  return result;
+}
+
+Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
+                                  Value n0, Value panel, bool partial) {
+  auto f32Type = VectorType::get({lanes}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
+  // Enough independent FMA chains to hide the FMA latency.
+  int64_t splits = rows == 1 ? 8 : rows == 2 ? 4 : rows <= 4 ? 2 : 1;
+  auto zeroIndex = index(0);
+
+  SmallVector<Value> ys;
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    if (fillValue)
+      ys.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(f32Type, *fillValue)));
+    else if (epilogue)
+      ys.push_back(readVector(b, loc, init, {r, n0}, lanes, !partial));
+    else
+      ys.push_back(readVector(b, loc, dest, {r, zeroIndex}, lanes, !partial));
+  }
+
+  // One step: `count` k from `k0`, weights at byte `offset` of the panel.
+  auto step = [&](ValueRange in, Value offset, Value k0, Value zeroPoint,
+                  int64_t count) {
+    SmallVector<Value> sums(in.begin(), in.end());
+    SmallVector<Value> weights = decodeStep(panel, offset, zeroPoint, count);
+    for (int64_t j = 0; j < count; ++j) {
+      Value kk = add(k0, j);
+      for (int64_t i = 0; i < rows; ++i) {
+        Value xv = tensor::ExtractOp::create(b, loc, xs,
+                                             ValueRange{add(row, i), kk});
+        Value xs = vector::BroadcastOp::create(b, loc, f32Type, xv);
+        Value &sum = sums[i * splits + j % splits];
+        sum = vector::FMAOp::create(b, loc, weights[j], xs, sum);
+      }
+    }
+    return sums;
+  };
+
+  auto groups = scf::ForOp::create(
+      b, loc, index(0), index(numGroups), index(1), ys,
+      [&](OpBuilder &, Location, Value g, ValueRange iter) {
+        Value base = mul(g, groupBytes);
+        Value scale = readWords(panel, base, b.getF32Type());
+        Value zeroPoint, zeroPointTerm;
+        if (w.zeroPoints && w.isNibble())
+          zeroPointTerm =
+              readWords(panel, add(base, lanes * 4), b.getF32Type());
+        else if (w.zeroPoints)
+          zeroPoint = readWords(panel, add(base, lanes * 4), b.getI32Type());
+        else if (needsGroupSums())
+          zeroPointTerm = arith::ConstantOp::create(
+              b, loc,
+              DenseElementsAttr::get(
+                  f32Type, b.getF32FloatAttr(-w.nibbleOffset())));
+        Value payload = add(base, headerBytes);
+        Value kGroup = mul(g, w.groupK);
+
+        SmallVector<Value> sums(rows * splits, zero);
+        int64_t fullSteps = w.groupK / kStep;
+        if (fullSteps > 0) {
+          auto steps = scf::ForOp::create(
+              b, loc, index(0), index(fullSteps), index(1), sums,
+              [&](OpBuilder &, Location, Value s, ValueRange in) {
+                Value offset = arith::AddIOp::create(b, loc, payload,
+                                                     mul(s, stepBytes));
+                Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, kStep));
+                scf::YieldOp::create(b, loc,
+                                     step(in, offset, k0, zeroPoint, kStep));
+              });
+          sums.assign(steps.getResults().begin(), steps.getResults().end());
+        }
+        if (int64_t rest = w.groupK % kStep)
+          sums = step(sums, add(payload, fullSteps * stepBytes),
+                      add(kGroup, fullSteps * kStep), zeroPoint, rest);
+
+        SmallVector<Value> out;
+        for (int64_t i = 0; i < rows; ++i) {
+          // Pairwise sum of the partial sums.
+          SmallVector<Value> level(sums.begin() + i * splits,
+                                   sums.begin() + (i + 1) * splits);
+          while (level.size() > 1) {
+            SmallVector<Value> next;
+            for (size_t t = 0; t < level.size(); t += 2)
+              next.push_back(
+                  arith::AddFOp::create(b, loc, level[t], level[t + 1]));
+            level = std::move(next);
+          }
+          if (zeroPointTerm) {
+            Value sum = tensor::ExtractOp::create(
+                b, loc, groupSums, ValueRange{add(row, i), g});
+            level[0] = vector::FMAOp::create(
+                b, loc, zeroPointTerm,
+                vector::BroadcastOp::create(b, loc, f32Type, sum), level[0]);
+          }
+          out.push_back(
+              vector::FMAOp::create(b, loc, level[0], scale, iter[i]));
+        }
+        scf::YieldOp::create(b, loc, out);
+      });
+
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    Value value = groups.getResult(i);
+    if (epilogue)
+      value = epilogue->apply(
+          b, loc, value,
+          [&] {
+            return readVector(b, loc, dest, {r, zeroIndex}, lanes, !partial);
+          },
+          r, n0, !partial);
+    dest = writeVector(b, loc, value, dest, {r, zeroIndex}, !partial);
+  }
+  return dest;
+}
+
+Value WeightOnlyEmitter::emitPanel(Value dest, Value n0, Value panel,
+                                   bool partial) {
+  int64_t full = m / tileM * tileM;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(full), index(tileM), ValueRange{dest},
+        [&](OpBuilder &, Location, Value row, ValueRange iter) {
+          scf::YieldOp::create(
+              b, loc, emitTile(iter[0], row, tileM, n0, panel, partial));
+        });
+    dest = loop.getResult(0);
+  }
+  if (m % tileM)
+    dest = emitTile(dest, index(full), m % tileM, n0, panel, partial);
+  return dest;
+}
+
+Value WeightOnlyEmitter::emit(std::optional<Epilogue> epi) {
+  epilogue = epi;
+  x = matmul.getInputs()[0];
+  init = matmul.getOutputs()[0];
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    Attribute value;
+    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
+      fillValue = value;
+  }
+  packed = packWeights();
+  xs = w.isNibble() ? emitScaledX() : x;
+  if (needsGroupSums())
+    groupSums = emitGroupSums();
+
+  Value dest;
+  if (epilogue)
+    dest = epilogue->getInit();
+  else if (fillValue)
+    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, w.n},
+                                   b.getF32Type());
+  else
+    dest = init;
+  Type eltType = cast<RankedTensorType>(dest.getType()).getElementType();
+
+  // The tile of one panel: all rows, `cols` columns from `n0`.
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  auto offsets = [&](OpFoldResult n0) {
+    return SmallVector<OpFoldResult>{b.getIndexAttr(0), n0};
+  };
+  auto sizes = [&](int64_t cols) {
+    return SmallVector<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(cols)};
+  };
+
+  int64_t fullPanels = w.n / lanes;
+  if (fullPanels > 0) {
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(fullPanels)},
+        ValueRange{dest}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value panel = args[0];
+          Value n0 = mul(panel, lanes);
+          Value tile = tensor::ExtractSliceOp::create(
+              b, loc, RankedTensorType::get({m, lanes}, eltType), args[1],
+              offsets(n0), sizes(lanes), unit);
+          Value result = emitPanel(tile, n0, panel, /*partial=*/false);
+          auto terminator = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(terminator.getBody());
+          tensor::ParallelInsertSliceOp::create(
+              b, loc, result, args[1], offsets(n0), sizes(lanes), unit);
+        });
+    dest = forall.getResult(0);
+  }
+  if (int64_t tail = w.n % lanes) {
+    int64_t start = fullPanels * lanes;
+    Value tile = tensor::ExtractSliceOp::create(
+        b, loc, RankedTensorType::get({m, tail}, eltType), dest,
+        offsets(b.getIndexAttr(start)), sizes(tail), unit);
+    Value result =
+        emitPanel(tile, index(start), index(fullPanels), /*partial=*/true);
+    dest = tensor::InsertSliceOp::create(b, loc, result, dest,
+                                         offsets(b.getIndexAttr(start)),
+                                         sizes(tail), unit);
+  }
+  return dest;
+}
+
+LogicalResult mc::kernels::rewriteWeightOnlyMatmul(RewriterBase &rewriter,
+                                                   linalg::MatmulOp matmul,
+                                                   const KernelConfig &config) {
+  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
+    return failure();
+  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  if (!xType || !yType || !xType.hasStaticShape() || !yType.hasStaticShape() ||
+      !xType.getElementType().isF32() || !yType.getElementType().isF32())
+    return failure();
+  std::optional<Weight> weight = matchWeight(matmul.getInputs()[1]);
+  if (!weight)
+    return failure();
+
+  auto decode = matmul.getInputs()[1].getDefiningOp<mc::DecodeOp>();
+  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
+  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
+                                 : matmul.getOperation();
+  rewriter.setInsertionPoint(replaced);
+  Value result =
+      WeightOnlyEmitter(rewriter, matmul, config, *weight).emit(epilogue);
+  rewriter.replaceOp(replaced, result);
+  if (epilogue)
+    rewriter.eraseOp(matmul);
+  if (decode->use_empty()) {
+    Operation *assemble = decode.getInput().getDefiningOp();
+    rewriter.eraseOp(decode);
+    if (assemble->use_empty())
+      rewriter.eraseOp(assemble);
+  }
+  return success();
+}
