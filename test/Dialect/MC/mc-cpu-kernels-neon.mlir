@@ -1,5 +1,6 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm" --canonicalize --cse | FileCheck %s --check-prefix=SMMLA
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm tile-m=3" --canonicalize --cse | FileCheck %s --check-prefix=ODD
 
 // B[k][n] = k + 22 n (mod 256), so the packed bytes show the layout.
 //
@@ -72,6 +73,33 @@ func.func @gemm(%a: tensor<11x22xi8>) -> tensor<11x28xi32> {
   %c = linalg.fill ins(%z : i32) outs(%e : tensor<11x28xi32>) -> tensor<11x28xi32>
   %r = linalg.matmul ins(%a, %b : tensor<11x22xi8>, tensor<22x28xi8>) outs(%c : tensor<11x28xi32>) -> tensor<11x28xi32>
   return %r : tensor<11x28xi32>
+}
+
+// -----
+
+// An odd tile-m: each tile of 3 rows is a pair and a half pair, whose
+// second row repeats the first and is never stored.
+// ODD-LABEL: func.func @odd_tile
+// ODD: scf.for %[[ROW:.*]] = %c0 to %c6 step %c3
+// ODD:   %[[A0:.*]] = vector.transfer_read %{{.*}}[%[[ROW]], %c0]
+// ODD:   %[[A1:.*]] = vector.transfer_read %{{.*}}[%[[R1:.*]], %c0]
+// ODD:   vector.shuffle %[[A0]], %[[A1]]
+// ODD-COUNT-2: arm_neon.intr.smmla
+// ODD:   %[[A2:.*]] = vector.transfer_read %{{.*}}[%[[R2:.*]], %c0]
+// ODD:   vector.shuffle %[[A2]], %[[A2]]
+// ODD-COUNT-2: arm_neon.intr.smmla
+// ODD:   vector.transfer_write %{{.*}}[%[[ROW]], %c0]
+// ODD:   vector.transfer_write %{{.*}}[%[[R1]], %c0]
+// ODD:   vector.transfer_write %{{.*}}[%[[R2]], %c0]
+// ODD-NOT: vector.transfer_write
+// ODD:   scf.yield
+func.func @odd_tile(%a: tensor<6x8xi8>) -> tensor<6x4xi32> {
+  %b = arith.constant dense<1> : tensor<8x4xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<6x4xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<6x4xi32>) -> tensor<6x4xi32>
+  %r = linalg.matmul ins(%a, %b : tensor<6x8xi8>, tensor<8x4xi8>) outs(%c : tensor<6x4xi32>) -> tensor<6x4xi32>
+  return %r : tensor<6x4xi32>
 }
 
 // -----
