@@ -69,7 +69,7 @@ class Bench:
         lowers them)."""
         lib = machine.load()
         hz = lib.clock_hz()
-        bw = {t: lib.read_bw(1 << 30, t, 3 if self.args.quick else 5)
+        bw = {t: lib.read_bw(1 << 30, t, 5 if self.args.quick else 10)
               for t in self.threads}
         if hasattr(self, "hz"):
             print(f"# at the end: clock {hz / 1e9:.2f} GHz, DRAM read " +

@@ -14,11 +14,12 @@ static double now(void) {
 
 // Core clock in Hz: a chain of dependent 64-bit adds retires one per cycle,
 // so adds / seconds is the clock the core runs at under load (turbo
-// included). Best of 5 runs of 8 * 10^8 adds.
+// included). Best of 2000 short runs (2 * 10^5 adds, ~70 us each), so that
+// on a shared machine some run is not preempted.
 double clock_hz(void) {
-  const long iters = 100000000;
+  const long iters = 25000;
   double best = 0;
-  for (int r = 0; r < 5; r++) {
+  for (int r = 0; r < 2000; r++) {
     uint64_t x = 0;
     double t = now();
     for (long i = 0; i < iters; i++)
