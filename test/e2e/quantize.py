@@ -8,6 +8,7 @@
 # CHECK: conv: ok
 # CHECK: 2:4 + int4: ok
 # CHECK: dynamic activations: ok
+# CHECK: dynamic group activations: ok
 import re
 
 import ml_dtypes
@@ -210,3 +211,24 @@ want = (acc * sx[:, None]) * sw[None, :]
 (y,) = run(out, "f", [xd], 1)
 assert (y == want).all(), np.abs(y - want).max()
 print("dynamic activations: ok")
+
+# Per group (int8/int4 weights): exact i32 products per group, combined in
+# f32 as y = C; y += (f32(P[g]) * sw[g]) * sx for g ascending.
+for bits, g in ((8, 32), (4, 16), (4, 4)):
+    out = opt(MODEL, f"--mc-quantize=activations=dynamic bits={bits} "
+              f"granularity=group group-size={g}",
+              "--mlir-print-elementsattrs-with-hex-if-larger=1")
+    assert f"tensor<{K // g}x{g}x{N}xi{bits}>" in out, out
+    consts = parse_constants(out)
+    qw, sw, _, _ = reference(w, bits, "int", True, "group", "rtn", g)
+    sw = sw.reshape(K // g, N)
+    payload = next(v for v in consts.values() if v.shape == (K // g, g, N))
+    assert (payload.reshape(K, N) == qw).all()
+    p = np.einsum("mgt,gtn->mgn", qx.reshape(M, K // g, g),
+                  qw.reshape(K // g, g, N))
+    want = np.zeros((M, N), np.float32)
+    for gi in range(K // g):
+        want = want + (p[:, gi, :].astype(np.float32) * sw[gi]) * sx[:, None]
+    (y,) = run(out, "f", [xd], 1)
+    assert (y == want).all(), (bits, g, np.abs(y - want).max())
+print("dynamic group activations: ok")

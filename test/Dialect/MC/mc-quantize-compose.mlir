@@ -3,6 +3,7 @@
 // RUN: mc-opt %s --mc-quantize --mc-quantize 2>&1 | FileCheck %s --check-prefix=TWICE
 // RUN: mc-opt %s --mc-quantize="activations=dynamic" | FileCheck %s --check-prefix=DYN
 // RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=4" 2>&1 | FileCheck %s --check-prefix=DYNBITS
+// RUN: mc-opt %s --mc-quantize="activations=dynamic bits=4 granularity=group group-size=4" | FileCheck %s --check-prefix=DYNGROUP
 
 // A 2:4 weight keeps its indices; its 4 kept values per column are quantized
 // in groups of 2 and nested in the N:M encoding.
@@ -36,7 +37,26 @@
 // DYN: arith.mulf
 // DYN: arith.addf
 
-// DYNBITS: error: mc-quantize: activations=dynamic needs symmetric int8 weights with granularity=tensor or channel
+// DYNBITS: error: mc-quantize: activations=dynamic needs symmetric int8 weights with granularity=tensor or channel, or symmetric int8/int4 weights with granularity=group (one integer dot product per group)
+
+// Per group: the int8 activations expanded to M x K/G x G, the int4 payload
+// as a K/G x G x N constant, exact i32 products per group (the layer), then
+// y += (f32(P) * sw) * sx over the groups.
+// DYNGROUP: %[[C:.*]] = mc.encode %{{.*}}, %[[SX:.*]] : (tensor<3x8xf32>, tensor<3xf32>) -> !mc.compressed<3x8xf32, #mc.uniform<i8, axis = 0, narrow>>
+// DYNGROUP: %[[P:.*]]:2 = mc.disassemble %[[C]]
+// DYNGROUP: %[[X3:.*]] = tensor.expand_shape %[[P]]#0 {{\[}}[0], [1, 2]] output_shape [3, 2, 4] : tensor<3x8xi8> into tensor<3x2x4xi8>
+// DYNGROUP: %[[W:.*]] = arith.constant dense<{{\[\[\[1, -2\], \[7, 4\], \[-5, 3\], \[0, -7\]\], \[\[5, 2\], \[-1, 4\], \[3, -7\], \[7, 1\]\]\]}}> : tensor<2x4x2xi4>
+// DYNGROUP: %[[SW:.*]] = arith.constant dense<{{.*}}> : tensor<2x2xf32>
+// DYNGROUP: %[[G:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%[[X3]], %[[W]] : tensor<3x2x4xi8>, tensor<2x4x2xi4>) outs(%{{.*}} : tensor<3x2x2xi32>) attrs = {mc.compression = {{.*}}extra_bytes = 16 : i64{{.*}}, mc.layer = "fc"}
+// DYNGROUP: arith.extsi %{{.*}} : i8 to i32
+// DYNGROUP: arith.extsi %{{.*}} : i4 to i32
+// DYNGROUP: arith.muli
+// DYNGROUP: arith.addi
+// DYNGROUP: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[G]], %[[SW]], %[[SX]] : tensor<3x2x2xi32>, tensor<2x2xf32>, tensor<3xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// DYNGROUP: %[[F:.*]] = arith.sitofp %{{.*}} : i32 to f32
+// DYNGROUP: %[[A:.*]] = arith.mulf %[[F]], %{{.*}} : f32
+// DYNGROUP: %[[B:.*]] = arith.mulf %[[A]], %{{.*}} : f32
+// DYNGROUP: arith.addf %{{.*}}, %[[B]] : f32
 
 func.func @f(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[0.1, -0.2], [0.9, 0.4], [-0.7, 0.3], [0.05, -0.8],

@@ -9,6 +9,16 @@
 // BINASYM: error: mc-quantize: bits=1 levels are symmetric around 0: symmetric=false is not supported
 // RUN: not mc-opt %s --mc-quantize="bits=1 activations=dynamic" 2>&1 | FileCheck %s --check-prefix=BINACT
 // BINACT: error: mc-quantize: activations=dynamic needs uniform int8 weights: bits=1 makes a codebook, which has no integer dot product
+// RUN: not mc-opt %s --mc-quantize="activations=dynamic symmetric=false" 2>&1 | FileCheck %s --check-prefix=DYNASYM
+// DYNASYM: error: mc-quantize: activations=dynamic needs symmetric int8 weights with granularity=tensor or channel, or symmetric int8/int4 weights with granularity=group (one integer dot product per group)
+// RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=2 granularity=group group-size=4" 2>&1 | FileCheck %s --check-prefix=DYNGBITS
+// DYNGBITS: error: mc-quantize: activations=dynamic with granularity=group needs symmetric int8 or int4 weights
+// RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=4 symmetric=false granularity=group group-size=4" 2>&1 | FileCheck %s --check-prefix=DYNGASYM
+// DYNGASYM: error: mc-quantize: activations=dynamic with granularity=group needs symmetric int8 or int4 weights
+// RUN: not mc-opt %s --mc-quantize="activations=dynamic type=fp8e4m3 granularity=group group-size=4" 2>&1 | FileCheck %s --check-prefix=DYNGFLOAT
+// DYNGFLOAT: error: mc-quantize: activations=dynamic with granularity=group needs symmetric int8 or int4 weights
+// RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=4 granularity=group group-size=2" 2>&1 | FileCheck %s --check-prefix=DYNGSIZE
+// DYNGSIZE: error: mc-quantize: activations=dynamic needs a group-size that is a multiple of 4 (the integer dot products sum 4 k at a time), got 2
 // RUN: not mc-opt %s --mc-quantize="method=log2 bits=1" 2>&1 | FileCheck %s --check-prefix=LOG2BITS
 // LOG2BITS: error: mc-quantize: method=log2 needs bits >= 2: one bit leaves no power-of-two level besides 0
 // RUN: not mc-opt %s --mc-quantize="method=log2 symmetric=false" 2>&1 | FileCheck %s --check-prefix=LOG2ASYM

@@ -165,12 +165,22 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
     return fail() << "activations=dynamic needs uniform int8 weights: "
                   << (scheme.isBinary() ? "bits=1" : ("method=" + method).str())
                   << " makes a codebook, which has no integer dot product";
-  if (scheme.dynamicActivations &&
-      (type != "int" || bits != 8 || !symmetric ||
-       scheme.granularity == Granularity::Group))
+  if (scheme.dynamicActivations && scheme.granularity != Granularity::Group &&
+      (type != "int" || bits != 8 || !symmetric))
     return fail() << "activations=dynamic needs symmetric int8 weights with "
-                     "granularity=tensor or channel (the integer dot "
-                     "products cannot change scale along K)";
+                     "granularity=tensor or channel, or symmetric int8/int4 "
+                     "weights with granularity=group (one integer dot "
+                     "product per group)";
+  if (scheme.dynamicActivations && scheme.granularity == Granularity::Group &&
+      (type != "int" || (bits != 8 && bits != 4) || !symmetric))
+    return fail() << "activations=dynamic with granularity=group needs "
+                     "symmetric int8 or int4 weights";
+  if (scheme.dynamicActivations && scheme.granularity == Granularity::Group &&
+      groupSize % 4 != 0)
+    return fail() << "activations=dynamic needs a group-size that is a "
+                     "multiple of 4 (the integer dot products sum 4 k at a "
+                     "time), got "
+                  << groupSize;
   return scheme;
 }
 
@@ -243,8 +253,9 @@ static float roundTrip(const Scheme &scheme, UniformEncodingAttr uniform,
 
 /// With dynamic activations, a plain `linalg.matmul` (activations x K-by-N
 /// weight) becomes: per-row int8 scales of the activations computed at run
-/// time, mc.encode of the activations, an i8 x i8 -> i32 matmul, and an
-/// epilogue `C + (acc * sx[m]) * sw[n]` in f32.
+/// time, mc.encode of the activations, and either an i8 x i8 -> i32 matmul
+/// and an epilogue `C + (acc * sx[m]) * sw[n]` in f32 (per tensor or
+/// channel), or per-group integer products combined in f32 (per group).
 static bool canQuantizeActivations(const Layer &layer) {
   auto matmul = dyn_cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
   if (!matmul || layer.operandIndex != 1 || layer.channelsFirst ||
@@ -259,8 +270,95 @@ static bool canQuantizeActivations(const Layer &layer) {
                        .getSubMap({0, 2});
 }
 
+/// The layer attributes move to the integer contraction, which has the
+/// payload as its weight; the weight scales are counted as extra bytes.
+static void moveLayerAttrs(OpBuilder &b, Operation *from, Operation *to,
+                           DenseElementsAttr scales) {
+  to->setAttr("mc.layer", from->getAttr("mc.layer"));
+  NamedAttrList stats(from->getAttrOfType<DictionaryAttr>("mc.compression"));
+  stats.set("extra_bytes",
+            b.getI64IntegerAttr(scales.getNumElements() *
+                                scales.getElementType().getIntOrFloatBitWidth() /
+                                8));
+  to->setAttr("mc.compression", stats.getDictionary(b.getContext()));
+}
+
+/// Group-wise dynamic activations (see the pass description): with qx the
+/// M x K int8 activations, qw the K x N int8/int4 payload and sw its
+/// (K/G) x N scales,
+///   P[m, g, n] = sum_{t < G} qx[m, gG + t] * qw[gG + t, n]   (exact, i32)
+///   y_0 = C[m, n];  y_{g+1} = y_g + (f32(P[m, g, n]) * sw[g, n]) * sx[m]
+/// for g = 0, 1, ..., every step rounded to f32 (no FMA). qx is expanded to
+/// M x (K/G) x G and the payload stays in its storage type as a constant
+/// (K/G) x G x N tensor, so the contraction is the layer (its weight bytes
+/// are the payload's) and the f32 combine takes three inputs.
+static Value emitGroupProducts(OpBuilder &b, Location loc,
+                               linalg::MatmulOp matmul,
+                               ArrayRef<DenseElementsAttr> parts, Value qx,
+                               Value sx, int64_t groupSize) {
+  MLIRContext *ctx = b.getContext();
+  Value init = matmul.getOutputs()[0];
+  auto initType = cast<RankedTensorType>(init.getType());
+  auto qxType = cast<RankedTensorType>(qx.getType());
+  int64_t m = qxType.getDimSize(0), k = qxType.getDimSize(1),
+          n = initType.getDimSize(1), numGroups = k / groupSize;
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
+  auto dims = [&](ArrayRef<unsigned> positions, unsigned count) {
+    SmallVector<AffineExpr> exprs;
+    for (unsigned p : positions)
+      exprs.push_back(getAffineDimExpr(p, ctx));
+    return AffineMap::get(count, 0, exprs, ctx);
+  };
+
+  Value qx3 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({m, numGroups, groupSize}, b.getI8Type()),
+      qx, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  Value qw = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr(parts[0]).reshape(RankedTensorType::get(
+          {numGroups, groupSize, n}, parts[0].getElementType())));
+  Value sw = arith::ConstantOp::create(b, loc, parts[1]);
+  Value zero = arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
+  Value acc = linalg::FillOp::create(
+                  b, loc, zero,
+                  tensor::EmptyOp::create(b, loc, {m, numGroups, n}, i32)
+                      .getResult())
+                  .getResult(0);
+  // (m, g, n, t)
+  auto products = linalg::GenericOp::create(
+      b, loc, acc.getType(), ValueRange{qx3, qw}, acc,
+      ArrayRef<AffineMap>{dims({0, 1, 3}, 4), dims({1, 3, 2}, 4),
+                          dims({0, 1, 2}, 4)},
+      ArrayRef<utils::IteratorType>{par, par, par, red},
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value a = arith::ExtSIOp::create(nb, nl, i32, args[0]);
+        Value w = arith::ExtSIOp::create(nb, nl, i32, args[1]);
+        Value p = arith::MulIOp::create(nb, nl, a, w);
+        linalg::YieldOp::create(
+            nb, nl, arith::AddIOp::create(nb, nl, args[2], p).getResult());
+      });
+  moveLayerAttrs(b, matmul, products, parts[1]);
+  // (m, n, g)
+  return linalg::GenericOp::create(
+             b, loc, initType, ValueRange{products.getResult(0), sw, sx}, init,
+             ArrayRef<AffineMap>{dims({0, 2, 1}, 3), dims({2, 1}, 3),
+                                 dims({0}, 3), dims({0, 1}, 3)},
+             ArrayRef<utils::IteratorType>{par, par, red},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
+               f = arith::MulFOp::create(nb, nl, f, args[1]);
+               f = arith::MulFOp::create(nb, nl, f, args[2]);
+               linalg::YieldOp::create(
+                   nb, nl,
+                   arith::AddFOp::create(nb, nl, args[3], f).getResult());
+             })
+      .getResult(0);
+}
+
 static void quantizeActivations(OpBuilder &b, const Layer &layer,
-                                ArrayRef<DenseElementsAttr> parts) {
+                                ArrayRef<DenseElementsAttr> parts,
+                                int64_t groupSize) {
   auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
   MLIRContext *ctx = b.getContext();
   Location loc = matmul.getLoc();
@@ -326,6 +424,14 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   Value qx = DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
                  .getResult(0);
 
+  if (groupSize) {
+    Value y = emitGroupProducts(b, loc, matmul, parts, qx, sx, groupSize);
+    matmul->replaceAllUsesWith(ValueRange{y});
+    Value oldWeight = matmul.getInputs()[1];
+    matmul->erase();
+    eraseDeadProducers(oldWeight);
+    return;
+  }
   Value qw = arith::ConstantOp::create(b, loc, parts[0]);
   Value sw = arith::ConstantOp::create(b, loc, parts[1]);
   auto accType = RankedTensorType::get(initType.getShape(), i32);
@@ -338,15 +444,7 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
                   .getResult(0);
   auto intMatmul = linalg::MatmulOp::create(b, loc, TypeRange{accType},
                                             ValueRange{qx, qw}, ValueRange{acc});
-  // The report finds the layer on the integer matmul; the weight scales
-  // moved into the epilogue.
-  intMatmul->setAttr("mc.layer", matmul->getAttr("mc.layer"));
-  NamedAttrList stats(matmul->getAttrOfType<DictionaryAttr>("mc.compression"));
-  stats.set("extra_bytes",
-            b.getI64IntegerAttr(parts[1].getNumElements() *
-                                parts[1].getElementType().getIntOrFloatBitWidth() /
-                                8));
-  intMatmul->setAttr("mc.compression", stats.getDictionary(ctx));
+  moveLayerAttrs(b, matmul, intMatmul, parts[1]);
 
   AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
                         ? map2({})
@@ -579,7 +677,9 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
   b.setInsertionPoint(layer.op);
   if (scheme.dynamicActivations) {
     if (!nm && canQuantizeActivations(layer)) {
-      quantizeActivations(b, layer, *parts);
+      quantizeActivations(
+          b, layer, *parts,
+          scheme.granularity == Granularity::Group ? scheme.groupSize : 0);
       return success();
     }
     layer.op->emitRemark("mc: layer '")

@@ -82,6 +82,20 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     `2c + sign` (0 at the top), so ties go to the larger magnitude.
     `bits=1` (method=rtn) is binary: `{+a, -a}` with a = mean|w|, index =
     sign bit (sign(0) = +1).
+
+    `activations=dynamic` also quantizes the activations x (M x K, f32) of
+    plain `linalg.matmul` layers at run time: per row a symmetric int8 scale
+    `sx[m] = max_k |x[m, k]| / 127` (1 for an all-zero row) and
+    `qx = mc.encode` (narrow, round half to even). Weights must be
+    symmetric: int8 per tensor or channel, giving an i8 x i8 -> i32
+    `linalg.matmul` and `y = C + (f32(acc) * sx[m]) * sw[n]`; or int8/int4
+    per group (G a multiple of 4), giving a `linalg.generic` contraction of
+    qx expanded to M x (K/G) x G with the payload, kept in its storage type
+    as a (K/G) x G x N constant (sign-extended in the body), into exact i32
+    group products P[m, g, n], then a `linalg.generic` reducing over g:
+    `y_0 = C[m, n]`, `y_{g+1} = y_g + (f32(P[m, g, n]) * sw[g, n]) * sx[m]`
+    for g ascending, each operation rounded to f32 (no FMA). The
+    contraction carries the layer's name and statistics.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"0",
@@ -102,7 +116,7 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
            /*default=*/"\"none\"",
            "none | dynamic (int8 activations with per-row scales computed "
            "at run time for plain linalg.matmul layers; integer products "
-           "accumulate in i32 and are rescaled in an f32 epilogue)">,
+           "accumulate in i32 and are rescaled in f32, see above)">,
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regex over layer names (`mc.layer` or generated)">,
     Option<"minParams", "min-params", "int64_t", /*default=*/"0",
