@@ -12,6 +12,8 @@
 
 #include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -41,7 +43,10 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp matmul : matmuls)
-      if (failed(mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config)))
+      if (failed(mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config)) &&
+          failed(mc::kernels::rewriteSparseMatmul(rewriter, matmul, *config)) &&
+          failed(
+              mc::kernels::rewriteCodebookMatmul(rewriter, matmul, *config)))
         (void)mc::kernels::rewriteWeightOnlyMatmul(rewriter, matmul, *config);
   }
 };

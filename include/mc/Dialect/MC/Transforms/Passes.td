@@ -283,6 +283,25 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       `y = fma(sum_g, s_g, y)`. Equal to the reference within float
       rounding (exactly when the sums are exact). Rows go in tiles of up
       to 8; the element-wise consumer is fused as above.
+    - f32 `linalg.matmul` whose constant f32 weight is at least 70 % zeros
+      (below that the bitmask format saves too little): per panel of 16
+      columns and k, a 16-bit mask and only the nonzeros (one stream per
+      panel) in private `memref.global` constants; `vector.expandload`
+      (`vexpandps`) places the nonzeros in their lanes, one FMA per row
+      with x[m, k] broadcast. 4 panels per parallel group are independent
+      offset chains; K unrolled by 4; rows in tiles of up to 4. Zeros are
+      skipped (an inf/NaN in x meets only nonzero weights); equal to the
+      reference within float rounding, exactly when the sums are exact.
+    - f32 `linalg.matmul` whose weight is `mc.decode` of an `mc.assemble`
+      of constants with `#mc.codebook<iB|uiB>` (B in 1..4) with a table per
+      tensor, per column (`axis = 1`) or per block of G x b (G a multiple
+      of 16): vectorized along K so every lane uses the column's table;
+      indices packed B bits (3 in 4) per i32 lane, 16 k per vector; the
+      look-up is a `vector.from_elements` of dynamic `vector.extract`s,
+      which LLVM makes one `vpermd` on AVX-512 (scalarized elsewhere; MLIR
+      22 has no `tbl` op). 4 columns per parallel group, rows in tiles of up
+      to 4, columns reduced at the end. Equal to the reference within float
+      rounding, exactly when the sums are exact.
 
     Column panels are distributed over threads with `scf.forall`
     (`num-threads` is used by the pipelines that lower it).
@@ -299,7 +318,9 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
-                           "::mlir::arm_neon::ArmNeonDialect"];
+                           "::mlir::arm_neon::ArmNeonDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def MCLowerDot4 : Pass<"mc-lower-dot4"> {

@@ -3,8 +3,13 @@
 #include "KernelSupport.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 #include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
@@ -169,4 +174,141 @@ Value Epilogue::apply(OpBuilder &b, Location loc, Value acc,
   }
   Value yielded = body->getTerminator()->getOperand(0);
   return toVector(mapping.lookupOrDefault(yielded));
+}
+
+std::optional<RawConstant> mc::kernels::getRawConstant(Value value,
+                                                       int64_t eltBytes) {
+  Attribute attr;
+  if (!matchPattern(value, m_Constant(&attr)))
+    return std::nullopt;
+  int64_t count = cast<ShapedType>(value.getType()).getNumElements();
+  RawConstant bytes;
+  bytes.eltBytes = eltBytes;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    bytes.data = dense.getRawData();
+    bytes.splat = dense.isSplat();
+  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return std::nullopt;
+    bytes.data = blob->getData();
+  } else {
+    return std::nullopt;
+  }
+  int64_t expected = bytes.splat ? eltBytes : count * eltBytes;
+  if (static_cast<int64_t>(bytes.data.size()) != expected)
+    return std::nullopt;
+  return bytes;
+}
+
+Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
+                                    int64_t groupWidth, ColumnGroupBody body) {
+  auto type = cast<RankedTensorType>(dest.getType());
+  int64_t m = type.getDimSize(0), n = type.getDimSize(1);
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  auto sizes = [&](int64_t cols) {
+    return SmallVector<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(cols)};
+  };
+  auto sliceType = [&](int64_t cols) {
+    return RankedTensorType::get({m, cols}, type.getElementType());
+  };
+  int64_t groups = n / groupWidth;
+  if (groups > 0) {
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(groups)},
+        ValueRange{dest}, std::nullopt,
+        [&](OpBuilder &, Location, ValueRange args) {
+          Value group = args[0];
+          Value n0 = arith::MulIOp::create(
+              b, loc, group, arith::ConstantIndexOp::create(b, loc, groupWidth));
+          SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), n0};
+          Value slice = tensor::ExtractSliceOp::create(
+              b, loc, sliceType(groupWidth), args[1], offsets,
+              sizes(groupWidth), unit);
+          Value result = body(slice, n0, group, groupWidth);
+          auto terminator = scf::InParallelOp::create(b, loc);
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPointToStart(terminator.getBody());
+          tensor::ParallelInsertSliceOp::create(b, loc, result, args[1],
+                                                offsets, sizes(groupWidth),
+                                                unit);
+        });
+    dest = forall.getResult(0);
+  }
+  if (int64_t tail = n % groupWidth) {
+    int64_t start = groups * groupWidth;
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                         b.getIndexAttr(start)};
+    Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType(tail), dest,
+                                                 offsets, sizes(tail), unit);
+    Value result = body(slice, arith::ConstantIndexOp::create(b, loc, start),
+                        arith::ConstantIndexOp::create(b, loc, groups), tail);
+    dest = tensor::InsertSliceOp::create(b, loc, result, dest, offsets,
+                                         sizes(tail), unit);
+  }
+  return dest;
+}
+
+MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, linalg::MatmulOp matmul,
+                           std::optional<Epilogue> epi)
+    : epilogue(epi) {
+  init = matmul.getOutputs()[0];
+  if (auto fillOp = init.getDefiningOp<linalg::FillOp>()) {
+    Attribute value;
+    if (matchPattern(fillOp.getInputs()[0], m_Constant(&value)))
+      fill = value;
+  }
+  auto type = cast<RankedTensorType>(init.getType());
+  if (epilogue)
+    dest = epilogue->getInit();
+  else if (fill)
+    // The fill's value is a constant of the tiles; nothing reads its tensor.
+    dest = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                   type.getElementType());
+  else
+    dest = init;
+}
+
+Value MatmulOutput::readInit(OpBuilder &b, Location loc, Value slice,
+                             Value row, Value n, Value col, int64_t lanes,
+                             bool inBounds) const {
+  if (fill) {
+    auto type = VectorType::get({lanes}, getElementTypeOrSelf(init.getType()));
+    return arith::ConstantOp::create(b, loc,
+                                     DenseElementsAttr::get(type, *fill));
+  }
+  if (epilogue)
+    return readVector(b, loc, init, {row, n}, lanes, inBounds);
+  return readVector(b, loc, slice, {row, col}, lanes, inBounds);
+}
+
+Value MatmulOutput::store(OpBuilder &b, Location loc, Value slice, Value value,
+                          Value row, Value n, Value col, bool inBounds) const {
+  if (epilogue) {
+    int64_t lanes = cast<VectorType>(value.getType()).getNumElements();
+    value = epilogue->apply(
+        b, loc, value,
+        [&] { return readVector(b, loc, slice, {row, col}, lanes, inBounds); },
+        row, n, inBounds);
+  }
+  return writeVector(b, loc, value, slice, {row, col}, inBounds);
+}
+
+Value mc::kernels::getConstantGlobal(OpBuilder &b, Location loc,
+                                     Operation *anchor, StringRef name,
+                                     DenseElementsAttr value) {
+  auto module = anchor->getParentOfType<ModuleOp>();
+  auto type = MemRefType::get(value.getType().getShape(),
+                              value.getType().getElementType());
+  memref::GlobalOp global;
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.clearInsertionPoint();
+    // 64-byte alignment: a cache line, and aligned zmm loads.
+    global = memref::GlobalOp::create(b, loc, name, b.getStringAttr("private"),
+                                      type, value, /*constant=*/true,
+                                      b.getI64IntegerAttr(64));
+    SymbolTable(module).insert(global, module.getBody()->begin());
+  }
+  return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
 }

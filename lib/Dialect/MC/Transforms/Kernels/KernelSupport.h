@@ -83,6 +83,78 @@ mlir::Value writeVector(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value value, mlir::Value dest,
                         mlir::ValueRange indices, bool inBounds);
 
+
+/// The raw little-endian bytes of a constant tensor (`dense` or
+/// `dense_resource`), `eltBytes` per element; sub-byte integers take a byte
+/// each, as in MLIR's dense storage.
+struct RawConstant {
+  llvm::ArrayRef<char> data;
+  bool splat = false;
+  int64_t eltBytes = 1;
+
+  const char *at(int64_t i) const {
+    return data.data() + (splat ? 0 : i * eltBytes);
+  }
+};
+
+/// The bytes of `value` if it is such a constant of the expected size.
+std::optional<RawConstant> getRawConstant(mlir::Value value, int64_t eltBytes);
+
+/// The body of one column group of a kernel: gets the group's M x `width`
+/// slice of the result, its first column `n0`, the group's index and
+/// `width` (the group width, or less for the last group), and returns the
+/// updated slice.
+using ColumnGroupBody = llvm::function_ref<mlir::Value(
+    mlir::Value slice, mlir::Value n0, mlir::Value group, int64_t width)>;
+
+/// Splits the columns of `dest` (M x N) into groups of `groupWidth`: the
+/// full groups run in parallel (`scf.forall`), the last partial one after
+/// them. Returns the updated `dest`.
+mlir::Value emitColumnGroups(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value dest, int64_t groupWidth,
+                             ColumnGroupBody body);
+
+/// Where the register tiles of a matmul kernel start and go: from the
+/// constant of a `linalg.fill` init, from the init, or from the epilogue's
+/// init, and through the epilogue (if any) into the result.
+class MatmulOutput {
+public:
+  MatmulOutput(mlir::OpBuilder &b, mlir::Location loc,
+               mlir::linalg::MatmulOp matmul, std::optional<Epilogue> epi);
+
+  /// The M x N tensor the kernel writes.
+  mlir::Value getDest() const { return dest; }
+  /// The fill constant of the init, if any.
+  std::optional<mlir::Attribute> getFill() const { return fill; }
+
+  /// The matmul's initial values of row `row`, columns `n` .. `n` + lanes,
+  /// where `slice` is the column group's slice of `getDest()` and `col` is
+  /// `n` within it.
+  mlir::Value readInit(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value slice, mlir::Value row, mlir::Value n,
+                       mlir::Value col, int64_t lanes, bool inBounds) const;
+
+  /// Applies the epilogue to `value` (the matmul's result at those
+  /// positions) and writes it into `slice`.
+  mlir::Value store(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::Value slice, mlir::Value value, mlir::Value row,
+                    mlir::Value n, mlir::Value col, bool inBounds) const;
+
+private:
+  mlir::Value init, dest;
+  std::optional<mlir::Attribute> fill;
+  std::optional<Epilogue> epilogue;
+};
+
+
+/// A private constant `memref.global` of `value` (named after `name`, made
+/// unique) in the module of `anchor`, and its `memref.get_global` at the
+/// builder's insertion point. Kernels that need memory-only vector ops
+/// (`vector.expandload`) read their packed weights through it.
+mlir::Value getConstantGlobal(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Operation *anchor, llvm::StringRef name,
+                              mlir::DenseElementsAttr value);
+
 } // namespace mc::kernels
 
 #endif // MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELSUPPORT_H

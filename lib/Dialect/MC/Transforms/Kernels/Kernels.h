@@ -26,6 +26,23 @@ mlir::LogicalResult rewriteWeightOnlyMatmul(mlir::RewriterBase &rewriter,
                                             mlir::linalg::MatmulOp matmul,
                                             const KernelConfig &config);
 
+/// f32 `linalg.matmul` whose constant f32 weight is at least 70 % zeros
+/// (and its fusable element-wise consumer) to a bitmask sparse GEMV /
+/// small-M GEMM kernel (`vector.expandload` per 16 columns and k). Fails,
+/// changing nothing, on matmuls it does not handle.
+mlir::LogicalResult rewriteSparseMatmul(mlir::RewriterBase &rewriter,
+                                        mlir::linalg::MatmulOp matmul,
+                                        const KernelConfig &config);
+
+/// f32 `linalg.matmul` whose weight is `mc.decode` of a constant
+/// `#mc.codebook<iB|uiB>` value (B in 1..4; one table per tensor, column or
+/// block of >= 16 k) (and its fusable element-wise consumer) to a kernel
+/// that looks the weights up in registers (`vpermd` on AVX-512). Fails,
+/// changing nothing, on matmuls it does not handle.
+mlir::LogicalResult rewriteCodebookMatmul(mlir::RewriterBase &rewriter,
+                                          mlir::linalg::MatmulOp matmul,
+                                          const KernelConfig &config);
+
 } // namespace mc::kernels
 
 #endif // MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H

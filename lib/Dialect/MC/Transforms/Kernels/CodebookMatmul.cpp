@@ -1,0 +1,394 @@
+//===- CodebookMatmul.cpp - f32 x codebook (look-up table) GEMV/GEMM ------===//
+//
+// Y[M x N] (+)= X[M x K] * decode(W)[K x N], X f32 and W a constant
+// `#mc.codebook<iB|uiB>` weight (B in 1..4: at most 16 f32 entries, one
+// zmm) with one table per tensor, per column (`axis = 1`) or per block of
+// G x b (G a multiple of 16 along K).
+//
+// A look-up must use the same table in every lane, so the kernel
+// vectorizes along K within one column: 16 consecutive k of a column are
+// looked up in that column's table and multiplied by x[m, k .. k + 16]; each
+// column's 16 partial sums are added up at the end. The look-up is a
+// `vector.from_elements` of dynamic `vector.extract`s from the table, which
+// LLVM's X86 backend turns into one variable permute (`vpermd`/`vpermps`
+// on AVX-512; the table may come straight from memory). Elsewhere (AArch64:
+// MLIR 22's arm_neon has no `tbl` op and LLVM does not form one from this
+// pattern) the look-up is scalarized; the results are the same.
+//
+// Layout (compile time): columns go in groups of 4. For each group and
+// block of 16 * S k (S = 32 / P indices of P = B bits, 3 bits stored in 4,
+// per 32-bit word), 4 vectors of 16 i32, one per column: lane l of column
+// c holds the indices of k = k0 + 16 j + l, j = 0 .. S - 1, in bits
+// P j .. P j + P - 1. Index j is a shift and a mask away. The group's
+// tables follow in their own constant, 16 f32 per table (zero-padded).
+//
+// Loops: column groups run in parallel (`scf.forall`); in each, the rows go
+// in tiles of up to 4 with 4 x rows accumulators (two per column for one
+// row, so enough FMA chains are in flight) over all of K; then each column
+// is reduced, added to Y's initial value, the element-wise consumer (if
+// any) applied and the 4 columns stored.
+//
+// Numerics: the products are exact look-ups times x, summed with FMAs in 16
+// (or 32) interleaved partial sums and a reduction tree, then added to Y's
+// initial value: equal to the reference within float rounding, exactly
+// when the sums are exact (small integers).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "KernelSupport.h"
+
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cstring>
+#include <memory>
+
+using namespace mlir;
+using namespace mc::kernels;
+
+namespace {
+/// The weight as the kernel sees it: K x N indices into tables of 2^B f32,
+/// with a new table every `groupK` k and `groupN` columns.
+struct Codebook {
+  mc::CodebookEncodingAttr encoding;
+  int64_t k, n, groupK, groupN;
+  /// Tables per row of tables (along N); 1 for a per-tensor table.
+  int64_t tablesN;
+  RawConstant indices, tables;
+  /// i1 indices, a byte each (dense attributes pack i1 in bits).
+  std::shared_ptr<SmallVector<char>> unpackedIndices;
+
+  unsigned width() const { return encoding.getStorage().getWidth(); }
+  int64_t entries() const { return int64_t(1) << width(); }
+  uint32_t index(int64_t kk, int64_t col) const {
+    return static_cast<uint8_t>(*indices.at(kk * n + col)) &
+           (entries() - 1);
+  }
+  int64_t table(int64_t kk, int64_t col) const {
+    return kk / groupK * tablesN + col / groupN;
+  }
+  float entry(int64_t table, int64_t e) const {
+    float v;
+    std::memcpy(&v, tables.at(table * entries() + e), 4);
+    return v;
+  }
+};
+} // namespace
+
+/// The codebook behind `decode(assemble(constants))`, if the kernel handles
+/// its encoding.
+static std::optional<Codebook> matchCodebook(Value operand) {
+  auto decode = operand.getDefiningOp<mc::DecodeOp>();
+  if (!decode)
+    return std::nullopt;
+  auto assemble = decode.getInput().getDefiningOp<mc::AssembleOp>();
+  auto type = cast<mc::CompressedType>(decode.getInput().getType());
+  auto encoding = dyn_cast<mc::CodebookEncodingAttr>(type.getEncoding());
+  if (!assemble || !encoding || !type.getExpressedType().isF32() ||
+      type.getShape().size() != 2)
+    return std::nullopt;
+  // Up to 16 entries fit one vector register.
+  if (encoding.getStorage().getWidth() > 4)
+    return std::nullopt;
+
+  Codebook w;
+  w.encoding = encoding;
+  w.k = type.getShape()[0];
+  w.n = type.getShape()[1];
+  w.groupK = w.k;
+  w.groupN = w.n;
+  if (std::optional<int64_t> axis = encoding.getAxis()) {
+    // A table per k (axis 0) would be a new table for every lane.
+    if (*axis != 1)
+      return std::nullopt;
+    w.groupN = 1;
+  } else if (!encoding.getBlock().empty()) {
+    w.groupK = encoding.getBlock()[0];
+    w.groupN = encoding.getBlock()[1];
+  }
+  if (w.groupK % 16 && w.groupK != w.k)
+    return std::nullopt;
+  w.tablesN = w.n / w.groupN;
+
+  ValueRange parts = assemble.getParts();
+  std::optional<RawConstant> indices;
+  DenseIntElementsAttr bits;
+  if (encoding.getStorage().getWidth() == 1) {
+    if (!matchPattern(parts[0], m_Constant(&bits)))
+      return std::nullopt;
+    w.unpackedIndices = std::make_shared<SmallVector<char>>();
+    for (bool bit : bits.getValues<bool>())
+      w.unpackedIndices->push_back(bit);
+    indices = RawConstant{*w.unpackedIndices, false, 1};
+  } else {
+    indices = getRawConstant(parts[0], 1);
+  }
+  std::optional<RawConstant> tables = getRawConstant(parts[1], 4);
+  if (!indices || !tables ||
+      !cast<ShapedType>(parts[1].getType()).getElementType().isF32())
+    return std::nullopt;
+  w.indices = *indices;
+  w.tables = *tables;
+  return w;
+}
+
+/// table[idx[l]] for every lane l: a build vector of variable extracts,
+/// which the X86 backend turns into one variable permute.
+static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx) {
+  int64_t lanes = cast<VectorType>(table.getType()).getNumElements();
+  SmallVector<Value> elements;
+  for (int64_t l = 0; l < lanes; ++l) {
+    Value i = vector::ExtractOp::create(b, loc, idx, ArrayRef<int64_t>{l});
+    Value position = arith::IndexCastOp::create(b, loc, b.getIndexType(), i);
+    elements.push_back(vector::ExtractOp::create(
+        b, loc, table, ArrayRef<OpFoldResult>{position}));
+  }
+  return vector::FromElementsOp::create(b, loc, table.getType(), elements);
+}
+
+namespace {
+/// Emits the kernel for one matmul.
+class CodebookEmitter {
+public:
+  CodebookEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
+                  const Codebook &weight)
+      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight) {
+    m = cast<RankedTensorType>(matmul.getInputs()[0].getType()).getDimSize(0);
+    bits = w.width() == 3 ? 4 : w.width();
+    slots = 32 / bits;
+    blockK = kLanes * slots;
+    numBlocks = llvm::divideCeil(w.k, blockK);
+    numGroups = llvm::divideCeil(w.n, kCols);
+    numTablesK = llvm::divideCeil(w.k, w.groupK);
+  }
+
+  Value emit(std::optional<Epilogue> epilogue);
+
+private:
+  /// k per vector (f32 lanes of a zmm; 16 table entries).
+  static constexpr int64_t kLanes = 16;
+  /// Columns per group (each with its table in a register).
+  static constexpr int64_t kCols = 4;
+  /// Most rows of a register tile.
+  static constexpr int64_t kTileM = 4;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+  }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value splatI32(int32_t v) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(VectorType::get({kLanes}, b.getI32Type()),
+                               b.getI32IntegerAttr(v)));
+  }
+  void packWeights();
+  Value readTable(Value group, Value tableK, int64_t c);
+  Value emitTile(Value slice, Value row, int64_t rows, Value n0, Value group,
+                 int64_t width);
+  Value emitGroup(Value slice, Value n0, Value group, int64_t width);
+
+  RewriterBase &b;
+  Location loc;
+  linalg::MatmulOp matmul;
+  const Codebook &w;
+  int64_t m, bits, slots, blockK, numBlocks, numGroups, numTablesK;
+  Value x, packedIndices, packedTables;
+  std::optional<MatmulOutput> output;
+};
+} // namespace
+
+void CodebookEmitter::packWeights() {
+  // Indices past K or N are 0 and meet zero-padded x or are never stored.
+  SmallVector<int32_t> indices(numGroups * numBlocks * kCols * kLanes, 0);
+  for (int64_t kk = 0; kk < w.k; ++kk) {
+    int64_t block = kk / blockK, j = kk % blockK / kLanes, l = kk % kLanes;
+    for (int64_t col = 0; col < w.n; ++col) {
+      int64_t g = col / kCols, c = col % kCols;
+      indices[((g * numBlocks + block) * kCols + c) * kLanes + l] |=
+          static_cast<int32_t>(w.index(kk, col) << (bits * j));
+    }
+  }
+  SmallVector<float> tables(numGroups * numTablesK * kCols * kLanes, 0.0f);
+  for (int64_t t = 0; t < numTablesK; ++t)
+    for (int64_t col = 0; col < w.n; ++col) {
+      int64_t g = col / kCols, c = col % kCols;
+      int64_t table = w.table(t * w.groupK, col);
+      for (int64_t e = 0; e < w.entries(); ++e)
+        tables[((g * numTablesK + t) * kCols + c) * kLanes + e] =
+            w.entry(table, e);
+    }
+  auto type = [&](Type elt, int64_t size) {
+    return RankedTensorType::get({size}, elt);
+  };
+  packedIndices = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(type(b.getI32Type(), indices.size()),
+                             ArrayRef<int32_t>(indices)));
+  packedTables = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(type(b.getF32Type(), tables.size()),
+                             ArrayRef<float>(tables)));
+}
+
+/// Column c's table for the k of table row `tableK` in column group `group`.
+Value CodebookEmitter::readTable(Value group, Value tableK, int64_t c) {
+  Value t = arith::AddIOp::create(b, loc, mul(group, numTablesK), tableK);
+  return readVector(b, loc, packedTables, {mul(add(mul(t, kCols), c), kLanes)},
+                    kLanes, true);
+}
+
+Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
+                                Value group, int64_t width) {
+  auto f32Type = VectorType::get({kLanes}, b.getF32Type());
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
+  // Enough independent FMA chains for one row.
+  int64_t splits = rows == 1 ? 2 : 1;
+  auto accIndex = [&](int64_t i, int64_t c, int64_t s) {
+    return (i * kCols + c) * splits + s;
+  };
+  SmallVector<Value> tables;
+  if (numTablesK == 1)
+    for (int64_t c = 0; c < kCols; ++c)
+      tables.push_back(readTable(group, index(0), c));
+
+  // One block of k from `block` * blockK, its first `count` slots; x is
+  // read zero-padded past K if `tail`.
+  auto step = [&](ValueRange in, Value block, int64_t count, bool tail) {
+    SmallVector<Value> accs(in.begin(), in.end());
+    Value k0 = mul(block, blockK);
+    SmallVector<Value> words;
+    Value base = arith::AddIOp::create(b, loc, mul(group, numBlocks), block);
+    for (int64_t c = 0; c < kCols; ++c)
+      words.push_back(readVector(b, loc, packedIndices,
+                                 {mul(add(mul(base, kCols), c), kLanes)},
+                                 kLanes, true));
+    for (int64_t j = 0; j < count; ++j) {
+      Value kj = add(k0, j * kLanes);
+      SmallVector<Value> xs;
+      for (int64_t i = 0; i < rows; ++i)
+        xs.push_back(readVector(b, loc, x, {add(row, i), kj}, kLanes, !tail));
+      for (int64_t c = 0; c < kCols; ++c) {
+        Value q = words[c];
+        if (j)
+          q = arith::ShRUIOp::create(b, loc, q, splatI32(bits * j));
+        if (j + 1 < slots)
+          q = arith::AndIOp::create(b, loc, q, splatI32((1 << bits) - 1));
+        Value table = numTablesK == 1
+                          ? tables[c]
+                          : readTable(group,
+                                      arith::DivUIOp::create(b, loc, kj,
+                                                             index(w.groupK)),
+                                      c);
+        Value weights = lookUp(b, loc, table, q);
+        for (int64_t i = 0; i < rows; ++i) {
+          Value &acc = accs[accIndex(i, c, j % splits)];
+          acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
+        }
+      }
+    }
+    return accs;
+  };
+
+  SmallVector<Value> accs(rows * kCols * splits, zero);
+  int64_t full = w.k / blockK;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(full), index(1), accs,
+        [&](OpBuilder &, Location, Value block, ValueRange in) {
+          scf::YieldOp::create(b, loc, step(in, block, slots, false));
+        });
+    accs.assign(loop.getResults().begin(), loop.getResults().end());
+  }
+  if (int64_t rest = w.k % blockK)
+    accs = step(accs, index(full), llvm::divideCeil(rest, kLanes), true);
+
+  auto outType = VectorType::get({kCols}, b.getF32Type());
+  bool inBounds = width == kCols;
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    SmallVector<Value> sums;
+    for (int64_t c = 0; c < kCols; ++c) {
+      Value acc = accs[accIndex(i, c, 0)];
+      for (int64_t s = 1; s < splits; ++s)
+        acc = arith::AddFOp::create(b, loc, acc, accs[accIndex(i, c, s)]);
+      sums.push_back(vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, acc));
+    }
+    Value y = vector::FromElementsOp::create(b, loc, outType, sums);
+    Value init = output->readInit(b, loc, slice, r, n0, index(0), kCols,
+                                  inBounds);
+    y = arith::AddFOp::create(b, loc, init, y);
+    slice = output->store(b, loc, slice, y, r, n0, index(0), inBounds);
+  }
+  return slice;
+}
+
+Value CodebookEmitter::emitGroup(Value slice, Value n0, Value group,
+                                 int64_t width) {
+  int64_t full = m / kTileM * kTileM;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(full), index(kTileM), ValueRange{slice},
+        [&](OpBuilder &, Location, Value row, ValueRange iter) {
+          scf::YieldOp::create(
+              b, loc, emitTile(iter[0], row, kTileM, n0, group, width));
+        });
+    slice = loop.getResult(0);
+  }
+  if (m % kTileM)
+    slice = emitTile(slice, index(full), m % kTileM, n0, group, width);
+  return slice;
+}
+
+Value CodebookEmitter::emit(std::optional<Epilogue> epilogue) {
+  x = matmul.getInputs()[0];
+  output.emplace(b, loc, matmul, epilogue);
+  packWeights();
+  return emitColumnGroups(
+      b, loc, output->getDest(), kCols,
+      [&](Value slice, Value n0, Value group, int64_t width) {
+        return emitGroup(slice, n0, group, width);
+      });
+}
+
+LogicalResult mc::kernels::rewriteCodebookMatmul(RewriterBase &rewriter,
+                                                 linalg::MatmulOp matmul,
+                                                 const KernelConfig &config) {
+  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
+    return failure();
+  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  if (!xType || !yType || !xType.hasStaticShape() || !yType.hasStaticShape() ||
+      !xType.getElementType().isF32() || !yType.getElementType().isF32())
+    return failure();
+  std::optional<Codebook> weight = matchCodebook(matmul.getInputs()[1]);
+  if (!weight)
+    return failure();
+
+  auto decode = matmul.getInputs()[1].getDefiningOp<mc::DecodeOp>();
+  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
+  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
+                                 : matmul.getOperation();
+  rewriter.setInsertionPoint(replaced);
+  Value result = CodebookEmitter(rewriter, matmul, *weight).emit(epilogue);
+  rewriter.replaceOp(replaced, result);
+  if (epilogue)
+    rewriter.eraseOp(matmul);
+  if (decode->use_empty()) {
+    Operation *assemble = decode.getInput().getDefiningOp();
+    rewriter.eraseOp(decode);
+    if (assemble->use_empty())
+      rewriter.eraseOp(assemble);
+  }
+  return success();
+}

@@ -1,0 +1,151 @@
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels --cse | FileCheck %s
+
+// Bitmask sparse GEMV: 4 nonzeros of 100. Per panel of 16 columns and k, a
+// 16-bit mask (masks[group][k][4 panels]) and the panel's nonzeros in one
+// stream; panel 1 (columns 16..19) starts at value 2. 20 columns are less
+// than a group of 64: no forall. K = 5 is one unrolled step of 4 and one k.
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_starts : memref<4xi64> = dense<[0, 2, 4, 4]> {alignment = 64 : i64}
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_masks : memref<20xi16> = dense<[9, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]>
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_values : memref<20xf32> = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 0.000000e+00
+// CHECK-LABEL: func.func @sparse_gemv
+// CHECK-NOT: linalg.matmul
+// CHECK-NOT: scf.forall
+// CHECK-DAG: %[[VALUES:.*]] = memref.get_global @__mc_sparse_values
+// CHECK-DAG: %[[MASKS:.*]] = memref.get_global @__mc_sparse_masks
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[OFF0:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, index, index)
+// CHECK:   tensor.extract %{{.*}}[%{{.*}}, %[[K]]] : tensor<1x5xf32>
+// CHECK:   %[[BITS:.*]] = memref.load %[[MASKS]]
+// CHECK:   %[[MASK:.*]] = vector.bitcast %{{.*}} : vector<1xi16> to vector<16xi1>
+// CHECK:   vector.expandload %[[VALUES]][%[[OFF0]]], %[[MASK]], %{{.*}} : memref<20xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK:   vector.fma
+// CHECK:   math.ctpop %[[BITS]] : i16
+// CHECK-COUNT-7: vector.expandload
+// CHECK:   scf.yield
+// CHECK-COUNT-2: vector.expandload
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x20xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<1x20xf32>
+func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
+  %w = arith.constant dense<[[1.0, 0.0, 0.0, 2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 4.0]]> : tensor<5x20xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x20xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x20xf32>) -> tensor<1x20xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x5xf32>, tensor<5x20xf32>) outs(%i : tensor<1x20xf32>) -> tensor<1x20xf32>
+  return %y : tensor<1x20xf32>
+}
+
+// -----
+
+// 130 columns: 2 groups of 4 panels in parallel, then a group of one
+// partial panel. Rows in tiles of 4 (a loop) and a tail of 2; the
+// accumulators start from the matmul's init.
+// CHECK-LABEL: func.func @sparse_gemm
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [6, 64] [1, 1]
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
+// CHECK-COUNT-16: vector.transfer_read {{.*}} : tensor<6x64xf32>, vector<16xf32>
+// CHECK:     scf.for
+// CHECK-COUNT-16: vector.expandload
+// CHECK-COUNT-16: vector.transfer_write
+// CHECK:   scf.forall.in_parallel
+// CHECK: tensor.extract_slice %{{.*}}[0, 128] [6, 2] [1, 1]
+// CHECK: tensor.insert_slice %{{.*}}[0, 128] [6, 2] [1, 1]
+func.func @sparse_gemm(%x: tensor<6x9xf32>, %c: tensor<6x130xf32>) -> tensor<6x130xf32> {
+  %w = arith.constant dense<0.0> : tensor<9x130xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<6x9xf32>, tensor<9x130xf32>) outs(%c : tensor<6x130xf32>) -> tensor<6x130xf32>
+  return %y : tensor<6x130xf32>
+}
+
+// -----
+
+// Below 70 % zeros (60 %): left to other kernels / the reference.
+// CHECK-LABEL: func.func @not_sparse_enough
+// CHECK-NOT: memref.global
+// CHECK: linalg.matmul
+func.func @not_sparse_enough(%x: tensor<1x2xf32>) -> tensor<1x5xf32> {
+  %w = arith.constant dense<[[1.0, 0.0, 2.0, 0.0, 0.0], [0.0, 3.0, 0.0, 4.0, 0.0]]> : tensor<2x5xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x5xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x5xf32>) -> tensor<1x5xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x2xf32>, tensor<2x5xf32>) outs(%i : tensor<1x5xf32>) -> tensor<1x5xf32>
+  return %y : tensor<1x5xf32>
+}
+
+// -----
+
+// Codebook, a 16-entry table per column, K = 300: blocks of 128 k (8
+// nibbles per i32 lane: 0x55555555), 4 columns per group with their tables
+// in registers, 2 rows sharing each look-up. The look-up is a
+// from_elements of dynamic extracts (vpermd); columns are reduced at the
+// end and stored 4 at a time; 6 columns are a group of 4 and a tail of 2.
+// CHECK-LABEL: func.func @codebook
+// CHECK-NOT: mc.decode
+// CHECK-DAG: %[[IDX:.*]] = arith.constant dense<"0x55555555{{.*}}"> : tensor<384xi32>
+// CHECK-DAG: %[[TAB:.*]] = arith.constant dense<"0x0000C03F{{.*}}"> : tensor<128xf32>
+// CHECK: scf.forall (%{{.*}}) in (1) shared_outs(%[[OUT:.*]] = %{{.*}})
+// CHECK:   tensor.extract_slice %[[OUT]][0, %{{.*}}] [2, 4] [1, 1]
+// CHECK-COUNT-4: vector.transfer_read %[[TAB]]
+// CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK-COUNT-4: vector.transfer_read %[[IDX]]
+// CHECK:     vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<2x300xf32>, vector<16xf32>
+// CHECK:     arith.andi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK:     vector.extract %{{.*}}[15] : i32 from vector<16xi32>
+// CHECK:     vector.from_elements {{.*}} : vector<16xf32>
+// CHECK:     vector.fma
+// CHECK:     vector.fma
+// CHECK:     arith.shrui
+// CHECK:   scf.yield
+// CHECK:   vector.transfer_read %{{.*}} : tensor<2x300xf32>, vector<16xf32>
+// CHECK:   vector.reduction <add>
+// CHECK:   vector.from_elements {{.*}} : vector<4xf32>
+// CHECK:   vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<4xf32>, tensor<2x4xf32>
+// CHECK:   scf.forall.in_parallel
+// CHECK: tensor.extract_slice %{{.*}}[0, 4] [2, 2] [1, 1]
+// CHECK: vector.transfer_write %{{.*}} : vector<4xf32>, tensor<2x2xf32>
+func.func @codebook(%x: tensor<2x300xf32>) -> tensor<2x6xf32> {
+  %q = arith.constant dense<5> : tensor<300x6xi4>
+  %t = arith.constant dense<1.5> : tensor<6x16xf32>
+  %a = mc.assemble %q, %t : (tensor<300x6xi4>, tensor<6x16xf32>) -> !mc.compressed<300x6xf32, #mc.codebook<ui4, axis = 1>>
+  %w = mc.decode %a : !mc.compressed<300x6xf32, #mc.codebook<ui4, axis = 1>> -> tensor<300x6xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x6xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<2x6xf32>) -> tensor<2x6xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x300xf32>, tensor<300x6xf32>) outs(%i : tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %y : tensor<2x6xf32>
+}
+
+// -----
+
+// Unsupported codebooks stay for the reference lowering: a table per k
+// (axis 0: a different table in every lane) and 5-bit indices (32 entries,
+// more than one register).
+// CHECK-LABEL: func.func @codebook_axis0
+// CHECK: mc.decode
+// CHECK: linalg.matmul
+func.func @codebook_axis0(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
+  %q = arith.constant dense<1> : tensor<32x4xi4>
+  %t = arith.constant dense<1.0> : tensor<32x16xf32>
+  %a = mc.assemble %q, %t : (tensor<32x4xi4>, tensor<32x16xf32>) -> !mc.compressed<32x4xf32, #mc.codebook<ui4, axis = 0>>
+  %w = mc.decode %a : !mc.compressed<32x4xf32, #mc.codebook<ui4, axis = 0>> -> tensor<32x4xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x32xf32>, tensor<32x4xf32>) outs(%i : tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @codebook_5bit
+// CHECK: mc.decode
+// CHECK: linalg.matmul
+func.func @codebook_5bit(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
+  %q = arith.constant dense<1> : tensor<32x4xi5>
+  %t = arith.constant dense<1.0> : tensor<32xf32>
+  %a = mc.assemble %q, %t : (tensor<32x4xi5>, tensor<32xf32>) -> !mc.compressed<32x4xf32, #mc.codebook<ui5>>
+  %w = mc.decode %a : !mc.compressed<32x4xf32, #mc.codebook<ui5>> -> tensor<32x4xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x32xf32>, tensor<32x4xf32>) outs(%i : tensor<1x4xf32>) -> tensor<1x4xf32>
+  return %y : tensor<1x4xf32>
+}

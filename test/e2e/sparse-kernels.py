@@ -1,0 +1,143 @@
+# The unstructured-sparse (bitmask) kernels of --mc-cpu-kernels (f32
+# activations times a constant f32 weight with >= 70 % zeros) equal numpy
+# exactly when every sum is exact (small integers), and the reference
+# lowering within float rounding otherwise. Covered: M = 1, 2, 4, 5, 9;
+# N with partial panels and partial column groups; K not a multiple of the
+# unroll; an all-zero weight; a non-zero initial accumulator; a
+# dense_resource weight; a fused bias + ReLU consumer; weights pruned by
+# --mc-prune; 1 and 2 threads; isa generic and the host's.
+# RUN: %python %s | FileCheck %s
+# CHECK: exact: ok
+# CHECK: rounding: ok
+# CHECK: epilogue: ok
+# CHECK: pruned: ok
+import numpy as np
+
+from mctest import dense_hex, matmul_model, mlir_type, opt, run
+
+rng = np.random.default_rng(0)
+host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
+configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
+           for t in (1, 2)]
+
+
+def sparse_weight(k, n, density, values=None):
+    w = values if values is not None else \
+        rng.integers(-4, 5, (k, n)).astype(np.float32)
+    return np.where(rng.random((k, n)) < density, w, 0).astype(np.float32)
+
+
+def init_ir(w, m, resource=False):
+    """`@f(%x, %c) -> c + x . w` with `w` inline or as a dense_resource."""
+    k, n = w.shape
+    xt, wt, yt = (mlir_type([m, k], "f32"), mlir_type([k, n], "f32"),
+                  mlir_type([m, n], "f32"))
+    weight, blob = dense_hex(w), ""
+    if resource:
+        weight = "dense_resource<w>"
+        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      w: "0x04000000'
+                + w.tobytes().hex() + '"\n    }\n  }\n#-}\n')
+    return f"""
+func.func @f(%x: {xt}, %c: {yt}) -> {yt} {{
+  %w = arith.constant {weight} : {wt}
+  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%c : {yt}) -> {yt}
+  return %y : {yt}
+}}""" + blob
+
+
+def uses_kernel(ir):
+    lowered = opt(ir, "--mc-cpu-kernels")
+    return "vector.expandload" in lowered and "linalg.matmul" not in lowered
+
+
+def check_exact(m, k, n, density=0.1, init=False, resource=False):
+    w = sparse_weight(k, n, density)
+    x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    want = x.astype(np.float64) @ w.astype(np.float64)
+    if init or resource:
+        c = rng.integers(-100, 101, (m, n)).astype(np.float32)
+        ir, inputs = init_ir(w, m, resource), [x, c]
+        want += c
+    else:
+        ir, inputs = matmul_model(w, m), [x]
+    assert uses_kernel(ir), (m, k, n)
+    for isa, threads in configs:
+        (got,) = run(ir, "f", inputs, 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert got.dtype == np.float32 and (got == want).all(), \
+            (m, k, n, isa, threads, np.argwhere(got != want)[:5])
+
+
+for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
+                (5, 9, 200), (9, 256, 80), (1, 300, 17), (3, 67, 129)]:
+    check_exact(m, k, n)
+check_exact(2, 40, 70, density=0.0)  # every mask empty
+check_exact(3, 50, 48, density=0.27)  # near the threshold
+check_exact(5, 33, 65, init=True)
+check_exact(2, 70, 90, resource=True)
+print("exact: ok")
+
+
+def close(got, want):
+    err = np.abs(got.astype(np.float64) - want).max()
+    return err <= 1e-5 * max(1.0, np.abs(want).max())
+
+
+# Random floats: within rounding of numpy (float64) and of the reference.
+for m, k, n in [(1, 512, 96), (4, 200, 130), (7, 129, 40)]:
+    w = sparse_weight(k, n, 0.1, rng.standard_normal((k, n)))
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    want = x.astype(np.float64) @ w.astype(np.float64)
+    ir = matmul_model(w, m)
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    assert close(ref, want)
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert close(got, want) and close(got, ref.astype(np.float64)), \
+            (m, k, n, isa, threads)
+print("rounding: ok")
+
+# A fused bias + ReLU consumer equals the reference (exact sums).
+m, k, n = 3, 100, 90
+w = sparse_weight(k, n, 0.15)
+bias = rng.integers(-20, 21, n).astype(np.float32)
+xt, yt, bt = (mlir_type([m, k], "f32"), mlir_type([m, n], "f32"),
+              mlir_type([n], "f32"))
+ir = matmul_model(w, m).replace(f"  return %y : {yt}", f"""  %b = arith.constant {dense_hex(bias)} : {bt}
+  %o = tensor.empty() : {yt}
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                        iterator_types = ["parallel", "parallel"]}}
+      ins(%y, %b : {yt}, {bt}) outs(%o : {yt}) {{
+  ^bb0(%a: f32, %bb: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %sum = arith.addf %a, %bb : f32
+    %relu = arith.maximumf %sum, %c0 : f32
+    linalg.yield %relu : f32
+  }} -> {yt}
+  return %r : {yt}""")
+lowered = opt(ir, "--mc-cpu-kernels")
+assert "linalg.generic" not in lowered and "vector.expandload" in lowered
+x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+want = np.maximum(x.astype(np.float64) @ w + bias, 0)
+(ref,) = run(ir, "f", [x], 1, ["--reference"])
+assert (ref == want).all()
+for isa, threads in configs:
+    (got,) = run(ir, "f", [x], 1, [f"--isa={isa}", f"--num-threads={threads}"])
+    assert (got == want).all(), (isa, threads)
+print("epilogue: ok")
+
+# Weights pruned by --mc-prune: 90 % is the kernel's, 50 % stays dense.
+m, k, n = 2, 160, 96
+w = rng.standard_normal((k, n)).astype(np.float32)
+x = rng.standard_normal((m, k)).astype(np.float32)
+for sparsity, sparse in [(0.9, True), (0.5, False)]:
+    ir = opt(matmul_model(w, m), f"--mc-prune=sparsity={sparsity}")
+    assert uses_kernel(ir) == sparse, sparsity
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert close(got, ref.astype(np.float64)), (sparsity, isa, threads)
+print("pruned: ok")
