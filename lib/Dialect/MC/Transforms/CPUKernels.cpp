@@ -39,6 +39,14 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
              "or negative tile size";
       return signalPassFailure();
     }
+    IRRewriter convRewriter(&getContext());
+    SmallVector<Operation *> convs;
+    getOperation().walk([&](Operation *op) {
+      if (llvm::isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp>(op))
+        convs.push_back(op);
+    });
+    for (Operation *conv : convs)
+      (void)mc::kernels::rewriteInt8Conv(convRewriter, conv, *config);
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());

@@ -26,6 +26,12 @@ mlir::LogicalResult rewriteWeightOnlyMatmul(mlir::RewriterBase &rewriter,
                                             mlir::linalg::MatmulOp matmul,
                                             const KernelConfig &config);
 
+/// i8 x i8 -> i32 `linalg.conv_2d_nhwc_hwcf` / `conv_2d_nchw_fchw` with a
+/// constant filter to im2col patches and a matmul for the GEMM kernel.
+mlir::LogicalResult rewriteInt8Conv(mlir::RewriterBase &rewriter,
+                                    mlir::Operation *op,
+                                    const KernelConfig &config);
+
 /// f32 `linalg.matmul` whose constant f32 weight is at least 70 % zeros
 /// (and its fusable element-wise consumer) to a bitmask sparse GEMV /
 /// small-M GEMM kernel (`vector.expandload` per 16 columns and k). Fails,
