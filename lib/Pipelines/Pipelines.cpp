@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - mc pass pipelines ----------------------------------===//
 
 #include "mc/Pipelines/Pipelines.h"
+#include "mc/Pipelines/GPUPipelines.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -76,4 +77,5 @@ void mc::registerMCPipelines() {
       "Lower tensor-level IR with mc ops to the LLVM dialect for the host "
       "through the reference lowering (plain loops)",
       buildReferenceToLLVMPipeline);
+  registerGPUPipelines();
 }

@@ -11,20 +11,19 @@
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
-#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "llvm/Support/SourceMgr.h"
 
 namespace mc {
 
-/// Every upstream dialect and extension, mc, and the LLVM IR translations.
+/// Every upstream dialect and extension, mc, and the LLVM IR translations
+/// (host and GPU).
 inline mlir::DialectRegistry getToolRegistry() {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registerAllMCDialects(registry);
-  mlir::registerBuiltinDialectTranslation(registry);
-  mlir::registerLLVMDialectTranslation(registry);
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
   return registry;
 }
 
