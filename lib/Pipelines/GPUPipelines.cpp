@@ -100,6 +100,11 @@ void mc::buildGPUToNVVMPipeline(OpPassManager &pm,
     return;
   }
   buildReferenceToBuffers(pm);
+  if (options.kernels) {
+    pm.addNestedPass<func::FuncOp>(createMCGPUMatmulKernels());
+    pm.addNestedPass<func::FuncOp>(createMCGPUMapKernels());
+    pm.addPass(createCanonicalizerPass());
+  }
 
   // Whatever mc's kernels do not cover: one thread per element (or per
   // output element for reductions), in blocks of 8x32 threads.

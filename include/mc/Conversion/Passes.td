@@ -17,4 +17,63 @@ def MCGPUMergeModules : Pass<"mc-gpu-merge-modules", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def MCGPUMatmulKernels
+    : Pass<"mc-gpu-matmul-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Tile buffer-level matmuls into tensor-core GPU kernels";
+  let description = [{
+    Rewrites `linalg.matmul` on buffers with static shapes divisible by the
+    block tile into the tiled kernel IR that `--mc-gpu-map-kernels` maps to
+    a GPU, and that also runs as it is on the CPU (numerics checks):
+
+    - int8 x int8 -> i32 (mma m16n8k32) and f16 x f16 -> f16/f32 (m16n8k16);
+    - an `scf.forall` over 128x64 output blocks (`#gpu.block`) holding the
+      block's staging buffers, and inside it an `scf.forall` over 2x2 warps
+      (`#gpu.warp`) whose 64x32 tile is 4x4 mma tiles accumulated in
+      registers (`vector.contract` of mma size) across the K loop;
+    - per K step (64 int8 / 32 f16 elements), `linalg.copy` of the A and
+      B tiles into the staging buffers, marked `mc.gpu.cooperative`: a copy
+      by the whole block (every warp runs it on the CPU; the GPU mapping
+      splits it over the block's threads as cp.async);
+    - B is used transposed (N x K, K contiguous, as `ldmatrix` needs for
+      8-bit mma operands): constant weights are transposed at compile time,
+      others by a `linalg.transpose` before the kernel;
+    - a `linalg.fill` of zero right before the matmul becomes the register
+      accumulators' initial value;
+    - an element-wise `linalg.generic` that is the only reader of an i32/f32
+      result (e.g. a requantization: scale, bias, clamp, ReLU, round to i8)
+      is fused: warps store their accumulators to a block staging buffer and
+      the block applies the epilogue (a cooperative `linalg.generic`) and
+      writes the final type only.
+
+    Matmuls that do not fit are left to the generic lowering.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
+def MCGPUMapKernels : Pass<"mc-gpu-map-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Map mc's tiled GPU kernels to gpu.launch with nvgpu ops";
+  let description = [{
+    The second half of `--mc-gpu-matmul-kernels`: each block `scf.forall`
+    becomes a `gpu.launch` (one block per iteration, 32 threads per warp of
+    the warp `scf.forall`), the staging buffers workgroup memory, the warp
+    `scf.forall` the code of warp `threadIdx.x / 32`, a cooperative
+    `linalg.copy` `nvgpu.device_async_copy` (cp.async, 16 bytes per thread
+    and step) between barriers, a cooperative `linalg.generic` a loop of the
+    block's threads over the elements, and the warp-level vector ops
+    `nvgpu.ldmatrix` and `nvgpu.mma.sync` (upstream `convert-vector-to-gpu`
+    with nvgpu).
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::scf::SCFDialect", "::mlir::vector::VectorDialect"
+  ];
+}
+
 #endif // MC_CONVERSION_PASSES_TD
