@@ -5,12 +5,18 @@
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/GPU/Pipelines/Passes.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -67,6 +73,123 @@ struct FailPass : PassWrapper<FailPass, OperationPass<ModuleOp>> {
     signalPassFailure();
   }
   std::string message;
+};
+
+/// Marks public functions for C-interface wrappers (as the host pipeline).
+struct EmitCInterface
+    : PassWrapper<EmitCInterface, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterface)
+  StringRef getArgument() const override { return "mc-gpu-emit-c-interface"; }
+  void runOnOperation() override {
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func.isPublic() && !func.isExternal())
+        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                      UnitAttr::get(&getContext()));
+  }
+};
+
+/// The kernels' mma-sized `vector.contract` (A: m x k, B: n x k, C: m x n)
+/// as scalar loops over stack buffers, with the vector dialect's semantics:
+/// operands sign-extended (integers) or extended (floats) to the
+/// accumulator type. Upstream's unrolled contraction lowering gives 100k
+/// lines of LLVM IR per kernel; loops keep the JIT fast.
+struct ContractToLoops : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &rewriter) const override {
+    MLIRContext *ctx = op.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    auto maps = AffineMap::inferFromExprList(
+        ArrayRef<ArrayRef<AffineExpr>>{{m, k}, {n, k}, {m, n}}, ctx);
+    auto func = op->getParentOfType<func::FuncOp>();
+    if (op.getIndexingMapsArray() != maps || !func ||
+        op.getKind() != vector::CombiningKind::ADD ||
+        !isa<VectorType>(op.getAccType()))
+      return failure();
+    Location loc = op.getLoc();
+    Type accElt = getElementTypeOrSelf(op.getAccType());
+    auto lhsType = dyn_cast<VectorType>(op.getLhs().getType());
+    auto rhsType = dyn_cast<VectorType>(op.getRhs().getType());
+    if (!lhsType || !rhsType)
+      return failure();
+    int64_t sizeM = lhsType.getDimSize(0), sizeK = lhsType.getDimSize(1),
+            sizeN = rhsType.getDimSize(0);
+    // Buffers at function entry: allocas in the kernel's loops would grow
+    // the stack each iteration.
+    SmallVector<Value> operands{op.getLhs(), op.getRhs(), op.getAcc()};
+    SmallVector<Value> buffers;
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPointToStart(&func.getBody().front());
+      for (Value v : operands) {
+        auto type = cast<VectorType>(v.getType());
+        buffers.push_back(memref::AllocaOp::create(
+            rewriter, loc,
+            MemRefType::get(type.getShape(), type.getElementType())));
+      }
+    }
+    auto index = [&](int64_t v) -> Value {
+      return arith::ConstantIndexOp::create(rewriter, loc, v);
+    };
+    Value zero = index(0), one = index(1);
+    for (auto [v, buffer] :
+         llvm::zip(operands, buffers))
+      vector::TransferWriteOp::create(rewriter, loc, v, buffer,
+                                      ValueRange{zero, zero},
+                                      ArrayRef<bool>{true, true});
+    auto extend = [&](OpBuilder &b, Location loc, Value v) -> Value {
+      if (v.getType() == accElt)
+        return v;
+      if (isa<IntegerType>(accElt))
+        return arith::ExtSIOp::create(b, loc, accElt, v);
+      return arith::ExtFOp::create(b, loc, accElt, v);
+    };
+    scf::buildLoopNest(
+        rewriter, loc, ValueRange{zero, zero, zero},
+        ValueRange{index(sizeM), index(sizeN), index(sizeK)},
+        ValueRange{one, one, one},
+        [&](OpBuilder &b, Location loc, ValueRange ivs) {
+          Value x = extend(b, loc,
+                           memref::LoadOp::create(b, loc, buffers[0],
+                                                  ValueRange{ivs[0], ivs[2]}));
+          Value y = extend(b, loc,
+                           memref::LoadOp::create(b, loc, buffers[1],
+                                                  ValueRange{ivs[1], ivs[2]}));
+          ValueRange mn = ivs.take_front(2);
+          Value acc = memref::LoadOp::create(b, loc, buffers[2], mn);
+          Value sum;
+          if (isa<IntegerType>(accElt))
+            sum = arith::AddIOp::create(b, loc, acc,
+                                        arith::MulIOp::create(b, loc, x, y));
+          else
+            sum = arith::AddFOp::create(b, loc, acc,
+                                        arith::MulFOp::create(b, loc, x, y));
+          memref::StoreOp::create(b, loc, sum, buffers[2], mn);
+        });
+    rewriter.replaceOpWithNewOp<vector::TransferReadOp>(
+        op, cast<VectorType>(op.getAccType()), buffers[2],
+        ValueRange{zero, zero},
+        arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(accElt))
+            .getResult(),
+        ArrayRef<bool>{true, true});
+    return success();
+  }
+};
+
+/// Lowers the kernels' mma-sized vector.contract ops for the host.
+struct LowerContractsForHost
+    : PassWrapper<LowerContractsForHost, OperationPass<func::FuncOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(LowerContractsForHost)
+  StringRef getArgument() const override {
+    return "mc-gpu-lower-contracts-for-host";
+  }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<ContractToLoops>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
 };
 } // namespace
 
@@ -125,6 +248,37 @@ void mc::buildGPUToNVVMPipeline(OpPassManager &pm,
   gpu::buildLowerToNVVMPassPipeline(pm, nvvm);
 }
 
+void mc::buildGPUTilesToLLVMPipeline(OpPassManager &pm) {
+  buildReferenceToBuffers(pm);
+  pm.addNestedPass<func::FuncOp>(createMCGPUMatmulKernels());
+  // Blocks and warps run one after the other; a warp's cooperative copies
+  // then copy the whole block tile, which is what the block's threads
+  // together copy on the GPU.
+  pm.addPass(createForallToForLoopPass());
+  // The rest mirrors --mc-reference-to-llvm, plus the vector dialect.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(std::make_unique<LowerContractsForHost>());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(std::make_unique<EmitCInterface>());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
 void mc::registerGPUPipelines() {
   PassPipelineRegistration<GPUToNVVMOptions>(
       "mc-gpu-to-nvvm",
@@ -132,4 +286,10 @@ void mc::registerGPUPipelines() {
       "and a gpu.binary of NVVM kernels (tensor-core kernels for int8/f16 "
       "matmuls)",
       buildGPUToNVVMPipeline);
+  PassPipelineRegistration<>(
+      "mc-gpu-tiles-to-llvm",
+      "Lower tensor-level IR to the LLVM dialect for the host like "
+      "--mc-reference-to-llvm, but with the matmuls as mc's GPU kernels' "
+      "tiled IR before GPU mapping (checks the kernels' numerics on the CPU)",
+      buildGPUTilesToLLVMPipeline);
 }

@@ -9,9 +9,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CUDA.h"
 #include "Npy.h"
 
 #include "../common/ToolSupport.h"
+#include "mc/Pipelines/GPUPipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -53,6 +55,11 @@ static cl::list<std::string>
 static cl::opt<unsigned>
     repeat("repeat", cl::init(1),
            cl::desc("Run N times and print the median time per call"));
+static cl::opt<std::string>
+    device("device", cl::init("cpu"),
+           cl::desc("cpu (default), cuda (an NVIDIA GPU through the CUDA "
+                    "driver), or gpu-tiles (mc's GPU kernels' tiled IR, "
+                    "before GPU mapping, on the CPU)"));
 static cl::opt<bool> printIR("print-llvm-dialect", cl::init(false),
                              cl::desc("Print the lowered module to stderr"));
 
@@ -142,6 +149,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
   if (repeat < 1)
     fail("--repeat must be at least 1");
+  if (device == "cuda")
+    return mc::runOnCuda(inputFile, entryName, inputPaths, outputPaths,
+                         repeat);
+  if (device != "cpu" && device != "gpu-tiles")
+    fail("unknown --device='" + device + "': expected cpu, cuda or gpu-tiles");
 
   MLIRContext context(mc::getToolRegistry());
   llvm::SourceMgr sourceMgr;
@@ -208,7 +220,10 @@ int main(int argc, char **argv) {
         makeDescriptor(buffer.data(), slot.type.getShape()));
 
   PassManager pm(&context);
-  mc::buildReferenceToLLVMPipeline(pm);
+  if (device == "gpu-tiles")
+    mc::buildGPUTilesToLLVMPipeline(pm);
+  else
+    mc::buildReferenceToLLVMPipeline(pm);
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");
   if (printIR)

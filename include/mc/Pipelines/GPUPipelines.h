@@ -47,7 +47,12 @@ llvm::Expected<std::string> getNVPTXFeatures(llvm::StringRef chip,
 void buildGPUToNVVMPipeline(mlir::OpPassManager &pm,
                             const GPUToNVVMOptions &options);
 
-/// Registers `--mc-gpu-to-nvvm`.
+/// Like buildReferenceToLLVMPipeline, but the matmuls become the tiled IR of
+/// mc's GPU kernels before GPU mapping (`--mc-gpu-matmul-kernels`), run
+/// sequentially: checks the kernels' numerics on the CPU.
+void buildGPUTilesToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// Registers `--mc-gpu-to-nvvm` and `--mc-gpu-tiles-to-llvm`.
 void registerGPUPipelines();
 
 } // namespace mc
