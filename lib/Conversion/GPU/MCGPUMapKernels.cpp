@@ -198,16 +198,27 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
   for (auto &run : copyRuns)
     if (failed(distributeCopies(rewriter, run, tid, threads)))
       return failure();
-  for (linalg::GenericOp generic : generics)
-    distributeGeneric(rewriter, generic, tid, threads);
 
   // Warp-level vector ops to ldmatrix / mma.sync on each lane's fragments.
-  RewritePatternSet patterns(ctx);
-  populatePrepareVectorToMMAPatterns(patterns, /*useNvGpu=*/true);
-  if (failed(applyPatternsGreedily(launch, std::move(patterns))))
-    return launch.emitError("cannot prepare the vector ops for mma.sync");
-  if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, launch)))
-    return launch.emitError("cannot convert the vector ops to mma.sync");
+  // Upstream's conversion takes every scalar arith op under its root for
+  // an element-wise op on fragments (and fails), so it runs on the K loops
+  // only; the slices it follows from there reach the accumulators' initial
+  // values and stores outside the loops.
+  SmallVector<scf::ForOp> loops;
+  launch.walk([&](scf::ForOp loop) {
+    if (!loop.getBody()->getOps<vector::ContractionOp>().empty())
+      loops.push_back(loop);
+  });
+  for (scf::ForOp loop : loops) {
+    RewritePatternSet patterns(ctx);
+    populatePrepareVectorToMMAPatterns(patterns, /*useNvGpu=*/true);
+    if (failed(applyPatternsGreedily(loop, std::move(patterns))))
+      return loop.emitError("cannot prepare the vector ops for mma.sync");
+    if (failed(convertVectorToNVVMCompatibleMMASync(rewriter, loop)))
+      return loop.emitError("cannot convert the vector ops to mma.sync");
+  }
+  for (linalg::GenericOp generic : generics)
+    distributeGeneric(rewriter, generic, tid, threads);
   return success();
 }
 

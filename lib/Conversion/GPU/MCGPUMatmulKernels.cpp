@@ -57,16 +57,19 @@ static Value transposeB(OpBuilder &b, Location loc, Value value,
       for (int64_t i = 0; i < k; ++i)
         for (int64_t j = 0; j < n; ++j)
           transposed[j * k + i] = values[i * n + j];
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(global);
-      auto newGlobal = memref::GlobalOp::create(
-          b, loc, (global.getSymName() + "_nk").str(),
-          b.getStringAttr("private"), tType,
-          DenseElementsAttr::get(
-              RankedTensorType::get(tType.getShape(), tType.getElementType()),
-              transposed),
-          /*constant=*/true, global.getAlignmentAttr());
-      symbols.insert(newGlobal);
+      memref::GlobalOp newGlobal;
+      {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPoint(global);
+        newGlobal = memref::GlobalOp::create(
+            b, loc, (global.getSymName() + "_nk").str(),
+            b.getStringAttr("private"), tType,
+            DenseElementsAttr::get(RankedTensorType::get(
+                                       tType.getShape(), tType.getElementType()),
+                                   transposed),
+            /*constant=*/true, global.getAlignmentAttr());
+        symbols.insert(newGlobal);
+      }
       return memref::GetGlobalOp::create(b, loc, tType, newGlobal.getSymName());
     }
   }
@@ -151,7 +154,10 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
                         linalg::FillOp zeroFill, linalg::GenericOp epilogue,
                         SymbolTable &symbols) {
   Location loc = matmul.getLoc();
-  OpBuilder b(matmul);
+  // With an epilogue the kernel goes where it is: its operands may be
+  // defined after the matmul (only side-effect-free ops are in between).
+  Operation *last = epilogue ? epilogue.getOperation() : matmul.getOperation();
+  OpBuilder b(last);
   MLIRContext *ctx = b.getContext();
   Value a = matmul.getDpsInputs()[0], acc = matmul.getDpsInits()[0];
   auto aType = cast<MemRefType>(a.getType());
@@ -159,7 +165,6 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
   Type elt = aType.getElementType(), accElt = accType.getElementType();
   int64_t m = aType.getDimSize(0), k = aType.getDimSize(1),
           n = accType.getDimSize(1);
-  Operation *last = epilogue ? epilogue.getOperation() : matmul.getOperation();
   Value bt = transposeB(b, loc, matmul.getDpsInputs()[1], last, symbols);
   int64_t blockK = tiling.blockK();
 
