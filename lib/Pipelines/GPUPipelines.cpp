@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -177,6 +179,62 @@ struct ContractToLoops : OpRewritePattern<vector::ContractionOp> {
   }
 };
 
+/// math.roundeven (mc's quantization rounding) in plain arithmetic: the
+/// NVVM lowering calls libdevice's __nv_rintf, which MLIR links only where
+/// CUDA_HOME/CUDA_ROOT/CUDA_PATH is set. For |x| < 2^p (p = mantissa bits)
+/// (|x| + 2^p) - 2^p rounds to an integer, ties to even (add.rn); larger
+/// values, infinities and NaN are x itself; the sign is put back (-0.5 ->
+/// -0).
+struct RoundEvenToArith : OpRewritePattern<math::RoundEvenOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(math::RoundEvenOp op,
+                                PatternRewriter &rewriter) const override {
+    auto type = dyn_cast<FloatType>(op.getType());
+    if (!type || (!type.isF32() && !type.isF64()))
+      return failure();
+    Location loc = op.getLoc();
+    unsigned width = type.getWidth();
+    auto intType = rewriter.getIntegerType(width);
+    APInt signMask = APInt::getSignMask(width);
+    auto intConst = [&](const APInt &v) -> Value {
+      return arith::ConstantOp::create(rewriter, loc,
+                                       rewriter.getIntegerAttr(intType, v));
+    };
+    Value x = op.getOperand();
+    Value bits = arith::BitcastOp::create(rewriter, loc, intType, x);
+    Value absBits = arith::AndIOp::create(rewriter, loc, bits,
+                                          intConst(~signMask));
+    Value abs = arith::BitcastOp::create(rewriter, loc, type, absBits);
+    Value two = arith::ConstantOp::create(
+        rewriter, loc,
+        rewriter.getFloatAttr(type, std::ldexp(1.0, type.getFPMantissaWidth() - 1)));
+    Value rounded = arith::SubFOp::create(
+        rewriter, loc, arith::AddFOp::create(rewriter, loc, abs, two), two);
+    Value signed_ = arith::OrIOp::create(
+        rewriter, loc,
+        arith::BitcastOp::create(rewriter, loc, intType, rounded),
+        arith::AndIOp::create(rewriter, loc, bits, intConst(signMask)));
+    Value small = arith::CmpFOp::create(rewriter, loc,
+                                        arith::CmpFPredicate::OLT, abs, two);
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(
+        op, small, arith::BitcastOp::create(rewriter, loc, type, signed_), x);
+    return success();
+  }
+};
+
+struct RoundEvenToArithPass
+    : PassWrapper<RoundEvenToArithPass,
+                  OperationPass<gpu::GPUModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(RoundEvenToArithPass)
+  StringRef getArgument() const override { return "mc-gpu-roundeven"; }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<RoundEvenToArith>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
 /// Lowers the kernels' mma-sized vector.contract ops for the host.
 struct LowerContractsForHost
     : PassWrapper<LowerContractsForHost, OperationPass<func::FuncOp>> {
@@ -239,6 +297,8 @@ void mc::buildGPUToNVVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(createMCGPUMergeModules());
+  pm.addNestedPass<gpu::GPUModuleOp>(
+      std::make_unique<RoundEvenToArithPass>());
 
   gpu::GPUToNVVMPipelineOptions nvvm;
   nvvm.cubinChip = options.chip;
