@@ -52,3 +52,16 @@ for tool in ["ptxas", "cuobjdump"]:
     if path:
         config.available_features.add(tool)
         config.substitutions.append(("%" + tool, path))
+
+# A usable NVIDIA GPU (driver and device); tests of the no-GPU paths skip.
+def has_cuda_device():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+        count = ctypes.c_int(0)
+        return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+    except OSError:
+        return False
+
+if has_cuda_device():
+    config.available_features.add("cuda-device")
