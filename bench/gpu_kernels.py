@@ -6,8 +6,9 @@ assembles them with the CUDA toolkit's `ptxas -v` for each chip and
 disassembles them with `cuobjdump -sass` (PyPI nvidia-cuda-cuobjdump), then
 prints per kernel: registers, shared memory, spills, tensor-core
 instructions and resident blocks per SM (limited by registers, shared
-memory, threads). `--check` exits 1 unless every GEMM kernel has no spills,
-tensor-core instructions and room for 2 blocks per SM.
+memory, threads). `--check` exits 1 unless every kernel has no spills and
+room for 2 blocks per SM, and every tensor-core GEMM kernel has tensor-core
+instructions.
 
     python3 bench/gpu_kernels.py [--chips sm_80,sm_90] [--check]
 """
@@ -96,11 +97,34 @@ func.func @{name}(%a: tensor<{m}x{k}x{a_t}>) -> tensor<{m}x{n}x{out_t}> {{
 """
 
 
+def int4_gemv(name, m, k, n):
+    """A matmul with an f32 weight quantized by mc to int4, groups of 32."""
+    w = np.random.default_rng(0).standard_normal((k, n)).astype(np.float32)
+    hexw = 'dense<"0x' + w.tobytes().hex().upper() + '">'
+    text = f"""
+func.func @{name}(%x: tensor<{m}x{k}xf32>) -> tensor<{m}x{n}xf32> {{
+  %w = arith.constant {hexw} : tensor<{k}x{n}xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{m}x{k}xf32>, tensor<{k}x{n}xf32>)
+                     outs(%i : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}
+"""
+    return subprocess.run([os.path.join(BIN, "mc-opt"),
+                           "--mc-quantize=bits=4 granularity=group group-size=32"],
+                          input=text, text=True, check=True,
+                          capture_output=True).stdout
+
+
 KERNELS = [
     ("int8_gemm_i32", 512, 768, 768, "i8", "i32", False, "IMMA"),
     ("int8_gemm_requant_relu", 512, 768, 768, "i8", "i32", True, "IMMA"),
     ("f16_gemm_f32", 512, 768, 768, "f16", "f32", False, "HMMA"),
     ("f16_gemm_f16", 512, 768, 768, "f16", "f16", False, "HMMA"),
+    # Weight-only int4 GEMV: CUDA cores (FMUL/FADD), no tensor cores.
+    ("int4_gemv", 1, 1024, 1024, "int4", None, False, None),
 ]
 
 
@@ -150,7 +174,8 @@ def main():
         for name, m, k, n, a_t, acc_t, requant, mma in KERNELS:
             src = os.path.join(tmp, name + ".mlir")
             with open(src, "w") as f:
-                f.write(gemm(name, m, k, n, a_t, acc_t, requant))
+                f.write(int4_gemv(name, m, k, n) if a_t == "int4" else
+                        gemm(name, m, k, n, a_t, acc_t, requant))
             for chip in args.chips.split(","):
                 ptx = os.path.join(tmp, f"{name}_{chip}.ptx")
                 cubin = ptx[:-4] + ".cubin"
@@ -168,13 +193,15 @@ def main():
                 bodies = dict(re.findall(r"Function : (\w+)\n(.*?)(?=Function :|\Z)",
                                          sass, re.S))
                 for kernel, (regs, smem, st, ld) in sorted(parse_ptxas(log).items()):
-                    ops = re.findall(r"\b(" + mma + r"[.\w]*)", bodies.get(kernel, ""))
+                    ops = re.findall(r"\b(" + mma + r"[.\w]*)",
+                                     bodies.get(kernel, "")) if mma else []
                     kinds = sorted(set(ops))
                     tc = f"{len(ops)}x {','.join(kinds)}" if ops else "-"
                     blocks = blocks_per_sm(chip, regs, smem)
                     print(f"{kernel:26} {chip:6} {regs:5} {smem:7} {st + ld:8} "
                           f"{tc:24} {blocks:9}")
                     ok &= st + ld == 0
+                    ok &= blocks >= 2
                     # The GEMM kernel is the one with staging buffers.
                     if smem:
                         ok &= bool(ops) and blocks >= 2

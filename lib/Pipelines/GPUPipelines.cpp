@@ -283,6 +283,7 @@ void mc::buildGPUToNVVMPipeline(OpPassManager &pm,
   buildReferenceToBuffers(pm);
   if (options.kernels) {
     pm.addNestedPass<func::FuncOp>(createMCGPUMatmulKernels());
+    pm.addNestedPass<func::FuncOp>(createMCGPUGemvKernels());
     pm.addNestedPass<func::FuncOp>(createMCGPUMapKernels());
     pm.addPass(createCanonicalizerPass());
   }
@@ -311,6 +312,7 @@ void mc::buildGPUToNVVMPipeline(OpPassManager &pm,
 void mc::buildGPUTilesToLLVMPipeline(OpPassManager &pm) {
   buildReferenceToBuffers(pm);
   pm.addNestedPass<func::FuncOp>(createMCGPUMatmulKernels());
+  pm.addNestedPass<func::FuncOp>(createMCGPUGemvKernels());
   // Blocks and warps run one after the other; a warp's cooperative copies
   // then copy the whole block tile, which is what the block's threads
   // together copy on the GPU.

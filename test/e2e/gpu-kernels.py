@@ -2,15 +2,19 @@
 # blocks, warps and mma-sized vector.contract run on the CPU) equals the
 # reference lowering bit for bit: int8 GEMM (i32 out), int8 GEMM with a
 # constant weight and a fused requantization epilogue (scale, bias, clamp,
-# ReLU, round to i8), and f16 GEMM with f32 accumulation.
+# ReLU, round to i8), f16 GEMM with f32 accumulation, and weight-only int4
+# GEMV/small-M GEMM (--mc-quantize bits=4, groups of 32, decoded in
+# registers).
 # RUN: %python %s | FileCheck %s
 # CHECK: int8 i32: tiled ok, exact
 # CHECK: int8 requant relu: tiled ok, exact
 # CHECK: int8 requant: tiled ok, exact
 # CHECK: f16 f32: tiled ok, exact
+# CHECK: int4 gemv M=1: tiled ok, exact
+# CHECK: int4 gemm M=8: tiled ok, exact
 import numpy as np
 
-from mctest import dense_hex, opt, run
+from mctest import dense_hex, matmul_model, opt, run
 
 rng = np.random.default_rng(0)
 TILE_CHECK = ["--mc-lower-reference", "--one-shot-bufferize=bufferize-function-boundaries "
@@ -18,10 +22,10 @@ TILE_CHECK = ["--mc-lower-reference", "--one-shot-bufferize=bufferize-function-b
               "--buffer-results-to-out-params", "--mc-gpu-matmul-kernels"]
 
 
-def check(name, mlir, inputs, expected=None):
-    tiled = opt(mlir, *TILE_CHECK)
+def check(name, mlir, inputs, expected=None, passes=TILE_CHECK):
+    tiled = opt(mlir, *passes)
     # The kernel pass must have taken the matmul (else this checks nothing).
-    assert "linalg.matmul" not in tiled and "vector.contract" in tiled, tiled
+    assert "linalg.matmul" not in tiled and "scf.forall" in tiled, tiled
     ref = run(mlir, "f", inputs, 1)[0]
     got = run(mlir, "f", inputs, 1, ["--device=gpu-tiles"])[0]
     exact = got.dtype == ref.dtype and np.array_equal(
@@ -102,3 +106,15 @@ func.func @f(%a: tensor<{m}x{kf}xf16>, %b: tensor<{kf}x{n}xf16>) -> tensor<{m}x{
                      outs(%i : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
   return %y : tensor<{m}x{n}xf32>
 }}""", [af, bf])
+
+# Weight-only int4: the decoded f32 weight is never built.
+w4 = rng.standard_normal((k, 512)).astype(np.float32)
+for rows in [1, 8]:
+    model = opt(matmul_model(w4, rows),
+                "--mc-quantize=bits=4 granularity=group group-size=32")
+    x = rng.standard_normal((rows, k)).astype(np.float32)
+    passes = TILE_CHECK[:-1] + ["--canonicalize", "--mc-gpu-gemv-kernels"]
+    tiled = opt(model, *passes)
+    assert "xi4_packed" in tiled and "tensor<" not in tiled, tiled
+    check(f"int4 {'gemv' if rows == 1 else 'gemm'} M={rows}", model, [x],
+          passes=TILE_CHECK[:-1] + ["--canonicalize", "--mc-gpu-gemv-kernels"])

@@ -55,13 +55,45 @@ def MCGPUMatmulKernels
   ];
 }
 
+def MCGPUGemvKernels : Pass<"mc-gpu-gemv-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Weight-only int4 GEMV/small-M GEMM kernels with in-register "
+                "dequantization";
+  let description = [{
+    Rewrites a buffer-level f32 `linalg.matmul` with at most 16 rows whose
+    weight is the output of an element-wise decoding `linalg.generic` of a
+    constant int4 payload (what `--mc-lower-reference` makes of
+    `mc.decode` of a `#mc.uniform<i4, block = [G, 1]>` weight, e.g. from
+    `--mc-quantize="bits=4 granularity=group group-size=32"`) into the
+    tiled IR of a GPU kernel that never materializes the f32 weight:
+
+    - the payload is packed at compile time, two 4-bit values per byte
+      (columns 2j and 2j+1 of row k in byte [k, j]);
+    - an `scf.forall` over blocks of 128 threads (`#gpu.block`) and one over
+      their threads (`#gpu.thread`); thread j computes columns 2j and 2j+1 of
+      every row: per k it loads one byte (consecutive threads, consecutive
+      bytes), splits the nibbles and decodes them in registers with the
+      decoding generic's own body (scales read through its indexing maps),
+      and accumulates in the matmul's order and arithmetic, so the result
+      equals the reference lowering bit for bit on the CPU.
+
+    N must be a multiple of 256.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect"
+  ];
+}
+
 def MCGPUMapKernels : Pass<"mc-gpu-map-kernels", "::mlir::func::FuncOp"> {
   let summary = "Map mc's tiled GPU kernels to gpu.launch with nvgpu ops";
   let description = [{
-    The second half of `--mc-gpu-matmul-kernels`: each block `scf.forall`
-    becomes a `gpu.launch` (one block per iteration, 32 threads per warp of
-    the warp `scf.forall`), the staging buffers workgroup memory, the warp
-    `scf.forall` the code of warp `threadIdx.x / 32`, a cooperative
+    The second half of `--mc-gpu-matmul-kernels` and
+    `--mc-gpu-gemv-kernels`: each block `scf.forall` becomes a `gpu.launch`
+    (one block per iteration, 32 threads per warp of the warp `scf.forall`,
+    or one per iteration of a thread `scf.forall`), the staging buffers
+    workgroup memory, the warp `scf.forall` the code of warp
+    `threadIdx.x / 32` (a thread `scf.forall` that of thread `threadIdx.x`), a cooperative
     `linalg.copy` `nvgpu.device_async_copy` (cp.async, 16 bytes per thread
     and step) between barriers, a cooperative `linalg.generic` a loop of the
     block's threads over the elements, and the warp-level vector ops

@@ -127,33 +127,44 @@ static void distributeGeneric(OpBuilder &b, linalg::GenericOp generic,
 static LogicalResult mapBlock(scf::ForallOp blocks) {
   MLIRContext *ctx = blocks.getContext();
   Location loc = blocks.getLoc();
+  // The inner forall: warps (32 threads each) or threads.
   scf::ForallOp warps;
-  for (auto op : blocks.getBody()->getOps<scf::ForallOp>())
+  bool perThread = false;
+  for (auto op : blocks.getBody()->getOps<scf::ForallOp>()) {
     if (hasMapping<gpu::GPUWarpMappingAttr>(op))
       warps = op;
+    if (hasMapping<gpu::GPUThreadMappingAttr>(op)) {
+      warps = op;
+      perThread = true;
+    }
+  }
   std::optional<SmallVector<int64_t>> gridSize =
       getConstantIntValues(blocks.getMixedUpperBound());
   std::optional<SmallVector<int64_t>> warpCount =
       warps ? getConstantIntValues(warps.getMixedUpperBound()) : std::nullopt;
-  if (!gridSize || gridSize->size() != 2 || !warpCount ||
-      warpCount->size() != 1 || !blocks.isNormalized() ||
+  if (!gridSize || gridSize->empty() || gridSize->size() > 2 ||
+      !warpCount || warpCount->size() != 1 || !blocks.isNormalized() ||
       !warps.isNormalized())
-    return blocks.emitError("expected a normalized 2-d block scf.forall "
-                            "holding a 1-d warp scf.forall of static size");
-  int64_t threads = (*warpCount)[0] * mc::kWarpSize;
+    return blocks.emitError("expected a normalized 1-d or 2-d block "
+                            "scf.forall holding a 1-d warp or thread "
+                            "scf.forall of static size");
+  int64_t threads = (*warpCount)[0] * (perThread ? 1 : mc::kWarpSize);
+  bool is2d = gridSize->size() == 2;
 
   IRRewriter rewriter(ctx);
   rewriter.setInsertionPoint(blocks);
   Value one = cst(rewriter, loc, 1);
   auto launch = gpu::LaunchOp::create(
-      rewriter, loc, cst(rewriter, loc, (*gridSize)[1]),
-      cst(rewriter, loc, (*gridSize)[0]), one, cst(rewriter, loc, threads),
-      one, one);
+      rewriter, loc, cst(rewriter, loc, (*gridSize)[is2d ? 1 : 0]),
+      is2d ? cst(rewriter, loc, (*gridSize)[0]) : one, one,
+      cst(rewriter, loc, threads), one, one);
   Block &body = launch.getBody().front();
   rewriter.setInsertionPointToEnd(&body);
   auto terminator = gpu::TerminatorOp::create(rewriter, loc);
-  inlineForall(rewriter, blocks, terminator,
-               {launch.getBlockIds().y, launch.getBlockIds().x});
+  SmallVector<Value> blockIds{launch.getBlockIds().x};
+  if (is2d)
+    blockIds = {launch.getBlockIds().y, launch.getBlockIds().x};
+  inlineForall(rewriter, blocks, terminator, blockIds);
 
   // Staging buffers live in workgroup memory for the launch.
   auto workgroup = gpu::AddressSpaceAttr::get(
@@ -174,8 +185,11 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
   // before cooperative ops that follow.
   Value tid = launch.getThreadIds().x;
   rewriter.setInsertionPoint(warps);
-  Value warp = apply(rewriter, loc,
-                     rewriter.getAffineDimExpr(0).floorDiv(mc::kWarpSize), tid);
+  Value warp = perThread ? tid
+                         : apply(rewriter, loc,
+                                 rewriter.getAffineDimExpr(0).floorDiv(
+                                     mc::kWarpSize),
+                                 tid);
   rewriter.setInsertionPointAfter(warps);
   auto barrier = gpu::BarrierOp::create(rewriter, loc);
   inlineForall(rewriter, warps, barrier, {warp});
