@@ -168,7 +168,7 @@ def main():
               "nvidia-cuda-cuobjdump)")
         return 1
     ok = True
-    print(f"{'kernel':26} {'chip':6} {'regs':>5} {'smem B':>7} {'spill B':>8} "
+    print(f"{'kernel':30} {'chip':6} {'regs':>5} {'smem B':>7} {'spill B':>8} "
           f"{'tensor-core SASS':24} {'blocks/SM':>9}")
     with tempfile.TemporaryDirectory() as tmp:
         for name, m, k, n, a_t, acc_t, requant, mma in KERNELS:
@@ -198,7 +198,7 @@ def main():
                     kinds = sorted(set(ops))
                     tc = f"{len(ops)}x {','.join(kinds)}" if ops else "-"
                     blocks = blocks_per_sm(chip, regs, smem)
-                    print(f"{kernel:26} {chip:6} {regs:5} {smem:7} {st + ld:8} "
+                    print(f"{kernel:30} {chip:6} {regs:5} {smem:7} {st + ld:8} "
                           f"{tc:24} {blocks:9}")
                     ok &= st + ld == 0
                     ok &= blocks >= 2
