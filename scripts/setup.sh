@@ -35,3 +35,13 @@ if ! "$python" -c "import numpy, ml_dtypes, sklearn" 2>/dev/null; then
   "$python" -m pip install -q "${python_packages[@]}" 2>/dev/null \
     || "$python" -m pip install -q --break-system-packages "${python_packages[@]}"
 fi
+
+# GPU checks (no GPU needed): cuobjdump/nvdisasm for SASS come from PyPI;
+# ptxas comes with the CUDA toolkit (/usr/local/cuda), which the GPU tests
+# skip without.
+if ! "$python" -c "import nvidia, glob, sys; sys.exit(not any(glob.glob(d + '/*/bin/cuobjdump') for d in nvidia.__path__))" 2>/dev/null; then
+  echo "setup: pip installing nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm"
+  "$python" -m pip install -q nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm 2>/dev/null \
+    || "$python" -m pip install -q --break-system-packages nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm \
+    || echo "setup: warning: no cuobjdump; the SASS tests will be skipped"
+fi

@@ -3,6 +3,7 @@
 #ifndef MC_INITALLMC_H
 #define MC_INITALLMC_H
 
+#include "mc/Conversion/Passes.h"
 #include "mc/Dialect/MC/IR/MC.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
 #include "mc/Pipelines/Pipelines.h"
@@ -15,6 +16,7 @@ inline void registerAllMCDialects(mlir::DialectRegistry &registry) {
 
 inline void registerAllMCPasses() {
   registerMCPasses();
+  registerMCConversionPasses();
   registerMCPipelines();
 }
 

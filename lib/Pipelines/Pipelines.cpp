@@ -1,6 +1,7 @@
 //===- Pipelines.cpp - mc pass pipelines ----------------------------------===//
 
 #include "mc/Pipelines/Pipelines.h"
+#include "mc/Pipelines/GPUPipelines.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -148,4 +149,5 @@ void mc::registerMCPipelines() {
       "Lower tensor-level IR with mc ops to the LLVM dialect with the CPU "
       "kernels of an ISA (contractions) and OpenMP threads",
       buildCPUToLLVMPipeline);
+  registerGPUPipelines();
 }

@@ -16,7 +16,8 @@
 
 namespace mc {
 
-/// Every upstream dialect and extension, mc, and the LLVM IR translations.
+/// Every upstream dialect and extension, mc, and the LLVM IR translations
+/// (host and GPU).
 inline mlir::DialectRegistry getToolRegistry() {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

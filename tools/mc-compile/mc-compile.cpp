@@ -11,6 +11,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "NVPTX.h"
+
 #include "../common/ToolSupport.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -194,6 +196,9 @@ int main(int argc, char **argv) {
       llvm::TargetRegistry::lookupTarget(targetTriple, error);
   if (!target || targetTriple.getArch() == llvm::Triple::UnknownArch)
     fail("unknown target '" + triple + "'");
+  if (targetTriple.getArch() == llvm::Triple::nvptx64)
+    return mc::compileNVPTX({inputFile, cpu, features, emit, output, header,
+                             printLinkFlags});
   // Non-contiguous memref copies call MLIR's `memrefCopy`, which Debian
   // ships for the host (x86-64) only.
   // So is the OpenMP runtime (libomp) the threaded kernels call.

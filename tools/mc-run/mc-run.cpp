@@ -10,9 +10,11 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CUDA.h"
 #include "Npy.h"
 
 #include "../common/ToolSupport.h"
+#include "mc/Pipelines/GPUPipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/ExecutionEngine/ExecutionEngine.h"
@@ -64,6 +66,11 @@ static cl::opt<std::string>
 static cl::opt<unsigned>
     threads("num-threads", cl::init(0),
             cl::desc("Threads of the kernels (0: all cores)"));
+static cl::opt<std::string>
+    device("device", cl::init("cpu"),
+           cl::desc("cpu (default), cuda (an NVIDIA GPU through the CUDA "
+                    "driver), or gpu-tiles (mc's GPU kernels' tiled IR, "
+                    "before GPU mapping, on the CPU)"));
 static cl::opt<bool> printIR("print-llvm-dialect", cl::init(false),
                              cl::desc("Print the lowered module to stderr"));
 
@@ -153,6 +160,11 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
   if (repeat < 1)
     fail("--repeat must be at least 1");
+  if (device == "cuda")
+    return mc::runOnCuda(inputFile, entryName, inputPaths, outputPaths,
+                         repeat);
+  if (device != "cpu" && device != "gpu-tiles")
+    fail("unknown --device='" + device + "': expected cpu, cuda or gpu-tiles");
 
   MLIRContext context(mc::getToolRegistry());
   llvm::SourceMgr sourceMgr;
@@ -221,16 +233,22 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   PassManager pm(&context);
-  mc::CPUPipelineOptions pipeline;
-  std::string hostIsa = mc::getHostKernelIsa();
-  if (kernelIsa != "host" && kernelIsa != "generic" && kernelIsa != hostIsa)
-    fail("--isa=" + kernelIsa + " cannot run here: expected host, generic "
-         "or this CPU's " + hostIsa);
-  pipeline.isa = reference ? "none"
-                 : kernelIsa == "host" ? hostIsa
-                                       : std::string(kernelIsa);
-  pipeline.numThreads = reference ? 1 : threads;
-  mc::buildCPUToLLVMPipeline(pm, pipeline);
+  bool threaded = false;
+  if (device == "gpu-tiles") {
+    mc::buildGPUTilesToLLVMPipeline(pm);
+  } else {
+    mc::CPUPipelineOptions pipeline;
+    std::string hostIsa = mc::getHostKernelIsa();
+    if (kernelIsa != "host" && kernelIsa != "generic" && kernelIsa != hostIsa)
+      fail("--isa=" + kernelIsa + " cannot run here: expected host, generic "
+           "or this CPU's " + hostIsa);
+    pipeline.isa = reference ? "none"
+                   : kernelIsa == "host" ? hostIsa
+                                         : std::string(kernelIsa);
+    pipeline.numThreads = reference ? 1 : threads;
+    threaded = pipeline.numThreads != 1;
+    mc::buildCPUToLLVMPipeline(pm, pipeline);
+  }
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");
   if (printIR)
@@ -242,7 +260,7 @@ int main(int argc, char **argv) {
   options.transformer = transformer;
   SmallVector<StringRef> libs{MC_MLIR_LIB_DIR "/libmlir_c_runner_utils.so",
                               MC_MLIR_LIB_DIR "/libmlir_apfloat_wrappers.so"};
-  if (pipeline.numThreads != 1)
+  if (threaded)
     libs.push_back(MC_MLIR_LIB_DIR "/libomp.so");
   options.sharedLibPaths = libs;
   auto engine = ExecutionEngine::create(*module, options);

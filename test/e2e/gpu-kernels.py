@@ -1,0 +1,120 @@
+# The GPU kernels' tiled IR before GPU mapping (mc-run --device=gpu-tiles:
+# blocks, warps and mma-sized vector.contract run on the CPU) equals the
+# reference lowering bit for bit: int8 GEMM (i32 out), int8 GEMM with a
+# constant weight and a fused requantization epilogue (scale, bias, clamp,
+# ReLU, round to i8), f16 GEMM with f32 accumulation, and weight-only int4
+# GEMV/small-M GEMM (--mc-quantize bits=4, groups of 32, decoded in
+# registers).
+# RUN: %python %s | FileCheck %s
+# CHECK: int8 i32: tiled ok, exact
+# CHECK: int8 requant relu: tiled ok, exact
+# CHECK: int8 requant: tiled ok, exact
+# CHECK: f16 f32: tiled ok, exact
+# CHECK: int4 gemv M=1: tiled ok, exact
+# CHECK: int4 gemm M=8: tiled ok, exact
+import numpy as np
+
+from mctest import dense_hex, matmul_model, opt, run
+
+rng = np.random.default_rng(0)
+TILE_CHECK = ["--mc-lower-reference", "--one-shot-bufferize=bufferize-function-boundaries "
+              "function-boundary-type-conversion=identity-layout-map",
+              "--buffer-results-to-out-params", "--mc-gpu-matmul-kernels"]
+
+
+def check(name, mlir, inputs, expected=None, passes=TILE_CHECK):
+    tiled = opt(mlir, *passes)
+    # The kernel pass must have taken the matmul (else this checks nothing).
+    assert "linalg.matmul" not in tiled and "scf.forall" in tiled, tiled
+    ref = run(mlir, "f", inputs, 1)[0]
+    got = run(mlir, "f", inputs, 1, ["--device=gpu-tiles"])[0]
+    exact = got.dtype == ref.dtype and np.array_equal(
+        got.view(np.uint8), ref.view(np.uint8))
+    if expected is not None:
+        exact = exact and np.array_equal(ref, expected)
+    print(f"{name}: tiled ok, {'exact' if exact else 'MISMATCH'}")
+
+
+m, k, n = 256, 192, 128
+a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+check("int8 i32", f"""
+func.func @f(%a: tensor<{m}x{k}xi8>, %b: tensor<{k}x{n}xi8>) -> tensor<{m}x{n}xi32> {{
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %y = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>)
+                     outs(%i : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  return %y : tensor<{m}x{n}xi32>
+}}""", [a, b], a.astype(np.int32) @ b.astype(np.int32))
+
+
+def requant_model(w, scale, bias, relu):
+    k, n = w.shape
+    lo = "0.0" if relu else "-128.0"
+    return f"""
+func.func @f(%a: tensor<{m}x{k}xi8>) -> tensor<{m}x{n}xi8> {{
+  %w = arith.constant {dense_hex(w)} : tensor<{k}x{n}xi8>
+  %s = arith.constant {dense_hex(scale)} : tensor<{n}xf32>
+  %bias = arith.constant {dense_hex(bias)} : tensor<{n}xf32>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{m}x{n}xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %acc = linalg.matmul ins(%a, %w : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>)
+                       outs(%i : tensor<{m}x{n}xi32>) -> tensor<{m}x{n}xi32>
+  %o = tensor.empty() : tensor<{m}x{n}xi8>
+  %y = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
+      affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (j)>,
+      affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}}
+      ins(%acc, %s, %bias : tensor<{m}x{n}xi32>, tensor<{n}xf32>, tensor<{n}xf32>)
+      outs(%o : tensor<{m}x{n}xi8>) {{
+  ^bb0(%x: i32, %sc: f32, %bi: f32, %out: i8):
+    %xf = arith.sitofp %x : i32 to f32
+    %v = arith.mulf %xf, %sc : f32
+    %vb = arith.addf %v, %bi : f32
+    %lo = arith.constant {lo} : f32
+    %hi = arith.constant 127.0 : f32
+    %c1 = arith.maximumf %vb, %lo : f32
+    %c2 = arith.minimumf %c1, %hi : f32
+    %r = math.roundeven %c2 : f32
+    %q = arith.fptosi %r : f32 to i8
+    linalg.yield %q : i8
+  }} -> tensor<{m}x{n}xi8>
+  return %y : tensor<{m}x{n}xi8>
+}}"""
+
+
+w = rng.integers(-128, 128, (k, n), dtype=np.int8)
+scale = (rng.random(n, dtype=np.float32) * 2e-4 + 1e-5).astype(np.float32)
+bias = (rng.standard_normal(n).astype(np.float32) * 10).astype(np.float32)
+for relu in [True, False]:
+    acc = (a.astype(np.int32) @ w.astype(np.int32)).astype(np.float32)
+    v = acc * scale + bias
+    expected = np.rint(np.clip(v, 0.0 if relu else -128.0, 127.0)).astype(np.int8)
+    check("int8 requant" + (" relu" if relu else ""),
+          requant_model(w, scale, bias, relu), [a], expected)
+
+kf = 96
+af = rng.standard_normal((m, kf)).astype(np.float16)
+bf = rng.standard_normal((kf, n)).astype(np.float16)
+check("f16 f32", f"""
+func.func @f(%a: tensor<{m}x{kf}xf16>, %b: tensor<{kf}x{n}xf16>) -> tensor<{m}x{n}xf32> {{
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{m}x{n}xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  %y = linalg.matmul ins(%a, %b : tensor<{m}x{kf}xf16>, tensor<{kf}x{n}xf16>)
+                     outs(%i : tensor<{m}x{n}xf32>) -> tensor<{m}x{n}xf32>
+  return %y : tensor<{m}x{n}xf32>
+}}""", [af, bf])
+
+# Weight-only int4: the decoded f32 weight is never built.
+w4 = rng.standard_normal((k, 512)).astype(np.float32)
+for rows in [1, 8]:
+    model = opt(matmul_model(w4, rows),
+                "--mc-quantize=bits=4 granularity=group group-size=32")
+    x = rng.standard_normal((rows, k)).astype(np.float32)
+    passes = TILE_CHECK[:-1] + ["--canonicalize", "--mc-gpu-gemv-kernels"]
+    tiled = opt(model, *passes)
+    assert "xi4_packed" in tiled and "tensor<" not in tiled, tiled
+    check(f"int4 {'gemv' if rows == 1 else 'gemm'} M={rows}", model, [x],
+          passes=TILE_CHECK[:-1] + ["--canonicalize", "--mc-gpu-gemv-kernels"])
