@@ -98,6 +98,69 @@ def weight_only(q, s, bits, m, name="wq"):
 """
 
 
+def weight_only_dynamic(q, s, bits, m, name="wqd"):
+    """`weight_only` with int8 activations quantized at run time (W4A8 /
+    W8A8 per group): the form `--mc-quantize="bits=B granularity=group
+    group-size=G activations=dynamic"` leaves, on the same payload and
+    scales. Per row sx = max|x| / 127, qx = mc.encode(x); exact i32 products
+    per group P; y += (f32(P) * s) * sx over the groups."""
+    k, n = q.shape
+    g = k // s.shape[0]
+    xt, yt, rt = tensor((m, k), "f32"), tensor((m, n), "f32"), tensor((m,), "f32")
+    qt, x3 = tensor((m, k), "i8"), tensor((m, k // g, g), "i8")
+    pt, st = tensor((k // g, g, n), f"i{bits}"), tensor(s.shape, "f32")
+    at = tensor((m, k // g, n), "i32")
+    ct = f"!mc.compressed<{m}x{k}xf32, #mc.uniform<i8, axis = 0, narrow>>"
+    return f"""func.func @{name}(%x: {xt}) -> {yt} {{
+  %f0 = arith.constant 0.000000e+00 : f32
+  %i0 = arith.constant 0 : i32
+  %e = tensor.empty() : {rt}
+  %z = linalg.fill ins(%f0 : f32) outs(%e : {rt}) -> {rt}
+  %amax = linalg.generic {{indexing_maps = [affine_map<(m, k) -> (m, k)>, affine_map<(m, k) -> (m)>], iterator_types = ["parallel", "reduction"]}} ins(%x : {xt}) outs(%z : {rt}) {{
+  ^bb0(%a: f32, %o: f32):
+    %abs = math.absf %a : f32
+    %r = arith.maximumf %o, %abs : f32
+    linalg.yield %r : f32
+  }} -> {rt}
+  %sx = linalg.generic {{indexing_maps = [affine_map<(m) -> (m)>, affine_map<(m) -> (m)>], iterator_types = ["parallel"]}} ins(%amax : {rt}) outs(%e : {rt}) {{
+  ^bb0(%a: f32, %o: f32):
+    %c127 = arith.constant 1.270000e+02 : f32
+    %c1 = arith.constant 1.000000e+00 : f32
+    %d = arith.divf %a, %c127 : f32
+    %pos = arith.cmpf ogt, %d, %f0 : f32
+    %r = arith.select %pos, %d, %c1 : f32
+    linalg.yield %r : f32
+  }} -> {rt}
+  %cx = mc.encode %x, %sx : ({xt}, {rt}) -> {ct}
+  %qx, %sx2 = mc.disassemble %cx : {ct} -> {qt}, {rt}
+  %x3 = tensor.expand_shape %qx [[0], [1, 2]] output_shape [{m}, {k // g}, {g}] : {qt} into {x3}
+  %q = arith.constant {dense_hex(q.reshape(k // g, g, n))} : {pt}
+  %s = arith.constant {dense_hex(s)} : {st}
+  %ea = tensor.empty() : {at}
+  %a0 = linalg.fill ins(%i0 : i32) outs(%ea : {at}) -> {at}
+  %p = linalg.generic {{indexing_maps = [affine_map<(m, g, n, t) -> (m, g, t)>, affine_map<(m, g, n, t) -> (g, t, n)>, affine_map<(m, g, n, t) -> (m, g, n)>], iterator_types = ["parallel", "parallel", "parallel", "reduction"]}} ins(%x3, %q : {x3}, {pt}) outs(%a0 : {at}) {{
+  ^bb0(%a: i8, %b: i{bits}, %o: i32):
+    %a32 = arith.extsi %a : i8 to i32
+    %b32 = arith.extsi %b : i{bits} to i32
+    %ab = arith.muli %a32, %b32 : i32
+    %r = arith.addi %o, %ab : i32
+    linalg.yield %r : i32
+  }} -> {at}
+  %ey = tensor.empty() : {yt}
+  %y0 = linalg.fill ins(%f0 : f32) outs(%ey : {yt}) -> {yt}
+  %y = linalg.generic {{indexing_maps = [affine_map<(m, n, g) -> (m, g, n)>, affine_map<(m, n, g) -> (g, n)>, affine_map<(m, n, g) -> (m)>, affine_map<(m, n, g) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%p, %s, %sx : {at}, {st}, {rt}) outs(%y0 : {yt}) {{
+  ^bb0(%pg: i32, %sg: f32, %r: f32, %o: f32):
+    %f = arith.sitofp %pg : i32 to f32
+    %fs = arith.mulf %f, %sg : f32
+    %fx = arith.mulf %fs, %r : f32
+    %sum = arith.addf %o, %fx : f32
+    linalg.yield %sum : f32
+  }} -> {yt}
+  return %y : {yt}
+}}
+"""
+
+
 def matmul_f32(w, m, name="f"):
     """`@NAME(%x: M x K f32) -> M x N f32` = x . w, `w` a constant."""
     k, n = w.shape

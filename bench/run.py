@@ -357,6 +357,21 @@ class Bench:
                     1, min(len(qs), self.sets_for(stored)))]
             return libs[t]
 
+        peers = {}  # quantized peer weights, shared by every M (ORT: per thread count)
+
+        def ort_sessions(t, acc):
+            if ("ort", t, acc) not in peers:
+                peers["ort", t, acc] = [ort.MatMulNBits(q, s, bits, t, acc)
+                                        for q, s in qs]
+            return peers["ort", t, acc]
+
+        def ggml_weights(kind, count):
+            if ("ggml", kind) not in peers:
+                peers["ggml", kind] = [
+                    ggml.Weight(kind, w, dequantized=(i == 0))
+                    for i, w in enumerate(self.weight_sets(k, n, count))]
+            return peers["ggml", kind]
+
         for m in ms:
             case, ops = fmt, 2 * m * k * n
             label = f"m{m} {shape}"
@@ -376,9 +391,7 @@ class Bench:
 
             for acc in ((0, 4) if bits == 4 else (4,)):
                 def onnx(t, m=m, acc=acc):
-                    sessions = [ort.MatMulNBits(q, s, bits, m, t, acc)
-                                for q, s in qs]
-                    calls = [sess.bind(xs[m]) for sess in sessions]
+                    calls = [sess.bind(xs[m]) for sess in ort_sessions(t, acc)]
                     err = rel_err(calls[0](), refs[m])
                     if err > (1e-5 if acc == 0 else 2e-2):
                         raise RuntimeError(f"ORT error {err:.3g}")
@@ -388,12 +401,10 @@ class Bench:
 
             kinds = ["q4_0", "q4_k"] if bits == 4 else ["q8_0"]
             for kind in kinds:
-                gbytes = ggml.lib().gg_bytes(ggml.lib().gg_type(kind.encode()), k, n)
-                gsets = self.sets_for(gbytes)
+                gbytes = ggml.bytes_of(kind, k, n)
 
-                def gg(t, m=m, kind=kind, gsets=gsets):
-                    mats = [ggml.MulMat(kind, w, m, dequantized=(i == 0))
-                            for i, w in enumerate(self.weight_sets(k, n, gsets))]
+                def gg(t, m=m, kind=kind, gbytes=gbytes):
+                    mats = ggml_weights(kind, self.sets_for(gbytes))
                     calls = [mat.bind(xs[m]) for mat in mats]
                     want = xs[m].astype(np.float64) @ mats[0].dequantized()
                     err = rel_err(calls[0](), want)
@@ -404,6 +415,7 @@ class Bench:
                 name = f"ggml {kind.upper()}"
                 self.run_impl(case, label, name, "mem", ops, gbytes, gg,
                               f"ggml-{kind}-m{m}")
+        peers.clear()
         for lib in sum(libs.values(), []):
             mc_ir.unload(lib)
 

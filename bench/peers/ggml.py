@@ -35,12 +35,15 @@ def lib():
         _lib.gg_type.argtypes = [ctypes.c_char_p]
         _lib.gg_bytes.restype = ctypes.c_size_t
         _lib.gg_bytes.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-        _lib.gg_create.restype = ctypes.c_void_p
-        _lib.gg_create.argtypes = [ctypes.c_int] + [ctypes.c_int64] * 3 + [
-            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int,
-            ctypes.POINTER(ctypes.c_int)]
+        _lib.gg_weight.restype = ctypes.c_void_p
+        _lib.gg_weight.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64,
+                                   ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+        _lib.gg_repacked.argtypes = [ctypes.c_void_p]
+        _lib.gg_graph.restype = ctypes.c_void_p
+        _lib.gg_graph.argtypes = [ctypes.c_void_p, ctypes.c_int64]
         _lib.gg_run.argtypes = [ctypes.c_void_p] * 3
-        _lib.gg_destroy.argtypes = [ctypes.c_void_p]
+        _lib.gg_free_graph.argtypes = [ctypes.c_void_p]
+        _lib.gg_free_weight.argtypes = [ctypes.c_void_p]
         _lib.gg_set_threads.argtypes = [ctypes.c_int]
     return _lib
 
@@ -57,22 +60,26 @@ def set_threads(n):
     lib().gg_set_threads(n)
 
 
-class MulMat:
-    """y = x . w for w (K x N f32) quantized by ggml to `kind` (q4_0, q4_k,
-    q8_0); `repack` as llama.cpp does by default where ggml has a layout."""
+def bytes_of(kind, k, n):
+    return lib().gg_bytes(lib().gg_type(kind.encode()), k, n)
 
-    def __init__(self, kind, w, m, repack=True, dequantized=False):
+
+class Weight:
+    """w (K x N f32) quantized by ggml to `kind` (q4_0, q4_k, q8_0), in the
+    CPU backend's repacked layout where ggml has one (llama.cpp's default);
+    bind(x) gives a call computing x . w with ggml_mul_mat."""
+
+    def __init__(self, kind, w, repack=True, dequantized=False):
         k, n = w.shape
-        self.type = lib().gg_type(kind.encode())
-        self.bytes = lib().gg_bytes(self.type, k, n)
+        self.n = n
         wt = np.ascontiguousarray(w.T)  # ggml rows run along K
         self.deq = np.empty((n, k), np.float32) if dequantized else None
-        flag = ctypes.c_int(0)
-        self.h = lib().gg_create(self.type, k, n, m, wt.ctypes.data,
+        self.h = lib().gg_weight(lib().gg_type(kind.encode()), k, n,
+                                 wt.ctypes.data,
                                  self.deq.ctypes.data if dequantized else None,
-                                 int(repack), ctypes.byref(flag))
-        self.repacked = bool(flag.value)
-        self.out = np.zeros((m, n), np.float32)
+                                 int(repack))
+        self.repacked = bool(lib().gg_repacked(self.h))
+        self.graphs = []
 
     def dequantized(self):
         """ggml's own dequantization of the weight (K x N)."""
@@ -80,15 +87,20 @@ class MulMat:
 
     def bind(self, x):
         x = np.ascontiguousarray(x)
-        run, h, px, py = lib().gg_run, self.h, x.ctypes.data, self.out.ctypes.data
+        out = np.zeros((x.shape[0], self.n), np.float32)
+        graph = lib().gg_graph(self.h, x.shape[0])
+        self.graphs.append(graph)
+        run, px, py = lib().gg_run, x.ctypes.data, out.ctypes.data
 
         def call():
-            if run(h, px, py):
+            if run(graph, px, py):
                 raise RuntimeError("ggml compute failed")
-            return self.out
+            return out
         call.keep = x
         return call
 
     def __del__(self):
         if getattr(self, "h", None):
-            lib().gg_destroy(self.h)
+            for graph in self.graphs:
+                lib().gg_free_graph(graph)
+            lib().gg_free_weight(self.h)

@@ -15,12 +15,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+// A quantized weight, and a graph y = w . x for one M using it.
 typedef struct {
-  struct ggml_context *wctx, *actx;
-  ggml_backend_buffer_t wbuf, abuf;
+  struct ggml_context *ctx;
+  ggml_backend_buffer_t buf;
+  struct ggml_tensor *w;
+  int repacked;
+} gg_weight_t;
+
+typedef struct {
+  struct ggml_context *ctx;
+  ggml_backend_buffer_t buf;
   struct ggml_cgraph *gf;
   struct ggml_tensor *x, *y;
-} gg_t;
+} gg_graph_t;
 
 static ggml_backend_t backend;
 
@@ -69,56 +77,62 @@ static ggml_backend_buffer_type_t repack_buft(void) {
 // Quantizes `w` (N x K f32, row n = output channel n) with ggml's quantizer;
 // if `deq` is not NULL, writes ggml's dequantization of it there (N x K).
 // `repack`: 1 = use the repack buffer if ggml repacks this type here (the
-// default of llama.cpp), 0 = plain CPU buffer. *repacked tells which.
-void *gg_create(int type, int64_t k, int64_t n, int64_t m, const float *w,
-                float *deq, int repack, int *repacked) {
+// default of llama.cpp), 0 = plain CPU buffer.
+void *gg_weight(int type, int64_t k, int64_t n, const float *w, float *deq,
+                int repack) {
   init();
-  gg_t *h = calloc(1, sizeof *h);
+  gg_weight_t *h = calloc(1, sizeof *h);
   size_t bytes = gg_bytes(type, k, n);
   void *q = malloc(bytes);
   ggml_quantize_chunk(type, w, q, 0, n, k, NULL);
   if (deq) ggml_get_type_traits(type)->to_float(q, deq, k * n);
 
-  struct ggml_init_params p = {ggml_tensor_overhead() * 4, NULL, true};
-  h->wctx = ggml_init(p);
-  struct ggml_tensor *wt = ggml_new_tensor_2d(h->wctx, type, k, n);
-  p.mem_size = ggml_tensor_overhead() * 4 + ggml_graph_overhead();
-  h->actx = ggml_init(p);
-  h->x = ggml_new_tensor_2d(h->actx, GGML_TYPE_F32, k, m);
-  h->y = ggml_mul_mat(h->actx, wt, h->x);
-
+  struct ggml_init_params p = {ggml_tensor_overhead() * 2, NULL, true};
+  h->ctx = ggml_init(p);
+  h->w = ggml_new_tensor_2d(h->ctx, type, k, n);
   ggml_backend_buffer_type_t buft = repack ? repack_buft() : NULL;
-  *repacked = 0;
   if (buft) {
-    h->wbuf = ggml_backend_alloc_ctx_tensors_from_buft(h->wctx, buft);
-    ggml_backend_buffer_set_usage(h->wbuf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    h->buf = ggml_backend_alloc_ctx_tensors_from_buft(h->ctx, buft);
     // The repack buffer gives a tensor its repacking traits in `extra`,
     // none when ggml has no repacked layout for the type on this CPU.
-    if (wt->extra) {
-      *repacked = 1;
+    if (h->w->extra) {
+      h->repacked = 1;
+      ggml_backend_buffer_set_usage(h->buf, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
     } else {
-      ggml_backend_buffer_free(h->wbuf);
-      h->wbuf = NULL;
-      wt->buffer = NULL;
-      wt->data = NULL;
+      ggml_backend_buffer_free(h->buf);
+      h->w->buffer = NULL;
+      h->w->data = NULL;
     }
   }
-  if (!*repacked)
-    h->wbuf = ggml_backend_alloc_ctx_tensors_from_buft(
-        h->wctx, ggml_backend_cpu_buffer_type());
-  ggml_backend_tensor_set(wt, q, 0, bytes);  // the repack happens here
+  if (!h->repacked)
+    h->buf = ggml_backend_alloc_ctx_tensors_from_buft(
+        h->ctx, ggml_backend_cpu_buffer_type());
+  ggml_backend_tensor_set(h->w, q, 0, bytes);  // the repack happens here
   free(q);
+  return h;
+}
 
-  h->abuf = ggml_backend_alloc_ctx_tensors_from_buft(
-      h->actx, ggml_backend_cpu_buffer_type());
-  h->gf = ggml_new_graph(h->actx);
+int gg_repacked(void *weight) { return ((gg_weight_t *)weight)->repacked; }
+
+// The graph y = mul_mat(w, x) for M rows of activations.
+void *gg_graph(void *weight, int64_t m) {
+  gg_weight_t *w = weight;
+  gg_graph_t *h = calloc(1, sizeof *h);
+  struct ggml_init_params p = {
+      ggml_tensor_overhead() * 4 + ggml_graph_overhead(), NULL, true};
+  h->ctx = ggml_init(p);
+  h->x = ggml_new_tensor_2d(h->ctx, GGML_TYPE_F32, w->w->ne[0], m);
+  h->y = ggml_mul_mat(h->ctx, w->w, h->x);
+  h->buf = ggml_backend_alloc_ctx_tensors_from_buft(
+      h->ctx, ggml_backend_cpu_buffer_type());
+  h->gf = ggml_new_graph(h->ctx);
   ggml_build_forward_expand(h->gf, h->y);
   return h;
 }
 
 // y (M x N) = x (M x K) . w^T
-int gg_run(void *handle, const float *x, float *y) {
-  gg_t *h = handle;
+int gg_run(void *graph, const float *x, float *y) {
+  gg_graph_t *h = graph;
   ggml_backend_tensor_set(h->x, x, 0, ggml_nbytes(h->x));
   if (ggml_backend_graph_compute(backend, h->gf) != GGML_STATUS_SUCCESS)
     return 1;
@@ -126,11 +140,16 @@ int gg_run(void *handle, const float *x, float *y) {
   return 0;
 }
 
-void gg_destroy(void *handle) {
-  gg_t *h = handle;
-  ggml_backend_buffer_free(h->wbuf);
-  ggml_backend_buffer_free(h->abuf);
-  ggml_free(h->wctx);
-  ggml_free(h->actx);
+void gg_free_graph(void *graph) {
+  gg_graph_t *h = graph;
+  ggml_backend_buffer_free(h->buf);
+  ggml_free(h->ctx);
+  free(h);
+}
+
+void gg_free_weight(void *weight) {
+  gg_weight_t *h = weight;
+  ggml_backend_buffer_free(h->buf);
+  ggml_free(h->ctx);
   free(h);
 }

@@ -27,9 +27,10 @@ def bytes_of(k, n, bits, block):
 
 class MatMulNBits:
     """y = x . decode(q, s) with mc's payload q (K x N) and group scales s
-    (K/bs x N): the same quantized weights mc's case uses."""
+    (K/bs x N): the same quantized weights mc's case uses. The session takes
+    any number of rows M."""
 
-    def __init__(self, q, s, bits, m, threads, accuracy_level=0):
+    def __init__(self, q, s, bits, threads, accuracy_level=0):
         import onnxruntime as ort
         from onnx import TensorProto, helper, numpy_helper
         k, n = q.shape
@@ -41,8 +42,8 @@ class MatMulNBits:
                                 block_size=bs, accuracy_level=accuracy_level)
         graph = helper.make_graph(
             [node], "wq",
-            [helper.make_tensor_value_info("A", TensorProto.FLOAT, [m, k])],
-            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [m, n])],
+            [helper.make_tensor_value_info("A", TensorProto.FLOAT, ["M", k])],
+            [helper.make_tensor_value_info("Y", TensorProto.FLOAT, ["M", n])],
             initializer=[numpy_helper.from_array(b, "B"),
                          numpy_helper.from_array(scales, "scales")])
         # IR version 10: what this onnxruntime accepts, whatever onnx's default.
@@ -53,19 +54,19 @@ class MatMulNBits:
         opts.inter_op_num_threads = 1
         self.sess = ort.InferenceSession(model.SerializeToString(), opts,
                                          providers=["CPUExecutionProvider"])
-        self.out = np.zeros((m, n), np.float32)
+        self.n = n
 
     def bind(self, x):
-        import onnxruntime as ort
         x = np.ascontiguousarray(x)
+        out = np.zeros((x.shape[0], self.n), np.float32)
         binding = self.sess.io_binding()
         binding.bind_cpu_input("A", x)
-        binding.bind_output("Y", "cpu", 0, np.float32, self.out.shape,
-                            self.out.ctypes.data)
-        run, sess = self.sess.run_with_iobinding, self.sess
+        binding.bind_output("Y", "cpu", 0, np.float32, out.shape,
+                            out.ctypes.data)
+        run = self.sess.run_with_iobinding
 
         def call():
             run(binding)
-            return self.out
+            return out
         call.keep = (x, binding)
         return call

@@ -56,6 +56,10 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
           failed(
               mc::kernels::rewriteCodebookMatmul(rewriter, matmul, *config)))
         (void)mc::kernels::rewriteWeightOnlyMatmul(rewriter, matmul, *config);
+    SmallVector<linalg::GenericOp> generics;
+    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    for (linalg::GenericOp generic : generics)
+      (void)mc::kernels::rewriteDynamicGroupMatmul(rewriter, generic, *config);
   }
 };
 } // namespace

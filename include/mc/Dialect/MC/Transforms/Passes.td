@@ -303,6 +303,21 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       to 4, columns reduced at the end. Equal to the reference within float
       rounding, exactly when the sums are exact.
 
+    - The per-group form of `--mc-quantize=activations=dynamic` (a
+      contraction of int8 activations, expanded to M x K/G x G, with a
+      constant int4/int8 (K/G) x G x N payload into exact i32 group
+      products, and the `linalg.generic` adding `(f32(P) * sw) * sx` over
+      the groups): one GEMV / small-M kernel for `isa=avx512-vnni|generic`.
+      The payload is packed at compile time into panels of 32 columns, per
+      group 32 f32 scales then per 4 k the `mc.dot4` operands of the two
+      16-column vectors (int4: one 64-byte vector, q + 8 in the low nibble
+      for the first 16 columns and in the high nibble for the others; int8:
+      two vectors, q + 128 on VNNI). The offset is taken off exactly by
+      starting each group's i32 accumulators at -offset * sum_g qx
+      (computed once per call); per group the f32 sums are updated in the
+      reference's order, so the result is bit-identical. Rows go in tiles
+      of up to 4; the combine's element-wise consumer is fused as above.
+
     Column panels are distributed over threads with `scf.forall`
     (`num-threads` is used by the pipelines that lower it).
   }];

@@ -162,14 +162,7 @@ Value Int8MatmulEmitter::dot(Value acc, Value weights, Value activations) {
 /// Four bytes of row `row` at k = 4 * `k4`, repeated in every i32 lane.
 Value Int8MatmulEmitter::broadcastA(Value row, Value k4, bool inBounds) {
   Value col = arith::MulIOp::create(b, loc, k4, index(4));
-  Value bytes = readVector(b, loc, a, {row, col}, 4, inBounds);
-  Value word = vector::BitCastOp::create(
-      b, loc, VectorType::get({1}, b.getI32Type()), bytes);
-  Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
-  Value splat = vector::BroadcastOp::create(
-      b, loc, VectorType::get({lanes}, b.getI32Type()), scalar);
-  return vector::BitCastOp::create(
-      b, loc, VectorType::get({lanes * 4}, b.getI8Type()), splat);
+  return broadcastWord(b, loc, a, row, col, lanes, inBounds);
 }
 
 /// -128 * sum_k A[m, k] for every row (x86 only).

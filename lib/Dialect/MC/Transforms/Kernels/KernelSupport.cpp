@@ -57,6 +57,19 @@ Value mc::kernels::writeVector(OpBuilder &b, Location loc, Value value,
       .getResult();
 }
 
+Value mc::kernels::broadcastWord(OpBuilder &b, Location loc, Value source,
+                                 Value row, Value col, int64_t lanes,
+                                 bool inBounds) {
+  Value bytes = readVector(b, loc, source, {row, col}, 4, inBounds);
+  Value word = vector::BitCastOp::create(
+      b, loc, VectorType::get({1}, b.getI32Type()), bytes);
+  Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
+  Value splat = vector::BroadcastOp::create(
+      b, loc, VectorType::get({lanes}, b.getI32Type()), scalar);
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({lanes * 4}, b.getI8Type()), splat);
+}
+
 /// The operand's indexing, for the maps `Epilogue` supports.
 enum class Indexing { MN, N, M, Scalar };
 

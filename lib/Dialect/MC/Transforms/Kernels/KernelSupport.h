@@ -83,6 +83,13 @@ mlir::Value writeVector(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value value, mlir::Value dest,
                         mlir::ValueRange indices, bool inBounds);
 
+/// The four bytes `source[row, col .. col + 3]` (a rank-2 i8 tensor)
+/// repeated in each of `lanes` i32 lanes, as `lanes` x 4 bytes: the
+/// activation operand of `mc.dot4` (on x86 an embedded `{1to16}` load).
+mlir::Value broadcastWord(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value source, mlir::Value row,
+                          mlir::Value col, int64_t lanes, bool inBounds);
+
 
 /// The raw little-endian bytes of a constant tensor (`dense` or
 /// `dense_resource`), `eltBytes` per element; sub-byte integers take a byte

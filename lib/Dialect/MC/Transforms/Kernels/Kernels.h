@@ -49,6 +49,17 @@ mlir::LogicalResult rewriteCodebookMatmul(mlir::RewriterBase &rewriter,
                                           mlir::linalg::MatmulOp matmul,
                                           const KernelConfig &config);
 
+/// The per-group dynamic-activation form of `--mc-quantize` (a
+/// `linalg.generic` combining exact i32 group products of int8 activations
+/// and a constant int4/int8 payload into f32 as
+/// `y += (f32(P) * sw) * sx`), given the combine, with its fusable
+/// element-wise consumer, to one kernel of integer dot products
+/// (`isa=avx512-vnni` or `generic`). Fails, changing nothing, on ops it does
+/// not handle.
+mlir::LogicalResult rewriteDynamicGroupMatmul(mlir::RewriterBase &rewriter,
+                                              mlir::linalg::GenericOp combine,
+                                              const KernelConfig &config);
+
 } // namespace mc::kernels
 
 #endif // MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H

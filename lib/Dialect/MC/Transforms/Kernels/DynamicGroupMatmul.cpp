@@ -1,0 +1,537 @@
+//===- DynamicGroupMatmul.cpp - int8 x int4/int8 per-group GEMV/GEMM ------===//
+//
+// The group form of `--mc-quantize=activations=dynamic` (int8 activations
+// qx with row scales sx, a constant int4/int8 payload q with scales sw per
+// group of G k):
+//   P[m, g, n] = sum_{t < G} qx[m, gG + t] * q[gG + t, n]      (i32, exact)
+//   y[m, n] = C[m, n];  y += (f32(P[m, g, n]) * sw[g, n]) * sx[m], g = 0..
+// fused into one kernel that computes P with integer dot products
+// (`mc.dot4`, `vpdpbusd` on AVX512-VNNI) and combines in the same f32 order,
+// so the result equals the reference bit for bit.
+//
+// Layout: q is packed at compile time into panels of 2L columns (L = 16 i32
+// lanes). A panel holds its K / G groups one after the other, each 2L f32
+// scales followed by G / 4 steps of 4 k, a step being the `mc.dot4` operands
+// of the panel's two column vectors ([L columns][4 k] bytes each):
+//   int4: one 64-byte vector; byte 4c + t holds u = q + 8 (1..15) of column
+//         c in its low nibble and of column L + c in its high nibble;
+//   int8: two 64-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
+// So a panel is read once, in order, scales next to their group's data.
+//
+// The weight offset o (8, or 128 on VNNI for int8, else 0) is taken off
+// exactly: the accumulators of row m start at -o * sum_{k in g} qx[m, k],
+// computed once per call for all rows and groups.
+//
+// Loops: column panels run in parallel (`scf.forall`); in each, the rows go
+// in tiles of up to 4 with their 2 x 4 f32 sums carried over the groups and
+// the i32 accumulators over the steps of a group. The combine's element-wise
+// consumer, if any, is applied before the store.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "KernelSupport.h"
+
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mc::kernels;
+
+namespace {
+/// The matched pair of ops and the kernel's operands.
+struct GroupMatmul {
+  linalg::GenericOp products, combine;
+  Value qx, sx, init;
+  RawConstant payload, scales;
+  unsigned bits;
+  int64_t m, k, n, groupK;
+};
+} // namespace
+
+static bool isDims(AffineMap map, ArrayRef<unsigned> dims) {
+  if (map.getNumSymbols() || map.getNumResults() != dims.size())
+    return false;
+  for (auto [expr, dim] : llvm::zip(map.getResults(), dims))
+    if (expr != getAffineDimExpr(dim, map.getContext()))
+      return false;
+  return true;
+}
+
+/// The body ops of `op` without the terminator, if there are `count`.
+static std::optional<SmallVector<Operation *>> getBody(linalg::GenericOp op,
+                                                       size_t count) {
+  SmallVector<Operation *> ops;
+  for (Operation &bodyOp : op.getBody()->without_terminator())
+    ops.push_back(&bodyOp);
+  if (ops.size() != count ||
+      op.getBody()->getTerminator()->getOperand(0) !=
+          ops.back()->getResult(0))
+    return std::nullopt;
+  return ops;
+}
+
+/// `sum += extsi(a) * extsi(b)` over (m, g, n, t) with maps (m, g, t),
+/// (g, t, n), (m, g, n) and a zero-filled init.
+static bool isGroupProducts(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 4 || op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray()[3] != utils::IteratorType::reduction ||
+      !op.hasPureTensorSemantics())
+    return false;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!isDims(maps[0], {0, 1, 3}) || !isDims(maps[1], {1, 3, 2}) ||
+      !isDims(maps[2], {0, 1, 2}))
+    return false;
+  auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()))
+    return false;
+  std::optional<SmallVector<Operation *>> body = getBody(op, 4);
+  if (!body)
+    return false;
+  Block *block = op.getBody();
+  auto a = dyn_cast<arith::ExtSIOp>((*body)[0]);
+  auto w = dyn_cast<arith::ExtSIOp>((*body)[1]);
+  auto mul = dyn_cast<arith::MulIOp>((*body)[2]);
+  auto add = dyn_cast<arith::AddIOp>((*body)[3]);
+  return a && w && mul && add && a.getIn() == block->getArgument(0) &&
+         w.getIn() == block->getArgument(1) &&
+         mul.getLhs() == a.getResult() && mul.getRhs() == w.getResult() &&
+         add.getLhs() == block->getArgument(2) &&
+         add.getRhs() == mul.getResult() && a.getType().isInteger(32);
+}
+
+/// `y += (sitofp(p) * s) * sx` over (m, n, g) with maps (m, g, n), (g, n),
+/// (m), (m, n).
+static bool isGroupCombine(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 3 || op.getNumReductionLoops() != 1 ||
+      op.getIteratorTypesArray()[2] != utils::IteratorType::reduction ||
+      !op.hasPureTensorSemantics())
+    return false;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!isDims(maps[0], {0, 2, 1}) || !isDims(maps[1], {2, 1}) ||
+      !isDims(maps[2], {0}) || !isDims(maps[3], {0, 1}))
+    return false;
+  std::optional<SmallVector<Operation *>> body = getBody(op, 4);
+  if (!body)
+    return false;
+  Block *block = op.getBody();
+  auto cvt = dyn_cast<arith::SIToFPOp>((*body)[0]);
+  auto scaled = dyn_cast<arith::MulFOp>((*body)[1]);
+  auto rescaled = dyn_cast<arith::MulFOp>((*body)[2]);
+  auto add = dyn_cast<arith::AddFOp>((*body)[3]);
+  // Fast-math flags would let LLVM reassociate or contract the sums.
+  auto plain = [](Operation *o) {
+    auto fm = dyn_cast<arith::ArithFastMathInterface>(o);
+    return !fm || fm.getFastMathFlagsAttr().getValue() ==
+                      arith::FastMathFlags::none;
+  };
+  return cvt && scaled && rescaled && add && plain(scaled) &&
+         plain(rescaled) && plain(add) &&
+         cvt.getIn() == block->getArgument(0) &&
+         cvt.getType().isF32() && scaled.getLhs() == cvt.getResult() &&
+         scaled.getRhs() == block->getArgument(1) &&
+         rescaled.getLhs() == scaled.getResult() &&
+         rescaled.getRhs() == block->getArgument(2) &&
+         add.getLhs() == block->getArgument(3) &&
+         add.getRhs() == rescaled.getResult();
+}
+
+static std::optional<GroupMatmul> matchGroupMatmul(linalg::GenericOp combine) {
+  if (!isGroupCombine(combine))
+    return std::nullopt;
+  GroupMatmul mm;
+  mm.combine = combine;
+  mm.products = combine.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
+  if (!mm.products || !mm.products->hasOneUse() ||
+      !isGroupProducts(mm.products))
+    return std::nullopt;
+  auto expand =
+      mm.products.getDpsInputs()[0].getDefiningOp<tensor::ExpandShapeOp>();
+  if (!expand || expand.getReassociationIndices() !=
+                     SmallVector<ReassociationIndices>{{0}, {1, 2}})
+    return std::nullopt;
+  mm.qx = expand.getSrc();
+  mm.sx = combine.getDpsInputs()[2];
+  mm.init = combine.getDpsInits()[0];
+  auto xType = cast<RankedTensorType>(mm.qx.getType());
+  auto wType =
+      cast<RankedTensorType>(mm.products.getDpsInputs()[1].getType());
+  auto sType = cast<RankedTensorType>(combine.getDpsInputs()[1].getType());
+  auto yType = cast<RankedTensorType>(mm.init.getType());
+  if (!xType.hasStaticShape() || !wType.hasStaticShape() ||
+      !yType.hasStaticShape() || !xType.getElementType().isInteger(8) ||
+      !sType.getElementType().isF32() || !yType.getElementType().isF32())
+    return std::nullopt;
+  mm.bits = wType.getElementTypeBitWidth();
+  if (mm.bits != 4 && mm.bits != 8)
+    return std::nullopt;
+  mm.m = xType.getDimSize(0);
+  mm.k = xType.getDimSize(1);
+  mm.groupK = wType.getDimSize(1);
+  mm.n = wType.getDimSize(2);
+  // The steps of the kernel are 4 k.
+  if (mm.groupK % 4 != 0)
+    return std::nullopt;
+  std::optional<RawConstant> payload =
+      getRawConstant(mm.products.getDpsInputs()[1], 1);
+  std::optional<RawConstant> scales =
+      getRawConstant(combine.getDpsInputs()[1], 4);
+  if (!payload || !scales)
+    return std::nullopt;
+  mm.payload = *payload;
+  mm.scales = *scales;
+  return mm;
+}
+
+namespace {
+/// Emits the kernel for one matched pair.
+class DynamicGroupEmitter {
+public:
+  DynamicGroupEmitter(RewriterBase &rewriter, const GroupMatmul &mm,
+                      const KernelConfig &config)
+      : b(rewriter), loc(mm.combine->getLoc()), mm(mm) {
+    vnni = config.isa == Isa::Avx512Vnni;
+    offset = mm.bits == 4 ? 8 : vnni ? 128 : 0;
+    numGroups = mm.k / mm.groupK;
+    numPanels = llvm::divideCeil(mm.n, kPanel);
+    stepBytes = mm.bits == 4 ? kLanes * 4 : 2 * kLanes * 4;
+    groupBytes = kPanel * 4 + mm.groupK / 4 * stepBytes;
+    panelBytes = numGroups * groupBytes;
+  }
+
+  Value emit(std::optional<Epilogue> epilogue);
+
+private:
+  /// i32 lanes per vector, columns per panel, most rows per tile.
+  static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes, kTileM = 4;
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+  }
+  Value mul(Value x, int64_t y) {
+    return arith::MulIOp::create(b, loc, x, index(y));
+  }
+  Value splat(Type type, Attribute value) {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(VectorType::get({kLanes}, type), value));
+  }
+  Value packWeights();
+  Value emitCompensation();
+  /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
+  Value readPacked(Value panel, Value offset, Type type);
+  SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
+                              Value row, int64_t rows, Value k0);
+  Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
+                 int64_t width);
+  Value emitPanel(Value dest, Value n0, Value panel, int64_t width);
+
+  RewriterBase &b;
+  Location loc;
+  const GroupMatmul &mm;
+  bool vnni;
+  int32_t offset;
+  int64_t numGroups, numPanels, stepBytes, groupBytes, panelBytes;
+  Value packed, compensation;
+  std::optional<Attribute> fillValue;
+  std::optional<Epilogue> epilogue;
+};
+} // namespace
+
+Value DynamicGroupEmitter::packWeights() {
+  // Columns past N get the offset (q = 0) and scale 0; they are never
+  // stored.
+  SmallVector<char> data(numPanels * panelBytes, 0);
+  for (int64_t p = 0; p < numPanels; ++p)
+    for (int64_t g = 0; g < numGroups; ++g) {
+      char *group = &data[p * panelBytes + g * groupBytes];
+      for (int64_t c = 0; c < kPanel && p * kPanel + c < mm.n; ++c)
+        std::memcpy(group + c * 4, mm.scales.at(g * mm.n + p * kPanel + c),
+                    4);
+      for (int64_t t = 0; t < mm.groupK; ++t) {
+        char *step = group + kPanel * 4 + t / 4 * stepBytes;
+        for (int64_t c = 0; c < kPanel; ++c) {
+          int64_t col = p * kPanel + c;
+          int32_t q = 0;
+          if (col < mm.n) {
+            q = static_cast<int8_t>(*mm.payload.at((g * mm.groupK + t) * mm.n +
+                                                   col));
+            // Sub-byte payloads keep their low bits; sign-extend them.
+            if (mm.bits == 4)
+              q = static_cast<int8_t>(static_cast<uint8_t>(q) << 4) >> 4;
+          }
+          int32_t u = q + offset;
+          int64_t byte = c % kLanes * 4 + t % 4;
+          if (mm.bits == 4)
+            step[byte] |= static_cast<char>((u & 0xF) << (c / kLanes * 4));
+          else
+            step[c / kLanes * kLanes * 4 + byte] = static_cast<char>(u);
+        }
+      }
+    }
+  auto type =
+      RankedTensorType::get({numPanels, panelBytes}, b.getIntegerType(8));
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
+}
+
+/// -offset * sum_{k in g} qx[m, k] as an M x (K / G) i32 tensor.
+Value DynamicGroupEmitter::emitCompensation() {
+  Type i32 = b.getI32Type();
+  int64_t chunk = 64;
+  while (mm.groupK % chunk)
+    chunk /= 2;
+  auto chunkType = VectorType::get({chunk}, i32);
+  Value zero = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(chunkType, b.getI32IntegerAttr(0)));
+  Value empty = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{mm.m, numGroups}, i32);
+  auto rows = scf::ForOp::create(
+      b, loc, index(0), index(mm.m), index(1), ValueRange{empty},
+      [&](OpBuilder &, Location, Value r, ValueRange rowIter) {
+        auto groups = scf::ForOp::create(
+            b, loc, index(0), index(numGroups), index(1),
+            ValueRange{rowIter[0]},
+            [&](OpBuilder &, Location, Value g, ValueRange iter) {
+              Value k0 = mul(g, mm.groupK);
+              auto chunks = scf::ForOp::create(
+                  b, loc, index(0), index(mm.groupK), index(chunk),
+                  ValueRange{zero},
+                  [&](OpBuilder &, Location, Value c, ValueRange in) {
+                    Value bytes = readVector(
+                        b, loc, mm.qx,
+                        {r, arith::AddIOp::create(b, loc, k0, c)}, chunk,
+                        true);
+                    Value wide =
+                        arith::ExtSIOp::create(b, loc, chunkType, bytes);
+                    scf::YieldOp::create(
+                        b, loc,
+                        arith::AddIOp::create(b, loc, in[0], wide)
+                            .getResult());
+                  });
+              Value sum = vector::ReductionOp::create(
+                  b, loc, vector::CombiningKind::ADD, chunks.getResult(0));
+              sum = arith::MulIOp::create(
+                  b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, -offset));
+              scf::YieldOp::create(
+                  b, loc,
+                  tensor::InsertOp::create(b, loc, sum, iter[0],
+                                           ValueRange{r, g})
+                      .getResult());
+            });
+        scf::YieldOp::create(b, loc, groups.getResult(0));
+      });
+  return rows.getResult(0);
+}
+
+Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
+  Value bytes = readVector(b, loc, packed, {panel, offset}, kLanes * 4, true);
+  int64_t count = kLanes * 4 * 8 / type.getIntOrFloatBitWidth();
+  if (count == kLanes * 4)
+    return bytes;
+  return vector::BitCastOp::create(b, loc, VectorType::get({count}, type),
+                                   bytes);
+}
+
+/// One step of 4 k from `k0` for rows `row` .. `row` + rows: the dot
+/// products of the two column vectors at byte `offset` of the panel.
+SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
+                                                 Value offset, Value row,
+                                                 int64_t rows, Value k0) {
+  Type i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto bytesType = VectorType::get({kLanes * 4}, i8);
+  Value weights[2];
+  if (mm.bits == 4) {
+    // Nibbles through i32 lanes: the mask drops what the shift brings in
+    // from the next byte.
+    Value words = readPacked(panel, offset, i32);
+    Value mask = splat(i32, b.getI32IntegerAttr(0x0F0F0F0F));
+    Value high = arith::ShRUIOp::create(b, loc, words,
+                                        splat(i32, b.getI32IntegerAttr(4)));
+    weights[0] = vector::BitCastOp::create(
+        b, loc, bytesType, arith::AndIOp::create(b, loc, words, mask));
+    weights[1] = vector::BitCastOp::create(
+        b, loc, bytesType, arith::AndIOp::create(b, loc, high, mask));
+  } else {
+    weights[0] = readPacked(panel, offset, i8);
+    weights[1] = readPacked(panel, add(offset, kLanes * 4), i8);
+  }
+  SmallVector<Value> out(accs.begin(), accs.end());
+  for (int64_t i = 0; i < rows; ++i) {
+    Value act = broadcastWord(b, loc, mm.qx, add(row, i), k0, kLanes, true);
+    for (int64_t j = 0; j < 2; ++j)
+      out[i * 2 + j] = mc::Dot4Op::create(b, loc, out[i * 2 + j].getType(),
+                                          out[i * 2 + j], weights[j], act,
+                                          /*lhs_unsigned=*/vnni);
+  }
+  return out;
+}
+
+Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
+                                    Value n0, Value panel, int64_t width) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto f32Type = VectorType::get({kLanes}, f32);
+  auto i32Type = VectorType::get({kLanes}, i32);
+  auto inBounds = [&](int64_t j) { return (j + 1) * kLanes <= width; };
+
+  SmallVector<Value> ys, rowScales;
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    rowScales.push_back(vector::BroadcastOp::create(
+        b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, r)));
+    for (int64_t j = 0; j < 2; ++j) {
+      if (fillValue)
+        ys.push_back(splat(f32, *fillValue));
+      else if (epilogue)
+        ys.push_back(readVector(b, loc, mm.init, {r, add(n0, j * kLanes)},
+                                kLanes, inBounds(j)));
+      else
+        ys.push_back(readVector(b, loc, dest, {r, index(j * kLanes)}, kLanes,
+                                inBounds(j)));
+    }
+  }
+
+  int64_t steps = mm.groupK / 4;
+  int64_t unroll = 8;
+  while (steps % unroll)
+    unroll /= 2;
+  auto groups = scf::ForOp::create(
+      b, loc, index(0), index(numGroups), index(1), ys,
+      [&](OpBuilder &, Location, Value g, ValueRange iter) {
+        Value base = mul(g, groupBytes);
+        Value scales[2] = {readPacked(panel, base, f32),
+                           readPacked(panel, add(base, kLanes * 4), f32)};
+        Value kGroup = mul(g, mm.groupK);
+        SmallVector<Value> accs;
+        for (int64_t i = 0; i < rows; ++i) {
+          Value start = splat(i32, b.getI32IntegerAttr(0));
+          if (compensation)
+            start = vector::BroadcastOp::create(
+                b, loc, i32Type,
+                tensor::ExtractOp::create(b, loc, compensation,
+                                          ValueRange{add(row, i), g}));
+          accs.append(2, start);
+        }
+        // `unroll` steps per iteration, or all of them without a loop.
+        auto body = [&](ValueRange in, Value s) {
+          SmallVector<Value> out(in.begin(), in.end());
+          Value payload = arith::AddIOp::create(
+              b, loc, base,
+              arith::AddIOp::create(b, loc, index(kPanel * 4),
+                                    arith::MulIOp::create(
+                                        b, loc, s, index(stepBytes))));
+          Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
+          for (int64_t u = 0; u < unroll; ++u)
+            out = emitStep(out, panel, add(payload, u * stepBytes), row, rows,
+                           add(k0, u * 4));
+          return out;
+        };
+        if (steps == unroll) {
+          accs = body(accs, index(0));
+        } else {
+          auto loop = scf::ForOp::create(
+              b, loc, index(0), index(steps), index(unroll), accs,
+              [&](OpBuilder &, Location, Value s, ValueRange in) {
+                scf::YieldOp::create(b, loc, body(in, s));
+              });
+          accs.assign(loop.getResults().begin(), loop.getResults().end());
+        }
+        // The reference's order: y + (f32(P) * sw) * sx.
+        SmallVector<Value> out;
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < 2; ++j) {
+            Value p = arith::SIToFPOp::create(b, loc, f32Type, accs[i * 2 + j]);
+            p = arith::MulFOp::create(b, loc, p, scales[j]);
+            p = arith::MulFOp::create(b, loc, p, rowScales[i]);
+            out.push_back(
+                arith::AddFOp::create(b, loc, iter[i * 2 + j], p).getResult());
+          }
+        scf::YieldOp::create(b, loc, out);
+      });
+
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 2; ++j) {
+      if (j * kLanes >= width)
+        continue;
+      Value r = add(row, i), col = index(j * kLanes);
+      Value value = groups.getResult(i * 2 + j);
+      if (epilogue)
+        value = epilogue->apply(
+            b, loc, value,
+            [&] {
+              return readVector(b, loc, dest, {r, col}, kLanes, inBounds(j));
+            },
+            r, add(n0, j * kLanes), inBounds(j));
+      dest = writeVector(b, loc, value, dest, {r, col}, inBounds(j));
+    }
+  return dest;
+}
+
+Value DynamicGroupEmitter::emitPanel(Value dest, Value n0, Value panel,
+                                     int64_t width) {
+  int64_t full = mm.m / kTileM * kTileM;
+  if (full > 0)
+    dest = scf::ForOp::create(
+               b, loc, index(0), index(full), index(kTileM), ValueRange{dest},
+               [&](OpBuilder &, Location, Value row, ValueRange iter) {
+                 scf::YieldOp::create(
+                     b, loc, emitTile(iter[0], row, kTileM, n0, panel, width));
+               })
+               .getResult(0);
+  if (mm.m % kTileM)
+    dest = emitTile(dest, index(full), mm.m % kTileM, n0, panel, width);
+  return dest;
+}
+
+Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {
+  epilogue = epi;
+  if (auto fill = mm.init.getDefiningOp<linalg::FillOp>()) {
+    Attribute value;
+    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
+      fillValue = value;
+  }
+  packed = packWeights();
+  if (offset)
+    compensation = emitCompensation();
+  Value dest;
+  if (epilogue)
+    dest = epilogue->getInit();
+  else if (fillValue)
+    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{mm.m, mm.n},
+                                   b.getF32Type());
+  else
+    dest = mm.init;
+  return emitColumnGroups(
+      b, loc, dest, kPanel,
+      [&](Value slice, Value n0, Value panel, int64_t width) {
+        return emitPanel(slice, n0, panel, width);
+      });
+}
+
+LogicalResult mc::kernels::rewriteDynamicGroupMatmul(
+    RewriterBase &rewriter, linalg::GenericOp combine,
+    const KernelConfig &config) {
+  if (config.isa != Isa::Avx512Vnni && config.isa != Isa::Generic)
+    return failure();
+  std::optional<GroupMatmul> mm = matchGroupMatmul(combine);
+  if (!mm)
+    return failure();
+  std::optional<Epilogue> epilogue = Epilogue::match(combine.getResult(0));
+  Operation *replaced =
+      epilogue ? epilogue->getOp().getOperation() : combine.getOperation();
+  rewriter.setInsertionPoint(replaced);
+  Value result = DynamicGroupEmitter(rewriter, *mm, config).emit(epilogue);
+  rewriter.replaceOp(replaced, result);
+  if (epilogue)
+    rewriter.eraseOp(combine);
+  rewriter.eraseOp(mm->products);
+  return success();
+}

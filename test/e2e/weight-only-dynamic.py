@@ -1,0 +1,95 @@
+# The per-group dynamic-activation kernel of --mc-cpu-kernels (the form
+# --mc-quantize="activations=dynamic granularity=group" leaves: int8
+# activations with row scales, int4/int8 weights with group scales, exact
+# i32 products per group, y += (f32(P_g) * sw_g) * sx for g ascending)
+# equals numpy's evaluation of that definition and mc-run --reference bit
+# for bit. Covered: int4 and int8, G = 4, 12, 32, 64, 96, 128, M = 1, 3, 4,
+# 8, 17 (row tiles and their remainder), N with partial panels, an all-zero
+# row, 1 and 2 threads, isa generic and the host's, a fused bias + ReLU.
+# RUN: %python %s | FileCheck %s
+# CHECK: exact: ok
+# CHECK: epilogue: ok
+import numpy as np
+
+from mctest import matmul_model, opt, parse_constants, run
+
+rng = np.random.default_rng(7)
+host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
+configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
+           for t in (1, 2)]
+
+EPILOGUE = """
+  %b = arith.constant dense<0.25> : tensor<{n}xf32>
+  %o = tensor.empty() : tensor<{m}x{n}xf32>
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                        iterator_types = ["parallel", "parallel"]}}
+      ins(%y, %b : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%o : tensor<{m}x{n}xf32>) {{
+  ^bb0(%a: f32, %bb: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %sum = arith.addf %a, %bb : f32
+    %relu = arith.maximumf %sum, %c0 : f32
+    linalg.yield %relu : f32
+  }} -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>"""
+
+
+def expected(x, qw, sw, g):
+    """numpy's evaluation of the definition in the pass description."""
+    m, k = x.shape
+    n = qw.shape[-1]
+    sx = np.abs(x).max(axis=1) / np.float32(127)
+    sx = np.where(sx > 0, sx, np.float32(1)).astype(np.float32)
+    qx = np.clip(np.round(x / sx[:, None]), -127, 127).astype(np.int64)
+    p = np.einsum("mgt,gtn->mgn", qx.reshape(m, k // g, g),
+                  qw.reshape(k // g, g, n).astype(np.int64))
+    y = np.zeros((m, n), np.float32)
+    for gi in range(k // g):
+        y = y + (p[:, gi, :].astype(np.float32) * sw[gi]) * sx[:, None]
+    return y
+
+
+def check(m, k, n, bits, g, epilogue=False):
+    w = (rng.standard_normal((k, n)) * 0.5).astype(np.float32)
+    w[:, 0] = 0  # an all-zero column: scale 1, payload 0
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    x[m // 2] = 0  # an all-zero row: scale 1
+    model = matmul_model(w, m)
+    if epilogue:
+        model = model.replace("  return %y : tensor<{m}x{n}xf32>".format(
+            m=m, n=n), EPILOGUE.format(m=m, n=n))
+    ir = opt(model, f"--mc-quantize=activations=dynamic bits={bits} "
+             f"granularity=group group-size={g}",
+             "--mlir-print-elementsattrs-with-hex-if-larger=1")
+    consts = parse_constants(ir)
+    qw = next(v for v in consts.values() if v.shape == (k // g, g, n))
+    sw = next(v for v in consts.values()
+              if v.shape == (k // g, n) and v.dtype == np.float32)
+    want = expected(x, qw, sw, g)
+    if epilogue:
+        want = np.maximum(want + np.float32(0.25), np.float32(0))
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    what = (m, k, n, bits, g)
+    assert (ref == want).all(), (what, np.abs(ref - want).max())
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1, [f"--isa={isa}",
+                                       f"--num-threads={threads}"])
+        assert got.shape == (m, n) and (got == want).all(), \
+            (what, isa, threads, np.argwhere(got != want)[:5])
+
+
+for m, k, n, bits, g in [
+        (1, 256, 64, 4, 32),
+        (3, 256, 50, 4, 64),
+        (8, 384, 40, 4, 128),
+        (17, 128, 33, 4, 32),
+        (4, 96, 20, 4, 12),
+        (1, 256, 70, 8, 32),
+        (8, 256, 36, 8, 128),
+        (3, 192, 17, 8, 96),
+        (17, 64, 24, 8, 4)]:
+    check(m, k, n, bits, g)
+print("exact: ok")
+
+check(8, 128, 40, 4, 32, epilogue=True)
+print("epilogue: ok")
