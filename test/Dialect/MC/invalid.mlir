@@ -532,3 +532,11 @@ func.func @dot4_lanes(%acc: vector<8xi32>, %a: vector<64xi8>) -> vector<8xi32> {
   %0 = mc.dot4 %acc, %a, %a : vector<64xi8> into vector<8xi32>
   return %0 : vector<8xi32>
 }
+
+// -----
+
+func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
+  // expected-error @+1 {{'mc.byte_shuffle' op operand #0 must be vector of 8-bit signless integer values of length 16/32/64}}
+  %0 = mc.byte_shuffle %t, %t : vector<8xi8>
+  return %0 : vector<8xi8>
+}

@@ -32,3 +32,29 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
   %2 = mc.dot4 %acc4, %c, %d : vector<16xi8> into vector<4xi32>
   return %0, %1, %2 : vector<16xi32>, vector<4xi32>, vector<4xi32>
 }
+
+// mc.byte_shuffle: pshufb of the vector's width with VNNI (AVX-512); else
+// the low four bits of each index select byte p of its 16-byte lane (one
+// static shuffle, compare and select per p), and a negative index gives 0.
+// VNNI-LABEL: func.func @byte_shuffle
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"(%arg0, %arg1) : (vector<64xi8>, vector<64xi8>) -> vector<64xi8>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
+// VNNI: llvm.call_intrinsic "llvm.x86.ssse3.pshuf.b.128"
+// PLAIN-LABEL: func.func @byte_shuffle
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: %[[LOW:.*]] = arith.andi %arg1, %{{.*}} : vector<64xi8>
+// PLAIN: %[[P0:.*]] = vector.shuffle %arg0, %arg0 [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 16,
+// PLAIN: %[[H0:.*]] = arith.cmpi eq, %[[LOW]], %{{.*}} : vector<64xi8>
+// PLAIN: %[[S0:.*]] = arith.select %[[H0]], %[[P0]], %{{.*}} : vector<64xi1>, vector<64xi8>
+// PLAIN: vector.shuffle %arg0, %arg0 [1, 1,
+// PLAIN-COUNT-14: vector.shuffle %arg0, %arg0
+// PLAIN: %[[NEG:.*]] = arith.cmpi slt, %arg1, %{{.*}} : vector<64xi8>
+// PLAIN: arith.select %[[NEG]], %{{.*}}, %{{.*}} : vector<64xi1>, vector<64xi8>
+func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<32xi8>,
+                        %v: vector<16xi8>)
+    -> (vector<64xi8>, vector<32xi8>, vector<16xi8>) {
+  %0 = mc.byte_shuffle %t, %i : vector<64xi8>
+  %1 = mc.byte_shuffle %u, %u : vector<32xi8>
+  %2 = mc.byte_shuffle %v, %v : vector<16xi8>
+  return %0, %1, %2 : vector<64xi8>, vector<32xi8>, vector<16xi8>
+}

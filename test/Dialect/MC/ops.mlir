@@ -119,3 +119,13 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %acc4: vector<4xi32>, %
   %1 = mc.dot4 %acc4, %c, %c : vector<16xi8> into vector<4xi32>
   return %0, %1 : vector<16xi32>, vector<4xi32>
 }
+
+// CHECK-LABEL: func.func @byte_shuffle
+// CHECK: mc.byte_shuffle %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK: mc.byte_shuffle %{{.*}}, %{{.*}} : vector<16xi8>
+func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<16xi8>)
+    -> (vector<64xi8>, vector<16xi8>) {
+  %0 = mc.byte_shuffle %t, %i : vector<64xi8>
+  %1 = mc.byte_shuffle %u, %u : vector<16xi8>
+  return %0, %1 : vector<64xi8>, vector<16xi8>
+}

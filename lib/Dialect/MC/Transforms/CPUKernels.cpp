@@ -51,7 +51,9 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp matmul : matmuls)
-      if (failed(mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config)) &&
+      if (failed(mc::kernels::rewriteInt8SparseMatmul(rewriter, matmul,
+                                                      *config)) &&
+          failed(mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config)) &&
           failed(mc::kernels::rewriteSparseMatmul(rewriter, matmul, *config)) &&
           failed(
               mc::kernels::rewriteCodebookMatmul(rewriter, matmul, *config)))

@@ -586,8 +586,8 @@ struct MCLowerReference
 
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MCDialect>();
-    // Vector-level; --mc-lower-dot4 lowers it after bufferization.
-    target.addLegalOp<Dot4Op>();
+    // Vector-level; --mc-lower-dot4 lowers them after bufferization.
+    target.addLegalOp<Dot4Op, ByteShuffleOp>();
     target.markUnknownOpDynamicallyLegal([&](Operation *op) {
       if (auto func = dyn_cast<FunctionOpInterface>(op))
         return converter.isSignatureLegal(

@@ -131,4 +131,27 @@ def MC_Dot4Op : MC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def MC_ByteShuffleOp : MC_Op<"byte_shuffle", [Pure,
+    AllTypesMatch<["table", "indices", "result"]>]> {
+  let summary = "Byte look-up within each 16-byte lane";
+  let description = [{
+    For every byte i: `result[i] = indices[i] < 0 ? 0 :
+    table[16 * (i / 16) + indices[i] % 16]` (the sign bit zeroes; bits 4..6
+    are ignored). This is x86 `pshufb` (`vpshufb` on 32 and 64 bytes, which
+    shuffles each 16-byte lane on its own); MLIR 22 has no vector op for a
+    permutation given by a run-time vector. `--mc-lower-dot4` turns it into
+    the instruction or into compares and selects that any target can run.
+
+    ```mlir
+    %r = mc.byte_shuffle %table, %indices : vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[16, 32, 64], [I8]>:$table,
+                       VectorOfLengthAndType<[16, 32, 64], [I8]>:$indices);
+  let results = (outs VectorOfLengthAndType<[16, 32, 64], [I8]>:$result);
+  let assemblyFormat = [{
+    $table `,` $indices attr-dict `:` type($result)
+  }];
+}
+
 #endif // MC_DIALECT_MC_IR_MCOPS_TD

@@ -267,6 +267,15 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       the activations per operand, rows in pairs in the register tile;
       `isa=generic` uses signed `mc.dot4` (plain vector arithmetic after
       `--mc-lower-dot4`).
+    - `isa=avx512-vnni`, the same i8 matmul whose constant weight is 2:4
+      sparse along K (at most 2 nonzeros in every aligned 4 k, as
+      `--mc-prune="mode=nm n=2 m=4"` leaves it): per column and 8 k the
+      kept weights fill one i32 lane, packed with a byte index per weight;
+      the 8 bytes of a row of A are broadcast and `mc.byte_shuffle`
+      (`vpshufb`) gathers each column's 4, so one `mc.dot4` covers 8 k. A
+      is offset by +128 (u8) in a padded copy, so the compensation
+      (-128 * sum_k w[k, n]) is a compile-time constant per column. Runs
+      before the dense rewrite; the epilogue is fused as above.
     - f32 `linalg.matmul` whose weight is `mc.decode` of an `mc.assemble`
       of constants with `#mc.uniform<iB|uiB>` (B in 2..8, optional
       `zero_point`), scales per group of G >= 8 along K (`block = [G, b]`),
@@ -283,6 +292,7 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       `y = fma(sum_g, s_g, y)`. Equal to the reference within float
       rounding (exactly when the sums are exact). Rows go in tiles of up
       to 8; the element-wise consumer is fused as above.
+
     - f32 `linalg.matmul` whose constant f32 weight is at least 70 % zeros
       (below that the bitmask format saves too little): per panel of 16
       columns and k, a 16-bit mask and only the nonzeros (one stream per
@@ -339,13 +349,19 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
 }
 
 def MCLowerDot4 : Pass<"mc-lower-dot4"> {
-  let summary = "Lower mc.dot4 to vpdpbusd or to plain vector arithmetic";
+  let summary = "Lower mc.dot4 and mc.byte_shuffle to x86 instructions or "
+                "to plain vector arithmetic";
   let description = [{
     With `vnni`, `mc.dot4 {lhs_unsigned}` on 4, 8 or 16 lanes becomes
     `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.{128,256,512}"` (the
     target must have AVX512-VNNI, and AVX512-VL below 16 lanes). Every other
     `mc.dot4` becomes extensions, a multiply and a reduction of groups of
     four, which any target can run.
+
+    With `vnni`, `mc.byte_shuffle` becomes `pshufb` of its width
+    (`llvm.x86.{ssse3,avx2,avx512}.pshuf.b*`; AVX512-BW for 64 bytes, which
+    every AVX512-VNNI CPU has); without, 16 compares and selects of static
+    shuffles.
   }];
   let options = [
     Option<"vnni", "vnni", "bool", /*default=*/"false",

@@ -17,6 +17,14 @@ mlir::LogicalResult rewriteInt8Matmul(mlir::RewriterBase &rewriter,
                                       mlir::linalg::MatmulOp matmul,
                                       const KernelConfig &config);
 
+/// i8 x i8 -> i32 `linalg.matmul` whose constant weight has at most 2
+/// nonzeros in every aligned 4 along K (and its fusable element-wise
+/// consumer) to a 2:4 sparse kernel (`isa=avx512-vnni` only). Fails,
+/// changing nothing, on matmuls it does not handle.
+mlir::LogicalResult rewriteInt8SparseMatmul(mlir::RewriterBase &rewriter,
+                                            mlir::linalg::MatmulOp matmul,
+                                            const KernelConfig &config);
+
 /// f32 `linalg.matmul` whose weight is `mc.decode` of a constant
 /// `#mc.uniform` i2..i8 value with scales per group along K, per channel or
 /// per tensor (and its fusable element-wise consumer) to a GEMV / small-M
