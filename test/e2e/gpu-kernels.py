@@ -26,7 +26,7 @@ def check(name, mlir, inputs, expected=None, passes=TILE_CHECK):
     tiled = opt(mlir, *passes)
     # The kernel pass must have taken the matmul (else this checks nothing).
     assert "linalg.matmul" not in tiled and "scf.forall" in tiled, tiled
-    ref = run(mlir, "f", inputs, 1)[0]
+    ref = run(mlir, "f", inputs, 1, ["--reference"])[0]
     got = run(mlir, "f", inputs, 1, ["--device=gpu-tiles"])[0]
     exact = got.dtype == ref.dtype and np.array_equal(
         got.view(np.uint8), ref.view(np.uint8))
