@@ -42,8 +42,8 @@ static std::string findPtxas() {
   if (auto path = llvm::sys::findProgramByName("ptxas"))
     return *path;
   const char *cudaHome = std::getenv("CUDA_HOME");
-  std::string dir = cudaHome ? (llvm::Twine(cudaHome) + "/bin").str()
-                             : "/usr/local/cuda/bin";
+  std::string dir =
+      cudaHome ? (llvm::Twine(cudaHome) + "/bin").str() : "/usr/local/cuda/bin";
   if (auto path = llvm::sys::findProgramByName("ptxas", {dir}))
     return *path;
   return "";
@@ -51,8 +51,7 @@ static std::string findPtxas() {
 
 static int writeFile(StringRef path, StringRef contents) {
   std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> out =
-      openOutputFile(path, &error);
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
   if (!out)
     return fail(error);
   out->os() << contents;
@@ -75,8 +74,8 @@ static int runPtxas(StringRef ptxas, StringRef ptx, StringRef chip,
   SmallVector<StringRef> args{ptxas, arch, "-O3", ptxFile, "-o", out};
   std::optional<StringRef> redirects[] = {std::nullopt, logFile, logFile};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,
-                                     0, 0, &error);
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
+                                     &error);
   if (rc != 0) {
     auto log = llvm::MemoryBuffer::getFile(logFile);
     StringRef text = log ? (*log)->getBuffer().trim() : StringRef(error);
@@ -104,11 +103,10 @@ int mc::compileNVPTX(const NVPTXRequest &request) {
       return fail("unknown feature '" + request.features +
                   "' for nvptx64: expected +ptxNN (the PTX ISA version, e.g. "
                   "+ptx80)");
-    ptxVersion = std::to_string(version / 10) + "." +
-                 std::to_string(version % 10);
+    ptxVersion =
+        std::to_string(version / 10) + "." + std::to_string(version % 10);
   }
-  if (llvm::Expected<std::string> features =
-          getNVPTXFeatures(chip, ptxVersion);
+  if (llvm::Expected<std::string> features = getNVPTXFeatures(chip, ptxVersion);
       !features)
     return fail(toString(features.takeError()));
 
