@@ -6,7 +6,8 @@
 // Lowers with --mc-gpu-to-nvvm and writes the device code: all kernels are
 // in one gpu.module, hence one PTX module. The cubin comes from the CUDA
 // toolkit's ptxas (PATH, then $CUDA_HOME/bin or /usr/local/cuda/bin), run
-// by mc-compile itself so a missing ptxas is one clear error.
+// by mc-compile itself so a missing ptxas is one clear error; libdevice
+// comes from the same toolkit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -123,6 +124,19 @@ int mc::compileNVPTX(const NVPTXRequest &request) {
     return fail("ptxas not found (looked in PATH and $CUDA_HOME/bin, or "
                 "/usr/local/cuda/bin without CUDA_HOME): --emit=cubin needs "
                 "the CUDA toolkit; --emit=ptx does not");
+
+  // MLIR links libdevice (math functions) from $CUDA_ROOT, $CUDA_HOME or
+  // $CUDA_PATH only: without them, use the toolkit of the ptxas found.
+  if (!std::getenv("CUDA_ROOT") && !std::getenv("CUDA_HOME") &&
+      !std::getenv("CUDA_PATH")) {
+    std::string found = ptxas.empty() ? findPtxas() : ptxas;
+    if (!found.empty())
+      setenv("CUDA_ROOT",
+             llvm::sys::path::parent_path(llvm::sys::path::parent_path(found))
+                 .str()
+                 .c_str(),
+             /*overwrite=*/0);
+  }
 
   MLIRContext context(getToolRegistry());
   llvm::SourceMgr sourceMgr;
