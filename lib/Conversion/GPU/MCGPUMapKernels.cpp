@@ -189,9 +189,12 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
           ? tid
           : apply(rewriter, loc,
                   rewriter.getAffineDimExpr(0).floorDiv(mc::kWarpSize), tid);
-  rewriter.setInsertionPointAfter(warps);
-  auto barrier = gpu::BarrierOp::create(rewriter, loc);
-  inlineForall(rewriter, warps, barrier, {warp});
+  Operation *next = warps->getNextNode();
+  if (!isa<gpu::TerminatorOp>(next)) {
+    rewriter.setInsertionPointAfter(warps);
+    next = gpu::BarrierOp::create(rewriter, loc);
+  }
+  inlineForall(rewriter, warps, next, {warp});
 
   SmallVector<SmallVector<linalg::CopyOp>> copyRuns;
   SmallVector<linalg::GenericOp> generics;
