@@ -9,6 +9,7 @@
 # CHECK: int8 i32: tiled ok, exact
 # CHECK: int8 requant relu: tiled ok, exact
 # CHECK: int8 requant: tiled ok, exact
+# CHECK: int8 requant ties: tiled ok, exact
 # CHECK: f16 f32: tiled ok, exact
 # CHECK: int4 gemv M=1: tiled ok, exact
 # CHECK: int4 gemm M=8: tiled ok, exact
@@ -93,6 +94,18 @@ for relu in [True, False]:
     expected = np.rint(np.clip(v, 0.0 if relu else -128.0, 127.0)).astype(np.int8)
     check("int8 requant" + (" relu" if relu else ""),
           requant_model(w, scale, bias, relu), [a], expected)
+
+# Scale 1/2 and integer biases: half the values are ties, which must round
+# to even (math.roundeven is rewritten into arithmetic for the GPU; the
+# tiled pipeline applies the same rewrite).
+half = np.full(n, 0.5, np.float32)
+ibias = rng.integers(-3, 4, n).astype(np.float32)
+a2 = rng.integers(-2, 3, (m, k), dtype=np.int8)
+w2 = rng.integers(-2, 3, (k, n), dtype=np.int8)
+v = (a2.astype(np.int32) @ w2.astype(np.int32)).astype(np.float32) * half + ibias
+expected = np.rint(np.clip(v, -128.0, 127.0)).astype(np.int8)
+assert (np.abs(v) % 1 == 0.5).sum() > m * n // 4
+check("int8 requant ties", requant_model(w2, half, ibias, False), [a2], expected)
 
 kf = 96
 af = rng.standard_normal((m, kf)).astype(np.float16)

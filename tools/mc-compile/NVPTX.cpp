@@ -6,7 +6,8 @@
 // Lowers with --mc-gpu-to-nvvm and writes the device code: all kernels are
 // in one gpu.module, hence one PTX module. The cubin comes from the CUDA
 // toolkit's ptxas (PATH, then $CUDA_HOME/bin or /usr/local/cuda/bin), run
-// by mc-compile itself so a missing ptxas is one clear error.
+// by mc-compile itself so a missing ptxas is one clear error; libdevice
+// comes from the same toolkit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -42,8 +43,8 @@ static std::string findPtxas() {
   if (auto path = llvm::sys::findProgramByName("ptxas"))
     return *path;
   const char *cudaHome = std::getenv("CUDA_HOME");
-  std::string dir = cudaHome ? (llvm::Twine(cudaHome) + "/bin").str()
-                             : "/usr/local/cuda/bin";
+  std::string dir =
+      cudaHome ? (llvm::Twine(cudaHome) + "/bin").str() : "/usr/local/cuda/bin";
   if (auto path = llvm::sys::findProgramByName("ptxas", {dir}))
     return *path;
   return "";
@@ -51,8 +52,7 @@ static std::string findPtxas() {
 
 static int writeFile(StringRef path, StringRef contents) {
   std::string error;
-  std::unique_ptr<llvm::ToolOutputFile> out =
-      openOutputFile(path, &error);
+  std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
   if (!out)
     return fail(error);
   out->os() << contents;
@@ -75,8 +75,8 @@ static int runPtxas(StringRef ptxas, StringRef ptx, StringRef chip,
   SmallVector<StringRef> args{ptxas, arch, "-O3", ptxFile, "-o", out};
   std::optional<StringRef> redirects[] = {std::nullopt, logFile, logFile};
   std::string error;
-  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects,
-                                     0, 0, &error);
+  int rc = llvm::sys::ExecuteAndWait(ptxas, args, std::nullopt, redirects, 0, 0,
+                                     &error);
   if (rc != 0) {
     auto log = llvm::MemoryBuffer::getFile(logFile);
     StringRef text = log ? (*log)->getBuffer().trim() : StringRef(error);
@@ -104,11 +104,10 @@ int mc::compileNVPTX(const NVPTXRequest &request) {
       return fail("unknown feature '" + request.features +
                   "' for nvptx64: expected +ptxNN (the PTX ISA version, e.g. "
                   "+ptx80)");
-    ptxVersion = std::to_string(version / 10) + "." +
-                 std::to_string(version % 10);
+    ptxVersion =
+        std::to_string(version / 10) + "." + std::to_string(version % 10);
   }
-  if (llvm::Expected<std::string> features =
-          getNVPTXFeatures(chip, ptxVersion);
+  if (llvm::Expected<std::string> features = getNVPTXFeatures(chip, ptxVersion);
       !features)
     return fail(toString(features.takeError()));
 
@@ -125,6 +124,19 @@ int mc::compileNVPTX(const NVPTXRequest &request) {
     return fail("ptxas not found (looked in PATH and $CUDA_HOME/bin, or "
                 "/usr/local/cuda/bin without CUDA_HOME): --emit=cubin needs "
                 "the CUDA toolkit; --emit=ptx does not");
+
+  // MLIR links libdevice (math functions) from $CUDA_ROOT, $CUDA_HOME or
+  // $CUDA_PATH only: without them, use the toolkit of the ptxas found.
+  if (!std::getenv("CUDA_ROOT") && !std::getenv("CUDA_HOME") &&
+      !std::getenv("CUDA_PATH")) {
+    std::string found = ptxas.empty() ? findPtxas() : ptxas;
+    if (!found.empty())
+      setenv("CUDA_ROOT",
+             llvm::sys::path::parent_path(llvm::sys::path::parent_path(found))
+                 .str()
+                 .c_str(),
+             /*overwrite=*/0);
+  }
 
   MLIRContext context(getToolRegistry());
   llvm::SourceMgr sourceMgr;

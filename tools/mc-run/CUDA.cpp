@@ -39,8 +39,8 @@ static int fail(const llvm::Twine &message) {
 /// The driver's description of `result`.
 static std::string describe(const Driver &driver, CUresult result) {
   const char *text = nullptr;
-  if (driver.getErrorString && driver.getErrorString(result, &text) ==
-                                   kSuccess && text)
+  if (driver.getErrorString &&
+      driver.getErrorString(result, &text) == kSuccess && text)
     return text;
   return "CUDA error " + std::to_string(result);
 }
@@ -51,7 +51,8 @@ int mc::runOnCuda(llvm::StringRef inputFile, llvm::StringRef entry,
   void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
   if (!lib)
     return fail("--device=cuda: no NVIDIA GPU driver: cannot load "
-                "libcuda.so.1 (" + llvm::Twine(dlerror()) + ")");
+                "libcuda.so.1 (" +
+                llvm::Twine(dlerror()) + ")");
   Driver driver;
   auto get = [&](auto &fn, const char *name) {
     fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
@@ -75,10 +76,8 @@ int mc::runOnCuda(llvm::StringRef inputFile, llvm::StringRef entry,
   int major = 0, minor = 0;
   char name[256] = {0};
   if (driver.deviceGet(&device, 0) != kSuccess ||
-      driver.deviceGetAttribute(&major, kCapabilityMajor, device) !=
-          kSuccess ||
-      driver.deviceGetAttribute(&minor, kCapabilityMinor, device) !=
-          kSuccess ||
+      driver.deviceGetAttribute(&major, kCapabilityMajor, device) != kSuccess ||
+      driver.deviceGetAttribute(&minor, kCapabilityMinor, device) != kSuccess ||
       driver.deviceGetName(name, sizeof(name), device) != kSuccess)
     return fail("--device=cuda: cannot query CUDA device 0");
   // Executing the lowered host code needs MLIR's GPU runtime wrappers

@@ -59,8 +59,8 @@ static std::optional<Match> match(linalg::MatmulOp matmul,
     if (map.getNumSymbols())
       return std::nullopt;
   auto get = decode.getDpsInputs()[0].getDefiningOp<memref::GetGlobalOp>();
-  auto payload = get ? symbols.lookup<memref::GlobalOp>(get.getName())
-                     : nullptr;
+  auto payload =
+      get ? symbols.lookup<memref::GlobalOp>(get.getName()) : nullptr;
   if (!payload || !payload.getConstant() ||
       !payload.getType().getElementType().isInteger(4) ||
       !isa_and_nonnull<DenseIntElementsAttr>(payload.getInitialValueAttr()))
@@ -121,8 +121,8 @@ static void buildKernel(Match m, SymbolTable &symbols) {
   int64_t rows = yType.getDimSize(0), n = yType.getDimSize(1),
           k = cast<MemRefType>(x.getType()).getDimSize(1);
   memref::GlobalOp packedGlobal = packPayload(b, m.payload, symbols);
-  Value packed = memref::GetGlobalOp::create(
-      b, loc, packedGlobal.getType(), packedGlobal.getSymName());
+  Value packed = memref::GetGlobalOp::create(b, loc, packedGlobal.getType(),
+                                             packedGlobal.getSymName());
 
   auto cst = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
@@ -145,8 +145,8 @@ static void buildKernel(Match m, SymbolTable &symbols) {
         b, loc, AffineMap::get(dims.size(), 0, e), dims);
   };
   // Byte column j holds output columns 2j and 2j + 1.
-  Value j = apply(d0 * kThreads + d1, {blocks.getInductionVar(0),
-                                      threads.getInductionVar(0)});
+  Value j = apply(d0 * kThreads + d1,
+                  {blocks.getInductionVar(0), threads.getInductionVar(0)});
   Value cols[] = {apply(d0 * 2, j), apply(d0 * 2 + 1, j)};
 
   Block *decodeBody = m.decode.getBody();

@@ -58,8 +58,7 @@ static LogicalResult distributeCopies(OpBuilder &b,
     int64_t bytes = type.getElementTypeBitWidth() / 8;
     int64_t rows = type.getDimSize(0), cols = type.getDimSize(1);
     int64_t vector = 16 / bytes, chunksPerRow = cols / vector;
-    if (type.getRank() != 2 || cols % vector ||
-        (rows * chunksPerRow) % threads)
+    if (type.getRank() != 2 || cols % vector || (rows * chunksPerRow) % threads)
       return copy.emitError("cooperative copy of ")
              << type << " does not split into 16-byte chunks per thread";
     for (int64_t i = 0; i < rows * chunksPerRow / threads; ++i) {
@@ -91,8 +90,8 @@ static void distributeGeneric(OpBuilder &b, linalg::GenericOp generic,
   b.setInsertionPoint(generic);
   SmallVector<int64_t> bounds = generic.getStaticLoopRanges();
   int64_t total = bounds[0] * bounds[1];
-  auto loop = scf::ForOp::create(b, loc, tid, cst(b, loc, total),
-                                 cst(b, loc, threads));
+  auto loop =
+      scf::ForOp::create(b, loc, tid, cst(b, loc, total), cst(b, loc, threads));
   b.setInsertionPointToStart(loop.getBody());
   Value e = loop.getInductionVar();
   AffineExpr d0 = b.getAffineDimExpr(0);
@@ -142,9 +141,8 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
       getConstantIntValues(blocks.getMixedUpperBound());
   std::optional<SmallVector<int64_t>> warpCount =
       warps ? getConstantIntValues(warps.getMixedUpperBound()) : std::nullopt;
-  if (!gridSize || gridSize->empty() || gridSize->size() > 2 ||
-      !warpCount || warpCount->size() != 1 || !blocks.isNormalized() ||
-      !warps.isNormalized())
+  if (!gridSize || gridSize->empty() || gridSize->size() > 2 || !warpCount ||
+      warpCount->size() != 1 || !blocks.isNormalized() || !warps.isNormalized())
     return blocks.emitError("expected a normalized 1-d or 2-d block "
                             "scf.forall holding a 1-d warp or thread "
                             "scf.forall of static size");
@@ -169,7 +167,8 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
   // Staging buffers live in workgroup memory for the launch.
   auto workgroup = gpu::AddressSpaceAttr::get(
       ctx, gpu::GPUDialect::getWorkgroupAddressSpace());
-  for (auto alloc : llvm::make_early_inc_range(body.getOps<memref::AllocOp>())) {
+  for (auto alloc :
+       llvm::make_early_inc_range(body.getOps<memref::AllocOp>())) {
     MemRefType type = alloc.getType();
     auto shared = MemRefType::get(type.getShape(), type.getElementType(),
                                   type.getLayout(), workgroup);
@@ -185,14 +184,17 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
   // before cooperative ops that follow.
   Value tid = launch.getThreadIds().x;
   rewriter.setInsertionPoint(warps);
-  Value warp = perThread ? tid
-                         : apply(rewriter, loc,
-                                 rewriter.getAffineDimExpr(0).floorDiv(
-                                     mc::kWarpSize),
-                                 tid);
-  rewriter.setInsertionPointAfter(warps);
-  auto barrier = gpu::BarrierOp::create(rewriter, loc);
-  inlineForall(rewriter, warps, barrier, {warp});
+  Value warp =
+      perThread
+          ? tid
+          : apply(rewriter, loc,
+                  rewriter.getAffineDimExpr(0).floorDiv(mc::kWarpSize), tid);
+  Operation *next = warps->getNextNode();
+  if (!isa<gpu::TerminatorOp>(next)) {
+    rewriter.setInsertionPointAfter(warps);
+    next = gpu::BarrierOp::create(rewriter, loc);
+  }
+  inlineForall(rewriter, warps, next, {warp});
 
   SmallVector<SmallVector<linalg::CopyOp>> copyRuns;
   SmallVector<linalg::GenericOp> generics;

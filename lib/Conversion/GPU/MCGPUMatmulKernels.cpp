@@ -47,9 +47,10 @@ static Value transposeB(OpBuilder &b, Location loc, Value value,
                                type.getElementType());
   if (auto get = value.getDefiningOp<memref::GetGlobalOp>()) {
     auto global = symbols.lookup<memref::GlobalOp>(get.getName());
-    auto dense = global ? dyn_cast_or_null<DenseElementsAttr>(
-                              global.getInitialValueAttr())
-                        : nullptr;
+    auto dense =
+        global
+            ? dyn_cast_or_null<DenseElementsAttr>(global.getInitialValueAttr())
+            : nullptr;
     if (global && global.getConstant() && dense) {
       auto values = llvm::to_vector(dense.getValues<Attribute>());
       SmallVector<Attribute> transposed(values.size());
@@ -64,9 +65,9 @@ static Value transposeB(OpBuilder &b, Location loc, Value value,
         newGlobal = memref::GlobalOp::create(
             b, loc, (global.getSymName() + "_nk").str(),
             b.getStringAttr("private"), tType,
-            DenseElementsAttr::get(RankedTensorType::get(
-                                       tType.getShape(), tType.getElementType()),
-                                   transposed),
+            DenseElementsAttr::get(
+                RankedTensorType::get(tType.getShape(), tType.getElementType()),
+                transposed),
             /*constant=*/true, global.getAlignmentAttr());
         symbols.insert(newGlobal);
       }
@@ -74,8 +75,7 @@ static Value transposeB(OpBuilder &b, Location loc, Value value,
     }
   }
   Value buffer = memref::AllocOp::create(b, loc, tType);
-  linalg::TransposeOp::create(b, loc, value, buffer,
-                              ArrayRef<int64_t>{1, 0});
+  linalg::TransposeOp::create(b, loc, value, buffer, ArrayRef<int64_t>{1, 0});
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointAfter(after);
   memref::DeallocOp::create(b, loc, buffer);
@@ -201,12 +201,12 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPoint(warps.getBody()->getTerminator());
     Value w = warps.getInductionVar(0);
-    Value wRow = apply(b, loc, d0.floorDiv(Tiling::kWarpsN) * Tiling::kWarpM, w);
+    Value wRow =
+        apply(b, loc, d0.floorDiv(Tiling::kWarpsN) * Tiling::kWarpM, w);
     Value wCol = apply(b, loc, (d0 % Tiling::kWarpsN) * Tiling::kWarpN, w);
     constexpr int64_t tilesM = Tiling::kWarpM / Tiling::kMmaM,
                       tilesN = Tiling::kWarpN / Tiling::kMmaN;
-    auto accVecType =
-        VectorType::get({Tiling::kMmaM, Tiling::kMmaN}, accElt);
+    auto accVecType = VectorType::get({Tiling::kMmaM, Tiling::kMmaN}, accElt);
     auto offset = [&](Value base, Value warpBase, int64_t tile) {
       if (!base)
         return apply(b, loc, d0 + tile, warpBase);
@@ -272,9 +272,10 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
             c = vector::ContractionOp::create(
                 b, loc, aFrag[i], bFrag[j], c,
                 ArrayRef<ArrayRef<AffineExpr>>{{dm, dk}, {dn, dk}, {dm, dn}},
-                ArrayRef<vector::IteratorType>{vector::IteratorType::parallel,
-                                               vector::IteratorType::parallel,
-                                               vector::IteratorType::reduction});
+                ArrayRef<vector::IteratorType>{
+                    vector::IteratorType::parallel,
+                    vector::IteratorType::parallel,
+                    vector::IteratorType::reduction});
           }
       }
       scf::YieldOp::create(b, loc, accs);
@@ -305,8 +306,8 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
     for (auto [operand, map] : llvm::zip(ArrayRef(operands).drop_front(),
                                          ArrayRef(maps).drop_front()))
       inputs.push_back(getTileView(b, loc, operand, map, row, col));
-    Value out = getTileView(b, loc, epilogue.getDpsInits()[0], maps.back(),
-                            row, col);
+    Value out =
+        getTileView(b, loc, epilogue.getDpsInits()[0], maps.back(), row, col);
     auto tile = linalg::GenericOp::create(
         b, loc, TypeRange{}, inputs, ValueRange{out},
         epilogue.getIndexingMaps(), epilogue.getIteratorTypes(),

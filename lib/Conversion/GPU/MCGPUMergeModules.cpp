@@ -12,12 +12,10 @@ namespace mc {
 using namespace mlir;
 
 namespace {
-struct MCGPUMergeModules
-    : mc::impl::MCGPUMergeModulesBase<MCGPUMergeModules> {
+struct MCGPUMergeModules : mc::impl::MCGPUMergeModulesBase<MCGPUMergeModules> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    SmallVector<gpu::GPUModuleOp> gpuModules(
-        module.getOps<gpu::GPUModuleOp>());
+    SmallVector<gpu::GPUModuleOp> gpuModules(module.getOps<gpu::GPUModuleOp>());
     if (gpuModules.size() < 2)
       return;
     gpu::GPUModuleOp target = gpuModules.front();
