@@ -3,7 +3,8 @@
 // per panel of 32 columns and group (32 f32 scales, then per 4 k the
 // mc.dot4 operands: int4 nibbles q + 8, int8 bytes q + 128 on VNNI), the
 // offset taken off through accumulators that start at -offset * sum_g qx,
-// and the f32 combine in the reference's order.
+// and the f32 combine in the reference's order. The packed weights are a
+// private global, loaded with vector.load and prefetched ahead.
 // RUN: mc-opt %s --mc-cpu-kernels=isa=avx512-vnni | FileCheck %s
 // RUN: mc-opt %s --mc-cpu-kernels=isa=generic | FileCheck %s --check-prefix=GENERIC
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NEON
@@ -11,19 +12,22 @@
 // int4: q = -3 is nibble 5 in both halves of each byte (columns c and
 // c + 16); the 8 columns of the second panel past N = 40 hold nibble 8
 // (q = 0) and scale 0.
+// CHECK-DAG: memref.global "private" constant @[[W8:__mc_dynamic_group_weights.*]] : memref<2x512xi8> = dense<"0x0000003F{{(0000003F){31}(1C){128}()}}{{.*}}"> {alignment = 64 : i64}
+// CHECK-DAG: memref.global "private" constant @[[W4:__mc_dynamic_group_weights.*]] : memref<2x384xi8> = dense<"0x0000003F{{(0000003F){31}(55){64}()}}{{.*}}{{(0000003F){8}(00000000){24}(85){32}(88){32}()}}"> {alignment = 64 : i64}
 // CHECK-LABEL: func.func @int4
-// CHECK: %[[PACKED:.*]] = arith.constant dense<"0x0000003F{{(0000003F){31}(55){64}()}}{{.*}}{{(0000003F){8}(00000000){24}(85){32}(88){32}()}}"> : tensor<2x384xi8>
+// CHECK: %[[PACKED:.*]] = memref.get_global @[[W4]] : memref<2x384xi8>
 // CHECK: %[[SUMS:.*]] = scf.for
 // CHECK: arith.extsi %{{.*}} : vector<4xi8> to vector<4xi32>
 // CHECK: vector.reduction <add>
 // CHECK: arith.constant -8 : i32
 // CHECK: scf.forall (%[[P:.*]]) in (1)
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: memref.prefetch %[[PACKED]][%[[P]], %{{.*}}], read, locality<3>, data
 // CHECK: %[[S0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK: %[[S1:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK: %[[C:.*]] = tensor.extract %[[SUMS]]
 // CHECK: %[[ACC:.*]] = vector.broadcast %[[C]] : i32 to vector<16xi32>
-// CHECK: %[[W:.*]] = vector.transfer_read %[[PACKED]][%[[P]], %{{.*}}]{{.*}} vector<64xi8>
+// CHECK: %[[W:.*]] = vector.load %[[PACKED]][%[[P]], %{{.*}}] : memref<2x384xi8>, vector<64xi8>
 // CHECK: %[[WORDS:.*]] = vector.bitcast %[[W]] : vector<64xi8> to vector<16xi32>
 // CHECK: %[[HI:.*]] = arith.shrui %[[WORDS]]
 // CHECK: %[[LO:.*]] = arith.andi %[[WORDS]]
@@ -48,7 +52,7 @@
 // (q + 128) on VNNI and the accumulators start at -128 * sum_g qx; C is
 // the start of the f32 sums, the consumer is applied before the store.
 // CHECK-LABEL: func.func @int8_init_epilogue
-// CHECK: arith.constant dense<"0x0000003F{{(0000003F){31}(1C){128}()}}{{.*}}"> : tensor<2x512xi8>
+// CHECK: memref.get_global @[[W8]] : memref<2x512xi8>
 // CHECK: arith.constant -128 : i32
 // CHECK: scf.forall
 // CHECK: vector.transfer_read %arg2{{.*}} : tensor<3x40xf32>, vector<16xf32>
@@ -57,13 +61,13 @@
 // CHECK-NOT: linalg.generic
 // CHECK: return
 
+// GENERIC: memref.global "private" constant @{{.*}} : memref<2x512xi8> = dense<"0x0000003F{{(0000003F){31}(9C){128}()}}
 // GENERIC-LABEL: func.func @int4
 // GENERIC: arith.constant -8 : i32
 // GENERIC: mc.dot4
 // GENERIC-NOT: lhs_unsigned
 // GENERIC-LABEL: func.func @int8_init_epilogue
 // GENERIC-NOT: arith.constant -128 : i32
-// GENERIC: dense<"0x0000003F{{(0000003F){31}(9C){128}()}}
 // GENERIC-NOT: lhs_unsigned
 // GENERIC: mc.dot4
 

@@ -16,7 +16,9 @@
 //   int4: one 64-byte vector; byte 4c + t holds u = q + 8 (1..15) of column
 //         c in its low nibble and of column L + c in its high nibble;
 //   int8: two 64-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
-// So a panel is read once, in order, scales next to their group's data.
+// So a panel is read once, in order, scales next to their group's data. The
+// packed weights are a private `memref.global`, read with `vector.load` and
+// prefetched in software 4 KiB ahead.
 //
 // The weight offset o (8, or 128 on VNNI for int8, else 0) is taken off
 // exactly: the accumulators of row m start at -o * sum_{k in g} qx[m, k],
@@ -34,6 +36,7 @@
 
 #include "mc/Dialect/MC/IR/MC.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -212,6 +215,7 @@ public:
 private:
   /// i32 lanes per vector, columns per panel, most rows per tile.
   static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes, kTileM = 4;
+  static constexpr int64_t kPrefetchDistance = 4096;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -225,6 +229,12 @@ private:
         b, loc, DenseElementsAttr::get(VectorType::get({kLanes}, type), value));
   }
   Value packWeights();
+  /// Software prefetches of the `bytes` from byte `offset` of the panel,
+  /// kPrefetchDistance ahead (clamped to the panel): the hardware
+  /// prefetcher stops at 4 KiB pages, which the weight stream of a loaded
+  /// object crosses every few groups (measured: 62 % -> 68 % of the
+  /// same-run DRAM read at M = 1, 4096 x 14336).
+  void emitPrefetch(Value panel, Value offset, int64_t bytes);
   Value emitCompensation();
   /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
   Value readPacked(Value panel, Value offset, Type type);
@@ -279,8 +289,10 @@ Value DynamicGroupEmitter::packWeights() {
     }
   auto type =
       RankedTensorType::get({numPanels, panelBytes}, b.getIntegerType(8));
-  return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
+  // A global, so the kernel can prefetch it (`memref.prefetch`).
+  return getConstantGlobal(
+      b, loc, mm.combine, "__mc_dynamic_group_weights",
+      DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
 }
 
 /// -offset * sum_{k in g} qx[m, k] as an M x (K / G) i32 tensor.
@@ -332,8 +344,21 @@ Value DynamicGroupEmitter::emitCompensation() {
   return rows.getResult(0);
 }
 
+void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset,
+                                       int64_t bytes) {
+  for (int64_t line = 0; line < bytes; line += 64) {
+    Value at = arith::MinUIOp::create(
+        b, loc, add(offset, kPrefetchDistance + line), index(panelBytes - 1));
+    memref::PrefetchOp::create(b, loc, packed, ValueRange{panel, at},
+                               /*isWrite=*/false, /*localityHint=*/3,
+                               /*isDataCache=*/true);
+  }
+}
+
 Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
-  Value bytes = readVector(b, loc, packed, {panel, offset}, kLanes * 4, true);
+  Value bytes = vector::LoadOp::create(
+      b, loc, VectorType::get({kLanes * 4}, b.getI8Type()), packed,
+      ValueRange{panel, offset});
   int64_t count = kLanes * 4 * 8 / type.getIntOrFloatBitWidth();
   if (count == kLanes * 4)
     return bytes;
@@ -407,6 +432,7 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
       b, loc, index(0), index(numGroups), index(1), ys,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
+        emitPrefetch(panel, base, groupBytes);
         Value scales[2] = {readPacked(panel, base, f32),
                            readPacked(panel, add(base, kLanes * 4), f32)};
         Value kGroup = mul(g, mm.groupK);
