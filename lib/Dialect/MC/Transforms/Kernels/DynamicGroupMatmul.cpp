@@ -503,18 +503,10 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
 
 Value DynamicGroupEmitter::emitPanel(Value dest, Value n0, Value panel,
                                      int64_t width) {
-  int64_t full = mm.m / kTileM * kTileM;
-  if (full > 0)
-    dest = scf::ForOp::create(
-               b, loc, index(0), index(full), index(kTileM), ValueRange{dest},
-               [&](OpBuilder &, Location, Value row, ValueRange iter) {
-                 scf::YieldOp::create(
-                     b, loc, emitTile(iter[0], row, kTileM, n0, panel, width));
-               })
-               .getResult(0);
-  if (mm.m % kTileM)
-    dest = emitTile(dest, index(full), mm.m % kTileM, n0, panel, width);
-  return dest;
+  return emitRowTiles(b, loc, dest, mm.m, kTileM,
+                      [&](Value dest, Value row, int64_t rows) {
+                        return emitTile(dest, row, rows, n0, panel, width);
+                      });
 }
 
 Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {

@@ -371,21 +371,11 @@ Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
 
 Value Int8MatmulEmitter::emitPanels(Value dest, Value n0, Value group,
                                     int64_t vectors, bool partial) {
-  int64_t full = m / config.tileM * config.tileM;
-  if (full > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(full), index(config.tileM), ValueRange{dest},
-        [&](OpBuilder &, Location, Value row, ValueRange iter) {
-          scf::YieldOp::create(b, loc,
-                               emitTile(iter[0], row, config.tileM, n0, group,
-                                        vectors, partial));
-        });
-    dest = loop.getResult(0);
-  }
-  if (m % config.tileM)
-    dest = emitTile(dest, index(full), m % config.tileM, n0, group, vectors,
-                    partial);
-  return dest;
+  return emitRowTiles(b, loc, dest, m, config.tileM,
+                      [&](Value dest, Value row, int64_t rows) {
+                        return emitTile(dest, row, rows, n0, group, vectors,
+                                        partial);
+                      });
 }
 
 Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,

@@ -264,21 +264,11 @@ Value Int8SparseMatmulEmitter::emit(linalg::MatmulOp matmul,
   auto body = [&](Value slice, Value n0, Value group, int64_t width) {
     int64_t vectors = llvm::divideCeil(width, lanes);
     bool partial = width % lanes != 0;
-    int64_t full = m / tileM * tileM;
-    if (full > 0) {
-      auto rows = scf::ForOp::create(
-          b, loc, index(0), index(full), index(tileM), ValueRange{slice},
-          [&](OpBuilder &, Location, Value row, ValueRange iter) {
-            scf::YieldOp::create(b, loc,
-                                 emitTile(iter[0], row, tileM, n0, group,
-                                          vectors, partial));
-          });
-      slice = rows.getResult(0);
-    }
-    if (m % tileM)
-      slice = emitTile(slice, index(full), m % tileM, n0, group, vectors,
-                       partial);
-    return slice;
+    return emitRowTiles(b, loc, slice, m, tileM,
+                        [&](Value dest, Value row, int64_t rows) {
+                          return emitTile(dest, row, rows, n0, group, vectors,
+                                          partial);
+                        });
   };
   return emitColumnGroups(b, loc, output->getDest(), groupWidth, body);
 }

@@ -325,3 +325,23 @@ Value mc::kernels::getConstantGlobal(OpBuilder &b, Location loc,
   }
   return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
 }
+
+Value mc::kernels::emitRowTiles(
+    OpBuilder &b, Location loc, Value dest, int64_t m, int64_t tileM,
+    function_ref<Value(Value, Value, int64_t)> tile) {
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  int64_t full = m / tileM * tileM;
+  if (full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(full), index(tileM), ValueRange{dest},
+        [&](OpBuilder &, Location, Value row, ValueRange iter) {
+          scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
+        });
+    dest = loop.getResult(0);
+  }
+  if (m % tileM)
+    dest = tile(dest, index(full), m % tileM);
+  return dest;
+}

@@ -107,6 +107,14 @@ struct RawConstant {
 /// The bytes of `value` if it is such a constant of the expected size.
 std::optional<RawConstant> getRawConstant(mlir::Value value, int64_t eltBytes);
 
+/// Rows 0..m in register tiles of `tileM` rows (a loop) and one tail tile:
+/// `tile(dest, row, rows)` emits the tile at `row` and returns the updated
+/// destination.
+mlir::Value emitRowTiles(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value dest, int64_t m,
+    int64_t tileM,
+    llvm::function_ref<mlir::Value(mlir::Value, mlir::Value, int64_t)> tile);
+
 /// The body of one column group of a kernel: gets the group's M x `width`
 /// slice of the result, its first column `n0`, the group's index and
 /// `width` (the group width, or less for the last group), and returns the

@@ -227,19 +227,10 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
 
 Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
                                int64_t width) {
-  int64_t full = m / kTileM * kTileM;
-  if (full > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(full), index(kTileM), ValueRange{slice},
-        [&](OpBuilder &, Location, Value row, ValueRange iter) {
-          scf::YieldOp::create(
-              b, loc, emitTile(iter[0], row, kTileM, n0, group, width));
-        });
-    slice = loop.getResult(0);
-  }
-  if (m % kTileM)
-    slice = emitTile(slice, index(full), m % kTileM, n0, group, width);
-  return slice;
+  return emitRowTiles(b, loc, slice, m, kTileM,
+                      [&](Value dest, Value row, int64_t rows) {
+                        return emitTile(dest, row, rows, n0, group, width);
+                      });
 }
 
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {

@@ -62,23 +62,13 @@ using namespace mc::kernels;
 namespace {
 /// The raw little-endian bytes of a constant tensor, `eltBytes` per element
 /// (sub-byte integers take a byte each, as in MLIR's dense storage).
-struct ConstantBytes {
-  ArrayRef<char> data;
-  bool splat = false;
-  int64_t eltBytes = 1;
-
-  const char *at(int64_t i) const {
-    return data.data() + (splat ? 0 : i * eltBytes);
-  }
-};
-
 /// The weight as the kernel sees it: payload, scales and zero points of a
 /// K x N `#mc.uniform` value with groups of `groupK` along K.
 struct Weight {
   mc::UniformEncodingAttr encoding;
   int64_t k, n, groupK;
-  ConstantBytes payload, scales;
-  std::optional<ConstantBytes> zeroPoints;
+  RawConstant payload, scales;
+  std::optional<RawConstant> zeroPoints;
 
   bool isNibble() const { return encoding.getStorage().getWidth() <= 4; }
   /// What nibbles add to q to make it unsigned.
@@ -104,31 +94,6 @@ struct Weight {
   }
 };
 } // namespace
-
-static std::optional<ConstantBytes> getConstantBytes(Value value,
-                                                     int64_t eltBytes) {
-  Attribute attr;
-  if (!matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  int64_t count = cast<ShapedType>(value.getType()).getNumElements();
-  ConstantBytes bytes;
-  bytes.eltBytes = eltBytes;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    bytes.data = dense.getRawData();
-    bytes.splat = dense.isSplat();
-  } else if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    bytes.data = blob->getData();
-  } else {
-    return std::nullopt;
-  }
-  int64_t expected = bytes.splat ? eltBytes : count * eltBytes;
-  if (static_cast<int64_t>(bytes.data.size()) != expected)
-    return std::nullopt;
-  return bytes;
-}
 
 /// The weight behind `decode(assemble(constants))`, if the kernel handles
 /// its encoding.
@@ -164,15 +129,15 @@ static std::optional<Weight> matchWeight(Value operand) {
     return std::nullopt;
 
   ValueRange parts = assemble.getParts();
-  std::optional<ConstantBytes> payload = getConstantBytes(parts[0], 1);
-  std::optional<ConstantBytes> scales = getConstantBytes(parts[1], 4);
+  std::optional<RawConstant> payload = getRawConstant(parts[0], 1);
+  std::optional<RawConstant> scales = getRawConstant(parts[1], 4);
   if (!payload || !scales ||
       !cast<ShapedType>(parts[1].getType()).getElementType().isF32())
     return std::nullopt;
   w.payload = *payload;
   w.scales = *scales;
   if (encoding.getZeroPoint()) {
-    w.zeroPoints = getConstantBytes(parts[2], 4);
+    w.zeroPoints = getRawConstant(parts[2], 4);
     if (!w.zeroPoints)
       return std::nullopt;
   }
@@ -537,19 +502,10 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
 
 Value WeightOnlyEmitter::emitPanel(Value dest, Value n0, Value panel,
                                    bool partial) {
-  int64_t full = m / tileM * tileM;
-  if (full > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(full), index(tileM), ValueRange{dest},
-        [&](OpBuilder &, Location, Value row, ValueRange iter) {
-          scf::YieldOp::create(
-              b, loc, emitTile(iter[0], row, tileM, n0, panel, partial));
-        });
-    dest = loop.getResult(0);
-  }
-  if (m % tileM)
-    dest = emitTile(dest, index(full), m % tileM, n0, panel, partial);
-  return dest;
+  return emitRowTiles(b, loc, dest, m, tileM,
+                      [&](Value dest, Value row, int64_t rows) {
+                        return emitTile(dest, row, rows, n0, panel, partial);
+                      });
 }
 
 Value WeightOnlyEmitter::emit(std::optional<Epilogue> epi) {
