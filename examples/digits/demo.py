@@ -66,7 +66,8 @@ def main():
             out = os.path.join(tmp, "logits.npy")
             proc = subprocess.run(
                 [mc_run, compressed, "--entry=mlp", "--input=" + x_path,
-                 "--output=" + out, f"--repeat={args.repeat}"],
+                 "--output=" + out, f"--repeat={args.repeat}",
+                 "--num-threads=1"],
                 check=True, capture_output=True, text=True)
             ms = float(re.search(r"median ([0-9.]+) ms", proc.stdout).group(1))
             logits = np.load(out)
@@ -76,9 +77,10 @@ def main():
 
     base = rows[0]
     print(f"digits MLP 64-128-64-10 (weights {base[2]:.0f} bytes f32), "
-          f"{len(x_test)} held-out images, mc-run --repeat={args.repeat}\n"
-          "(reference lowering: scalar loops, one thread; latency is not yet "
-          "the point)\n")
+          f"{len(x_test)} held-out images, mc-run --repeat={args.repeat} "
+          "--num-threads=1\n(this CPU's kernels for the matmuls, the "
+          "reference lowering for the rest; a tiny model: see bench/ for "
+          "kernel speed)\n")
     print(f"{'recipe':<22} {'weight bytes':>12} {'ratio':>6} {'MFLOP':>6} "
           f"{'top-1':>7} {'delta':>7} {'max|dlogit|':>11} {'ms/call':>8}")
     for recipe, size, _, flops, acc, ms, logits in rows:
