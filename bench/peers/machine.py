@@ -27,11 +27,3 @@ def cpuinfo_mhz():
                 return float(line.split(":", 1)[1])
     return 0.0
 
-
-def l3_bytes():
-    try:
-        with open("/sys/devices/system/cpu/cpu0/cache/index3/size") as f:
-            text = f.read().strip()
-        return int(text.rstrip("KM")) * (1024 if text.endswith("K") else 1 << 20)
-    except (OSError, ValueError):
-        return 32 << 20

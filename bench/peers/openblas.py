@@ -1,8 +1,6 @@
 """OpenBLAS cblas_sgemm / cblas_sgemv (Debian's libopenblas) via ctypes."""
 import ctypes
 
-import numpy as np
-
 _lib = None
 ROW_MAJOR, NO_TRANS = 101, 111
 
