@@ -190,14 +190,17 @@ def dynamic_int8(w, m):
 def sparse_2_4_i8(b, m):
     """2:4 sparse int8 GEMM: `b` (K x N int8) has at most 2 non-zeros in
     every 4 consecutive elements along K; `@gemm(%a: M x K i8) -> M x N
-    i32` = a . b exactly."""
-    return None
+    i32` = a . b exactly. The plain GEMM: mc-cpu-kernels finds the 2:4
+    pattern in the constant and picks its 2:4 kernel."""
+    return gemm_i8(b, m)
 
 
 def sparse_f32(w, m):
     """Unstructured sparse f32 (bitmask or CSR) GEMV/GEMM: `w` (K x N f32)
-    mostly zeros; `@f(%x: M x K f32) -> M x N f32` = x . w."""
-    return None
+    mostly zeros; `@f(%x: M x K f32) -> M x N f32` = x . w. The plain
+    matmul: mc-cpu-kernels takes weights >= 70 % zeros to its bitmask
+    kernel."""
+    return matmul_f32(w, m)
 
 
 # --- compiling and calling ------------------------------------------------

@@ -487,13 +487,16 @@ class Bench:
             return "", "", "", ""
         gops = r["ops"] / r["secs"] / 1e9
         gbs = r["bytes"] / r["secs"] / 1e9 if r["bytes"] else None
-        if r["kind"] == "mem":
+        if r["kind"] == "mem" and not r["bytes"]:
+            limit = None  # a sparse format: no single byte count to compare
+        elif r["kind"] == "mem":
             limit = 100 * r["bytes"] / r["secs"] / self.bw[r["threads"]]
         else:
             per = INT8_OPS if r["kind"] == "int8" else F32_FLOPS
             limit = 100 * gops * 1e9 / (per * self.hz * r["threads"])
         return (f"{r['secs'] * 1e3:.3f}", f"{gops:.1f}",
-                f"{gbs:.1f}" if gbs else "", f"{limit:.1f}")
+                f"{gbs:.1f}" if gbs else "",
+                f"{limit:.1f}" if limit is not None else "")
 
     def ratio(self, r):
         """mc's speed over this implementation's (same case, shape and
