@@ -1,6 +1,7 @@
 //===- GPUPipelines.cpp - mc pipelines for NVIDIA GPUs --------------------===//
 
 #include "mc/Pipelines/GPUPipelines.h"
+#include "mc/Pipelines/Pipelines.h"
 #include "mc/Conversion/Passes.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
@@ -253,22 +254,7 @@ struct LowerContractsForHost
 
 /// Tensor-level IR with mc ops to buffers, as the host pipeline does.
 static void buildReferenceToBuffers(OpPassManager &pm) {
-  // Folds mc.encode of constants before it is lowered.
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(mc::createMCLowerReference());
-  pm.addPass(createConvertElementwiseToLinalgPass());
-  pm.addPass(createCanonicalizerPass());
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  bufferization::BufferResultsToOutParamsPassOptions outParams;
-  outParams.hoistStaticAllocs = true;
-  outParams.modifyPublicFunctions = true;
-  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
-  bufferization::BufferDeallocationPipelineOptions dealloc;
-  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  mc::buildTensorToBuffersPipeline(pm, "none");
   pm.addPass(createCanonicalizerPass());
 }
 

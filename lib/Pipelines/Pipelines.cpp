@@ -44,14 +44,14 @@ void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   buildCPUToLLVMPipeline(pm, options);
 }
 
-void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
-                                const CPUPipelineOptions &options) {
+void mc::buildTensorToBuffersPipeline(OpPassManager &pm,
+                                      StringRef kernelIsa) {
   // Folds mc.encode of constants and mc.disassemble of mc.assemble, so
   // kernels see constant payloads.
   pm.addPass(createCanonicalizerPass());
-  if (options.isa != "none") {
+  if (kernelIsa != "none") {
     MCCPUKernelsOptions kernels;
-    kernels.isa = options.isa;
+    kernels.isa = kernelIsa.str();
     pm.addPass(createMCCPUKernels(kernels));
   }
   pm.addPass(createMCLowerReference());
@@ -70,6 +70,11 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+}
+
+void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
+                                const CPUPipelineOptions &options) {
+  buildTensorToBuffersPipeline(pm, options.isa);
   MCLowerDot4Options dot4;
   dot4.vnni = options.isa == "avx512-vnni";
   pm.addPass(createMCLowerDot4(dot4));

@@ -25,6 +25,13 @@ struct CPUPipelineOptions
       llvm::cl::init(0)};
 };
 
+/// Tensor-level IR with mc ops to buffers (shared by the CPU and GPU
+/// pipelines): canonicalization, the kernels of `kernelIsa` (none for
+/// "none"), the reference lowering, one-shot bufferization with identity
+/// layouts, results as out-parameters, and buffer deallocation.
+void buildTensorToBuffersPipeline(mlir::OpPassManager &pm,
+                                  llvm::StringRef kernelIsa);
+
 /// Tensor-level IR with mc ops to the LLVM dialect: contractions become the
 /// ISA's kernels (--mc-cpu-kernels), the rest goes through the reference
 /// lowering. Public functions get C-interface wrappers; tensor results

@@ -463,14 +463,9 @@ LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,
   if (!weights)
     return failure();
 
-  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
-  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
-                                 : matmul.getOperation();
-  rewriter.setInsertionPoint(replaced);
-  Value result =
-      Int8MatmulEmitter(rewriter, matmul, config).emit(*weights, epilogue);
-  rewriter.replaceOp(replaced, result);
-  if (epilogue)
-    rewriter.eraseOp(matmul);
+  replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
+    return Int8MatmulEmitter(rewriter, matmul, config)
+        .emit(*weights, epilogue);
+  });
   return success();
 }

@@ -298,14 +298,9 @@ LogicalResult mc::kernels::rewriteInt8SparseMatmul(RewriterBase &rewriter,
   if (!weights)
     return failure();
 
-  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
-  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
-                                 : matmul.getOperation();
-  rewriter.setInsertionPoint(replaced);
-  Value result = Int8SparseMatmulEmitter(rewriter, matmul, config)
-                     .emit(matmul, *weights, epilogue);
-  rewriter.replaceOp(replaced, result);
-  if (epilogue)
-    rewriter.eraseOp(matmul);
+  replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
+    return Int8SparseMatmulEmitter(rewriter, matmul, config)
+        .emit(matmul, *weights, epilogue);
+  });
   return success();
 }

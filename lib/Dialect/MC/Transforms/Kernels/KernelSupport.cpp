@@ -345,3 +345,15 @@ Value mc::kernels::emitRowTiles(
     dest = tile(dest, index(full), m % tileM);
   return dest;
 }
+
+void mc::kernels::replaceWithKernel(
+    RewriterBase &rewriter, linalg::MatmulOp matmul,
+    function_ref<Value(std::optional<Epilogue>)> emit) {
+  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
+  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
+                                 : matmul.getOperation();
+  rewriter.setInsertionPoint(replaced);
+  rewriter.replaceOp(replaced, emit(epilogue));
+  if (epilogue)
+    rewriter.eraseOp(matmul);
+}

@@ -72,6 +72,12 @@ private:
   unsigned accInput;
 };
 
+/// Replaces `matmul`, and its fusable element-wise consumer if it has one,
+/// by the value `emit(epilogue)` builds in front of the op being replaced.
+void replaceWithKernel(
+    mlir::RewriterBase &rewriter, mlir::linalg::MatmulOp matmul,
+    llvm::function_ref<mlir::Value(std::optional<Epilogue>)> emit);
+
 /// A 1-D `vector.transfer_read` of `lanes` elements of `source` (a ranked
 /// tensor) at `indices`, along the last dimension, padded with zero.
 mlir::Value readVector(mlir::OpBuilder &b, mlir::Location loc,

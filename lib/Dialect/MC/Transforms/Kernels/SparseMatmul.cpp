@@ -266,13 +266,8 @@ LogicalResult mc::kernels::rewriteSparseMatmul(RewriterBase &rewriter,
   if (zeros < kMinSparsity * count)
     return failure();
 
-  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
-  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
-                                 : matmul.getOperation();
-  rewriter.setInsertionPoint(replaced);
-  Value result = SparseEmitter(rewriter, matmul, *raw).emit(epilogue);
-  rewriter.replaceOp(replaced, result);
-  if (epilogue)
-    rewriter.eraseOp(matmul);
+  replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
+    return SparseEmitter(rewriter, matmul, *raw).emit(epilogue);
+  });
   return success();
 }

@@ -590,15 +590,10 @@ LogicalResult mc::kernels::rewriteWeightOnlyMatmul(RewriterBase &rewriter,
     return failure();
 
   auto decode = matmul.getInputs()[1].getDefiningOp<mc::DecodeOp>();
-  std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
-  Operation *replaced = epilogue ? epilogue->getOp().getOperation()
-                                 : matmul.getOperation();
-  rewriter.setInsertionPoint(replaced);
-  Value result =
-      WeightOnlyEmitter(rewriter, matmul, config, *weight).emit(epilogue);
-  rewriter.replaceOp(replaced, result);
-  if (epilogue)
-    rewriter.eraseOp(matmul);
+  replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
+    return WeightOnlyEmitter(rewriter, matmul, config, *weight)
+        .emit(epilogue);
+  });
   if (decode->use_empty()) {
     Operation *assemble = decode.getInput().getDefiningOp();
     rewriter.eraseOp(decode);
