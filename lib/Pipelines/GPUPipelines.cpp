@@ -3,6 +3,8 @@
 #include "mc/Pipelines/GPUPipelines.h"
 #include "mc/Pipelines/Pipelines.h"
 #include "mc/Conversion/Passes.h"
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mc/Dialect/MC/IR/Numerics.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -250,10 +252,56 @@ struct LowerContractsForHost
       signalPassFailure();
   }
 };
+/// mc.decode of a constant 2:4 (N:M) weight as the dense constant: the
+/// sparse tensor-core kernels take constant buffers that are 2:4 along K
+/// and pack them themselves, in the lanes' order.
+struct FoldConstantNMDecode : OpRewritePattern<mc::DecodeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(mc::DecodeOp op,
+                                PatternRewriter &rewriter) const override {
+    auto assemble = op.getInput().getDefiningOp<mc::AssembleOp>();
+    mc::CompressedType type = op.getInput().getType();
+    if (!assemble || !isa<mc::NMEncodingAttr>(type.getEncoding()))
+      return failure();
+    SmallVector<DenseElementsAttr> parts;
+    for (Value part : assemble.getParts())
+      if (!matchPattern(part, m_Constant(&parts.emplace_back())))
+        return failure();
+    std::vector<float> values = mc::decodeConstant(type, parts);
+    auto result = cast<RankedTensorType>(op.getType());
+    auto elt = dyn_cast<FloatType>(result.getElementType());
+    if (values.empty() || !elt)
+      return failure();
+    SmallVector<APFloat> floats;
+    for (float v : values) {
+      APFloat f(v);
+      bool lost;
+      // Exact: the values were decoded from the expressed type.
+      f.convert(elt.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      floats.push_back(f);
+    }
+    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
+        op, DenseElementsAttr::get(result, floats));
+    return success();
+  }
+};
+
+struct FoldConstantNMDecodePass
+    : PassWrapper<FoldConstantNMDecodePass, OperationPass<>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FoldConstantNMDecodePass)
+  StringRef getArgument() const override { return "mc-gpu-fold-nm-decode"; }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<FoldConstantNMDecode>(&getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
 } // namespace
 
 /// Tensor-level IR with mc ops to buffers, as the host pipeline does.
 static void buildReferenceToBuffers(OpPassManager &pm) {
+  pm.addPass(std::make_unique<FoldConstantNMDecodePass>());
   mc::buildTensorToBuffersPipeline(pm, "none");
   pm.addPass(createCanonicalizerPass());
 }
@@ -304,6 +352,8 @@ void mc::buildGPUTilesToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createForallToForLoopPass());
   // The rest mirrors --mc-reference-to-llvm, plus the vector dialect.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  // mc.sparse_mma to a decode and a vector.contract.
+  pm.addPass(mc::createMCLowerDot4());
   pm.addNestedPass<func::FuncOp>(std::make_unique<LowerContractsForHost>());
   pm.addNestedPass<func::FuncOp>(std::make_unique<RoundEvenToArithPass>());
   pm.addPass(createConvertVectorToSCFPass());

@@ -16,6 +16,8 @@
 
 namespace mc {
 
+class MCDialect;
+
 #define GEN_PASS_DECL
 #include "mc/Conversion/Passes.h.inc"
 

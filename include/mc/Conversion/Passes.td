@@ -48,6 +48,7 @@ def MCGPUMatmulKernels
     Matmuls that do not fit are left to the generic lowering.
   }];
   let dependentDialects = [
+    "::mc::MCDialect",
     "::mlir::affine::AffineDialect", "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect", "::mlir::linalg::LinalgDialect",
     "::mlir::memref::MemRefDialect",

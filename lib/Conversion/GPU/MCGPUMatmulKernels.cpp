@@ -1,7 +1,9 @@
 //===- MCGPUMatmulKernels.cpp - tensor-core tiling of matmuls -------------===//
 
+#include "MatmulTiles.h"
 #include "mc/Conversion/GPUKernels.h"
 #include "mc/Conversion/Passes.h"
+#include "mc/Dialect/MC/IR/MC.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -13,6 +15,7 @@ namespace mc {
 } // namespace mc
 
 using namespace mlir;
+using namespace mc::gpu_tiles;
 
 namespace {
 /// Block tile 128x64 over 2x2 warps of 64x32; the K step is 64 bytes of A
@@ -82,11 +85,9 @@ static Value transposeB(OpBuilder &b, Location loc, Value value,
   return buffer;
 }
 
-/// An element-wise rank-2 linalg.generic whose input #0 is `acc` with the
-/// identity map, the only other user of the allocated `acc` (besides
-/// `matmul`, a zero `fill` and deallocs).
-static linalg::GenericOp getFusableEpilogue(Value acc, Operation *matmul,
-                                            Operation *fill) {
+linalg::GenericOp mc::gpu_tiles::getFusableEpilogue(Value acc,
+                                                    Operation *matmul,
+                                                    Operation *fill) {
   if (!acc.getDefiningOp<memref::AllocOp>())
     return nullptr;
   linalg::GenericOp epilogue;
@@ -122,14 +123,14 @@ static linalg::GenericOp getFusableEpilogue(Value acc, Operation *matmul,
 /// The [offset, offset + size) window of `operand` that a block tile at
 /// (`row`, `col`) of a generic with `map` reads.
 static Value getTileView(OpBuilder &b, Location loc, Value operand,
-                         AffineMap map, Value row, Value col) {
+                         AffineMap map, Value row, Value col, int64_t rows,
+                         int64_t cols) {
   auto type = cast<MemRefType>(operand.getType());
   SmallVector<OpFoldResult> offsets, sizes, strides;
   for (AffineExpr expr : map.getResults()) {
     unsigned dim = cast<AffineDimExpr>(expr).getPosition();
     offsets.push_back(dim == 0 ? row : col);
-    sizes.push_back(
-        b.getIndexAttr(dim == 0 ? Tiling::kBlockM : Tiling::kBlockN));
+    sizes.push_back(b.getIndexAttr(dim == 0 ? rows : cols));
     strides.push_back(b.getIndexAttr(1));
   }
   if (type.getRank() == 0)
@@ -137,17 +138,26 @@ static Value getTileView(OpBuilder &b, Location loc, Value operand,
   return memref::SubViewOp::create(b, loc, operand, offsets, sizes, strides);
 }
 
-static Value cst(OpBuilder &b, Location loc, int64_t value) {
-  return arith::ConstantIndexOp::create(b, loc, value);
-}
-
-/// Index math as affine.apply: upstream convert-vector-to-gpu rejects
-/// transfer indices computed by arith ops (it takes them for element-wise
-/// ops on matrix fragments).
-static Value apply(OpBuilder &b, Location loc, AffineExpr expr,
-                   ValueRange dims) {
-  return affine::AffineApplyOp::create(
-      b, loc, AffineMap::get(dims.size(), 0, expr), dims);
+void mc::gpu_tiles::emitBlockEpilogue(OpBuilder &b, Location loc,
+                                      linalg::GenericOp epilogue, Value staged,
+                                      Value row, Value col, int64_t rows,
+                                      int64_t cols) {
+  SmallVector<Value> inputs{staged};
+  auto maps = epilogue.getIndexingMapsArray();
+  SmallVector<Value> operands = epilogue.getDpsInputs();
+  for (auto [operand, map] :
+       llvm::zip(ArrayRef(operands).drop_front(), ArrayRef(maps).drop_front()))
+    inputs.push_back(
+        getTileView(b, loc, operand, map, row, col, rows, cols));
+  Value out = getTileView(b, loc, epilogue.getDpsInits()[0], maps.back(), row,
+                          col, rows, cols);
+  auto tile = linalg::GenericOp::create(
+      b, loc, TypeRange{}, inputs, ValueRange{out},
+      epilogue.getIndexingMaps(), epilogue.getIteratorTypes(),
+      /*doc=*/nullptr, /*libraryCall=*/nullptr);
+  IRMapping mapping;
+  epilogue.getRegion().cloneInto(&tile.getRegion(), mapping);
+  tile->setAttr(mc::kGPUCooperativeAttr, b.getUnitAttr());
 }
 
 static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
@@ -300,21 +310,8 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
 
   if (epilogue) {
     // The block applies the epilogue to its staged tile.
-    SmallVector<Value> inputs{sC};
-    auto maps = epilogue.getIndexingMapsArray();
-    SmallVector<Value> operands = epilogue.getDpsInputs();
-    for (auto [operand, map] : llvm::zip(ArrayRef(operands).drop_front(),
-                                         ArrayRef(maps).drop_front()))
-      inputs.push_back(getTileView(b, loc, operand, map, row, col));
-    Value out =
-        getTileView(b, loc, epilogue.getDpsInits()[0], maps.back(), row, col);
-    auto tile = linalg::GenericOp::create(
-        b, loc, TypeRange{}, inputs, ValueRange{out},
-        epilogue.getIndexingMaps(), epilogue.getIteratorTypes(),
-        /*doc=*/nullptr, /*libraryCall=*/nullptr);
-    IRMapping mapping;
-    epilogue.getRegion().cloneInto(&tile.getRegion(), mapping);
-    tile->setAttr(mc::kGPUCooperativeAttr, b.getUnitAttr());
+    emitBlockEpilogue(b, loc, epilogue, sC, row, col, Tiling::kBlockM,
+                      Tiling::kBlockN);
     memref::DeallocOp::create(b, loc, sC);
   }
   memref::DeallocOp::create(b, loc, sA);
@@ -348,14 +345,11 @@ struct MCGPUMatmulKernels
           a.getElementType(), bType.getElementType(), c.getElementType());
       if (!tiling || !a.hasStaticShape() || !bType.hasStaticShape() ||
           !c.hasStaticShape() || !a.getLayout().isIdentity() ||
-          !bType.getLayout().isIdentity() ||
-          a.getDimSize(0) % Tiling::kBlockM ||
-          c.getDimSize(1) % Tiling::kBlockN ||
-          a.getDimSize(1) % tiling->blockK())
+          !bType.getLayout().isIdentity())
         continue;
-      // Integer mma.sync saturates its i32 sums (.satfinite) where
-      // linalg.matmul wraps; below 2^31 / 128^2 products they cannot
-      // overflow, so the kernel stays exact.
+      // Integer mma saturates its i32 sums (.satfinite) where linalg.matmul
+      // wraps; below 2^31 / 128^2 products they cannot overflow, so the
+      // kernels stay exact.
       if (a.getElementType().isInteger(8) &&
           a.getDimSize(1) > (int64_t(1) << 31) / (128 * 128))
         continue;
@@ -367,6 +361,12 @@ struct MCGPUMatmulKernels
                     !matchPattern(fill.getInputs()[0], m_Zero()))))
         fill = nullptr;
       linalg::GenericOp epilogue = getFusableEpilogue(acc, matmul, fill);
+      if (buildSparseMatmulKernel(matmul, fill, epilogue, symbols))
+        continue;
+      if (a.getDimSize(0) % Tiling::kBlockM ||
+          c.getDimSize(1) % Tiling::kBlockN ||
+          a.getDimSize(1) % tiling->blockK())
+        continue;
       buildKernel(matmul, *tiling, fill, epilogue, symbols);
     }
   }

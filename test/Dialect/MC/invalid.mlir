@@ -540,3 +540,43 @@ func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
   %0 = mc.byte_shuffle %t, %t : vector<8xi8>
   return %0 : vector<8xi8>
 }
+
+// -----
+
+func.func @sparse_mma_meta(%v: vector<16x16xi8>, %m: vector<16x1xi16>, %b: vector<8x32xi8>, %c: vector<16x8xi32>) -> vector<16x8xi32> {
+  // expected-error @+1 {{'mc.sparse_mma' op expected metadata of shape 16x2 for 'vector<16x16xi8>', got 'vector<16x1xi16>'}}
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x16xi8>, vector<16x1xi16>, vector<8x32xi8> into vector<16x8xi32>
+  return %0 : vector<16x8xi32>
+}
+
+// -----
+
+func.func @sparse_mma_k(%v: vector<16x16xi8>, %m: vector<16x2xi16>, %b: vector<8x16xi8>, %c: vector<16x8xi32>) -> vector<16x8xi32> {
+  // expected-error @+1 {{'mc.sparse_mma' op expected the rhs to have K = 32 columns, got 'vector<8x16xi8>'}}
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x16xi8>, vector<16x2xi16>, vector<8x16xi8> into vector<16x8xi32>
+  return %0 : vector<16x8xi32>
+}
+
+// -----
+
+func.func @sparse_mma_acc(%v: vector<16x16xi8>, %m: vector<16x2xi16>, %b: vector<8x32xi8>, %c: vector<8x16xi32>) -> vector<8x16xi32> {
+  // expected-error @+1 {{'mc.sparse_mma' op expected an accumulator of shape 16x8, got 'vector<8x16xi32>'}}
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x16xi8>, vector<16x2xi16>, vector<8x32xi8> into vector<8x16xi32>
+  return %0 : vector<8x16xi32>
+}
+
+// -----
+
+func.func @sparse_mma_types(%v: vector<16x16xf16>, %m: vector<16x2xi16>, %b: vector<8x32xf16>, %c: vector<16x8xi32>) -> vector<16x8xi32> {
+  // expected-error @+1 {{'mc.sparse_mma' op expected i32 accumulators for i8 operands and f32 for f16/bf16, got 'i32' for 'f16'}}
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x16xf16>, vector<16x2xi16>, vector<8x32xf16> into vector<16x8xi32>
+  return %0 : vector<16x8xi32>
+}
+
+// -----
+
+func.func @sparse_mma_values(%v: vector<16x12xi8>, %m: vector<16x1xi16>, %b: vector<8x24xi8>, %c: vector<16x8xi32>) -> vector<16x8xi32> {
+  // expected-error @+1 {{'mc.sparse_mma' op expected a multiple of 8 values per row, got 'vector<16x12xi8>'}}
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x12xi8>, vector<16x1xi16>, vector<8x24xi8> into vector<16x8xi32>
+  return %0 : vector<16x8xi32>
+}

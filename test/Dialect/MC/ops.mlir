@@ -129,3 +129,14 @@ func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<16xi8>)
   %1 = mc.byte_shuffle %u, %u : vector<16xi8>
   return %0, %1 : vector<64xi8>, vector<16xi8>
 }
+
+// CHECK-LABEL: func.func @sparse_mma
+// CHECK: mc.sparse_mma %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16x16xi8>, vector<16x2xi16>, vector<8x32xi8> into vector<16x8xi32>
+// CHECK: mc.sparse_mma %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16x16xf16>, vector<16x2xi16>, vector<8x32xf16> into vector<16x8xf32>
+func.func @sparse_mma(%v: vector<16x16xi8>, %m: vector<16x2xi16>, %b: vector<8x32xi8>, %c: vector<16x8xi32>,
+                      %vh: vector<16x16xf16>, %bh: vector<8x32xf16>, %ch: vector<16x8xf32>)
+    -> (vector<16x8xi32>, vector<16x8xf32>) {
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x16xi8>, vector<16x2xi16>, vector<8x32xi8> into vector<16x8xi32>
+  %1 = mc.sparse_mma %vh, %m, %bh, %ch : vector<16x16xf16>, vector<16x2xi16>, vector<8x32xf16> into vector<16x8xf32>
+  return %0, %1 : vector<16x8xi32>, vector<16x8xf32>
+}

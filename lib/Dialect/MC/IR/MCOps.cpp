@@ -6,6 +6,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mc;
@@ -176,5 +177,38 @@ LogicalResult Dot4Op::verify() {
       bytes.getNumElements() != 4 * acc.getNumElements())
     return emitOpError("expected 4 bytes per i32 lane, got ")
            << bytes << " for " << acc;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// SparseMmaOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult SparseMmaOp::verify() {
+  auto values = cast<VectorType>(getValues().getType());
+  auto meta = cast<VectorType>(getMeta().getType());
+  auto rhs = cast<VectorType>(getRhs().getType());
+  auto acc = cast<VectorType>(getAcc().getType());
+  for (VectorType type : {values, meta, rhs, acc})
+    if (type.isScalable())
+      return emitOpError("expected fixed-size vectors");
+  int64_t rows = values.getDimSize(0), k = 2 * values.getDimSize(1);
+  if (k % 16)
+    return emitOpError("expected a multiple of 8 values per row, got ")
+           << values;
+  if (meta.getShape() != ArrayRef<int64_t>{rows, k / 16})
+    return emitOpError("expected metadata of shape ")
+           << rows << "x" << k / 16 << " for " << values << ", got " << meta;
+  if (rhs.getDimSize(1) != k)
+    return emitOpError("expected the rhs to have K = ")
+           << k << " columns, got " << rhs;
+  if (acc.getShape() != ArrayRef<int64_t>{rows, rhs.getDimSize(0)})
+    return emitOpError("expected an accumulator of shape ")
+           << rows << "x" << rhs.getDimSize(0) << ", got " << acc;
+  Type elt = values.getElementType(), accElt = acc.getElementType();
+  if (elt.isInteger(8) != accElt.isInteger(32))
+    return emitOpError("expected i32 accumulators for i8 operands and f32 "
+                       "for f16/bf16, got ")
+           << accElt << " for " << elt;
   return success();
 }

@@ -108,6 +108,85 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
   bool x86;
 };
 
+/// The decoded R x K left operand as selects of static shuffles of the
+/// values and metadata, then a vector.contract with the rhs.
+struct LowerSparseMma : OpRewritePattern<SparseMmaOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(SparseMmaOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto valuesType = cast<VectorType>(op.getValues().getType());
+    Type elt = valuesType.getElementType();
+    int64_t rows = valuesType.getDimSize(0), half = valuesType.getDimSize(1),
+            k = 2 * half, size = rows * k;
+    auto flat = [&](Value v) {
+      auto type = cast<VectorType>(v.getType());
+      return vector::ShapeCastOp::create(
+          rewriter, loc,
+          VectorType::get({type.getNumElements()}, type.getElementType()), v);
+    };
+    Value values = flat(op.getValues()), meta = flat(op.getMeta());
+    // For every element (r, c) of A: its chunk's two values and metadata
+    // word, and the shifts of the two positions in the word.
+    SmallVector<int64_t> first, second, word;
+    SmallVector<int16_t> shift0, shift1, position;
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < k; ++c) {
+        first.push_back(r * half + c / 4 * 2);
+        second.push_back(r * half + c / 4 * 2 + 1);
+        word.push_back(r * (k / 16) + c / 16);
+        shift0.push_back(c % 16 / 4 * 4);
+        shift1.push_back(c % 16 / 4 * 4 + 2);
+        position.push_back(c % 4);
+      }
+    auto i16Type = VectorType::get({size}, rewriter.getI16Type());
+    auto i16Const = [&](ArrayRef<int16_t> v) -> Value {
+      return arith::ConstantOp::create(
+          rewriter, loc, DenseElementsAttr::get(i16Type, v));
+    };
+    Value words =
+        vector::ShuffleOp::create(rewriter, loc, meta, meta, word);
+    Value three = i16Const(SmallVector<int16_t>(size, 3));
+    auto positionOf = [&](ArrayRef<int16_t> shift) -> Value {
+      Value shifted =
+          arith::ShRUIOp::create(rewriter, loc, words, i16Const(shift));
+      return arith::AndIOp::create(rewriter, loc, shifted, three);
+    };
+    Value here = i16Const(position);
+    auto isAt = [&](ArrayRef<int16_t> shift) -> Value {
+      return arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::eq,
+                                   positionOf(shift), here);
+    };
+    auto denseType = VectorType::get({size}, elt);
+    Value zero = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(denseType));
+    Value dense = arith::SelectOp::create(
+        rewriter, loc, isAt(shift1),
+        vector::ShuffleOp::create(rewriter, loc, values, values, second),
+        zero);
+    dense = arith::SelectOp::create(
+        rewriter, loc, isAt(shift0),
+        vector::ShuffleOp::create(rewriter, loc, values, values, first),
+        dense);
+    Value lhs = vector::ShapeCastOp::create(
+        rewriter, loc, VectorType::get({rows, k}, elt), dense);
+    MLIRContext *ctx = rewriter.getContext();
+    AffineExpr m, n, kk;
+    bindDims(ctx, m, n, kk);
+    rewriter.replaceOpWithNewOp<vector::ContractionOp>(
+        op, lhs, op.getRhs(), op.getAcc(),
+        rewriter.getAffineMapArrayAttr(AffineMap::inferFromExprList(
+            ArrayRef<ArrayRef<AffineExpr>>{{m, kk}, {n, kk}, {m, n}}, ctx)),
+        rewriter.getArrayAttr(
+            {vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+             vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+             vector::IteratorTypeAttr::get(ctx,
+                                           vector::IteratorType::reduction)}));
+    return success();
+  }
+};
+
 struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
   using Base::Base;
   void runOnOperation() override {
@@ -115,6 +194,7 @@ struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
     patterns.add<LowerDot4>(&getContext(), vnni);
     // Every AVX512-VNNI CPU has AVX512-BW (vpshufb on zmm).
     patterns.add<LowerByteShuffle>(&getContext(), vnni);
+    patterns.add<LowerSparseMma>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -154,4 +154,43 @@ def MC_ByteShuffleOp : MC_Op<"byte_shuffle", [Pure,
   }];
 }
 
+def MC_SparseMmaOp : MC_Op<"sparse_mma", [Pure,
+    AllTypesMatch<["acc", "result"]>,
+    AllElementTypesMatch<["values", "rhs"]>]> {
+  let summary = "Tile product with a 2:4 structured-sparse left operand";
+  let description = [{
+    The warp-level operation of a sparse tensor core (PTX `mma.sp`) on
+    whole tiles: `result = acc + A * transpose(rhs)`, where `A` (R x K) is
+    2:4 sparse along K and given by its kept `values` (R x K/2) and the
+    positions `meta` (R x K/16, i16). `meta[r, j]` holds the positions in
+    the 4-wide chunks of row r's columns [16j, 16j + 16): bits 4c..4c+1 the
+    position of `values[r, 8j + 2c]` in chunk c, bits 4c+2..4c+3 that of
+    `values[r, 8j + 2c + 1]` (the order of PTX's sparsity metadata). The
+    two positions of a chunk differ; its other two elements are zero.
+    Products and sums are those of `vector.contract` with `A`: i8 operands
+    sign-extended to i32 (sums modulo 2^32), f16/bf16 extended to f32 and
+    added in k order.
+
+    `--mc-gpu-map-kernels` turns 16 x 16 values, 16 x 2 metadata and an
+    8 x 32 `rhs` into `nvgpu.mma.sp.sync` (m16n8k32); `--mc-lower-dot4`
+    expands the op into a decode and a `vector.contract` for any target.
+
+    ```mlir
+    %r = mc.sparse_mma %values, %meta, %rhs, %acc
+           : vector<16x16xi8>, vector<16x2xi16>, vector<8x32xi8>
+             into vector<16x8xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[2], [I8, F16, BF16]>:$values,
+                       VectorOfRankAndType<[2], [I16]>:$meta,
+                       VectorOfRankAndType<[2], [I8, F16, BF16]>:$rhs,
+                       VectorOfRankAndType<[2], [I32, F32]>:$acc);
+  let results = (outs VectorOfRankAndType<[2], [I32, F32]>:$result);
+  let assemblyFormat = [{
+    $values `,` $meta `,` $rhs `,` $acc attr-dict `:` type($values) `,`
+    type($meta) `,` type($rhs) `into` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // MC_DIALECT_MC_IR_MCOPS_TD

@@ -362,6 +362,10 @@ def MCLowerDot4 : Pass<"mc-lower-dot4"> {
     (`llvm.x86.{ssse3,avx2,avx512}.pshuf.b*`; AVX512-BW for 64 bytes, which
     every AVX512-VNNI CPU has); without, 16 compares and selects of static
     shuffles.
+
+    `mc.sparse_mma` (what is left of it on a CPU: the GPU kernels' tiles run
+    on the host) becomes the decoded left operand, as selects of static
+    shuffles, and a `vector.contract`.
   }];
   let options = [
     Option<"vnni", "vnni", "bool", /*default=*/"false",
