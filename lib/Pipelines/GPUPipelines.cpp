@@ -290,6 +290,10 @@ struct FoldConstantNMDecodePass
     : PassWrapper<FoldConstantNMDecodePass, OperationPass<>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(FoldConstantNMDecodePass)
   StringRef getArgument() const override { return "mc-gpu-fold-nm-decode"; }
+  StringRef getDescription() const override {
+    return "Fold mc.decode of constant N:M weights into dense constants "
+           "(the GPU pipelines' first step: the 2:4 kernels pack them)";
+  }
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldConstantNMDecode>(&getContext());
@@ -390,4 +394,5 @@ void mc::registerGPUPipelines() {
       "--mc-reference-to-llvm, but with the matmuls as mc's GPU kernels' "
       "tiled IR before GPU mapping (checks the kernels' numerics on the CPU)",
       buildGPUTilesToLLVMPipeline);
+  PassRegistration<FoldConstantNMDecodePass>();
 }

@@ -4,7 +4,8 @@
 # constant weight and a fused requantization epilogue (scale, bias, clamp,
 # ReLU, round to i8), f16 GEMM with f32 accumulation, and weight-only int4
 # GEMV/small-M GEMM (--mc-quantize bits=4, groups of 32, decoded in
-# registers).
+# registers), and 2:4 sparse int8 and f16 GEMMs (mc.sparse_mma tiles for
+# mma.sp; the f16 weight pruned by --mc-prune="mode=nm").
 # RUN: %python %s | FileCheck %s
 # CHECK: int8 i32: tiled ok, exact
 # CHECK: int8 requant relu: tiled ok, exact
@@ -13,6 +14,10 @@
 # CHECK: f16 f32: tiled ok, exact
 # CHECK: int4 gemv M=1: tiled ok, exact
 # CHECK: int4 gemm M=8: tiled ok, exact
+# CHECK: int8 2:4 i32: tiled ok, exact
+# CHECK: int8 2:4 accumulate: tiled ok, exact
+# CHECK: int8 2:4 requant relu: tiled ok, exact
+# CHECK: f16 2:4 from mc-prune: tiled ok, exact
 import numpy as np
 
 from mctest import dense_hex, matmul_model, opt, run
@@ -23,10 +28,11 @@ TILE_CHECK = ["--mc-lower-reference", "--one-shot-bufferize=bufferize-function-b
               "--buffer-results-to-out-params", "--mc-gpu-matmul-kernels"]
 
 
-def check(name, mlir, inputs, expected=None, passes=TILE_CHECK):
+def check(name, mlir, inputs, expected=None, passes=TILE_CHECK, sparse=False):
     tiled = opt(mlir, *passes)
     # The kernel pass must have taken the matmul (else this checks nothing).
     assert "linalg.matmul" not in tiled and "scf.forall" in tiled, tiled
+    assert ("mc.sparse_mma" in tiled) == sparse, tiled
     ref = run(mlir, "f", inputs, 1, ["--reference"])[0]
     got = run(mlir, "f", inputs, 1, ["--device=gpu-tiles"])[0]
     exact = got.dtype == ref.dtype and np.array_equal(
@@ -131,3 +137,66 @@ for rows in [1, 8]:
     assert "xi4_packed" in tiled and "tensor<" not in tiled, tiled
     check(f"int4 {'gemv' if rows == 1 else 'gemm'} M={rows}", model, [x],
           passes=TILE_CHECK[:-1] + ["--canonicalize", "--mc-gpu-gemv-kernels"])
+
+
+def prune24(w):
+    """w with 0, 1 or 2 of every aligned 4 k of each column kept."""
+    w = w.copy()
+    for g in range(w.shape[0] // 4):
+        for c in range(w.shape[1]):
+            drop = rng.permutation(4)[:rng.integers(2, 5)]
+            w[4 * g + drop, c] = 0
+    return w
+
+
+# 2:4 sparse weights: the kernels compute C^T = W^T X^T on mma.sp tiles.
+ms, ks, ns = 128, 256, 256
+a24 = rng.integers(-128, 128, (ms, ks), dtype=np.int8)
+w24 = prune24(rng.integers(-128, 128, (ks, ns), dtype=np.int8))
+m = ms
+check("int8 2:4 i32", f"""
+func.func @f(%a: tensor<{ms}x{ks}xi8>) -> tensor<{ms}x{ns}xi32> {{
+  %w = arith.constant {dense_hex(w24)} : tensor<{ks}x{ns}xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{ms}x{ns}xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
+  %y = linalg.matmul ins(%a, %w : tensor<{ms}x{ks}xi8>, tensor<{ks}x{ns}xi8>)
+                     outs(%i : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
+  return %y : tensor<{ms}x{ns}xi32>
+}}""", [a24], a24.astype(np.int32) @ w24.astype(np.int32), sparse=True)
+
+# Accumulating into an input: the tiles start from its values.
+c0 = rng.integers(-1000, 1000, (ms, ns), dtype=np.int32)
+check("int8 2:4 accumulate", f"""
+func.func @f(%a: tensor<{ms}x{ks}xi8>, %c: tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32> {{
+  %w = arith.constant {dense_hex(w24)} : tensor<{ks}x{ns}xi8>
+  %y = linalg.matmul ins(%a, %w : tensor<{ms}x{ks}xi8>, tensor<{ks}x{ns}xi8>)
+                     outs(%c : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
+  return %y : tensor<{ms}x{ns}xi32>
+}}""", [a24, c0], c0 + a24.astype(np.int32) @ w24.astype(np.int32),
+      sparse=True)
+
+scale24 = (rng.random(ns, dtype=np.float32) * 2e-4 + 1e-5).astype(np.float32)
+bias24 = (rng.standard_normal(ns).astype(np.float32) * 10).astype(np.float32)
+acc = (a24.astype(np.int32) @ w24.astype(np.int32)).astype(np.float32)
+expected = np.rint(np.clip(acc * scale24 + bias24, 0.0, 127.0)).astype(np.int8)
+check("int8 2:4 requant relu", requant_model(w24, scale24, bias24, True),
+      [a24], expected, sparse=True)
+
+# f16 weights pruned 2:4 by mc itself; the GPU pipelines fold the decode of
+# the constant N:M weight and pack it for mma.sp.
+w16 = rng.standard_normal((ks, ns)).astype(np.float32)
+x16 = rng.standard_normal((ms, ks)).astype(np.float16)
+pruned = opt(f"""
+func.func @f(%x: tensor<{ms}x{ks}xf16>) -> tensor<{ms}x{ns}xf32> {{
+  %w = arith.constant {dense_hex(w16.astype(np.float16))} : tensor<{ks}x{ns}xf16>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{ms}x{ns}xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<{ms}x{ns}xf32>) -> tensor<{ms}x{ns}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{ms}x{ks}xf16>, tensor<{ks}x{ns}xf16>)
+                     outs(%i : tensor<{ms}x{ns}xf32>) -> tensor<{ms}x{ns}xf32>
+  return %y : tensor<{ms}x{ns}xf32>
+}}""", "--mc-prune=mode=nm n=2 m=4")
+assert "#mc.nm<2:4" in pruned, pruned
+check("f16 2:4 from mc-prune", pruned, [x16],
+      passes=["--mc-gpu-fold-nm-decode"] + TILE_CHECK, sparse=True)

@@ -1,7 +1,9 @@
 //===- MCGPUMapKernels.cpp - tiled kernels to gpu.launch and nvgpu --------===//
 
+#include "MatmulTiles.h"
 #include "mc/Conversion/GPUKernels.h"
 #include "mc/Conversion/Passes.h"
+#include "mc/Dialect/MC/IR/MC.h"
 
 #include "mlir/Conversion/VectorToGPU/VectorToGPU.h"
 #include "mlir/Dialect/NVGPU/Transforms/Transforms.h"
@@ -220,11 +222,16 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
   // an element-wise op on fragments (and fails), so it runs on the K loops
   // only; the slices it follows from there reach the accumulators' initial
   // values and stores outside the loops.
-  SmallVector<scf::ForOp> loops;
+  SmallVector<scf::ForOp> loops, sparseLoops;
   launch.walk([&](scf::ForOp loop) {
     if (!loop.getBody()->getOps<vector::ContractionOp>().empty())
       loops.push_back(loop);
+    if (!loop.getBody()->getOps<mc::SparseMmaOp>().empty())
+      sparseLoops.push_back(loop);
   });
+  for (scf::ForOp loop : sparseLoops)
+    if (failed(mc::gpu_tiles::convertSparseMmaLoop(rewriter, loop, tid)))
+      return failure();
   for (scf::ForOp loop : loops) {
     RewritePatternSet patterns(ctx);
     populatePrepareVectorToMMAPatterns(patterns, /*useNvGpu=*/true);

@@ -10,6 +10,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mc::gpu_tiles {
@@ -49,6 +50,16 @@ bool buildSparseMatmulKernel(mlir::linalg::MatmulOp matmul,
                              mlir::linalg::FillOp zeroFill,
                              mlir::linalg::GenericOp epilogue,
                              mlir::SymbolTable &symbols);
+
+/// The K `loop` of a sparse kernel tile (16 x 8 accumulator tiles, each
+/// updated by mc.sparse_mma of operands read by vector.transfer_read) as
+/// the same loop on the fragments of lane `tid` % 32 with nvgpu.ldmatrix and
+/// nvgpu.mma.sp.sync; the tiles' initial values (zero or a transfer_read)
+/// and the transfer_writes of the results become the lane's loads and
+/// stores.
+mlir::LogicalResult convertSparseMmaLoop(mlir::RewriterBase &rewriter,
+                                         mlir::scf::ForOp loop,
+                                         mlir::Value tid);
 
 } // namespace mc::gpu_tiles
 
