@@ -51,11 +51,14 @@ def find_tool(name):
     return None
 
 
-def gemm(name, m, k, n, a_t, acc_t, requant=False):
-    """MLIR text of a GEMM with a constant (weight) B."""
+def gemm(name, m, k, n, a_t, acc_t, requant=False, sparse=False):
+    """MLIR text of a GEMM with a constant (weight) B; with `sparse`, B is
+    2:4 along K: an i8 constant with zeros, or f16 pruned by --mc-prune."""
     rng = np.random.default_rng(0)
     if a_t == "i8":
         w = rng.integers(-128, 128, (k, n), dtype=np.int8)
+        if sparse:
+            w.reshape(k // 4, 4, n)[:, 2:, :] = 0
     else:
         w = rng.standard_normal((k, n)).astype(np.float16)
     hexw = 'dense<"0x' + w.tobytes().hex().upper() + '">'
@@ -71,7 +74,13 @@ func.func @{name}(%a: tensor<{m}x{k}x{a_t}>) -> tensor<{m}x{n}x{out_t}> {{
                        outs(%i : tensor<{m}x{n}x{acc_t}>) -> tensor<{m}x{n}x{acc_t}>
 """
     if not requant:
-        return text + f"  return %acc : tensor<{m}x{n}x{acc_t}>\n}}\n"
+        text += f"  return %acc : tensor<{m}x{n}x{acc_t}>\n}}\n"
+        if sparse and a_t == "f16":
+            return subprocess.run([os.path.join(BIN, "mc-opt"),
+                                   "--mc-prune=mode=nm n=2 m=4"], input=text,
+                                  text=True, check=True,
+                                  capture_output=True).stdout
+        return text
     return text + f"""  %s = arith.constant dense<0.01> : tensor<{n}xf32>
   %b = arith.constant dense<0.5> : tensor<{n}xf32>
   %o = tensor.empty() : tensor<{m}x{n}xi8>
@@ -123,6 +132,10 @@ KERNELS = [
     ("int8_gemm_requant_relu", 512, 768, 768, "i8", "i32", True, "IMMA"),
     ("f16_gemm_f32", 512, 768, 768, "f16", "f32", False, "HMMA"),
     ("f16_gemm_f16", 512, 768, 768, "f16", "f16", False, "HMMA"),
+    # 2:4 sparse weights: sparse tensor cores (mma.sp).
+    ("int8_24_gemm_i32", 512, 768, 768, "i8", "i32", False, "IMMA.SP"),
+    ("int8_24_gemm_requant_relu", 512, 768, 768, "i8", "i32", True, "IMMA.SP"),
+    ("f16_24_gemm_f32", 512, 768, 768, "f16", "f32", False, "HMMA.SP"),
     # Weight-only int4 GEMV: CUDA cores (FMUL/FADD), no tensor cores.
     ("int4_gemv", 1, 1024, 1024, "int4", None, False, None),
 ]
@@ -175,7 +188,8 @@ def main():
             src = os.path.join(tmp, name + ".mlir")
             with open(src, "w") as f:
                 f.write(int4_gemv(name, m, k, n) if a_t == "int4" else
-                        gemm(name, m, k, n, a_t, acc_t, requant))
+                        gemm(name, m, k, n, a_t, acc_t, requant,
+                             sparse=".SP" in mma))
             for chip in args.chips.split(","):
                 ptx = os.path.join(tmp, f"{name}_{chip}.ptx")
                 cubin = ptx[:-4] + ".cubin"
@@ -193,7 +207,7 @@ def main():
                 bodies = dict(re.findall(r"Function : (\w+)\n(.*?)(?=Function :|\Z)",
                                          sass, re.S))
                 for kernel, (regs, smem, st, ld) in sorted(parse_ptxas(log).items()):
-                    ops = re.findall(r"\b(" + mma + r"[.\w]*)",
+                    ops = re.findall(r"\b(" + re.escape(mma) + r"[.\w]*)",
                                      bodies.get(kernel, "")) if mma else []
                     kinds = sorted(set(ops))
                     tc = f"{len(ops)}x {','.join(kinds)}" if ops else "-"

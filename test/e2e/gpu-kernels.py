@@ -18,6 +18,7 @@
 # CHECK: int8 2:4 accumulate: tiled ok, exact
 # CHECK: int8 2:4 requant relu: tiled ok, exact
 # CHECK: f16 2:4 from mc-prune: tiled ok, exact
+# CHECK: 2:4 mapped: 64 nvgpu.mma.sp.sync (m16n8k32), ldmatrix x2
 import numpy as np
 
 from mctest import dense_hex, matmul_model, opt, run
@@ -200,3 +201,20 @@ func.func @f(%x: tensor<{ms}x{ks}xf16>) -> tensor<{ms}x{ns}xf32> {{
 assert "#mc.nm<2:4" in pruned, pruned
 check("f16 2:4 from mc-prune", pruned, [x16],
       passes=["--mc-gpu-fold-nm-decode"] + TILE_CHECK, sparse=True)
+
+# On the GPU each warp's 4 x 4 tiles and 4 K steps per stage are 64
+# mma.sp per stage, operands by ldmatrix.
+mapped = opt(opt(f"""
+func.func @f(%a: tensor<{ms}x{ks}xi8>) -> tensor<{ms}x{ns}xi32> {{
+  %w = arith.constant {dense_hex(w24)} : tensor<{ks}x{ns}xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<{ms}x{ns}xi32>
+  %i = linalg.fill ins(%z : i32) outs(%e : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
+  %y = linalg.matmul ins(%a, %w : tensor<{ms}x{ks}xi8>, tensor<{ks}x{ns}xi8>)
+                     outs(%i : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
+  return %y : tensor<{ms}x{ns}xi32>
+}}""", *TILE_CHECK), "--mc-gpu-map-kernels")
+sp = mapped.count("nvgpu.mma.sp.sync")
+shape = "m16n8k32" if "mmaShape = [16, 8, 32]" in mapped else "?"
+x2 = "x2" if "numTiles = 2" in mapped and "mc.sparse_mma" not in mapped else "?"
+print(f"2:4 mapped: {sp} nvgpu.mma.sp.sync ({shape}), ldmatrix {x2}")

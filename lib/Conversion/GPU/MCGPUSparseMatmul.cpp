@@ -22,10 +22,12 @@ using namespace mc::gpu_tiles;
 
 namespace {
 /// Block tile 128 (n) x 64 (m) over 2 x 2 warps of 64 x 32, each 4 x 4 mma
-/// tiles of 16 (n) x 8 (m); K steps of 128 (4 mma K steps of 32).
-constexpr int64_t kBlockN = 128, kBlockM = 64, kBlockK = 128, kWarpsN = 2,
-                  kWarpsM = 2, kMmaN = 16, kMmaM = 8, kMmaK = 32;
-constexpr int64_t kWarpN = kBlockN / kWarpsN, kWarpM = kBlockM / kWarpsM;
+/// tiles of 16 (n) x 8 (m); K steps of 128 (4 mma K steps of 32). With an
+/// epilogue the block is 128 x 32 (warps of 4 x 2 tiles), so that the
+/// staged i32/f32 output tile fits the 48 KB of static shared memory.
+constexpr int64_t kBlockN = 128, kBlockK = 128, kWarpsN = 2, kWarpsM = 2,
+                  kMmaN = 16, kMmaM = 8, kMmaK = 32;
+constexpr int64_t kWarpN = kBlockN / kWarpsN;
 
 /// A 2:4 weight packed for mma.sp: per output column n the kept values
 /// (N x K/2) and their positions (N x K/16 i16 words, see mc.sparse_mma).
@@ -128,6 +130,7 @@ bool mc::gpu_tiles::buildSparseMatmulKernel(linalg::MatmulOp matmul,
   if (!(elt.isInteger(8) && accElt.isInteger(32)) &&
       !(elt.isF16() && accElt.isF32()))
     return false;
+  const int64_t kBlockM = epilogue ? 32 : 64, kWarpM = kBlockM / kWarpsM;
   if (m % kBlockM || n % kBlockN || k % kBlockK)
     return false;
   Location loc = matmul.getLoc();
@@ -178,7 +181,7 @@ bool mc::gpu_tiles::buildSparseMatmulKernel(linalg::MatmulOp matmul,
     Value w = warps.getInductionVar(0);
     Value wN = apply(b, loc, d0.floorDiv(kWarpsM) * kWarpN, w);
     Value wM = apply(b, loc, (d0 % kWarpsM) * kWarpM, w);
-    constexpr int64_t tilesN = kWarpN / kMmaN, tilesM = kWarpM / kMmaM;
+    const int64_t tilesN = kWarpN / kMmaN, tilesM = kWarpM / kMmaM;
     auto accVecType = VectorType::get({kMmaN, kMmaM}, accElt);
     // Accumulator tiles are n x m; the output is m x n.
     auto transposed = AffineMapAttr::get(AffineMap::get(2, 0, {d1, d0}, ctx));

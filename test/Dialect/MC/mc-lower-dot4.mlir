@@ -58,3 +58,24 @@ func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<32xi8>,
   %2 = mc.byte_shuffle %v, %v : vector<16xi8>
   return %0, %1, %2 : vector<64xi8>, vector<32xi8>, vector<16xi8>
 }
+
+// The decoded sparse operand (kept values where the metadata's positions
+// match, else zero) feeds a vector.contract.
+// PLAIN-LABEL: func.func @sparse_mma
+// PLAIN: %[[W:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1,
+// PLAIN: %[[S1:.*]] = arith.shrui %[[W]], %{{.*}} : vector<32xi16>
+// PLAIN: %[[P1:.*]] = arith.andi %[[S1]], %{{.*}} : vector<32xi16>
+// PLAIN: %[[A1:.*]] = arith.cmpi eq, %[[P1]], %{{.*}} : vector<32xi16>
+// PLAIN: %[[V1:.*]] = vector.shuffle %{{.*}}, %{{.*}} [1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7, 9, 9
+// PLAIN: %[[D1:.*]] = arith.select %[[A1]], %[[V1]], %{{.*}} : vector<32xi1>, vector<32xi8>
+// PLAIN: %[[A0:.*]] = arith.cmpi eq
+// PLAIN: %[[V0:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6, 8, 8
+// PLAIN: %[[D:.*]] = arith.select %[[A0]], %[[V0]], %[[D1]] : vector<32xi1>, vector<32xi8>
+// PLAIN: %[[L:.*]] = vector.shape_cast %[[D]] : vector<32xi8> to vector<1x32xi8>
+// PLAIN: vector.contract {{.*}} %[[L]], %{{.*}}, %{{.*}} : vector<1x32xi8>, vector<2x32xi8> into vector<1x2xi32>
+// PLAIN-NOT: mc.sparse_mma
+func.func @sparse_mma(%v: vector<1x16xi8>, %m: vector<1x2xi16>, %b: vector<2x32xi8>,
+                      %c: vector<1x2xi32>) -> vector<1x2xi32> {
+  %0 = mc.sparse_mma %v, %m, %b, %c : vector<1x16xi8>, vector<1x2xi16>, vector<2x32xi8> into vector<1x2xi32>
+  return %0 : vector<1x2xi32>
+}
