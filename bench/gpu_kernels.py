@@ -61,6 +61,8 @@ def gemm(name, m, k, n, a_t, acc_t, requant=False, sparse=False):
             w.reshape(k // 4, 4, n)[:, 2:, :] = 0
     else:
         w = rng.standard_normal((k, n)).astype(np.float16)
+        if a_t == "bf16":  # the upper halves of f32 bit patterns
+            w = (w.astype(np.float32).view(np.uint32) >> 16).astype(np.uint16)
     hexw = 'dense<"0x' + w.tobytes().hex().upper() + '">'
     zero = "0" if acc_t.startswith("i") else "0.0"
     out_t = "i8" if requant else acc_t
@@ -75,7 +77,7 @@ func.func @{name}(%a: tensor<{m}x{k}x{a_t}>) -> tensor<{m}x{n}x{out_t}> {{
 """
     if not requant:
         text += f"  return %acc : tensor<{m}x{n}x{acc_t}>\n}}\n"
-        if sparse and a_t == "f16":
+        if sparse and a_t != "i8":
             return subprocess.run([os.path.join(BIN, "mc-opt"),
                                    "--mc-prune=mode=nm n=2 m=4"], input=text,
                                   text=True, check=True,
@@ -132,10 +134,12 @@ KERNELS = [
     ("int8_gemm_requant_relu", 512, 768, 768, "i8", "i32", True, "IMMA"),
     ("f16_gemm_f32", 512, 768, 768, "f16", "f32", False, "HMMA"),
     ("f16_gemm_f16", 512, 768, 768, "f16", "f16", False, "HMMA"),
+    ("bf16_gemm_f32", 512, 768, 768, "bf16", "f32", False, "HMMA"),
     # 2:4 sparse weights: sparse tensor cores (mma.sp).
     ("int8_24_gemm_i32", 512, 768, 768, "i8", "i32", False, "IMMA.SP"),
     ("int8_24_gemm_requant_relu", 512, 768, 768, "i8", "i32", True, "IMMA.SP"),
     ("f16_24_gemm_f32", 512, 768, 768, "f16", "f32", False, "HMMA.SP"),
+    ("bf16_24_gemm_f32", 512, 768, 768, "bf16", "f32", False, "HMMA.SP"),
     # Weight-only int4 GEMV: CUDA cores (FMUL/FADD), no tensor cores.
     ("int4_gemv", 1, 1024, 1024, "int4", None, False, None),
 ]

@@ -18,7 +18,10 @@
 # CHECK: int8 2:4 accumulate: tiled ok, exact
 # CHECK: int8 2:4 requant relu: tiled ok, exact
 # CHECK: f16 2:4 from mc-prune: tiled ok, exact
+# CHECK: bf16 f32: tiled ok, exact
+# CHECK: bf16 2:4 from mc-prune: tiled ok, exact
 # CHECK: 2:4 mapped: 64 nvgpu.mma.sp.sync (m16n8k32), ldmatrix x2
+import ml_dtypes
 import numpy as np
 
 from mctest import dense_hex, matmul_model, opt, run
@@ -201,6 +204,31 @@ func.func @f(%x: tensor<{ms}x{ks}xf16>) -> tensor<{ms}x{ns}xf32> {{
 assert "#mc.nm<2:4" in pruned, pruned
 check("f16 2:4 from mc-prune", pruned, [x16],
       passes=["--mc-gpu-fold-nm-decode"] + TILE_CHECK, sparse=True)
+
+# bf16: the same tiles (nvvm.mma.sync / mma.sp on the GPU; nvgpu's
+# lowering has no bf16).
+def f32_matmul(x_t, w_hex, mm, kk, nn):
+    return f"""
+func.func @f(%x: tensor<{mm}x{kk}x{x_t}>) -> tensor<{mm}x{nn}xf32> {{
+  %w = arith.constant {w_hex} : tensor<{kk}x{nn}x{x_t}>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<{mm}x{nn}xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<{mm}x{nn}xf32>) -> tensor<{mm}x{nn}xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<{mm}x{kk}x{x_t}>, tensor<{kk}x{nn}x{x_t}>)
+                     outs(%i : tensor<{mm}x{nn}xf32>) -> tensor<{mm}x{nn}xf32>
+  return %y : tensor<{mm}x{nn}xf32>
+}}"""
+
+
+xb = rng.standard_normal((ms, ks)).astype(ml_dtypes.bfloat16)
+wb = rng.standard_normal((ks, 64)).astype(ml_dtypes.bfloat16)
+check("bf16 f32", f32_matmul("bf16", dense_hex(wb.view(np.uint16)), ms, ks, 64),
+      [xb])
+wb = w16.astype(ml_dtypes.bfloat16)
+check("bf16 2:4 from mc-prune",
+      opt(f32_matmul("bf16", dense_hex(wb.view(np.uint16)), ms, ks, ns),
+          "--mc-prune=mode=nm n=2 m=4"),
+      [xb], passes=["--mc-gpu-fold-nm-decode"] + TILE_CHECK, sparse=True)
 
 # On the GPU each warp's 4 x 4 tiles and 4 K steps per stage are 64
 # mma.sp per stage, operands by ldmatrix.

@@ -6,8 +6,10 @@
 #include "mc/Dialect/MC/IR/MC.h"
 
 #include "mlir/Conversion/VectorToGPU/VectorToGPU.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/NVGPU/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mc {
@@ -222,15 +224,19 @@ static LogicalResult mapBlock(scf::ForallOp blocks) {
   // an element-wise op on fragments (and fails), so it runs on the K loops
   // only; the slices it follows from there reach the accumulators' initial
   // values and stores outside the loops.
-  SmallVector<scf::ForOp> loops, sparseLoops;
+  SmallVector<scf::ForOp> loops, laneLoops;
   launch.walk([&](scf::ForOp loop) {
-    if (!loop.getBody()->getOps<vector::ContractionOp>().empty())
+    auto contracts = loop.getBody()->getOps<vector::ContractionOp>();
+    bool bf16 = llvm::any_of(contracts, [](vector::ContractionOp op) {
+      return getElementTypeOrSelf(op.getLhsType()).isBF16();
+    });
+    if (bf16 || !loop.getBody()->getOps<mc::SparseMmaOp>().empty())
+      laneLoops.push_back(loop);
+    else if (!contracts.empty())
       loops.push_back(loop);
-    if (!loop.getBody()->getOps<mc::SparseMmaOp>().empty())
-      sparseLoops.push_back(loop);
   });
-  for (scf::ForOp loop : sparseLoops)
-    if (failed(mc::gpu_tiles::convertSparseMmaLoop(rewriter, loop, tid)))
+  for (scf::ForOp loop : laneLoops)
+    if (failed(mc::gpu_tiles::convertMmaLoopToLanes(rewriter, loop, tid)))
       return failure();
   for (scf::ForOp loop : loops) {
     RewritePatternSet patterns(ctx);

@@ -36,7 +36,7 @@ static std::optional<Tiling> getTiling(Type a, Type b, Type c) {
     return std::nullopt;
   if (a.isInteger(8) && c.isInteger(32))
     return Tiling{32};
-  if (a.isF16() && (c.isF16() || c.isF32()))
+  if ((a.isF16() && (c.isF16() || c.isF32())) || (a.isBF16() && c.isF32()))
     return Tiling{16};
   return std::nullopt;
 }

@@ -128,7 +128,7 @@ bool mc::gpu_tiles::buildSparseMatmulKernel(linalg::MatmulOp matmul,
   int64_t m = xType.getDimSize(0), k = xType.getDimSize(1),
           n = accType.getDimSize(1);
   if (!(elt.isInteger(8) && accElt.isInteger(32)) &&
-      !(elt.isF16() && accElt.isF32()))
+      !((elt.isF16() || elt.isBF16()) && accElt.isF32()))
     return false;
   const int64_t kBlockM = epilogue ? 32 : 64, kWarpM = kBlockM / kWarpsM;
   if (m % kBlockM || n % kBlockN || k % kBlockK)

@@ -44,20 +44,20 @@ void emitBlockEpilogue(mlir::OpBuilder &b, mlir::Location loc,
                        int64_t cols);
 
 /// The 2:4 sparse tensor-core kernel for `matmul` if its weight is a
-/// constant, 2:4 sparse along K, of i8 or f16 and the shapes fit; false
+/// constant, 2:4 sparse along K, of i8, f16 or bf16 and the shapes fit; false
 /// (and nothing changed) otherwise.
 bool buildSparseMatmulKernel(mlir::linalg::MatmulOp matmul,
                              mlir::linalg::FillOp zeroFill,
                              mlir::linalg::GenericOp epilogue,
                              mlir::SymbolTable &symbols);
 
-/// The K `loop` of a sparse kernel tile (16 x 8 accumulator tiles, each
-/// updated by mc.sparse_mma of operands read by vector.transfer_read) as
-/// the same loop on the fragments of lane `tid` % 32 with nvgpu.ldmatrix and
-/// nvgpu.mma.sp.sync; the tiles' initial values (zero or a transfer_read)
-/// and the transfer_writes of the results become the lane's loads and
-/// stores.
-mlir::LogicalResult convertSparseMmaLoop(mlir::RewriterBase &rewriter,
+/// The K `loop` of a kernel tile whose 16 x 8 accumulator tiles are
+/// updated by mc.sparse_mma or bf16 vector.contract (operands read by
+/// vector.transfer_read) as the same loop on the fragments of lane
+/// `tid` % 32, with nvgpu.ldmatrix and nvgpu/nvvm mma ops; the tiles'
+/// initial values (zero or a transfer_read) and the transfer_writes of the
+/// results become the lane's loads and stores.
+mlir::LogicalResult convertMmaLoopToLanes(mlir::RewriterBase &rewriter,
                                          mlir::scf::ForOp loop,
                                          mlir::Value tid);
 
