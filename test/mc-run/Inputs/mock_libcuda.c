@@ -486,6 +486,12 @@ CUresult cuEventElapsedTime_v2(float *ms, void *start, void *stop) {
   return SUCCESS;
 }
 CUresult cuEventDestroy_v2(void *event) { return SUCCESS; }
+CUresult cuEventSynchronize(void *event) { return SUCCESS; }
+
+CUresult cuDriverGetVersion(int *version) {
+  *version = 13000;
+  return SUCCESS;
+}
 
 #ifndef MOCK_NO_LAUNCH
 CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
