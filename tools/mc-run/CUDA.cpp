@@ -7,8 +7,8 @@
 #include "../common/ToolSupport.h"
 #include "mc/Pipelines/GPUPipelines.h"
 
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 
 #include "llvm/Support/WithColor.h"
 

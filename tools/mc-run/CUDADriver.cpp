@@ -67,8 +67,7 @@ llvm::Expected<const Driver *> mc::cuda::loadDriver(Device &device) {
   get(driver.cuEventRecord, "cuEventRecord");
   // CUDA 12.8 added the _v2 (cuda.h maps to it since); older drivers have
   // only the first.
-  get(driver.cuEventElapsedTime, "cuEventElapsedTime_v2",
-      "cuEventElapsedTime");
+  get(driver.cuEventElapsedTime, "cuEventElapsedTime_v2", "cuEventElapsedTime");
   get(driver.cuEventDestroy, "cuEventDestroy_v2");
   get(driver.cuMemAlloc, "cuMemAlloc_v2");
   get(driver.cuMemAllocManaged, "cuMemAllocManaged");
@@ -87,8 +86,8 @@ llvm::Expected<const Driver *> mc::cuda::loadDriver(Device &device) {
                                    describe(driver, "cuInit", r));
   int count = 0;
   if (CUresult r = driver.cuDeviceGetCount(&count); r != kSuccess)
-    return llvm::createStringError(
-        "no CUDA device: " + describe(driver, "cuDeviceGetCount", r));
+    return llvm::createStringError("no CUDA device: " +
+                                   describe(driver, "cuDeviceGetCount", r));
   if (count == 0)
     return llvm::createStringError("no CUDA device");
   char name[256] = {0};

@@ -64,14 +64,12 @@ Memory mc::cuda::getHostCodeMemory(ModuleOp module, std::string &why) {
 
 /// The declaration of runtime function `name`, added if missing.
 static LLVM::LLVMFuncOp getRuntimeFunction(ModuleOp module, StringRef name,
-                                           Type result,
-                                           ArrayRef<Type> params) {
+                                           Type result, ArrayRef<Type> params) {
   if (auto func = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
     return func;
   OpBuilder builder = OpBuilder::atBlockEnd(module.getBody());
-  return LLVM::LLVMFuncOp::create(
-      builder, module.getLoc(), name,
-      LLVM::LLVMFunctionType::get(result, params));
+  return LLVM::LLVMFuncOp::create(builder, module.getLoc(), name,
+                                  LLVM::LLVMFunctionType::get(result, params));
 }
 
 llvm::Error mc::cuda::rewriteHostCode(ModuleOp module, Memory memory) {
@@ -130,8 +128,8 @@ llvm::Error mc::cuda::rewriteHostCode(ModuleOp module, Memory memory) {
       builder.setInsertionPointAfter(address);
       Value bytes = LLVM::ConstantOp::create(builder, loc, i64,
                                              builder.getI64IntegerAttr(size));
-      auto copy = LLVM::CallOp::create(
-          builder, loc, global, ValueRange{address.getResult(), bytes});
+      auto copy = LLVM::CallOp::create(builder, loc, global,
+                                       ValueRange{address.getResult(), bytes});
       address.getResult().replaceAllUsesExcept(copy.getResult(), copy);
     } else if (auto copy = dyn_cast<LLVM::MemcpyOp>(op);
                copy && memory == Memory::Device) {

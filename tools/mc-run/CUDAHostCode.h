@@ -1,4 +1,4 @@
-//===- CUDAHostCode.h - Host code of --mc-gpu-to-nvvm for mc-run -*- C++ -*-===//
+//===- CUDAHostCode.h - --mc-gpu-to-nvvm host code for mc-run ---*- C++ -*-===//
 //
 // --mc-gpu-to-nvvm passes kernels the buffers the host code has: its
 // arguments, malloc'd temporaries and the addresses of constant globals

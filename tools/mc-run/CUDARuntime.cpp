@@ -31,8 +31,8 @@ struct State {
   Device device;
   CUcontext context = nullptr;
   Memory memory = Memory::Device;
-  std::string error;       // the first failure since takeRuntimeError()
-  std::string firstError;  // the first failure of the run
+  std::string error;      // the first failure since takeRuntimeError()
+  std::string firstError; // the first failure of the run
   llvm::DenseMap<const void *, void *> globals; // host address -> copy
   llvm::DenseSet<void *> hostFallbacks; // allocations made after an error
   bool timing = false;
@@ -132,6 +132,8 @@ void *mc::cuda::allocBuffer(size_t size) { return mcCudaAlloc(size); }
 void mc::cuda::freeBuffer(void *buffer) { mcCudaFree(buffer); }
 
 void mc::cuda::copyToBuffer(void *buffer, const void *host, size_t size) {
+  if (!size)
+    return;
   if (state.memory == Memory::Managed || state.hostFallbacks.count(buffer))
     std::memcpy(buffer, host, size);
   else if (!failed())
@@ -140,6 +142,8 @@ void mc::cuda::copyToBuffer(void *buffer, const void *host, size_t size) {
 }
 
 void mc::cuda::copyFromBuffer(void *host, const void *buffer, size_t size) {
+  if (!size)
+    return;
   if (state.memory == Memory::Managed ||
       state.hostFallbacks.count(const_cast<void *>(buffer)))
     std::memcpy(host, buffer, size);
@@ -174,15 +178,14 @@ extern "C" void mgpuModuleUnload(CUmodule module) {
     check(state.driver->cuModuleUnload(module), "cuModuleUnload");
 }
 
-extern "C" CUfunction mgpuModuleGetFunction(CUmodule module,
-                                            const char *name) {
+extern "C" CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
   CUfunction function = nullptr;
   if (failed())
     return function;
   if (CUresult r = state.driver->cuModuleGetFunction(&function, module, name);
       r != kSuccess)
-    setError(describe(*state.driver, "cuModuleGetFunction", r) +
-             " (kernel '" + name + "')");
+    setError(describe(*state.driver, "cuModuleGetFunction", r) + " (kernel '" +
+             name + "')");
   return function;
 }
 
@@ -214,14 +217,13 @@ extern "C" void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
   if (state.timing) {
     timing.start = takeEvent();
     timing.stop = takeEvent();
-    if (failed() ||
-        !check(state.driver->cuEventRecord(timing.start, stream),
-               "cuEventRecord"))
+    if (failed() || !check(state.driver->cuEventRecord(timing.start, stream),
+                           "cuEventRecord"))
       return;
   }
-  if (!check(state.driver->cuLaunchKernel(function, gridX, gridY, gridZ,
-                                          blockX, blockY, blockZ,
-                                          sharedMemory, stream, params, extra),
+  if (!check(state.driver->cuLaunchKernel(function, gridX, gridY, gridZ, blockX,
+                                          blockY, blockZ, sharedMemory, stream,
+                                          params, extra),
              "cuLaunchKernel"))
     return;
   if (state.timing &&
@@ -273,9 +275,7 @@ extern "C" void *mgpuMemAlloc(uint64_t size, CUstream /*stream*/,
   return ptr;
 }
 
-extern "C" void mgpuMemFree(void *ptr, CUstream /*stream*/) {
-  mcCudaFree(ptr);
-}
+extern "C" void mgpuMemFree(void *ptr, CUstream /*stream*/) { mcCudaFree(ptr); }
 
 extern "C" void mgpuMemcpy(void *dst, void *src, size_t size,
                            CUstream /*stream*/) {
