@@ -20,7 +20,8 @@ C int32, exact:
   heuristics timed and the fastest kept;
 - 2:4 (B pruned to 2 non-zeros in every 4 along K): mc on the same plain
   GEMM form (`mc_ir.sparse_2_4_i8`), and cuSPARSELt if its library loads
-  (PyPI `nvidia-cusparselt-cu13` / `-cu12`; optional).
+  (PyPI `nvidia-cusparselt-cu13` / `-cu12`; optional): the weight
+  compressed once, `cusparseLtMatmulSearch` picking the configuration.
 
 Both sides are timed alike: CUDA events around each call after warm-up,
 the median of N calls. Results are checked exactly on 64 sampled rows
@@ -325,12 +326,173 @@ class CublasLt:
             drv.free(da, db, dc)
 
 
-def load_cusparselt():
-    """cuSPARSELt's library, or the reason there is none. Only loaded and
-    named: timing it is not written yet (README)."""
-    lib, where = load_library(["libcusparseLt.so.0"], "libcusparseLt")
-    return (lib, where) if lib else (None, where + "; pip install "
-                                     "nvidia-cusparselt-cu13 (or -cu12)")
+CUSPARSE_STATUS = {0: "SUCCESS", 1: "NOT_INITIALIZED", 2: "ALLOC_FAILED",
+                   3: "INVALID_VALUE", 4: "ARCH_MISMATCH", 5: "MAPPING_ERROR",
+                   6: "EXECUTION_FAILED", 7: "INTERNAL_ERROR",
+                   8: "MATRIX_TYPE_NOT_SUPPORTED", 10: "NOT_SUPPORTED",
+                   11: "INSUFFICIENT_RESOURCES"}
+
+
+class CuSparseLt:
+    """2:4 s8 x s8 -> s32 matmuls through cuSPARSELt (cusparseLt.h of
+    0.10, cusparse.h of CUDA 13). The opaque handle and descriptor structs
+    are 512 to 11024 bytes depending on the version: each gets 64 KiB."""
+    R_8I, R_32I = 3, 10
+    ORDER_COL, ORDER_ROW = 1, 2            # cusparseOrder_t
+    OP_N, OP_T = 0, 1
+    SPARSITY_50, ALG_DEFAULT = 0, 0
+    STRUCT = 64 << 10
+
+    def __init__(self, driver):
+        self.lib, self.path = load_library(["libcusparseLt.so.0"],
+                                           "libcusparseLt")
+        if self.lib is None:
+            raise RuntimeError(self.path + "; pip install "
+                               "nvidia-cusparselt-cu13 (or -cu12)")
+        v, i64 = ctypes.c_void_p, ctypes.c_int64
+        i32, u32 = ctypes.c_int, ctypes.c_uint32
+        for name, args in [
+                ("cusparseLtInit", [v]), ("cusparseLtGetVersion", [v, v]),
+                ("cusparseLtDenseDescriptorInit",
+                 [v, v, i64, i64, i64, u32, i32, i32]),
+                ("cusparseLtStructuredDescriptorInit",
+                 [v, v, i64, i64, i64, u32, i32, i32, i32]),
+                ("cusparseLtMatDescriptorDestroy", [v]),
+                ("cusparseLtMatmulDescriptorInit",
+                 [v, v, i32, i32, v, v, v, v, i32]),
+                ("cusparseLtMatmulAlgSelectionInit", [v, v, v, i32]),
+                ("cusparseLtMatmulPlanInit", [v, v, v, v]),
+                ("cusparseLtMatmulPlanDestroy", [v]),
+                ("cusparseLtMatmulGetWorkspace", [v, v, v]),
+                ("cusparseLtSpMMACompressedSize", [v, v, v, v]),
+                ("cusparseLtSpMMACompress", [v, v, ctypes.c_uint64,
+                                             ctypes.c_uint64, ctypes.c_uint64, v]),
+                ("cusparseLtMatmulSearch", [v, v, v, ctypes.c_uint64,
+                                            ctypes.c_uint64, v, ctypes.c_uint64,
+                                            ctypes.c_uint64, ctypes.c_uint64, v,
+                                            i32]),
+                ("cusparseLtMatmul", [v, v, v, ctypes.c_uint64, ctypes.c_uint64,
+                                      v, ctypes.c_uint64, ctypes.c_uint64,
+                                      ctypes.c_uint64, v, i32])]:
+            fn = getattr(self.lib, name)
+            fn.argtypes, fn.restype = args, ctypes.c_int
+        self.driver = driver
+        self.handle = ctypes.create_string_buffer(self.STRUCT)
+        self.check(self.lib.cusparseLtInit(self.handle), "cusparseLtInit")
+        version = ctypes.c_int(0)
+        self.check(self.lib.cusparseLtGetVersion(self.handle,
+                                                 ctypes.byref(version)),
+                   "cusparseLtGetVersion")
+        self.version = version.value
+        # cusparseComputeType: CUSPARSE_COMPUTE_32I is 0 since 0.6.0
+        # (32I, 16F, 32F) and was 1 before (16F, 32I, TF32, TF32_FAST).
+        self.compute_32i = 0 if self.version >= 600 else 1
+
+    def check(self, status, call):
+        if status != 0:
+            raise RuntimeError(f"{call} failed: CUSPARSE_STATUS_"
+                               f"{CUSPARSE_STATUS.get(status, status)}")
+
+    def layouts(self, m, n, k):
+        """Descriptions of C^T (N x M) = op(A) . op(B) with A the 2:4 weight
+        (op(A) = W^T, N x K, 2:4 along K) and B the activations: (opA, A
+        rows, cols, ld, order), (opB, ...), (C rows, cols, ld, order),
+        whether D holds C^T row-major (else C row-major). Storage is the
+        same for each: W^T and the activations with K contiguous. The int8
+        layouts cuSPARSELt accepts have changed across versions; the first
+        that plans is used (the exact check catches a wrong reading)."""
+        col, row, t, nt = self.ORDER_COL, self.ORDER_ROW, self.OP_T, self.OP_N
+        return [
+            # "TN", column-major: the layout of cuBLASLt's IMMA kernels.
+            ((t, k, n, k, col), (nt, k, m, k, col), (n, m, n, col), False),
+            # Row-major: A (N x K) plain, B^T (M x K) transposed; D is C^T.
+            ((nt, n, k, k, row), (t, m, k, k, row), (n, m, m, row), True),
+        ]
+
+    def gemm(self, a, b, repeat):
+        """(ms, C) for C = a . b with b 2:4 along K."""
+        lib, drv = self.lib, self.driver
+        (m, k), n = a.shape, b.shape[1]
+        h = self.handle
+        dw = drv.upload(np.ascontiguousarray(b.T))   # N x K, K contiguous
+        da = drv.upload(a)                           # M x K, K contiguous
+        dc = drv.alloc(m * n * 4)
+        bufs = {name: ctypes.create_string_buffer(self.STRUCT)
+                for name in ("A", "B", "C", "mm", "alg", "plan")}
+        freed, errors, made = [dw, da, dc], [], []
+
+        def destroy():
+            # Only what was initialized: the structs are opaque.
+            for name in reversed(made):
+                if name == "plan":
+                    lib.cusparseLtMatmulPlanDestroy(bufs[name])
+                elif name in ("A", "B", "C"):
+                    lib.cusparseLtMatDescriptorDestroy(bufs[name])
+            made.clear()
+
+        try:
+            for (opa, *da_), (opb, *db_), dc_, transposed in self.layouts(m, n, k):
+                destroy()
+                try:
+                    self.check(lib.cusparseLtStructuredDescriptorInit(
+                        h, bufs["A"], *da_[:3], 16, self.R_8I, da_[3],
+                        self.SPARSITY_50), "cusparseLtStructuredDescriptorInit")
+                    made.append("A")
+                    self.check(lib.cusparseLtDenseDescriptorInit(
+                        h, bufs["B"], *db_[:3], 16, self.R_8I, db_[3]),
+                        "cusparseLtDenseDescriptorInit")
+                    made.append("B")
+                    self.check(lib.cusparseLtDenseDescriptorInit(
+                        h, bufs["C"], *dc_[:3], 16, self.R_32I, dc_[3]),
+                        "cusparseLtDenseDescriptorInit")
+                    made.append("C")
+                    self.check(lib.cusparseLtMatmulDescriptorInit(
+                        h, bufs["mm"], opa, opb, bufs["A"], bufs["B"],
+                        bufs["C"], bufs["C"], self.compute_32i),
+                        "cusparseLtMatmulDescriptorInit")
+                    self.check(lib.cusparseLtMatmulAlgSelectionInit(
+                        h, bufs["alg"], bufs["mm"], self.ALG_DEFAULT),
+                        "cusparseLtMatmulAlgSelectionInit")
+                    self.check(lib.cusparseLtMatmulPlanInit(
+                        h, bufs["plan"], bufs["mm"], bufs["alg"]),
+                        "cusparseLtMatmulPlanInit")
+                    made.append("plan")
+                    break
+                except RuntimeError as e:
+                    errors.append(str(e))
+            else:
+                raise RuntimeError("; ".join(errors))
+            plan = bufs["plan"]
+            sizes = [ctypes.c_size_t() for _ in range(3)]
+            self.check(lib.cusparseLtMatmulGetWorkspace(
+                h, plan, ctypes.byref(sizes[0])), "cusparseLtMatmulGetWorkspace")
+            self.check(lib.cusparseLtSpMMACompressedSize(
+                h, plan, ctypes.byref(sizes[1]), ctypes.byref(sizes[2])),
+                "cusparseLtSpMMACompressedSize")
+            work, packed, scratch = (drv.alloc(s.value) for s in sizes)
+            freed += [work, packed, scratch]
+            stream = drv.stream
+            self.check(lib.cusparseLtSpMMACompress(h, plan, dw, packed, scratch,
+                                                   stream),
+                       "cusparseLtSpMMACompress")
+            # alpha and beta are floats for every compute type.
+            alpha, beta = ctypes.c_float(1), ctypes.c_float(0)
+            streams = (ctypes.c_void_p * 1)(stream)
+            self.check(lib.cusparseLtMatmulSearch(
+                h, plan, ctypes.byref(alpha), packed, da, ctypes.byref(beta),
+                dc, dc, work, streams, 1), "cusparseLtMatmulSearch")
+
+            def run(stream):
+                self.check(lib.cusparseLtMatmul(
+                    h, plan, ctypes.byref(alpha), packed, da,
+                    ctypes.byref(beta), dc, dc, work,
+                    (ctypes.c_void_p * 1)(stream), 1), "cusparseLtMatmul")
+            ms = drv.time_ms(run, repeat)
+            c = drv.download(dc, (n, m) if transposed else (m, n), np.int32)
+            return ms, (c.T.copy() if transposed else c)
+        finally:
+            destroy()
+            drv.free(*freed)
 
 
 # --- mc --------------------------------------------------------------------
@@ -400,9 +562,12 @@ def main():
     except (RuntimeError, AttributeError) as e:
         cublas = None
         print(f"gpu_bench: cuBLASLt unavailable: {e}")
-    sparselt, where = load_cusparselt()
-    print(f"gpu_bench: cuSPARSELt: "
-          f"{'found ' + where + ' (not timed yet)' if sparselt else where}")
+    try:
+        sparselt = CuSparseLt(driver)
+        print(f"gpu_bench: cuSPARSELt {sparselt.version} ({sparselt.path})")
+    except (RuntimeError, AttributeError) as e:
+        sparselt = None
+        print(f"gpu_bench: cuSPARSELt unavailable: {e}")
 
     rng = np.random.default_rng(0)
     rows = []   # (case, shape, impl, ms or None, note)
@@ -425,20 +590,17 @@ def main():
                                  "" if ok else "FAILED: result differs"))
                 except RuntimeError as e:
                     rows.append((case, shape, "mc", None, f"n/a: {e}"))
-                if case == "i8gemm" and cublas:
-                    try:
-                        ms, c = cublas.gemm(a, weight, args.repeat)
-                        ok = check(c, a, weight, sample)
-                        rows.append((case, shape, peer, ms if ok else None,
-                                     "" if ok else "FAILED: result differs"))
-                    except RuntimeError as e:
-                        rows.append((case, shape, peer, None, f"n/a: {e}"))
-                elif case == "i8gemm":
+                library = cublas if case == "i8gemm" else sparselt
+                if library is None:
                     rows.append((case, shape, peer, None, "n/a: unavailable"))
-                else:
-                    rows.append((case, shape, peer, None,
-                                 "n/a: not timed yet" if sparselt
-                                 else "n/a: absent"))
+                    continue
+                try:
+                    ms, c = library.gemm(a, weight, args.repeat)
+                    ok = check(c, a, weight, sample)
+                    rows.append((case, shape, peer, ms if ok else None,
+                                 "" if ok else "FAILED: result differs"))
+                except RuntimeError as e:
+                    rows.append((case, shape, peer, None, f"n/a: {e}"))
 
     print(f"\n{'case':8} {'shape':16} {'impl':11} {'ms/call':>9} "
           f"{'TOP/s':>7} {'mc÷impl':>8}  note")
