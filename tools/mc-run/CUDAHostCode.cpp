@@ -53,7 +53,12 @@ Memory mc::cuda::getHostCodeMemory(ModuleOp module, std::string &why) {
       if (!touchesMemory(op, module))
         return WalkResult::advance();
       llvm::raw_string_ostream os(why);
-      os << "'" << op->getName() << "' in '" << func.getName() << "'";
+      auto call = dyn_cast<LLVM::CallOp>(op);
+      if (call && call.getCallee())
+        os << "a call to '" << *call.getCallee() << "'";
+      else
+        os << "'" << op->getName() << "'";
+      os << " in '" << func.getName() << "'";
       return WalkResult::interrupt();
     });
     if (result.wasInterrupted())
