@@ -4,21 +4,20 @@
 # Each also runs through mc-run --device=cuda against the mock CUDA driver
 # (test/mc-run/Inputs/mock_libcuda.c): the whole host side of real models
 # on a GPU: the kernels launched (each pointer parameter device memory, as
-# the mock checks), how buffers live, no error. The generic path leaves
-# some loops on the host, so these modules use managed memory (mc-run says
-# so in a note).
+# the mock checks), buffers in device memory (every loop runs on the GPU,
+# none on the host), no error.
 # REQUIRES: ptxas
 # RUN: %python %s | FileCheck %s
 # CHECK: f32: cubin ok
-# CHECK-NEXT: f32: mock driver: cubin sm_80, 6 launches of 6 kernels, managed memory, 0 errors, result (8, 10) float32
+# CHECK-NEXT: f32: mock driver: cubin sm_80, 9 launches of 9 kernels, device memory, 0 errors, result (8, 10) float32
 # CHECK: int8: cubin ok
-# CHECK-NEXT: int8: mock driver: cubin sm_80, 8 launches of 8 kernels, managed memory, 0 errors, result (8, 10) float32
+# CHECK-NEXT: int8: mock driver: cubin sm_80, 12 launches of 12 kernels, device memory, 0 errors, result (8, 10) float32
 # CHECK: w8a8: cubin ok
-# CHECK-NEXT: w8a8: mock driver: cubin sm_80, 22 launches of 22 kernels, managed memory, 0 errors, result (8, 10) float32
+# CHECK-NEXT: w8a8: mock driver: cubin sm_80, 27 launches of 27 kernels, device memory, 0 errors, result (8, 10) float32
 # CHECK: int4: cubin ok
-# CHECK-NEXT: int4: mock driver: cubin sm_80, 8 launches of 8 kernels, managed memory, 0 errors, result (8, 10) float32
+# CHECK-NEXT: int4: mock driver: cubin sm_80, 12 launches of 12 kernels, device memory, 0 errors, result (8, 10) float32
 # CHECK: 2:4+int8: cubin ok
-# CHECK-NEXT: 2:4+int8: mock driver: cubin sm_80, 10 launches of 10 kernels, managed memory, 0 errors, result (8, 10) float32
+# CHECK-NEXT: 2:4+int8: mock driver: cubin sm_80, 15 launches of 15 kernels, device memory, 0 errors, result (8, 10) float32
 import os
 import subprocess
 import sys
