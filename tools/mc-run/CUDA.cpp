@@ -84,5 +84,5 @@ llvm::Error mc::cuda::prepareHostCode(ModuleOp module, const Target &target) {
 llvm::Error mc::cuda::initializeEngine(ExecutionEngine &engine) {
   engine.registerSymbols(getRuntimeSymbols);
   engine.initialize();
-  return takeRuntimeError();
+  return getRuntimeError();
 }

@@ -31,8 +31,7 @@ struct State {
   Device device;
   CUcontext context = nullptr;
   Memory memory = Memory::Device;
-  std::string error;      // the first failure since takeRuntimeError()
-  std::string firstError; // the first failure of the run
+  std::string error; // the first failure; later calls do nothing
   llvm::DenseMap<const void *, void *> globals; // host address -> copy
   llvm::DenseSet<void *> hostFallbacks; // allocations made after an error
   bool timing = false;
@@ -48,9 +47,7 @@ static bool failed() { return !state.error.empty(); }
 
 static void setError(std::string message) {
   if (state.error.empty())
-    state.error = message;
-  if (state.firstError.empty())
-    state.firstError = std::move(message);
+    state.error = std::move(message);
 }
 
 /// Checks a driver call; false (and the error kept) if it failed.
@@ -308,7 +305,7 @@ llvm::Error mc::cuda::startRuntime(const Driver &driver, const Device &device,
   if (check(driver.cuDevicePrimaryCtxRetain(&state.context, device.handle),
             "cuDevicePrimaryCtxRetain"))
     check(driver.cuCtxSetCurrent(state.context), "cuCtxSetCurrent");
-  return takeRuntimeError();
+  return getRuntimeError();
 }
 
 llvm::Error mc::cuda::stopRuntime() {
@@ -326,13 +323,10 @@ llvm::Error mc::cuda::stopRuntime() {
     check(state.driver->cuDevicePrimaryCtxRelease(state.device.handle),
           "cuDevicePrimaryCtxRelease");
   state.context = nullptr;
-  state.error.clear();
-  if (state.firstError.empty())
-    return llvm::Error::success();
-  return llvm::createStringError(state.firstError);
+  return getRuntimeError();
 }
 
-llvm::Error mc::cuda::takeRuntimeError() {
+llvm::Error mc::cuda::getRuntimeError() {
   if (state.error.empty())
     return llvm::Error::success();
   return llvm::createStringError(state.error);

@@ -40,11 +40,11 @@ llvm::Error startRuntime(const Driver &driver, const Device &device,
                          Memory memory);
 
 /// Frees what the runtime still holds (device copies of globals, events)
-/// and releases the context; returns the first error of the whole run.
+/// and releases the context; returns the first error of the run, if any.
 llvm::Error stopRuntime();
 
-/// The first error since the last call, if any.
-llvm::Error takeRuntimeError();
+/// The first error of the run so far, if any.
+llvm::Error getRuntimeError();
 
 /// With `enable`, every launch is timed with CUDA events on its stream.
 void setKernelTiming(bool enable);

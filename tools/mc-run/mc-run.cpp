@@ -298,7 +298,7 @@ int main(int argc, char **argv) {
       toDevice(desc, array.data->data(), array.data->size(), true);
     for (auto [i, buffer] : llvm::enumerate(outputs))
       toDevice(descriptors[inputs.size() + i], nullptr, buffer.size(), false);
-    cudaFail(mc::cuda::takeRuntimeError());
+    cudaFail(mc::cuda::getRuntimeError());
     mc::cuda::setKernelTiming(repeat > 1);
   }
 
@@ -320,7 +320,7 @@ int main(int argc, char **argv) {
                         std::chrono::steady_clock::now() - start)
                         .count());
     if (cuda) {
-      cudaFail(mc::cuda::takeRuntimeError());
+      cudaFail(mc::cuda::getRuntimeError());
       kernelTimes.push_back(mc::cuda::takeKernelTime());
     }
   }
