@@ -34,6 +34,7 @@ struct State {
   std::string error; // the first failure; later calls do nothing
   llvm::DenseMap<const void *, void *> globals; // host address -> copy
   llvm::DenseSet<void *> hostFallbacks; // allocations made after an error
+  llvm::DenseMap<CUfunction, std::string> kernelNames; // for messages
   bool timing = false;
   double kernelMs = 0;
   llvm::SmallVector<CUevent> freeEvents;
@@ -183,6 +184,8 @@ extern "C" CUfunction mgpuModuleGetFunction(CUmodule module, const char *name) {
       r != kSuccess)
     setError(describe(*state.driver, "cuModuleGetFunction", r) + " (kernel '" +
              name + "')");
+  else
+    state.kernelNames[function] = name;
   return function;
 }
 
@@ -218,11 +221,14 @@ extern "C" void mgpuLaunchKernel(CUfunction function, intptr_t gridX,
                            "cuEventRecord"))
       return;
   }
-  if (!check(state.driver->cuLaunchKernel(function, gridX, gridY, gridZ, blockX,
-                                          blockY, blockZ, sharedMemory, stream,
-                                          params, extra),
-             "cuLaunchKernel"))
+  if (CUresult r = state.driver->cuLaunchKernel(
+          function, gridX, gridY, gridZ, blockX, blockY, blockZ, sharedMemory,
+          stream, params, extra);
+      r != kSuccess) {
+    setError(describe(*state.driver, "cuLaunchKernel", r) + " (kernel '" +
+             state.kernelNames.lookup(function) + "')");
     return;
+  }
   if (state.timing &&
       check(state.driver->cuEventRecord(timing.stop, stream), "cuEventRecord"))
     state.pending.push_back(timing);
