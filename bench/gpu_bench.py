@@ -534,6 +534,17 @@ def check(c, a, b, rows):
         c[rows].astype(np.float64), want)
 
 
+def open_peer(cls, name, driver):
+    """The peer library's wrapper, or None; says which on stdout."""
+    try:
+        peer = cls(driver)
+        print(f"gpu_bench: {name} {peer.version} ({peer.path})")
+        return peer
+    except (RuntimeError, AttributeError) as e:
+        print(f"gpu_bench: {name} unavailable: {e}")
+        return None
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--shapes", help="MxNxK,... (default: 4096^3 and "
@@ -556,18 +567,8 @@ def main():
               f"usable: {e}")
         return 1
     print(f"gpu_bench: found {name} ({chip}), driver API {driver.version()}")
-    try:
-        cublas = CublasLt(driver)
-        print(f"gpu_bench: cuBLASLt {cublas.version} ({cublas.path})")
-    except (RuntimeError, AttributeError) as e:
-        cublas = None
-        print(f"gpu_bench: cuBLASLt unavailable: {e}")
-    try:
-        sparselt = CuSparseLt(driver)
-        print(f"gpu_bench: cuSPARSELt {sparselt.version} ({sparselt.path})")
-    except (RuntimeError, AttributeError) as e:
-        sparselt = None
-        print(f"gpu_bench: cuSPARSELt unavailable: {e}")
+    cublas, sparselt = (open_peer(cls, name, driver) for cls, name in
+                        ((CublasLt, "cuBLASLt"), (CuSparseLt, "cuSPARSELt")))
 
     rng = np.random.default_rng(0)
     rows = []   # (case, shape, impl, ms or None, note)
