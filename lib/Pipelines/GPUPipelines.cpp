@@ -329,8 +329,11 @@ void mc::buildGPUToNVVMPipeline(OpPassManager &pm,
   // Whatever mc's kernels do not cover: one thread per element (or per
   // output element for reductions), in blocks of 8x32 threads.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  // Whole tiles with a bounds check inside: from the affine.min bounds of
+  // partial tiles convert-parallel-loops-to-gpu derives no static block
+  // size and leaves the loops, silently, on the host.
   pm.addNestedPass<func::FuncOp>(
-      createParallelLoopTilingPass({8, 32}, /*noMinMaxBounds=*/false));
+      createParallelLoopTilingPass({8, 32}, /*noMinMaxBounds=*/true));
   pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addPass(createCanonicalizerPass());

@@ -12,7 +12,11 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
+
+#include <cstdlib>
 
 namespace mc {
 
@@ -38,6 +42,31 @@ loadModule(mlir::MLIRContext &context, llvm::SourceMgr &sourceMgr,
     return nullptr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+}
+
+/// The CUDA toolkit's ptxas: from PATH, else $CUDA_HOME/bin, else (without
+/// CUDA_HOME) /usr/local/cuda/bin; empty if none.
+inline std::string findPtxas() {
+  if (auto path = llvm::sys::findProgramByName("ptxas"))
+    return *path;
+  const char *cudaHome = std::getenv("CUDA_HOME");
+  std::string dir =
+      cudaHome ? (llvm::Twine(cudaHome) + "/bin").str() : "/usr/local/cuda/bin";
+  if (auto path = llvm::sys::findProgramByName("ptxas", {dir}))
+    return *path;
+  return "";
+}
+
+/// MLIR's NVVM target finds ptxas and libdevice through $CUDA_ROOT,
+/// $CUDA_HOME or $CUDA_PATH only: without them, points CUDA_ROOT at the
+/// toolkit of `ptxas` (if found).
+inline void setCudaRootFromPtxas(llvm::StringRef ptxas) {
+  if (ptxas.empty() || std::getenv("CUDA_ROOT") || std::getenv("CUDA_HOME") ||
+      std::getenv("CUDA_PATH"))
+    return;
+  std::string root =
+      llvm::sys::path::parent_path(llvm::sys::path::parent_path(ptxas)).str();
+  setenv("CUDA_ROOT", root.c_str(), /*overwrite=*/0);
 }
 
 } // namespace mc

@@ -37,19 +37,6 @@ static int fail(const llvm::Twine &message) {
   return 1;
 }
 
-/// ptxas from PATH, else $CUDA_HOME/bin, else (without CUDA_HOME)
-/// /usr/local/cuda/bin; empty if none.
-static std::string findPtxas() {
-  if (auto path = llvm::sys::findProgramByName("ptxas"))
-    return *path;
-  const char *cudaHome = std::getenv("CUDA_HOME");
-  std::string dir =
-      cudaHome ? (llvm::Twine(cudaHome) + "/bin").str() : "/usr/local/cuda/bin";
-  if (auto path = llvm::sys::findProgramByName("ptxas", {dir}))
-    return *path;
-  return "";
-}
-
 static int writeFile(StringRef path, StringRef contents) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> out = openOutputFile(path, &error);
@@ -125,18 +112,8 @@ int mc::compileNVPTX(const NVPTXRequest &request) {
                 "/usr/local/cuda/bin without CUDA_HOME): --emit=cubin needs "
                 "the CUDA toolkit; --emit=ptx does not");
 
-  // MLIR links libdevice (math functions) from $CUDA_ROOT, $CUDA_HOME or
-  // $CUDA_PATH only: without them, use the toolkit of the ptxas found.
-  if (!std::getenv("CUDA_ROOT") && !std::getenv("CUDA_HOME") &&
-      !std::getenv("CUDA_PATH")) {
-    std::string found = ptxas.empty() ? findPtxas() : ptxas;
-    if (!found.empty())
-      setenv("CUDA_ROOT",
-             llvm::sys::path::parent_path(llvm::sys::path::parent_path(found))
-                 .str()
-                 .c_str(),
-             /*overwrite=*/0);
-  }
+  // MLIR links libdevice (math functions) from the toolkit in $CUDA_ROOT.
+  setCudaRootFromPtxas(ptxas.empty() ? findPtxas() : ptxas);
 
   MLIRContext context(getToolRegistry());
   llvm::SourceMgr sourceMgr;

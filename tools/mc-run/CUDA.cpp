@@ -1,88 +1,88 @@
 //===- CUDA.cpp - mc-run --device=cuda ------------------------------------===//
-//
-// The CUDA driver API through dlopen: mc-run builds and runs everywhere and
-// finds the driver, if any, at run time.
-//
-//===----------------------------------------------------------------------===//
 
 #include "CUDA.h"
+#include "CUDAHostCode.h"
+#include "CUDARuntime.h"
 
-#include "llvm/ADT/Twine.h"
+#include "../common/ToolSupport.h"
+#include "mc/Pipelines/GPUPipelines.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 #include "llvm/Support/WithColor.h"
-#include "llvm/Support/raw_ostream.h"
 
-#include <dlfcn.h>
+using namespace mlir;
+using namespace mc::cuda;
 
-namespace {
-using CUresult = int;
-using CUdevice = int;
-constexpr CUresult kSuccess = 0;
-// CUdevice_attribute values of the compute capability.
-constexpr int kCapabilityMajor = 75, kCapabilityMinor = 76;
-
-/// The few driver entry points mc-run needs.
-struct Driver {
-  CUresult (*init)(unsigned);
-  CUresult (*deviceGetCount)(int *);
-  CUresult (*deviceGet)(CUdevice *, int);
-  CUresult (*deviceGetAttribute)(int *, int, CUdevice);
-  CUresult (*deviceGetName)(char *, int, CUdevice);
-  CUresult (*getErrorString)(CUresult, const char **);
-};
-} // namespace
-
-static int fail(const llvm::Twine &message) {
-  llvm::WithColor::error(llvm::errs(), "mc-run") << message << "\n";
-  return 1;
+/// The chip mc compiles for on a device of compute capability major.minor,
+/// or "" if mc's kernels cannot run there. A cubin runs on devices of its
+/// major version and a minor at least its own; PTX is compiled by the
+/// driver for any later device.
+static std::string chooseChip(int major, int minor, bool &ptxOnly) {
+  ptxOnly = false;
+  if (major < 8)
+    return "";
+  if (major == 8)
+    return minor == 6 || minor == 7 || minor == 9
+               ? "sm_8" + std::to_string(minor)
+               : "sm_80";
+  if (major == 9)
+    return "sm_90";
+  // Newer than mc's newest chip: PTX for sm_90, which the driver compiles.
+  ptxOnly = true;
+  return "sm_90";
 }
 
-/// The driver's description of `result`.
-static std::string describe(const Driver &driver, CUresult result) {
-  const char *text = nullptr;
-  if (driver.getErrorString &&
-      driver.getErrorString(result, &text) == kSuccess && text)
-    return text;
-  return "CUDA error " + std::to_string(result);
+llvm::Expected<Target> mc::cuda::openTarget() {
+  Target target;
+  llvm::Expected<const Driver *> driver = loadDriver(target.device);
+  if (!driver)
+    return driver.takeError();
+  target.driver = *driver;
+  const Device &device = target.device;
+  std::string sm =
+      "sm_" + std::to_string(device.major) + std::to_string(device.minor);
+  bool ptxOnly;
+  target.chip = chooseChip(device.major, device.minor, ptxOnly);
+  if (target.chip.empty())
+    return llvm::createStringError(
+        "found " + device.name + " (" + sm +
+        "), but mc's GPU kernels need sm_80 or newer");
+  // Without a toolkit, the driver compiles PTX itself.
+  std::string ptxas = findPtxas();
+  setCudaRootFromPtxas(ptxas);
+  target.format = ptxOnly || ptxas.empty() ? "isa" : "bin";
+  return target;
 }
 
-int mc::runOnCuda(llvm::StringRef inputFile, llvm::StringRef entry,
-                  llvm::ArrayRef<std::string> inputs,
-                  llvm::ArrayRef<std::string> outputs, unsigned repeat) {
-  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-  if (!lib)
-    return fail("--device=cuda: no NVIDIA GPU driver: cannot load "
-                "libcuda.so.1 (" +
-                llvm::Twine(dlerror()) + ")");
-  Driver driver;
-  auto get = [&](auto &fn, const char *name) {
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(
-        dlsym(lib, name));
-    return fn != nullptr;
-  };
-  get(driver.getErrorString, "cuGetErrorString");
-  if (!get(driver.init, "cuInit") ||
-      !get(driver.deviceGetCount, "cuDeviceGetCount") ||
-      !get(driver.deviceGet, "cuDeviceGet") ||
-      !get(driver.deviceGetAttribute, "cuDeviceGetAttribute") ||
-      !get(driver.deviceGetName, "cuDeviceGetName"))
-    return fail("--device=cuda: libcuda.so.1 lacks the driver API");
-  if (CUresult r = driver.init(0); r != kSuccess)
-    return fail("--device=cuda: the CUDA driver does not start: " +
-                describe(driver, r));
-  int count = 0;
-  if (CUresult r = driver.deviceGetCount(&count); r != kSuccess || !count)
-    return fail("--device=cuda: no CUDA device");
-  CUdevice device;
-  int major = 0, minor = 0;
-  char name[256] = {0};
-  if (driver.deviceGet(&device, 0) != kSuccess ||
-      driver.deviceGetAttribute(&major, kCapabilityMajor, device) != kSuccess ||
-      driver.deviceGetAttribute(&minor, kCapabilityMinor, device) != kSuccess ||
-      driver.deviceGetName(name, sizeof(name), device) != kSuccess)
-    return fail("--device=cuda: cannot query CUDA device 0");
-  // Executing the lowered host code needs MLIR's GPU runtime wrappers
-  // (mgpu*), which Debian's MLIR does not ship; see README "GPU".
-  return fail("--device=cuda: found " + llvm::Twine(name) + " (sm_" +
-              llvm::Twine(major) + llvm::Twine(minor) +
-              "), but running kernels on it is not implemented yet");
+void mc::cuda::buildPipeline(OpPassManager &pm, ModuleOp module,
+                             StringRef entry, const Target &target) {
+  // The host pipeline marks every public function for C-interface wrappers;
+  // the GPU pipeline does not, and mc-run calls `_mlir_ciface_<entry>`.
+  if (auto func = module.lookupSymbol<func::FuncOp>(entry))
+    func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
+                  UnitAttr::get(module.getContext()));
+  GPUToNVVMOptions options;
+  options.chip = target.chip;
+  options.format = target.format;
+  buildGPUToNVVMPipeline(pm, options);
+}
+
+llvm::Error mc::cuda::prepareHostCode(ModuleOp module, const Target &target) {
+  std::string why;
+  Memory memory = getHostCodeMemory(module, why);
+  if (memory == Memory::Managed)
+    llvm::WithColor::note(llvm::errs(), "mc-run")
+        << "--device=cuda: host code touches memory (" << why
+        << "), so its buffers are CUDA managed memory\n";
+  if (llvm::Error error = rewriteHostCode(module, memory))
+    return error;
+  return startRuntime(*target.driver, target.device, memory);
+}
+
+llvm::Error mc::cuda::initializeEngine(ExecutionEngine &engine) {
+  engine.registerSymbols(getRuntimeSymbols);
+  engine.initialize();
+  return getRuntimeError();
 }

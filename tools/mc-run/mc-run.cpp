@@ -3,14 +3,16 @@
 // mc-run FILE.mlir --entry=NAME --input=A.npy ... --output=OUT.npy ...
 //
 // Lowers the module with --mc-cpu-to-llvm for the host CPU's kernel ISA
-// (or --mc-reference-to-llvm with --reference), JIT compiles it for the
-// host and calls `_mlir_ciface_NAME` with one memref
-// descriptor per input and per output. Every problem with the inputs is one
-// "mc-run: error: ..." line and exit code 1.
+// (or --mc-reference-to-llvm with --reference; --mc-gpu-to-nvvm for
+// --device=cuda, see CUDA.h), JIT compiles it for the host and calls
+// `_mlir_ciface_NAME` with one memref descriptor per input and per output.
+// Every problem with the inputs is one "mc-run: error: ..." line and exit
+// code 1.
 //
 //===----------------------------------------------------------------------===//
 
 #include "CUDA.h"
+#include "CUDARuntime.h"
 #include "Npy.h"
 
 #include "../common/ToolSupport.h"
@@ -160,11 +162,16 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
   if (repeat < 1)
     fail("--repeat must be at least 1");
-  if (device == "cuda")
-    return mc::runOnCuda(inputFile, entryName, inputPaths, outputPaths,
-                         repeat);
-  if (device != "cpu" && device != "gpu-tiles")
+  if (device != "cpu" && device != "cuda" && device != "gpu-tiles")
     fail("unknown --device='" + device + "': expected cpu, cuda or gpu-tiles");
+  bool cuda = device == "cuda";
+  std::optional<mc::cuda::Target> cudaTarget;
+  if (cuda) {
+    Expected<mc::cuda::Target> target = mc::cuda::openTarget();
+    if (!target)
+      fail("--device=cuda: " + llvm::toString(target.takeError()));
+    cudaTarget = *target;
+  }
 
   MLIRContext context(mc::getToolRegistry());
   llvm::SourceMgr sourceMgr;
@@ -234,7 +241,9 @@ int main(int argc, char **argv) {
   llvm::InitializeNativeTargetAsmPrinter();
   PassManager pm(&context);
   bool threaded = false;
-  if (device == "gpu-tiles") {
+  if (cuda) {
+    mc::cuda::buildPipeline(pm, *module, entryName, *cudaTarget);
+  } else if (device == "gpu-tiles") {
     mc::buildGPUTilesToLLVMPipeline(pm);
   } else {
     mc::CPUPipelineOptions pipeline;
@@ -251,6 +260,9 @@ int main(int argc, char **argv) {
   }
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");
+  if (cuda)
+    if (Error error = mc::cuda::prepareHostCode(*module, *cudaTarget))
+      fail("--device=cuda: " + llvm::toString(std::move(error)));
   if (printIR)
     module->print(llvm::errs());
 
@@ -266,6 +278,29 @@ int main(int argc, char **argv) {
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine)
     fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
+  auto cudaFail = [](Error error) {
+    if (error)
+      fail("--device=cuda: " + llvm::toString(std::move(error)));
+  };
+  // The kernels read and write GPU copies of the arguments and results.
+  SmallVector<void *> deviceBuffers;
+  if (cuda) {
+    cudaFail(mc::cuda::initializeEngine(**engine));
+    auto toDevice = [&](SmallVector<int64_t> &desc, const void *host,
+                        size_t size, bool copy) {
+      void *buffer = mc::cuda::allocBuffer(size);
+      if (copy)
+        mc::cuda::copyToBuffer(buffer, host, size);
+      deviceBuffers.push_back(buffer);
+      desc[0] = desc[1] = reinterpret_cast<int64_t>(buffer);
+    };
+    for (auto [desc, array] : llvm::zip(descriptors, inputs))
+      toDevice(desc, array.data->data(), array.data->size(), true);
+    for (auto [i, buffer] : llvm::enumerate(outputs))
+      toDevice(descriptors[inputs.size() + i], nullptr, buffer.size(), false);
+    cudaFail(mc::cuda::getRuntimeError());
+    mc::cuda::setKernelTiming(repeat > 1);
+  }
 
   // The packed wrapper takes a pointer to each argument; each argument of
   // the C interface is a pointer to a descriptor.
@@ -275,18 +310,40 @@ int main(int argc, char **argv) {
   for (void *&ptr : descriptorPtrs)
     packedArgs.push_back(&ptr);
   std::string symbol = "_mlir_ciface_" + entryName;
-  std::vector<double> times;
+  std::vector<double> times, kernelTimes;
   for (unsigned run = 0; run < repeat; ++run) {
+    // Every kernel launch synchronizes its stream, so a call's time
+    // includes its kernels' execution.
     auto start = std::chrono::steady_clock::now();
     failOn((*engine)->invokePacked(symbol, packedArgs));
     times.push_back(std::chrono::duration<double, std::milli>(
                         std::chrono::steady_clock::now() - start)
                         .count());
+    if (cuda) {
+      cudaFail(mc::cuda::getRuntimeError());
+      kernelTimes.push_back(mc::cuda::takeKernelTime());
+    }
   }
   if (repeat > 1) {
     std::sort(times.begin(), times.end());
     llvm::outs() << llvm::format("mc-run: median %.6f ms per call over %u runs\n",
                      times[times.size() / 2], unsigned(repeat));
+    if (cuda) {
+      std::sort(kernelTimes.begin(), kernelTimes.end());
+      llvm::outs() << llvm::format(
+          "mc-run: median %.6f ms of GPU kernel time per call (CUDA events)\n",
+          kernelTimes[kernelTimes.size() / 2]);
+    }
+  }
+  if (cuda) {
+    for (auto [i, buffer] : llvm::enumerate(outputs))
+      mc::cuda::copyFromBuffer(buffer.data(), deviceBuffers[inputs.size() + i],
+                               buffer.size());
+    // The engine's destructors unload the kernels.
+    engine->reset();
+    for (void *buffer : deviceBuffers)
+      mc::cuda::freeBuffer(buffer);
+    cudaFail(mc::cuda::stopRuntime());
   }
 
   for (auto [i, slot] : llvm::enumerate(outputSlots))
