@@ -17,7 +17,7 @@
 # CHECK: int4: cubin ok
 # CHECK-NEXT: int4: mock driver: cubin sm_80, 12 launches of 12 kernels, device memory, 0 errors, result (8, 10) float32
 # CHECK: 2:4+int8: cubin ok
-# CHECK-NEXT: 2:4+int8: mock driver: cubin sm_80, 15 launches of 15 kernels, device memory, 0 errors, result (8, 10) float32
+# CHECK-NEXT: 2:4+int8: mock driver: cubin sm_80, 9 launches of 9 kernels, device memory, 0 errors, result (8, 10) float32
 import os
 import subprocess
 import sys
