@@ -158,7 +158,7 @@ ms, ks, ns = 128, 256, 256
 a24 = rng.integers(-128, 128, (ms, ks), dtype=np.int8)
 w24 = prune24(rng.integers(-128, 128, (ks, ns), dtype=np.int8))
 m = ms
-check("int8 2:4 i32", f"""
+int8_24 = f"""
 func.func @f(%a: tensor<{ms}x{ks}xi8>) -> tensor<{ms}x{ns}xi32> {{
   %w = arith.constant {dense_hex(w24)} : tensor<{ks}x{ns}xi8>
   %z = arith.constant 0 : i32
@@ -167,7 +167,9 @@ func.func @f(%a: tensor<{ms}x{ks}xi8>) -> tensor<{ms}x{ns}xi32> {{
   %y = linalg.matmul ins(%a, %w : tensor<{ms}x{ks}xi8>, tensor<{ks}x{ns}xi8>)
                      outs(%i : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
   return %y : tensor<{ms}x{ns}xi32>
-}}""", [a24], a24.astype(np.int32) @ w24.astype(np.int32), sparse=True)
+}}"""
+check("int8 2:4 i32", int8_24, [a24], a24.astype(np.int32) @ w24.astype(np.int32),
+      sparse=True)
 
 # Accumulating into an input: the tiles start from its values.
 c0 = rng.integers(-1000, 1000, (ms, ns), dtype=np.int32)
@@ -232,16 +234,7 @@ check("bf16 2:4 from mc-prune",
 
 # On the GPU each warp's 4 x 4 tiles and 4 K steps per stage are 64
 # mma.sp per stage, operands by ldmatrix.
-mapped = opt(opt(f"""
-func.func @f(%a: tensor<{ms}x{ks}xi8>) -> tensor<{ms}x{ns}xi32> {{
-  %w = arith.constant {dense_hex(w24)} : tensor<{ks}x{ns}xi8>
-  %z = arith.constant 0 : i32
-  %e = tensor.empty() : tensor<{ms}x{ns}xi32>
-  %i = linalg.fill ins(%z : i32) outs(%e : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
-  %y = linalg.matmul ins(%a, %w : tensor<{ms}x{ks}xi8>, tensor<{ks}x{ns}xi8>)
-                     outs(%i : tensor<{ms}x{ns}xi32>) -> tensor<{ms}x{ns}xi32>
-  return %y : tensor<{ms}x{ns}xi32>
-}}""", *TILE_CHECK), "--mc-gpu-map-kernels")
+mapped = opt(opt(int8_24, *TILE_CHECK), "--mc-gpu-map-kernels")
 sp = mapped.count("nvgpu.mma.sp.sync")
 shape = "m16n8k32" if "mmaShape = [16, 8, 32]" in mapped else "?"
 x2 = "x2" if "numTiles = 2" in mapped and "mc.sparse_mma" not in mapped else "?"

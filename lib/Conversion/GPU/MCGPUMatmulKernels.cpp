@@ -138,6 +138,17 @@ static Value getTileView(OpBuilder &b, Location loc, Value operand,
   return memref::SubViewOp::create(b, loc, operand, offsets, sizes, strides);
 }
 
+void mc::gpu_tiles::stageTile(OpBuilder &b, Location loc, Value src,
+                               OpFoldResult row, OpFoldResult col,
+                               int64_t rows, int64_t cols, Value dst) {
+  SmallVector<OpFoldResult> offsets{row, col};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(rows), b.getIndexAttr(cols)};
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  Value view = memref::SubViewOp::create(b, loc, src, offsets, sizes, strides);
+  auto copy = linalg::CopyOp::create(b, loc, view, dst);
+  copy->setAttr(mc::kGPUCooperativeAttr, b.getUnitAttr());
+}
+
 void mc::gpu_tiles::emitBlockEpilogue(OpBuilder &b, Location loc,
                                       linalg::GenericOp epilogue, Value staged,
                                       Value row, Value col, int64_t rows,
@@ -244,18 +255,8 @@ static void buildKernel(linalg::MatmulOp matmul, const Tiling &tiling,
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value kk = loop.getInductionVar();
-      auto stage = [&](Value src, Value rowOffset, int64_t rows, Value dst) {
-        SmallVector<OpFoldResult> offsets{rowOffset, kk};
-        SmallVector<OpFoldResult> sizes{b.getIndexAttr(rows),
-                                        b.getIndexAttr(blockK)};
-        SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-        Value view =
-            memref::SubViewOp::create(b, loc, src, offsets, sizes, strides);
-        auto copy = linalg::CopyOp::create(b, loc, view, dst);
-        copy->setAttr(mc::kGPUCooperativeAttr, b.getUnitAttr());
-      };
-      stage(a, row, Tiling::kBlockM, sA);
-      stage(bt, col, Tiling::kBlockN, sB);
+      stageTile(b, loc, a, row, kk, Tiling::kBlockM, blockK, sA);
+      stageTile(b, loc, bt, col, kk, Tiling::kBlockN, blockK, sB);
 
       AffineExpr dm, dn, dk;
       bindDims(ctx, dm, dn, dk);

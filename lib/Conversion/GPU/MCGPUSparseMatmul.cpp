@@ -214,22 +214,11 @@ bool mc::gpu_tiles::buildSparseMatmulKernel(linalg::MatmulOp matmul,
       OpBuilder::InsertionGuard guard(b);
       b.setInsertionPointToStart(loop.getBody());
       Value kk = loop.getInductionVar();
-      auto stage = [&](Value src, Value row, int64_t rows, Value col,
-                       int64_t cols, Value dst) {
-        SmallVector<OpFoldResult> offsets{row, col};
-        SmallVector<OpFoldResult> sizes{b.getIndexAttr(rows),
-                                        b.getIndexAttr(cols)};
-        SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-        Value view =
-            memref::SubViewOp::create(b, loc, src, offsets, sizes, strides);
-        auto copy = linalg::CopyOp::create(b, loc, view, dst);
-        copy->setAttr(mc::kGPUCooperativeAttr, b.getUnitAttr());
-      };
-      stage(values, nBase, kBlockN, apply(b, loc, d0.floorDiv(2), kk),
-            kBlockK / 2, sValues);
-      stage(meta, nBase, kBlockN, apply(b, loc, d0.floorDiv(16), kk),
-            kBlockK / 16, sMeta);
-      stage(x, mBase, kBlockM, kk, kBlockK, sX);
+      stageTile(b, loc, values, nBase, apply(b, loc, d0.floorDiv(2), kk),
+                kBlockN, kBlockK / 2, sValues);
+      stageTile(b, loc, meta, nBase, apply(b, loc, d0.floorDiv(16), kk),
+                kBlockN, kBlockK / 16, sMeta);
+      stageTile(b, loc, x, mBase, kk, kBlockM, kBlockK, sX);
 
       SmallVector<Value> accs(loop.getRegionIterArgs());
       Value pad = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));

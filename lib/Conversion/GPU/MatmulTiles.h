@@ -28,6 +28,12 @@ inline mlir::Value apply(mlir::OpBuilder &b, mlir::Location loc,
       b, loc, mlir::AffineMap::get(dims.size(), 0, expr), dims);
 }
 
+/// A cooperative linalg.copy of the rows x cols window of `src` at
+/// (`row`, `col`) into the staging buffer `dst`.
+void stageTile(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
+               mlir::OpFoldResult row, mlir::OpFoldResult col, int64_t rows,
+               int64_t cols, mlir::Value dst);
+
 /// An element-wise rank-2 linalg.generic whose input #0 is `acc` with the
 /// identity map, the only other user of the allocated `acc` (besides
 /// `matmul`, a zero `fill` and deallocs).
