@@ -168,8 +168,9 @@ def _layout(arrays):
 
 
 def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
-                     workdir=None, mcpu=None):
-    """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`), links
+                     workdir=None, mcpu=None, args=()):
+    """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`,
+    further mc-compile `args`, e.g. `--num-threads=2`), links
     it into a C program with `cc` and exactly the flags `mc-compile
     --print-link-flags` prints, and runs it (through `runner`, e.g. qemu).
     `calls` is a list of (entry, input arrays, output (shape, dtype)s); each
@@ -182,7 +183,7 @@ def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
             f.write(mlir)
         subprocess.run(["mc-compile", src, f"--target={target}",
                         *([f"--mattr={mattr}"] if mattr else []),
-                        *([f"--mcpu={mcpu}"] if mcpu else []),
+                        *([f"--mcpu={mcpu}"] if mcpu else []), *args,
                         "--emit=obj", "-o", os.path.join(work, "model.o"),
                         "--header=" + os.path.join(work, "model.h")],
                        check=True)
@@ -237,11 +238,11 @@ int main(int argc, char **argv) {{
 
 
 def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None,
-                    mcpu=None):
+                    mcpu=None, args=()):
     """Compiles `entry` (a 2-D f32 -> 2-D f32 function) with mc-compile for
     `target`, links it into a C program with `cc` and exactly the flags
     `mc-compile --print-link-flags` prints, runs it on `x` (through `runner`,
     e.g. qemu) and returns the B x n result."""
     calls = [(entry, [x.astype(np.float32)], [((x.shape[0], n), np.float32)])]
     return compile_and_call(mlir, calls, target, cc, runner, mattr,
-                            mcpu=mcpu)[0][0]
+                            mcpu=mcpu, args=args)[0][0]
