@@ -1,4 +1,4 @@
-//===- MCOpenMP.c - the OpenMP entry points mc's kernels call --------------===//
+//===- MCOpenMP.c - the OpenMP entry points mc's kernels call -------------===//
 //
 // A small OpenMP runtime for targets without a libomp to link (AArch64 on
 // this project's machines: Debian's libomp-22-dev is not co-installable

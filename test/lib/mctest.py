@@ -246,3 +246,56 @@ def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None,
     calls = [(entry, [x.astype(np.float32)], [((x.shape[0], n), np.float32)])]
     return compile_and_call(mlir, calls, target, cc, runner, mattr,
                             mcpu=mcpu, args=args)[0][0]
+
+
+def codebook_ir(q, table, storage, granularity, m, init=False, tail=None,
+                name="f"):
+    """`@name(%x: M x K[, %c]) -> [c +] x . decode(assemble(q, table))`
+    with a `#mc.codebook<{storage}{granularity}>` weight; granularity is "",
+    ", axis = 1" or ", block = [G, b]". `tail` replaces the return."""
+    k, n = q.shape
+    xt, yt = mlir_type([m, k], "f32"), mlir_type([m, n], "f32")
+    bits = int(storage.lstrip("ui"))
+    qt, tt = mlir_type([k, n], f"i{bits}"), mlir_type(table.shape, "f32")
+    ct = f"!mc.compressed<{k}x{n}xf32, #mc.codebook<{storage}{granularity}>>"
+    if init:
+        args, acc = f"%x: {xt}, %c: {yt}", ""
+    else:
+        args, acc = f"%x: {xt}", f"""  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yt}
+  %c = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
+"""
+    # i1 attributes are bit-packed: spell them out.
+    indices = dense_hex(q.astype(np.int8)) if bits > 1 else "dense<" + str(
+        q.astype(bool).tolist()).lower() + ">"
+    return f"""
+func.func @{name}({args}) -> {yt} {{
+  %q = arith.constant {indices} : {qt}
+  %t = arith.constant {dense_hex(table.astype(np.float32))} : {tt}
+  %a = mc.assemble %q, %t : ({qt}, {tt}) -> {ct}
+  %w = mc.decode %a : {ct} -> {mlir_type([k, n], "f32")}
+{acc}  %y = linalg.matmul ins(%x, %w : {xt}, {mlir_type([k, n], "f32")}) outs(%c : {yt}) -> {yt}
+""" + (tail or f"  return %y : {yt}\n") + "}"
+
+
+def decode_codebook(q, table, granularity):
+    """numpy decode of K x N indices `q` with `table` for a granularity
+    spelled as in codebook_ir."""
+    k, n = q.shape
+    if granularity == "":
+        return table[q]
+    if granularity == ", axis = 1":
+        return table[np.arange(n)[None, :], q]
+    g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
+    ki, ni = np.indices((k, n))
+    return table[ki // g, ni // b, q]
+
+
+def codebook_table_shape(granularity, k, n, entries):
+    """The shape of the tables of K x N indices with `entries` each."""
+    if granularity == "":
+        return (entries,)
+    if granularity == ", axis = 1":
+        return (n, entries)
+    g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
+    return (k // g, n // b, entries)

@@ -1,6 +1,7 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm" --canonicalize --cse | FileCheck %s --check-prefix=SMMLA
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm tile-m=3" --canonicalize --cse | FileCheck %s --check-prefix=ODD
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon" --canonicalize --cse | FileCheck %s --check-prefix=NEON
 
 // B[k][n] = k + 22 n (mod 256), so the packed bytes show the layout.
 //
@@ -125,4 +126,46 @@ func.func @init(%a: tensor<3x8xi8>, %c: tensor<3x4xi32>) -> tensor<3x4xi32> {
   %b = arith.constant dense<1> : tensor<8x4xi8>
   %r = linalg.matmul ins(%a, %b : tensor<3x8xi8>, tensor<8x4xi8>) outs(%c : tensor<3x4xi32>) -> tensor<3x4xi32>
   return %r : tensor<3x4xi32>
+}
+
+// -----
+
+// Codebook on AArch64 (every NEON isa): the same layout as on x86 (see
+// mc-cpu-kernels-sparse.mlir), but the look-up of a column's 16 f32 entries
+// is mc.table_lookup (tbl) of the table as 64 bytes with byte indices
+// q * 0x04040404 + 0x03020100 (4 q + {0, 1, 2, 3}), the index word masked
+// to q first (15) and shifted by 4 for the next slot.
+// SDOT-LABEL: func.func @codebook
+// SDOT-DAG: %[[MASK:.*]] = arith.constant dense<15> : vector<16xi32>
+// SDOT-DAG: %[[SCALE:.*]] = arith.constant dense<67372036> : vector<16xi32>
+// SDOT-DAG: %[[BASE:.*]] = arith.constant dense<50462976> : vector<16xi32>
+// SDOT: scf.for
+// SDOT:   %[[Q:.*]] = arith.andi %{{.*}}, %[[MASK]] : vector<16xi32>
+// SDOT:   %[[S:.*]] = arith.muli %[[Q]], %[[SCALE]] : vector<16xi32>
+// SDOT:   %[[B:.*]] = arith.addi %[[S]], %[[BASE]] : vector<16xi32>
+// SDOT:   %[[T:.*]] = vector.bitcast %{{.*}} : vector<16xf32> to vector<64xi8>
+// SDOT:   %[[I:.*]] = vector.bitcast %[[B]] : vector<16xi32> to vector<64xi8>
+// SDOT:   %[[L:.*]] = mc.table_lookup %[[T]], %[[I]] : vector<64xi8>, vector<64xi8>
+// SDOT:   %[[W:.*]] = vector.bitcast %[[L]] : vector<64xi8> to vector<16xf32>
+// SDOT:   vector.fma %[[W]], %{{.*}}, %{{.*}} : vector<16xf32>
+// SDOT-COUNT-3: mc.table_lookup
+// SDOT:   arith.shrui %{{.*}}, %{{.*}} : vector<16xi32>
+// SDOT-NOT: vector.from_elements {{.*}} : vector<16xf32>
+// SDOT: return
+// SMMLA-LABEL: func.func @codebook
+// SMMLA: mc.table_lookup %{{.*}}, %{{.*}} : vector<64xi8>, vector<64xi8>
+// SMMLA-NOT: vector.from_elements {{.*}} : vector<16xf32>
+// NEON-LABEL: func.func @codebook
+// NEON: mc.table_lookup %{{.*}}, %{{.*}} : vector<64xi8>, vector<64xi8>
+// NEON-NOT: vector.from_elements {{.*}} : vector<16xf32>
+func.func @codebook(%x: tensor<2x300xf32>) -> tensor<2x6xf32> {
+  %q = arith.constant dense<5> : tensor<300x6xi4>
+  %t = arith.constant dense<1.5> : tensor<6x16xf32>
+  %a = mc.assemble %q, %t : (tensor<300x6xi4>, tensor<6x16xf32>) -> !mc.compressed<300x6xf32, #mc.codebook<ui4, axis = 1>>
+  %w = mc.decode %a : !mc.compressed<300x6xf32, #mc.codebook<ui4, axis = 1>> -> tensor<300x6xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x6xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<2x6xf32>) -> tensor<2x6xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x300xf32>, tensor<300x6xf32>) outs(%i : tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %y : tensor<2x6xf32>
 }

@@ -11,9 +11,11 @@
 // column's 16 partial sums are added up at the end. The look-up is a
 // `vector.from_elements` of dynamic `vector.extract`s from the table, which
 // LLVM's X86 backend turns into one variable permute (`vpermd`/`vpermps`
-// on AVX-512; the table may come straight from memory). Elsewhere (AArch64:
-// MLIR 22's arm_neon has no `tbl` op and LLVM does not form one from this
-// pattern) the look-up is scalarized; the results are the same.
+// on AVX-512; the table may come straight from memory). LLVM scalarizes
+// that pattern on AArch64, so there (`tableLookup`) the 16 f32 entries are
+// a 64-byte table and the look-up is `mc.table_lookup` (four `tbl` with
+// four table registers) of the byte indices 4 q + {0, 1, 2, 3}, one
+// multiply-add of q per lane. The results are the same.
 //
 // Layout (compile time): columns go in groups of 4. For each group and
 // block of 16 * S k (S = 32 / P indices of P = B bits, 3 bits stored in 4,
@@ -137,10 +139,30 @@ static std::optional<Codebook> matchCodebook(Value operand) {
   return w;
 }
 
-/// table[idx[l]] for every lane l: a build vector of variable extracts,
-/// which the X86 backend turns into one variable permute.
-static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx) {
+/// table[idx[l]] for every lane l of 16 f32 entries and i32 indices.
+static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx,
+                    bool tableLookup) {
   int64_t lanes = cast<VectorType>(table.getType()).getNumElements();
+  if (tableLookup) {
+    // Byte b of lane l is byte b of entry idx[l]: index 4 idx[l] + b, i.e.
+    // idx[l] * 0x04040404 + 0x03020100 in little-endian i32 lanes.
+    auto i32Type = cast<VectorType>(idx.getType());
+    auto bytesType = VectorType::get({4 * lanes}, b.getI8Type());
+    auto splat = [&](int32_t v) {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i32Type, b.getI32IntegerAttr(v)));
+    };
+    Value offsets = arith::AddIOp::create(
+        b, loc, arith::MulIOp::create(b, loc, idx, splat(0x04040404)),
+        splat(0x03020100));
+    Value bytes = mc::TableLookupOp::create(
+        b, loc, bytesType,
+        vector::BitCastOp::create(b, loc, bytesType, table),
+        vector::BitCastOp::create(b, loc, bytesType, offsets));
+    return vector::BitCastOp::create(b, loc, table.getType(), bytes);
+  }
+  // A build vector of variable extracts, which the X86 backend turns into
+  // one variable permute.
   SmallVector<Value> elements;
   for (int64_t l = 0; l < lanes; ++l) {
     Value i = vector::ExtractOp::create(b, loc, idx, ArrayRef<int64_t>{l});
@@ -156,8 +178,9 @@ namespace {
 class CodebookEmitter {
 public:
   CodebookEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
-                  const Codebook &weight)
-      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight) {
+                  const Codebook &weight, const KernelConfig &config)
+      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight),
+        config(config) {
     m = cast<RankedTensorType>(matmul.getInputs()[0].getType()).getDimSize(0);
     bits = w.width() == 3 ? 4 : w.width();
     slots = 32 / bits;
@@ -200,6 +223,7 @@ private:
   Location loc;
   linalg::MatmulOp matmul;
   const Codebook &w;
+  const KernelConfig &config;
   int64_t m, bits, slots, blockK, numBlocks, numGroups, numTablesK;
   Value x, packedIndices, packedTables;
   std::optional<MatmulOutput> output;
@@ -289,7 +313,7 @@ Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
                                       arith::DivUIOp::create(b, loc, kj,
                                                              index(w.groupK)),
                                       c);
-        Value weights = lookUp(b, loc, table, q);
+        Value weights = lookUp(b, loc, table, q, config.tableLookup);
         for (int64_t i = 0; i < rows; ++i) {
           Value &acc = accs[accIndex(i, c, j % splits)];
           acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
@@ -368,7 +392,7 @@ LogicalResult mc::kernels::rewriteCodebookMatmul(RewriterBase &rewriter,
 
   auto decode = matmul.getInputs()[1].getDefiningOp<mc::DecodeOp>();
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
-    return CodebookEmitter(rewriter, matmul, *weight).emit(epilogue);
+    return CodebookEmitter(rewriter, matmul, *weight, config).emit(epilogue);
   });
   if (decode->use_empty()) {
     Operation *assemble = decode.getInput().getDefiningOp();
