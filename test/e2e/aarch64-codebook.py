@@ -21,8 +21,8 @@ import tempfile
 
 import numpy as np
 
-from mctest import (codebook_ir, codebook_table_shape, compile_and_call,
-                    decode_codebook, matmul_model, opt, run)
+from mctest import (codebook_ir, compile_and_call, decode_codebook,
+                    matmul_model, opt, random_codebook, run)
 
 rng = np.random.default_rng(44)
 cc = ["aarch64-linux-gnu-gcc", "-static"]
@@ -101,11 +101,7 @@ for storage, granularity, m, k, n in [
         ("i3", ", axis = 1", 2, 200, 9),
         ("ui2", ", axis = 1", 1, 600, 20), ("ui2", "", 2, 96, 7),
         ("ui2", ", block = [32, 1]", 2, 96, 7), ("ui1", "", 4, 1100, 5)]:
-    bits = int(storage.lstrip("ui"))
-    q = rng.integers(0, 1 << bits, (k, n))
-    table = rng.integers(-8, 9, codebook_table_shape(
-        granularity, k, n, 1 << bits)).astype(np.float32)
-    x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    q, table, x = random_codebook(rng, storage, granularity, m, k, n)
     name = f"c{len(funcs)}"
     funcs.append(codebook_ir(q, table, storage, granularity, m, name=name))
     calls.append((name, [x], [((m, n), np.float32)]))

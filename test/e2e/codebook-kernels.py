@@ -15,8 +15,8 @@
 # CHECK: kmeans: ok
 import numpy as np
 
-from mctest import (codebook_ir, codebook_table_shape, decode_codebook,
-                    dense_hex, matmul_model, mlir_type, opt, run)
+from mctest import (codebook_ir, decode_codebook, dense_hex, matmul_model,
+                    mlir_type, opt, random_codebook, run)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
@@ -30,16 +30,7 @@ def uses_kernel(ir):
 
 
 def check(storage, granularity, m, k, n, exact=True, init=False):
-    bits = int(storage.lstrip("ui"))
-    entries = 1 << bits
-    q = rng.integers(0, entries, (k, n))
-    shape = codebook_table_shape(granularity, k, n, entries)
-    if exact:
-        table = rng.integers(-8, 9, shape).astype(np.float32)
-        x = rng.integers(-8, 9, (m, k)).astype(np.float32)
-    else:
-        table = rng.standard_normal(shape).astype(np.float32)
-        x = rng.standard_normal((m, k)).astype(np.float32)
+    q, table, x = random_codebook(rng, storage, granularity, m, k, n, exact)
     want = x.astype(np.float64) @ decode_codebook(q, table, granularity)
     inputs = [x]
     if init:

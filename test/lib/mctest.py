@@ -299,3 +299,18 @@ def codebook_table_shape(granularity, k, n, entries):
         return (n, entries)
     g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
     return (k // g, n // b, entries)
+
+
+def random_codebook(rng, storage, granularity, m, k, n, exact=True):
+    """Indices, tables and M x K activations for codebook_ir: with `exact`,
+    integers in [-8, 8], so every sum of products is exact in f32."""
+    entries = 1 << int(storage.lstrip("ui"))
+    q = rng.integers(0, entries, (k, n))
+    shape = codebook_table_shape(granularity, k, n, entries)
+    if exact:
+        table = rng.integers(-8, 9, shape).astype(np.float32)
+        x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    else:
+        table = rng.standard_normal(shape).astype(np.float32)
+        x = rng.standard_normal((m, k)).astype(np.float32)
+    return q, table, x
