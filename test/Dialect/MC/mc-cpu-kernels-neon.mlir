@@ -130,16 +130,20 @@ func.func @init(%a: tensor<3x8xi8>, %c: tensor<3x4xi32>) -> tensor<3x4xi32> {
 
 // -----
 
-// Codebook on AArch64 (every NEON isa): the same layout as on x86 (see
-// mc-cpu-kernels-sparse.mlir), but the look-up of a column's 16 f32 entries
-// is mc.table_lookup (tbl) of the table as 64 bytes with byte indices
-// q * 0x04040404 + 0x03020100 (4 q + {0, 1, 2, 3}), the index word masked
-// to q first (15) and shifted by 4 for the next slot.
+// Codebook on AArch64 (every NEON isa): the layout of x86 (see
+// mc-cpu-kernels-sparse.mlir) with groups of 2 columns (6 columns: 3
+// parallel groups) and one accumulator per column and row (a 16-lane
+// vector is 4 of NEON's q registers), and the look-up of a column's 16 f32
+// entries is mc.table_lookup (tbl) of the table as 64 bytes with byte
+// indices q * 0x04040404 + 0x03020100 (4 q + {0, 1, 2, 3}), the index word
+// masked to q first (15) and shifted by 4 for the next slot.
 // SDOT-LABEL: func.func @codebook
 // SDOT-DAG: %[[MASK:.*]] = arith.constant dense<15> : vector<16xi32>
 // SDOT-DAG: %[[SCALE:.*]] = arith.constant dense<67372036> : vector<16xi32>
 // SDOT-DAG: %[[BASE:.*]] = arith.constant dense<50462976> : vector<16xi32>
-// SDOT: scf.for
+// SDOT: scf.forall (%{{.*}}) in (3)
+// SDOT:   tensor.extract_slice %{{.*}}[0, %{{.*}}] [2, 2] [1, 1]
+// SDOT: scf.for %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // SDOT:   %[[Q:.*]] = arith.andi %{{.*}}, %[[MASK]] : vector<16xi32>
 // SDOT:   %[[S:.*]] = arith.muli %[[Q]], %[[SCALE]] : vector<16xi32>
 // SDOT:   %[[B:.*]] = arith.addi %[[S]], %[[BASE]] : vector<16xi32>
@@ -148,8 +152,11 @@ func.func @init(%a: tensor<3x8xi8>, %c: tensor<3x4xi32>) -> tensor<3x4xi32> {
 // SDOT:   %[[L:.*]] = mc.table_lookup %[[T]], %[[I]] : vector<64xi8>, vector<64xi8>
 // SDOT:   %[[W:.*]] = vector.bitcast %[[L]] : vector<64xi8> to vector<16xf32>
 // SDOT:   vector.fma %[[W]], %{{.*}}, %{{.*}} : vector<16xf32>
-// SDOT-COUNT-3: mc.table_lookup
-// SDOT:   arith.shrui %{{.*}}, %{{.*}} : vector<16xi32>
+// SDOT: mc.table_lookup
+// SDOT-NEXT: vector.bitcast
+// SDOT-NEXT: vector.fma
+// SDOT-NOT: mc.table_lookup
+// SDOT: arith.shrui %{{.*}}, %{{.*}} : vector<16xi32>
 // SDOT-NOT: vector.from_elements {{.*}} : vector<16xf32>
 // SDOT: return
 // SMMLA-LABEL: func.func @codebook

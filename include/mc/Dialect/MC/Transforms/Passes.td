@@ -312,7 +312,8 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       `neon-dotprod` and `neon-i8mm` an `mc.table_lookup` of the 16 f32
       entries as 64 bytes with byte indices 4 q + {0, 1, 2, 3} (four `tbl`
       with four table registers). 4 columns per parallel group, rows in
-      tiles of up to 4, columns reduced at the end. Equal to the reference
+      tiles of up to 4 (on NEON, where a 16-lane vector is 4 registers, 2
+      columns and 2 rows), columns reduced at the end. Equal to the reference
       within float rounding, exactly when the sums are exact.
 
     - The per-group form of `--mc-quantize=activations=dynamic` (a

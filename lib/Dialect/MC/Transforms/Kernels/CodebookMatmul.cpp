@@ -17,18 +17,20 @@
 // four table registers) of the byte indices 4 q + {0, 1, 2, 3}, one
 // multiply-add of q per lane. The results are the same.
 //
-// Layout (compile time): columns go in groups of 4. For each group and
-// block of 16 * S k (S = 32 / P indices of P = B bits, 3 bits stored in 4,
-// per 32-bit word), 4 vectors of 16 i32, one per column: lane l of column
-// c holds the indices of k = k0 + 16 j + l, j = 0 .. S - 1, in bits
-// P j .. P j + P - 1. Index j is a shift and a mask away. The group's
-// tables follow in their own constant, 16 f32 per table (zero-padded).
+// Layout (compile time): columns go in groups of C = 4 (2 with
+// `tableLookup`, where a 16-lane vector takes 4 of NEON's 32 q registers).
+// For each group and block of 16 * S k (S = 32 / P indices of P = B bits,
+// 3 bits stored in 4, per 32-bit word), C vectors of 16 i32, one per
+// column: lane l of column c holds the indices of k = k0 + 16 j + l,
+// j = 0 .. S - 1, in bits P j .. P j + P - 1. Index j is a shift and a
+// mask away. The group's tables follow in their own constant, 16 f32 per
+// table (zero-padded).
 //
 // Loops: column groups run in parallel (`scf.forall`); in each, the rows go
-// in tiles of up to 4 with 4 x rows accumulators (two per column for one
-// row, so enough FMA chains are in flight) over all of K; then each column
-// is reduced, added to Y's initial value, the element-wise consumer (if
-// any) applied and the 4 columns stored.
+// in tiles of up to 4 (2 on NEON) with C x rows accumulators (on x86 two
+// per column for one row, so enough FMA chains are in flight) over all of
+// K; then each column is reduced, added to Y's initial value, the
+// element-wise consumer (if any) applied and the C columns stored.
 //
 // Numerics: the products are exact look-ups times x, summed with FMAs in 16
 // (or 32) interleaved partial sums and a reduction tree, then added to Y's
@@ -181,6 +183,9 @@ public:
                   const Codebook &weight, const KernelConfig &config)
       : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight),
         config(config) {
+    kCols = config.tableLookup ? 2 : 4;
+    kTileM = config.tableLookup ? 2 : 4;
+    kSplits = config.tableLookup ? 1 : 2;
     m = cast<RankedTensorType>(matmul.getInputs()[0].getType()).getDimSize(0);
     bits = w.width() == 3 ? 4 : w.width();
     slots = 32 / bits;
@@ -195,10 +200,12 @@ public:
 private:
   /// k per vector (f32 lanes of a zmm; 16 table entries).
   static constexpr int64_t kLanes = 16;
-  /// Columns per group (each with its table in a register).
-  static constexpr int64_t kCols = 4;
-  /// Most rows of a register tile.
-  static constexpr int64_t kTileM = 4;
+  /// Columns per group (each with its table in registers) and most rows of
+  /// a register tile, and FMA chains per column for a single row: 4, 4, 2
+  /// fit AVX-512's 32 zmm. A 16-lane vector takes 4 of NEON's 32 q
+  /// registers, so there a tile has 2 columns of 2 rows and one chain (4 q
+  /// registers are 4 chains already).
+  int64_t kCols, kTileM, kSplits;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -276,7 +283,7 @@ Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
   // Enough independent FMA chains for one row.
-  int64_t splits = rows == 1 ? 2 : 1;
+  int64_t splits = rows == 1 ? kSplits : 1;
   auto accIndex = [&](int64_t i, int64_t c, int64_t s) {
     return (i * kCols + c) * splits + s;
   };
