@@ -308,12 +308,14 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       of 16): vectorized along K so every lane uses the column's table;
       indices packed B bits (3 in 4) per i32 lane, 16 k per vector; the
       look-up is a `vector.from_elements` of dynamic `vector.extract`s,
-      which LLVM makes one `vpermd` on AVX-512, and for `isa=neon`,
-      `neon-dotprod` and `neon-i8mm` an `mc.table_lookup` of the 16 f32
-      entries as 64 bytes with byte indices 4 q + {0, 1, 2, 3} (four `tbl`
-      with four table registers). 4 columns per parallel group, rows in
-      tiles of up to 4 (on NEON, where a 16-lane vector is 4 registers, 2
-      columns and 2 rows), columns reduced at the end. Equal to the reference
+      which LLVM makes one `vpermd` on AVX-512. For `isa=neon`,
+      `neon-dotprod` and `neon-i8mm` the indices are packed per byte (16
+      per register) and each table as 4 planes of 16 bytes (byte p of
+      every entry): 4 `mc.table_lookup` (`tbl` with one table register)
+      and two levels of `vector.interleave` (`zip1`/`zip2`) give 16
+      weights. 4 columns per parallel group, rows in tiles of up to 4 (on
+      NEON, where a 16-lane vector is 4 registers, 2 columns and 2 rows),
+      columns reduced at the end. Equal to the reference
       within float rounding, exactly when the sums are exact.
 
     - The per-group form of `--mc-quantize=activations=dynamic` (a
