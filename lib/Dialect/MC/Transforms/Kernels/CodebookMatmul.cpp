@@ -272,18 +272,14 @@ void CodebookEmitter::packWeights() {
         tables[((g * numTablesK + t) * kCols + c) * kLanes + e] =
             w.entry(table, e);
     }
-  auto type = [&](Type elt, int64_t size) {
-    return RankedTensorType::get({size}, elt);
+  auto constant = [&](Type elt, auto values) -> Value {
+    auto type = RankedTensorType::get({int64_t(values.size())}, elt);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef(values)));
   };
   if (!config.tableLookup) {
-    packedIndices = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(type(b.getI32Type(), indices.size()),
-                               ArrayRef<int32_t>(indices)));
-    packedTables = arith::ConstantOp::create(
-        b, loc,
-        DenseElementsAttr::get(type(b.getF32Type(), tables.size()),
-                               ArrayRef<float>(tables)));
+    packedIndices = constant(b.getI32Type(), indices);
+    packedTables = constant(b.getF32Type(), tables);
     return;
   }
   // Byte words (the fields fill 8 bits) and tables as 4 byte planes.
@@ -293,19 +289,13 @@ void CodebookEmitter::packWeights() {
   SmallVector<int8_t> planes(4 * tables.size());
   for (size_t t = 0; t < tables.size(); t += kLanes)
     for (int64_t e = 0; e < kLanes; ++e) {
-      uint32_t bits;
-      std::memcpy(&bits, &tables[t + e], 4);
+      uint32_t raw;
+      std::memcpy(&raw, &tables[t + e], 4);
       for (int64_t p = 0; p < 4; ++p)
-        planes[4 * t + p * kLanes + e] = static_cast<int8_t>(bits >> 8 * p);
+        planes[4 * t + p * kLanes + e] = static_cast<int8_t>(raw >> 8 * p);
     }
-  packedIndices = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(type(b.getI8Type(), bytes.size()),
-                             ArrayRef<int8_t>(bytes)));
-  packedTables = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(type(b.getI8Type(), planes.size()),
-                             ArrayRef<int8_t>(planes)));
+  packedIndices = constant(b.getI8Type(), bytes);
+  packedTables = constant(b.getI8Type(), planes);
 }
 
 /// Column c's table for the k of table row `tableK` in column group `group`.
