@@ -7,6 +7,8 @@ apt_packages=(
   libmlir-22-dev mlir-22-tools llvm-22-dev llvm-22-tools clang-22 lld-22
   libomp-22-dev
   cmake ninja-build ccache python3 libeigen3-dev gcc libc6-dev
+  # AArch64: the cross compiler links the tests' programs and builds mc's
+  # OpenMP runtime for AArch64 (lib/Runtime); qemu runs them.
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
 python_packages=(numpy ml_dtypes scikit-learn)

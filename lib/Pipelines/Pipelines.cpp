@@ -77,6 +77,7 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   buildTensorToBuffersPipeline(pm, options.isa);
   MCLowerDot4Options dot4;
   dot4.vnni = options.isa == "avx512-vnni";
+  dot4.neon = StringRef(options.isa).starts_with("neon");
   pm.addPass(createMCLowerDot4(dot4));
 
   if (options.numThreads == 1) {
@@ -130,6 +131,8 @@ std::string mc::getKernelIsa(StringRef triple, StringRef cpu,
     return "neon-i8mm";
   if (target.isAArch64() && has("+dotprod"))
     return "neon-dotprod";
+  if (target.isAArch64())
+    return "neon";
   return "generic";
 }
 

@@ -15,60 +15,13 @@
 # CHECK: kmeans: ok
 import numpy as np
 
-from mctest import dense_hex, matmul_model, mlir_type, opt, run
+from mctest import (codebook_ir, decode_codebook, dense_hex, matmul_model,
+                    mlir_type, opt, random_codebook, run)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
 configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
            for t in (1, 2)]
-
-
-def codebook_ir(q, table, storage, granularity, m, init=False, tail=None):
-    """`@f(%x: M x K[, %c]) -> [c +] x . decode(assemble(q, table))`."""
-    k, n = q.shape
-    xt, yt = mlir_type([m, k], "f32"), mlir_type([m, n], "f32")
-    bits = int(storage.lstrip("ui"))
-    qt, tt = mlir_type([k, n], f"i{bits}"), mlir_type(table.shape, "f32")
-    ct = f"!mc.compressed<{k}x{n}xf32, #mc.codebook<{storage}{granularity}>>"
-    if init:
-        args, acc = f"%x: {xt}, %c: {yt}", ""
-    else:
-        args, acc = f"%x: {xt}", f"""  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yt}
-  %c = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
-"""
-    # i1 attributes are bit-packed: spell them out.
-    indices = dense_hex(q.astype(np.int8)) if bits > 1 else "dense<" + str(
-        q.astype(bool).tolist()).lower() + ">"
-    return f"""
-func.func @f({args}) -> {yt} {{
-  %q = arith.constant {indices} : {qt}
-  %t = arith.constant {dense_hex(table.astype(np.float32))} : {tt}
-  %a = mc.assemble %q, %t : ({qt}, {tt}) -> {ct}
-  %w = mc.decode %a : {ct} -> {mlir_type([k, n], "f32")}
-{acc}  %y = linalg.matmul ins(%x, %w : {xt}, {mlir_type([k, n], "f32")}) outs(%c : {yt}) -> {yt}
-""" + (tail or f"  return %y : {yt}\n") + "}"
-
-
-def decode(q, table, granularity):
-    """numpy decode: table index per element for each granularity."""
-    k, n = q.shape
-    if granularity == "":
-        return table[q]
-    if granularity == ", axis = 1":
-        return table[np.arange(n)[None, :], q]
-    g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
-    ki, ni = np.indices((k, n))
-    return table[ki // g, ni // b, q]
-
-
-def table_shape(granularity, k, n, entries):
-    if granularity == "":
-        return (entries,)
-    if granularity == ", axis = 1":
-        return (n, entries)
-    g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
-    return (k // g, n // b, entries)
 
 
 def uses_kernel(ir):
@@ -77,17 +30,8 @@ def uses_kernel(ir):
 
 
 def check(storage, granularity, m, k, n, exact=True, init=False):
-    bits = int(storage.lstrip("ui"))
-    entries = 1 << bits
-    q = rng.integers(0, entries, (k, n))
-    shape = table_shape(granularity, k, n, entries)
-    if exact:
-        table = rng.integers(-8, 9, shape).astype(np.float32)
-        x = rng.integers(-8, 9, (m, k)).astype(np.float32)
-    else:
-        table = rng.standard_normal(shape).astype(np.float32)
-        x = rng.standard_normal((m, k)).astype(np.float32)
-    want = x.astype(np.float64) @ decode(q, table, granularity)
+    q, table, x = random_codebook(rng, storage, granularity, m, k, n, exact)
+    want = x.astype(np.float64) @ decode_codebook(q, table, granularity)
     inputs = [x]
     if init:
         c = rng.integers(-100, 101, (m, n)).astype(np.float32)
@@ -150,8 +94,8 @@ ir = codebook_ir(q, table, "ui4", ", axis = 1", m, tail=f"""  %b = arith.constan
 lowered = opt(ir, "--mc-cpu-kernels")
 assert "linalg.generic" not in lowered and "mc.decode" not in lowered
 x = rng.integers(-8, 9, (m, k)).astype(np.float32)
-want = np.maximum(x.astype(np.float64) @ decode(q, table, ", axis = 1")
-                  + bias, 0)
+want = np.maximum(x.astype(np.float64)
+                  @ decode_codebook(q, table, ", axis = 1") + bias, 0)
 (ref,) = run(ir, "f", [x], 1, ["--reference"])
 assert (ref == want).all()
 for isa, threads in configs:

@@ -168,8 +168,9 @@ def _layout(arrays):
 
 
 def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
-                     workdir=None, mcpu=None):
-    """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`), links
+                     workdir=None, mcpu=None, args=()):
+    """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`,
+    further mc-compile `args`, e.g. `--num-threads=2`), links
     it into a C program with `cc` and exactly the flags `mc-compile
     --print-link-flags` prints, and runs it (through `runner`, e.g. qemu).
     `calls` is a list of (entry, input arrays, output (shape, dtype)s); each
@@ -182,7 +183,7 @@ def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
             f.write(mlir)
         subprocess.run(["mc-compile", src, f"--target={target}",
                         *([f"--mattr={mattr}"] if mattr else []),
-                        *([f"--mcpu={mcpu}"] if mcpu else []),
+                        *([f"--mcpu={mcpu}"] if mcpu else []), *args,
                         "--emit=obj", "-o", os.path.join(work, "model.o"),
                         "--header=" + os.path.join(work, "model.h")],
                        check=True)
@@ -237,11 +238,79 @@ int main(int argc, char **argv) {{
 
 
 def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None,
-                    mcpu=None):
+                    mcpu=None, args=()):
     """Compiles `entry` (a 2-D f32 -> 2-D f32 function) with mc-compile for
     `target`, links it into a C program with `cc` and exactly the flags
     `mc-compile --print-link-flags` prints, runs it on `x` (through `runner`,
     e.g. qemu) and returns the B x n result."""
     calls = [(entry, [x.astype(np.float32)], [((x.shape[0], n), np.float32)])]
     return compile_and_call(mlir, calls, target, cc, runner, mattr,
-                            mcpu=mcpu)[0][0]
+                            mcpu=mcpu, args=args)[0][0]
+
+
+def codebook_ir(q, table, storage, granularity, m, init=False, tail=None,
+                name="f"):
+    """`@name(%x: M x K[, %c]) -> [c +] x . decode(assemble(q, table))`
+    with a `#mc.codebook<{storage}{granularity}>` weight; granularity is "",
+    ", axis = 1" or ", block = [G, b]". `tail` replaces the return."""
+    k, n = q.shape
+    xt, yt = mlir_type([m, k], "f32"), mlir_type([m, n], "f32")
+    bits = int(storage.lstrip("ui"))
+    qt, tt = mlir_type([k, n], f"i{bits}"), mlir_type(table.shape, "f32")
+    ct = f"!mc.compressed<{k}x{n}xf32, #mc.codebook<{storage}{granularity}>>"
+    if init:
+        args, acc = f"%x: {xt}, %c: {yt}", ""
+    else:
+        args, acc = f"%x: {xt}", f"""  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {yt}
+  %c = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
+"""
+    # i1 attributes are bit-packed: spell them out.
+    indices = dense_hex(q.astype(np.int8)) if bits > 1 else "dense<" + str(
+        q.astype(bool).tolist()).lower() + ">"
+    return f"""
+func.func @{name}({args}) -> {yt} {{
+  %q = arith.constant {indices} : {qt}
+  %t = arith.constant {dense_hex(table.astype(np.float32))} : {tt}
+  %a = mc.assemble %q, %t : ({qt}, {tt}) -> {ct}
+  %w = mc.decode %a : {ct} -> {mlir_type([k, n], "f32")}
+{acc}  %y = linalg.matmul ins(%x, %w : {xt}, {mlir_type([k, n], "f32")}) outs(%c : {yt}) -> {yt}
+""" + (tail or f"  return %y : {yt}\n") + "}"
+
+
+def decode_codebook(q, table, granularity):
+    """numpy decode of K x N indices `q` with `table` for a granularity
+    spelled as in codebook_ir."""
+    k, n = q.shape
+    if granularity == "":
+        return table[q]
+    if granularity == ", axis = 1":
+        return table[np.arange(n)[None, :], q]
+    g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
+    ki, ni = np.indices((k, n))
+    return table[ki // g, ni // b, q]
+
+
+def codebook_table_shape(granularity, k, n, entries):
+    """The shape of the tables of K x N indices with `entries` each."""
+    if granularity == "":
+        return (entries,)
+    if granularity == ", axis = 1":
+        return (n, entries)
+    g, b = [int(v) for v in granularity.split("[")[1].rstrip("]").split(",")]
+    return (k // g, n // b, entries)
+
+
+def random_codebook(rng, storage, granularity, m, k, n, exact=True):
+    """Indices, tables and M x K activations for codebook_ir: with `exact`,
+    integers in [-8, 8], so every sum of products is exact in f32."""
+    entries = 1 << int(storage.lstrip("ui"))
+    q = rng.integers(0, entries, (k, n))
+    shape = codebook_table_shape(granularity, k, n, entries)
+    if exact:
+        table = rng.integers(-8, 9, shape).astype(np.float32)
+        x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    else:
+        table = rng.standard_normal(shape).astype(np.float32)
+        x = rng.standard_normal((m, k)).astype(np.float32)
+    return q, table, x

@@ -8,6 +8,8 @@
 // CPU and features offer, so every public function gets a
 // `_mlir_ciface_<name>` wrapper taking one memref descriptor per argument
 // and per result (results become out-parameters). The header declares them.
+// Threads go through OpenMP: Debian's libomp on x86-64, mc's own runtime
+// (lib/aarch64-linux-gnu/libmc_omp.a, lib/Runtime/MCOpenMP.c) on AArch64.
 //
 //===----------------------------------------------------------------------===//
 
@@ -30,6 +32,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -59,8 +62,8 @@ static cl::opt<std::string> header("header",
                                             "points"));
 static cl::opt<int> numThreads(
     "num-threads", cl::init(-1),
-    cl::desc("Threads of the kernels: 0 all cores (OpenMP), 1 none; default "
-             "0 on x86-64, 1 on AArch64 (no OpenMP runtime to link)"));
+    cl::desc("Threads of the kernels: 0 all cores at run time (OpenMP), 1 "
+             "none; default 0"));
 static cl::opt<bool> reference(
     "reference", cl::init(false),
     cl::desc("Use the reference lowering only (no kernels, one thread)"));
@@ -200,24 +203,37 @@ int main(int argc, char **argv) {
     return mc::compileNVPTX({inputFile, cpu, features, emit, output, header,
                              printLinkFlags});
   // Non-contiguous memref copies call MLIR's `memrefCopy`, which Debian
-  // ships for the host (x86-64) only.
-  // So is the OpenMP runtime (libomp) the threaded kernels call.
+  // ships for the host (x86-64) only, as it does libomp.
   bool hasRunnerUtils = targetTriple.getArch() == llvm::Triple::x86_64;
+  // AArch64 links mc's own OpenMP runtime, built next to the tools.
+  std::string ompRuntime;
+  if (targetTriple.isAArch64() && targetTriple.isOSLinux()) {
+    SmallString<256> path(llvm::sys::path::parent_path(
+        llvm::sys::path::parent_path(llvm::sys::fs::getMainExecutable(
+            argv[0], reinterpret_cast<void *>(&fail)))));
+    llvm::sys::path::append(path, "lib", "aarch64-linux-gnu", "libmc_omp.a");
+    if (llvm::sys::fs::exists(path))
+      ompRuntime = path.str().str();
+  }
   if (printLinkFlags) {
     if (hasRunnerUtils)
       llvm::outs() << "-L" MC_MLIR_LIB_DIR " -Wl,-rpath," MC_MLIR_LIB_DIR
                       " -lmlir_c_runner_utils -lomp";
+    else if (!ompRuntime.empty())
+      llvm::outs() << ompRuntime << " -lpthread";
     llvm::outs() << "\n";
     return 0;
   }
   if (numThreads < -1)
     fail("--num-threads must be 0 (all cores) or positive");
+  bool hasOpenMP = hasRunnerUtils || !ompRuntime.empty();
   int threads = reference ? 1 : numThreads;
   if (threads == -1)
-    threads = hasRunnerUtils ? 0 : 1;
-  if (threads != 1 && !hasRunnerUtils)
+    threads = hasOpenMP ? 0 : 1;
+  if (threads != 1 && !hasOpenMP)
     fail("--num-threads=" + Twine(threads) + ": no OpenMP runtime to link "
-         "for '" + triple + "'; only 1 thread is supported there");
+         "for '" + triple + "' (mc builds one for aarch64-linux-gnu when "
+         "aarch64-linux-gnu-gcc is installed); only 1 thread is supported");
   if (inputFile.empty() || output.empty())
     fail("expected an input file and -o OUT");
   if (emit != "obj" && emit != "asm" && emit != "llvm")

@@ -14,8 +14,8 @@ struct CPUPipelineOptions
   Option<std::string> isa{
       *this, "isa",
       llvm::cl::desc("Kernel ISA (see --mc-cpu-kernels): generic, "
-                     "avx512-vnni, neon-dotprod, neon-i8mm, or none for the "
-                     "reference lowering only"),
+                     "avx512-vnni, neon, neon-dotprod, neon-i8mm, or none for "
+                     "the reference lowering only"),
       llvm::cl::init("generic")};
   Option<int64_t> numThreads{
       *this, "num-threads",
@@ -41,7 +41,8 @@ void buildCPUToLLVMPipeline(mlir::OpPassManager &pm,
 
 /// The kernel ISA for an LLVM target triple, CPU and feature string, e.g.
 /// "avx512-vnni" for x86-64 with +avx512vnni and +avx512bw, "neon-i8mm"
-/// for AArch64 with +i8mm, "neon-dotprod" with +dotprod only.
+/// for AArch64 with +i8mm, "neon-dotprod" with +dotprod only, "neon" for
+/// other AArch64, else "generic".
 std::string getKernelIsa(llvm::StringRef triple, llvm::StringRef cpu,
                          llvm::StringRef features);
 

@@ -543,6 +543,30 @@ func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
 
 // -----
 
+func.func @table_lookup_table(%t: vector<24xi8>, %i: vector<16xi8>) -> vector<16xi8> {
+  // expected-error @+1 {{'mc.table_lookup' op operand #0 must be vector of 8-bit signless integer values of length 16/32/48/64}}
+  %0 = mc.table_lookup %t, %i : vector<24xi8>, vector<16xi8>
+  return %0 : vector<16xi8>
+}
+
+// -----
+
+func.func @table_lookup_indices(%t: vector<32xi8>, %i: vector<12xi8>) -> vector<12xi8> {
+  // expected-error @+1 {{'mc.table_lookup' op expected a multiple of 8 indices (tbl's 8 or 16 bytes per instruction), got 'vector<12xi8>'}}
+  %0 = mc.table_lookup %t, %i : vector<32xi8>, vector<12xi8>
+  return %0 : vector<12xi8>
+}
+
+// -----
+
+func.func @table_lookup_type(%t: vector<16xi8>, %i: vector<16xi32>) -> vector<16xi32> {
+  // expected-error @+1 {{'mc.table_lookup' op operand #1 must be vector of 8-bit signless integer values of ranks 1, but got 'vector<16xi32>'}}
+  %0 = mc.table_lookup %t, %i : vector<16xi8>, vector<16xi32>
+  return %0 : vector<16xi32>
+}
+
+// -----
+
 func.func @sparse_mma_meta(%v: vector<16x16xi8>, %m: vector<16x1xi16>, %b: vector<8x32xi8>, %c: vector<16x8xi32>) -> vector<16x8xi32> {
   // expected-error @+1 {{'mc.sparse_mma' op expected metadata of shape 16x2 for 'vector<16x16xi8>', got 'vector<16x1xi16>'}}
   %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x16xi8>, vector<16x1xi16>, vector<8x32xi8> into vector<16x8xi32>

@@ -1,6 +1,7 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-dotprod" --canonicalize --cse | FileCheck %s --check-prefix=SDOT
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm" --canonicalize --cse | FileCheck %s --check-prefix=SMMLA
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm tile-m=3" --canonicalize --cse | FileCheck %s --check-prefix=ODD
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon" --canonicalize --cse | FileCheck %s --check-prefix=NEON
 
 // B[k][n] = k + 22 n (mod 256), so the packed bytes show the layout.
 //
@@ -125,4 +126,59 @@ func.func @init(%a: tensor<3x8xi8>, %c: tensor<3x4xi32>) -> tensor<3x4xi32> {
   %b = arith.constant dense<1> : tensor<8x4xi8>
   %r = linalg.matmul ins(%a, %b : tensor<3x8xi8>, tensor<8x4xi8>) outs(%c : tensor<3x4xi32>) -> tensor<3x4xi32>
   return %r : tensor<3x4xi32>
+}
+
+// -----
+
+// Codebook on AArch64 (every NEON isa): groups of 2 columns (6 columns:
+// 3 parallel groups), one accumulator per column and row (a 16-lane vector
+// is 4 of NEON's q registers). Indices are bytes, 2 nibbles each: K = 300
+// is 9 blocks of 32 k and a tail (0x55). Each table is 4 planes of 16
+// bytes (byte p of every entry; 1.5 = 0x3FC00000: planes 00, 00, C0, 3F).
+// The look-up of 16 weights is 4 mc.table_lookup (tbl1) of the masked
+// byte indices, one per plane, and two levels of vector.interleave (zip).
+// SDOT-LABEL: func.func @codebook
+// SDOT-DAG: %[[TAB:.*]] = arith.constant dense<"0x0000000000000000000000000000000000000000000000000000000000000000C0C0C0C0C0C0C0C0C0C0C0C0C0C0C0C03F3F3F3F3F3F3F3F3F3F3F3F3F3F3F3F{{.*}}"> : tensor<384xi8>
+// SDOT-DAG: %[[IDX:.*]] = arith.constant dense<"0x5555{{.*}}"> : tensor<960xi8>
+// SDOT-DAG: %[[MASK:.*]] = arith.constant dense<15> : vector<16xi8>
+// SDOT: scf.forall (%{{.*}}) in (3)
+// SDOT:   tensor.extract_slice %{{.*}}[0, %{{.*}}] [2, 2] [1, 1]
+// SDOT:   %[[T0:.*]] = vector.transfer_read %[[TAB]]{{.*}} : tensor<384xi8>, vector<64xi8>
+// SDOT: scf.for %{{.*}} = %c0 to %c9 step %c1 iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// SDOT:   %[[W:.*]] = vector.transfer_read %[[IDX]]{{.*}} : tensor<960xi8>, vector<16xi8>
+// SDOT:   %[[Q:.*]] = arith.andi %[[W]], %[[MASK]] : vector<16xi8>
+// SDOT:   %[[P0:.*]] = vector.extract_strided_slice %[[T0]] {offsets = [0], sizes = [16], strides = [1]}
+// SDOT:   %[[B0:.*]] = mc.table_lookup %[[P0]], %[[Q]] : vector<16xi8>, vector<16xi8>
+// SDOT:   %[[B1:.*]] = mc.table_lookup %{{.*}}, %[[Q]] : vector<16xi8>, vector<16xi8>
+// SDOT:   %[[B2:.*]] = mc.table_lookup %{{.*}}, %[[Q]] : vector<16xi8>, vector<16xi8>
+// SDOT:   %[[B3:.*]] = mc.table_lookup %{{.*}}, %[[Q]] : vector<16xi8>, vector<16xi8>
+// SDOT:   %[[L:.*]] = vector.interleave %[[B0]], %[[B1]] : vector<16xi8> -> vector<32xi8>
+// SDOT:   %[[L16:.*]] = vector.bitcast %[[L]] : vector<32xi8> to vector<16xi16>
+// SDOT:   %[[H:.*]] = vector.interleave %[[B2]], %[[B3]] : vector<16xi8> -> vector<32xi8>
+// SDOT:   %[[H16:.*]] = vector.bitcast %[[H]] : vector<32xi8> to vector<16xi16>
+// SDOT:   %[[E:.*]] = vector.interleave %[[L16]], %[[H16]] : vector<16xi16> -> vector<32xi16>
+// SDOT:   %[[F:.*]] = vector.bitcast %[[E]] : vector<32xi16> to vector<16xf32>
+// SDOT:   vector.fma %[[F]], %{{.*}}, %{{.*}} : vector<16xf32>
+// SDOT:   vector.fma %[[F]], %{{.*}}, %{{.*}} : vector<16xf32>
+// SDOT-COUNT-4: mc.table_lookup
+// SDOT-NOT: mc.table_lookup
+// SDOT:   arith.shrui %{{.*}}, %{{.*}} : vector<16xi8>
+// SDOT-NOT: vector.from_elements {{.*}} : vector<16xf32>
+// SDOT: return
+// SMMLA-LABEL: func.func @codebook
+// SMMLA: mc.table_lookup %{{.*}}, %{{.*}} : vector<16xi8>, vector<16xi8>
+// SMMLA-NOT: vector.from_elements {{.*}} : vector<16xf32>
+// NEON-LABEL: func.func @codebook
+// NEON: mc.table_lookup %{{.*}}, %{{.*}} : vector<16xi8>, vector<16xi8>
+// NEON-NOT: vector.from_elements {{.*}} : vector<16xf32>
+func.func @codebook(%x: tensor<2x300xf32>) -> tensor<2x6xf32> {
+  %q = arith.constant dense<5> : tensor<300x6xi4>
+  %t = arith.constant dense<1.5> : tensor<6x16xf32>
+  %a = mc.assemble %q, %t : (tensor<300x6xi4>, tensor<6x16xf32>) -> !mc.compressed<300x6xf32, #mc.codebook<ui4, axis = 1>>
+  %w = mc.decode %a : !mc.compressed<300x6xf32, #mc.codebook<ui4, axis = 1>> -> tensor<300x6xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x6xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<2x6xf32>) -> tensor<2x6xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x300xf32>, tensor<300x6xf32>) outs(%i : tensor<2x6xf32>) -> tensor<2x6xf32>
+  return %y : tensor<2x6xf32>
 }

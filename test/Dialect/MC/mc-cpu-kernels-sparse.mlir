@@ -88,6 +88,7 @@ func.func @not_sparse_enough(%x: tensor<1x2xf32>) -> tensor<1x5xf32> {
 // CHECK-COUNT-4: vector.transfer_read %[[IDX]]
 // CHECK:     vector.transfer_read %{{.*}} {in_bounds = [true]} : tensor<2x300xf32>, vector<16xf32>
 // CHECK:     arith.andi %{{.*}}, %{{.*}} : vector<16xi32>
+// CHECK-NOT: mc.table_lookup
 // CHECK:     vector.extract %{{.*}}[15] : i32 from vector<16xi32>
 // CHECK:     vector.from_elements {{.*}} : vector<16xf32>
 // CHECK:     vector.fma

@@ -1,5 +1,6 @@
 // RUN: mc-opt %s --mc-lower-dot4=vnni=true | FileCheck %s --check-prefix=VNNI
 // RUN: mc-opt %s --mc-lower-dot4 | FileCheck %s --check-prefix=PLAIN
+// RUN: mc-opt %s --mc-lower-dot4=neon=true | FileCheck %s --check-prefix=NEON
 
 // With VNNI, u8 x s8 becomes vpdpbusd of the vector's width; s8 x s8 has
 // no such instruction and is expanded like everything without VNNI.
@@ -50,6 +51,23 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
 // PLAIN-COUNT-14: vector.shuffle %arg0, %arg0
 // PLAIN: %[[NEG:.*]] = arith.cmpi slt, %arg1, %{{.*}} : vector<64xi8>
 // PLAIN: arith.select %[[NEG]], %{{.*}}, %{{.*}} : vector<64xi1>, vector<64xi8>
+// With neon: tbl1 per 16-byte lane on the indices with the sign bit and
+// the low four bits kept (& 0x8F = -113), so a negative index is >= 128
+// and gives 0.
+// NEON-LABEL: func.func @byte_shuffle
+// NEON: %[[MASK:.*]] = arith.constant dense<-113> : vector<64xi8>
+// NEON: %[[I:.*]] = arith.andi %arg1, %[[MASK]] : vector<64xi8>
+// NEON: %[[T0:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON: %[[I0:.*]] = vector.extract_strided_slice %[[I]] {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON: %[[R0:.*]] = llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v16i8"(%[[T0]], %[[I0]]) : (vector<16xi8>, vector<16xi8>) -> vector<16xi8>
+// NEON: vector.insert_strided_slice %[[R0]], %{{.*}} {offsets = [0], strides = [1]} : vector<16xi8> into vector<64xi8>
+// NEON: vector.extract_strided_slice %arg0 {offsets = [16], sizes = [16]
+// NEON-COUNT-3: llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v16i8"
+// NEON-COUNT-2: llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v16i8"
+// NEON: %[[M16:.*]] = arith.andi %arg3, %{{.*}} : vector<16xi8>
+// NEON: llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v16i8"(%arg3, %[[M16]])
+// NEON-NOT: llvm.call_intrinsic
+// NEON: return
 func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<32xi8>,
                         %v: vector<16xi8>)
     -> (vector<64xi8>, vector<32xi8>, vector<16xi8>) {
@@ -57,6 +75,41 @@ func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<32xi8>,
   %1 = mc.byte_shuffle %u, %u : vector<32xi8>
   %2 = mc.byte_shuffle %v, %v : vector<16xi8>
   return %0, %1, %2 : vector<64xi8>, vector<32xi8>, vector<16xi8>
+}
+
+// mc.table_lookup with neon: the table in 16-byte registers, one tbl1..4
+// per 16 indices (tbl*.v8i8 for a last 8). Without: an extract per byte at
+// the index clamped to the table (minui), then 0 where the index (unsigned)
+// is past the table.
+// NEON-LABEL: func.func @table_lookup
+// NEON-DAG: %[[T0:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON-DAG: %[[T1:.*]] = vector.extract_strided_slice %arg0 {offsets = [16], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON-DAG: %[[T2:.*]] = vector.extract_strided_slice %arg0 {offsets = [32], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON-DAG: %[[T3:.*]] = vector.extract_strided_slice %arg0 {offsets = [48], sizes = [16], strides = [1]} : vector<64xi8> to vector<16xi8>
+// NEON: %[[I0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [16], strides = [1]} : vector<32xi8> to vector<16xi8>
+// NEON: llvm.call_intrinsic "llvm.aarch64.neon.tbl4.v16i8"(%[[T0]], %[[T1]], %[[T2]], %[[T3]], %[[I0]]) : (vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>) -> vector<16xi8>
+// NEON: %[[I1:.*]] = vector.extract_strided_slice %arg1 {offsets = [16], sizes = [16], strides = [1]} : vector<32xi8> to vector<16xi8>
+// NEON: llvm.call_intrinsic "llvm.aarch64.neon.tbl4.v16i8"(%[[T0]], %[[T1]], %[[T2]], %[[T3]], %[[I1]])
+// NEON: llvm.call_intrinsic "llvm.aarch64.neon.tbl3.v16i8"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<16xi8>) -> vector<16xi8>
+// NEON: %[[L8:.*]] = vector.extract_strided_slice %arg3 {offsets = [16], sizes = [8], strides = [1]} : vector<24xi8> to vector<8xi8>
+// NEON: llvm.call_intrinsic "llvm.aarch64.neon.tbl3.v8i8"(%{{.*}}, %{{.*}}, %{{.*}}, %[[L8]]) : (vector<16xi8>, vector<16xi8>, vector<16xi8>, vector<8xi8>) -> vector<8xi8>
+// NEON: llvm.call_intrinsic "llvm.aarch64.neon.tbl1.v8i8"(%arg4, %arg5) : (vector<16xi8>, vector<8xi8>) -> vector<8xi8>
+// PLAIN-LABEL: func.func @table_lookup
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: %[[C:.*]] = arith.minui %arg1, %{{.*}} : vector<32xi8>
+// PLAIN: %[[I0:.*]] = vector.extract %[[C]][0] : i8 from vector<32xi8>
+// PLAIN: %[[P0:.*]] = arith.index_castui %[[I0]] : i8 to index
+// PLAIN: vector.extract %arg0[%[[P0]]] : i8 from vector<64xi8>
+// PLAIN: %[[V:.*]] = vector.from_elements {{.*}} : vector<32xi8>
+// PLAIN: %[[IN:.*]] = arith.cmpi ult, %arg1, %{{.*}} : vector<32xi8>
+// PLAIN: arith.select %[[IN]], %[[V]], %{{.*}} : vector<32xi1>, vector<32xi8>
+func.func @table_lookup(%t: vector<64xi8>, %i: vector<32xi8>, %t3: vector<48xi8>,
+                        %j: vector<24xi8>, %t1: vector<16xi8>, %k: vector<8xi8>)
+    -> (vector<32xi8>, vector<24xi8>, vector<8xi8>) {
+  %0 = mc.table_lookup %t, %i : vector<64xi8>, vector<32xi8>
+  %1 = mc.table_lookup %t3, %j : vector<48xi8>, vector<24xi8>
+  %2 = mc.table_lookup %t1, %k : vector<16xi8>, vector<8xi8>
+  return %0, %1, %2 : vector<32xi8>, vector<24xi8>, vector<8xi8>
 }
 
 // The decoded sparse operand (kept values where the metadata's positions

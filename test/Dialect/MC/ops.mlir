@@ -130,6 +130,18 @@ func.func @byte_shuffle(%t: vector<64xi8>, %i: vector<64xi8>, %u: vector<16xi8>)
   return %0, %1 : vector<64xi8>, vector<16xi8>
 }
 
+// CHECK-LABEL: func.func @table_lookup
+// CHECK: mc.table_lookup %{{.*}}, %{{.*}} : vector<64xi8>, vector<64xi8>
+// CHECK: mc.table_lookup %{{.*}}, %{{.*}} : vector<48xi8>, vector<16xi8>
+// CHECK: mc.table_lookup %{{.*}}, %{{.*}} : vector<16xi8>, vector<8xi8>
+func.func @table_lookup(%t: vector<64xi8>, %t3: vector<48xi8>, %u: vector<16xi8>, %v: vector<8xi8>)
+    -> (vector<64xi8>, vector<16xi8>, vector<8xi8>) {
+  %0 = mc.table_lookup %t, %t : vector<64xi8>, vector<64xi8>
+  %1 = mc.table_lookup %t3, %u : vector<48xi8>, vector<16xi8>
+  %2 = mc.table_lookup %u, %v : vector<16xi8>, vector<8xi8>
+  return %0, %1, %2 : vector<64xi8>, vector<16xi8>, vector<8xi8>
+}
+
 // CHECK-LABEL: func.func @sparse_mma
 // CHECK: mc.sparse_mma %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16x16xi8>, vector<16x2xi16>, vector<8x32xi8> into vector<16x8xi32>
 // CHECK: mc.sparse_mma %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16x16xf16>, vector<16x2xi16>, vector<8x32xf16> into vector<16x8xf32>

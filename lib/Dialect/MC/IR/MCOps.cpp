@@ -181,6 +181,19 @@ LogicalResult Dot4Op::verify() {
 }
 
 //===----------------------------------------------------------------------===//
+// TableLookupOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TableLookupOp::verify() {
+  auto indices = cast<VectorType>(getIndices().getType());
+  if (indices.isScalable() || indices.getNumElements() % 8)
+    return emitOpError("expected a multiple of 8 indices (tbl's 8 or 16 "
+                       "bytes per instruction), got ")
+           << indices;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // SparseMmaOp
 //===----------------------------------------------------------------------===//
 

@@ -1,4 +1,12 @@
-//===- LowerDot4.cpp - mc.dot4, mc.byte_shuffle to x86 or plain vectors ---===//
+//===- LowerDot4.cpp - mc's pure vector ops to intrinsics or vectors ------===//
+//
+// mc.dot4, mc.byte_shuffle and mc.table_lookup stand for instructions that
+// MLIR 22's vector, x86vector and arm_neon dialects lack. They are pure, so
+// they bufferize with the kernels; this pass runs after bufferization and
+// turns them into `llvm.call_intrinsic` of the target's instruction or into
+// exact plain vector code.
+//
+//===----------------------------------------------------------------------===//
 
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
@@ -14,6 +22,48 @@ namespace mc {
 
 using namespace mlir;
 using namespace mc;
+
+/// Bytes [offset, offset + size) of a 1-D vector.
+static Value slice(PatternRewriter &rewriter, Location loc, Value vector,
+                   int64_t offset, int64_t size) {
+  if (offset == 0 &&
+      cast<VectorType>(vector.getType()).getNumElements() == size)
+    return vector;
+  return vector::ExtractStridedSliceOp::create(rewriter, loc, vector, offset,
+                                               size, 1);
+}
+
+/// AArch64 `tbl` over as many 16-byte `tables` (1 to 4) as given: each
+/// index selects a byte of their concatenation, an index past it gives 0.
+/// `indices` is a multiple of 8 bytes, looked up 16 (else 8) at a time.
+static Value emitTbl(PatternRewriter &rewriter, Location loc,
+                     function_ref<ArrayRef<Value>(int64_t)> tablesAt,
+                     Value indices) {
+  auto type = cast<VectorType>(indices.getType());
+  int64_t bytes = type.getNumElements();
+  Value result = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(type));
+  for (int64_t offset = 0; offset < bytes;) {
+    int64_t size = bytes - offset >= 16 ? 16 : 8;
+    ArrayRef<Value> tables = tablesAt(offset);
+    SmallVector<Value> operands(tables.begin(), tables.end());
+    operands.push_back(slice(rewriter, loc, indices, offset, size));
+    std::string name = "llvm.aarch64.neon.tbl" +
+                       std::to_string(tables.size()) + ".v" +
+                       std::to_string(size) + "i8";
+    Value part = LLVM::CallIntrinsicOp::create(
+                     rewriter, loc,
+                     VectorType::get({size}, rewriter.getI8Type()),
+                     rewriter.getStringAttr(name), operands)
+                     .getResult(0);
+    if (size == bytes)
+      return part;
+    result = vector::InsertStridedSliceOp::create(rewriter, loc, part, result,
+                                                  offset, 1);
+    offset += size;
+  }
+  return result;
+}
 
 namespace {
 struct LowerDot4 : OpRewritePattern<Dot4Op> {
@@ -62,14 +112,33 @@ struct LowerDot4 : OpRewritePattern<Dot4Op> {
 };
 
 struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
-  LowerByteShuffle(MLIRContext *context, bool x86)
-      : OpRewritePattern(context), x86(x86) {}
+  LowerByteShuffle(MLIRContext *context, bool x86, bool neon)
+      : OpRewritePattern(context), x86(x86), neon(neon) {}
 
   LogicalResult matchAndRewrite(ByteShuffleOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<VectorType>(op.getType());
     int64_t bytes = type.getNumElements();
+    if (neon) {
+      // Keeping the sign bit and the low four bits makes a negative index
+      // >= 128, past tbl's 16-byte table, so it gives 0 as in pshufb.
+      Value mask = arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(-113)));
+      Value indices =
+          arith::AndIOp::create(rewriter, loc, op.getIndices(), mask);
+      Value lane;
+      rewriter.replaceOp(
+          op, emitTbl(
+                  rewriter, loc,
+                  [&](int64_t offset) {
+                    lane = slice(rewriter, loc, op.getTable(), offset, 16);
+                    return ArrayRef<Value>(lane);
+                  },
+                  indices));
+      return success();
+    }
     if (x86) {
       StringRef name = bytes == 64   ? "llvm.x86.avx512.pshuf.b.512"
                        : bytes == 32 ? "llvm.x86.avx2.pshuf.b"
@@ -105,7 +174,56 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
     return success();
   }
 
-  bool x86;
+  bool x86, neon;
+};
+
+struct LowerTableLookup : OpRewritePattern<TableLookupOp> {
+  LowerTableLookup(MLIRContext *context, bool neon)
+      : OpRewritePattern(context), neon(neon) {}
+
+  LogicalResult matchAndRewrite(TableLookupOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto tableType = cast<VectorType>(op.getTable().getType());
+    int64_t entries = tableType.getNumElements();
+    if (neon) {
+      SmallVector<Value> tables;
+      for (int64_t t = 0; t < entries; t += 16)
+        tables.push_back(slice(rewriter, loc, op.getTable(), t, 16));
+      rewriter.replaceOp(op, emitTbl(
+                                 rewriter, loc,
+                                 [&](int64_t) { return ArrayRef(tables); },
+                                 op.getIndices()));
+      return success();
+    }
+    // Exact anywhere: an extract per byte at the index clamped into the
+    // table (an index past a vector is poison), then zero where it was past.
+    auto type = cast<VectorType>(op.getType());
+    auto splat = [&](int64_t v) {
+      return arith::ConstantOp::create(
+          rewriter, loc,
+          DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(v)));
+    };
+    Value clamped = arith::MinUIOp::create(rewriter, loc, op.getIndices(),
+                                           splat(entries - 1));
+    SmallVector<Value> bytes;
+    for (int64_t i = 0; i < type.getNumElements(); ++i) {
+      Value index = vector::ExtractOp::create(rewriter, loc, clamped,
+                                              ArrayRef<int64_t>{i});
+      Value position = arith::IndexCastUIOp::create(
+          rewriter, loc, rewriter.getIndexType(), index);
+      bytes.push_back(vector::ExtractOp::create(
+          rewriter, loc, op.getTable(), ArrayRef<OpFoldResult>{position}));
+    }
+    Value looked = vector::FromElementsOp::create(rewriter, loc, type, bytes);
+    Value inRange =
+        arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
+                              op.getIndices(), splat(entries));
+    rewriter.replaceOpWithNewOp<arith::SelectOp>(op, inRange, looked, splat(0));
+    return success();
+  }
+
+  bool neon;
 };
 
 /// The decoded R x K left operand as selects of static shuffles of the
@@ -193,7 +311,8 @@ struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerDot4>(&getContext(), vnni);
     // Every AVX512-VNNI CPU has AVX512-BW (vpshufb on zmm).
-    patterns.add<LowerByteShuffle>(&getContext(), vnni);
+    patterns.add<LowerByteShuffle>(&getContext(), vnni, neon);
+    patterns.add<LowerTableLookup>(&getContext(), neon);
     patterns.add<LowerSparseMma>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

@@ -154,6 +154,32 @@ def MC_ByteShuffleOp : MC_Op<"byte_shuffle", [Pure,
   }];
 }
 
+def MC_TableLookupOp : MC_Op<"table_lookup", [Pure,
+    AllTypesMatch<["indices", "result"]>]> {
+  let summary = "Byte look-up in a table of 16 to 64 bytes";
+  let description = [{
+    For every byte i, with `j = zext(indices[i])`:
+    `result[i] = j < T ? table[j] : 0`, where T (16, 32, 48 or 64) is the length of the table: indices
+    are unsigned and any index past the table gives 0. This is AArch64 `tbl`
+    with 1 to 4 table registers (base Advanced SIMD), which MLIR 22's
+    `arm_neon` lacks; it looks up wider elements too, e.g. 16 f32 as a
+    64-byte table with byte indices 4 q + {0, 1, 2, 3}. The indices (and the
+    result) are a multiple of 8 bytes. `--mc-lower-dot4` turns it into `tbl`
+    (`neon`) or into exact extracts elsewhere.
+
+    ```mlir
+    %r = mc.table_lookup %table, %indices : vector<64xi8>, vector<64xi8>
+    ```
+  }];
+  let arguments = (ins VectorOfLengthAndType<[16, 32, 48, 64], [I8]>:$table,
+                       VectorOfRankAndType<[1], [I8]>:$indices);
+  let results = (outs VectorOfRankAndType<[1], [I8]>:$result);
+  let assemblyFormat = [{
+    $table `,` $indices attr-dict `:` type($table) `,` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def MC_SparseMmaOp : MC_Op<"sparse_mma", [Pure,
     AllTypesMatch<["acc", "result"]>,
     AllElementTypesMatch<["values", "rhs"]>]> {

@@ -265,8 +265,8 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       `isa=neon-i8mm` uses `arm_neon.intr.smmla` (2 x 8 times 8 x 2 into a
       2 x 2 tile) on panels of column pairs x 8 consecutive k, two rows of
       the activations per operand, rows in pairs in the register tile;
-      `isa=generic` uses signed `mc.dot4` (plain vector arithmetic after
-      `--mc-lower-dot4`).
+      `isa=generic` and `isa=neon` (AArch64 without dot products) use
+      signed `mc.dot4` (plain vector arithmetic after `--mc-lower-dot4`).
     - `isa=avx512-vnni`, the same i8 matmul whose constant weight is 2:4
       sparse along K (at most 2 nonzeros in every aligned 4 k, as
       `--mc-prune="mode=nm n=2 m=4"` leaves it): per column and 8 k the
@@ -308,10 +308,15 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       of 16): vectorized along K so every lane uses the column's table;
       indices packed B bits (3 in 4) per i32 lane, 16 k per vector; the
       look-up is a `vector.from_elements` of dynamic `vector.extract`s,
-      which LLVM makes one `vpermd` on AVX-512 (scalarized elsewhere; MLIR
-      22 has no `tbl` op). 4 columns per parallel group, rows in tiles of up
-      to 4, columns reduced at the end. Equal to the reference within float
-      rounding, exactly when the sums are exact.
+      which LLVM makes one `vpermd` on AVX-512. For `isa=neon`,
+      `neon-dotprod` and `neon-i8mm` the indices are packed per byte (16
+      per register) and each table as 4 planes of 16 bytes (byte p of
+      every entry): 4 `mc.table_lookup` (`tbl` with one table register)
+      and two levels of `vector.interleave` (`zip1`/`zip2`) give 16
+      weights. 4 columns per parallel group, rows in tiles of up to 4 (on
+      NEON, where a 16-lane vector is 4 registers, 2 columns and 2 rows),
+      columns reduced at the end. Equal to the reference
+      within float rounding, exactly when the sums are exact.
 
     - The per-group form of `--mc-quantize=activations=dynamic` (a
       contraction of int8 activations, expanded to M x K/G x G, with a
@@ -333,7 +338,7 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
-           "generic, avx512-vnni, neon-dotprod or neon-i8mm">,
+           "generic, avx512-vnni, neon, neon-dotprod or neon-i8mm">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"0",
            "rows of the register tile (0: the ISA's default)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"0",
@@ -349,8 +354,8 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
 }
 
 def MCLowerDot4 : Pass<"mc-lower-dot4"> {
-  let summary = "Lower mc.dot4 and mc.byte_shuffle to x86 instructions or "
-                "to plain vector arithmetic";
+  let summary = "Lower mc.dot4, mc.byte_shuffle and mc.table_lookup to x86 "
+                "or AArch64 instructions or to plain vector arithmetic";
   let description = [{
     With `vnni`, `mc.dot4 {lhs_unsigned}` on 4, 8 or 16 lanes becomes
     `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.{128,256,512}"` (the
@@ -360,8 +365,15 @@ def MCLowerDot4 : Pass<"mc-lower-dot4"> {
 
     With `vnni`, `mc.byte_shuffle` becomes `pshufb` of its width
     (`llvm.x86.{ssse3,avx2,avx512}.pshuf.b*`; AVX512-BW for 64 bytes, which
-    every AVX512-VNNI CPU has); without, 16 compares and selects of static
-    shuffles.
+    every AVX512-VNNI CPU has); with `neon`, `tbl` per 16 bytes
+    (`llvm.aarch64.neon.tbl1.v16i8` on the indices with the sign bit and
+    the low four bits kept, so a negative index is out of range and gives
+    0); otherwise 16 compares and selects of static shuffles.
+
+    With `neon`, `mc.table_lookup` becomes `tbl` with 1 to 4 table
+    registers (`llvm.aarch64.neon.tbl{1..4}.v16i8`, `.v8i8` for a last 8
+    indices); otherwise an extract per byte at the index clamped into the
+    table and a select of 0 where the index was past it.
 
     `mc.sparse_mma` (what is left of it on a CPU: the GPU kernels' tiles run
     on the host) becomes the decoded left operand, as selects of static
@@ -370,6 +382,8 @@ def MCLowerDot4 : Pass<"mc-lower-dot4"> {
   let options = [
     Option<"vnni", "vnni", "bool", /*default=*/"false",
            "the target has AVX512-VNNI">,
+    Option<"neon", "neon", "bool", /*default=*/"false",
+           "the target is AArch64 (Advanced SIMD `tbl`)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::LLVM::LLVMDialect",

@@ -8,25 +8,30 @@
 // A look-up must use the same table in every lane, so the kernel
 // vectorizes along K within one column: 16 consecutive k of a column are
 // looked up in that column's table and multiplied by x[m, k .. k + 16]; each
-// column's 16 partial sums are added up at the end. The look-up is a
+// column's 16 partial sums are added up at the end. On x86 the look-up is a
 // `vector.from_elements` of dynamic `vector.extract`s from the table, which
 // LLVM's X86 backend turns into one variable permute (`vpermd`/`vpermps`
-// on AVX-512; the table may come straight from memory). Elsewhere (AArch64:
-// MLIR 22's arm_neon has no `tbl` op and LLVM does not form one from this
-// pattern) the look-up is scalarized; the results are the same.
+// on AVX-512; the table may come straight from memory). LLVM scalarizes
+// that pattern on AArch64, so there (`tableLookup`) each table is stored as
+// 4 planes of 16 bytes (byte p of every entry) and the 16 indices as bytes:
+// 4 `mc.table_lookup`s (`tbl` with one table register) and two levels of
+// `vector.interleave` (`zip1`/`zip2`) give the 16 f32 entries. The results
+// are the same.
 //
-// Layout (compile time): columns go in groups of 4. For each group and
-// block of 16 * S k (S = 32 / P indices of P = B bits, 3 bits stored in 4,
-// per 32-bit word), 4 vectors of 16 i32, one per column: lane l of column
-// c holds the indices of k = k0 + 16 j + l, j = 0 .. S - 1, in bits
-// P j .. P j + P - 1. Index j is a shift and a mask away. The group's
-// tables follow in their own constant, 16 f32 per table (zero-padded).
+// Layout (compile time): columns go in groups of C = 4 (2 with
+// `tableLookup`, where a 16-lane vector takes 4 of NEON's 32 q registers).
+// For each group and block of 16 * S k (S = W / P indices of P = B bits,
+// 3 bits stored in 4, per word of W = 32 bits, or 8 with `tableLookup`), C
+// vectors of 16 words, one per column: lane l of column c holds the indices of k = k0 + 16 j + l,
+// j = 0 .. S - 1, in bits P j .. P j + P - 1. Index j is a shift and a
+// mask away. The group's tables follow in their own constant, 16 f32 per
+// table (zero-padded; or their bytes as planes).
 //
 // Loops: column groups run in parallel (`scf.forall`); in each, the rows go
-// in tiles of up to 4 with 4 x rows accumulators (two per column for one
-// row, so enough FMA chains are in flight) over all of K; then each column
-// is reduced, added to Y's initial value, the element-wise consumer (if
-// any) applied and the 4 columns stored.
+// in tiles of up to 4 (2 on NEON) with C x rows accumulators (on x86 two
+// per column for one row, so enough FMA chains are in flight) over all of
+// K; then each column is reduced, added to Y's initial value, the
+// element-wise consumer (if any) applied and the C columns stored.
 //
 // Numerics: the products are exact look-ups times x, summed with FMAs in 16
 // (or 32) interleaved partial sums and a reduction tree, then added to Y's
@@ -137,10 +142,40 @@ static std::optional<Codebook> matchCodebook(Value operand) {
   return w;
 }
 
-/// table[idx[l]] for every lane l: a build vector of variable extracts,
-/// which the X86 backend turns into one variable permute.
-static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx) {
-  int64_t lanes = cast<VectorType>(table.getType()).getNumElements();
+/// The 16 f32 table entries of the lanes' indices `idx`.
+///
+/// With `tableLookup` (AArch64), the table is 4 byte planes of 16 bytes
+/// (byte p of entry e at 16 p + e) and `idx` 16 bytes: one `tbl` (1 table
+/// register) per plane and two levels of `zip` put each entry's 4 bytes
+/// back together. (A 64-byte table looked up with byte indices
+/// 4 q + {0, 1, 2, 3} needs four 4-register `tbl`, each 3 times the cost,
+/// and a multiply to form the indices.)
+///
+/// Otherwise, the table is 16 f32 and `idx` 16 i32: a build vector of
+/// variable extracts, which the X86 backend turns into one variable
+/// permute (`vpermd`).
+static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx,
+                    bool tableLookup) {
+  int64_t lanes = cast<VectorType>(idx.getType()).getNumElements();
+  auto f32Type = VectorType::get({lanes}, b.getF32Type());
+  if (tableLookup) {
+    SmallVector<Value> planes;
+    for (int64_t p = 0; p < 4; ++p) {
+      Value plane = vector::ExtractStridedSliceOp::create(
+          b, loc, table, p * lanes, lanes, 1);
+      planes.push_back(
+          mc::TableLookupOp::create(b, loc, idx.getType(), plane, idx));
+    }
+    auto halves = VectorType::get({lanes}, b.getI16Type());
+    Value low = vector::BitCastOp::create(
+        b, loc, halves,
+        vector::InterleaveOp::create(b, loc, planes[0], planes[1]));
+    Value high = vector::BitCastOp::create(
+        b, loc, halves,
+        vector::InterleaveOp::create(b, loc, planes[2], planes[3]));
+    return vector::BitCastOp::create(
+        b, loc, f32Type, vector::InterleaveOp::create(b, loc, low, high));
+  }
   SmallVector<Value> elements;
   for (int64_t l = 0; l < lanes; ++l) {
     Value i = vector::ExtractOp::create(b, loc, idx, ArrayRef<int64_t>{l});
@@ -148,7 +183,7 @@ static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx) {
     elements.push_back(vector::ExtractOp::create(
         b, loc, table, ArrayRef<OpFoldResult>{position}));
   }
-  return vector::FromElementsOp::create(b, loc, table.getType(), elements);
+  return vector::FromElementsOp::create(b, loc, f32Type, elements);
 }
 
 namespace {
@@ -156,11 +191,16 @@ namespace {
 class CodebookEmitter {
 public:
   CodebookEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
-                  const Codebook &weight)
-      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight) {
+                  const Codebook &weight, const KernelConfig &config)
+      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weight),
+        config(config) {
+    kCols = config.tableLookup ? 2 : 4;
+    kTileM = config.tableLookup ? 2 : 4;
+    kSplits = config.tableLookup ? 1 : 2;
+    wordType = config.tableLookup ? b.getI8Type() : b.getI32Type();
     m = cast<RankedTensorType>(matmul.getInputs()[0].getType()).getDimSize(0);
     bits = w.width() == 3 ? 4 : w.width();
-    slots = 32 / bits;
+    slots = wordType.getWidth() / bits;
     blockK = kLanes * slots;
     numBlocks = llvm::divideCeil(w.k, blockK);
     numGroups = llvm::divideCeil(w.n, kCols);
@@ -172,10 +212,12 @@ public:
 private:
   /// k per vector (f32 lanes of a zmm; 16 table entries).
   static constexpr int64_t kLanes = 16;
-  /// Columns per group (each with its table in a register).
-  static constexpr int64_t kCols = 4;
-  /// Most rows of a register tile.
-  static constexpr int64_t kTileM = 4;
+  /// Columns per group (each with its table in registers) and most rows of
+  /// a register tile, and FMA chains per column for a single row: 4, 4, 2
+  /// fit AVX-512's 32 zmm. A 16-lane vector takes 4 of NEON's 32 q
+  /// registers, so there a tile has 2 columns of 2 rows and one chain (4 q
+  /// registers are 4 chains already).
+  int64_t kCols, kTileM, kSplits;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -184,11 +226,11 @@ private:
   Value mul(Value x, int64_t y) {
     return arith::MulIOp::create(b, loc, x, index(y));
   }
-  Value splatI32(int32_t v) {
+  Value splatWord(int32_t v) {
     return arith::ConstantOp::create(
         b, loc,
-        DenseElementsAttr::get(VectorType::get({kLanes}, b.getI32Type()),
-                               b.getI32IntegerAttr(v)));
+        DenseElementsAttr::get(VectorType::get({kLanes}, wordType),
+                               b.getIntegerAttr(wordType, v)));
   }
   void packWeights();
   Value readTable(Value group, Value tableK, int64_t c);
@@ -200,6 +242,10 @@ private:
   Location loc;
   linalg::MatmulOp matmul;
   const Codebook &w;
+  const KernelConfig &config;
+  /// Packed index words: i32 lanes, or bytes with `tableLookup` (16
+  /// indices in one register, tbl's operand).
+  IntegerType wordType;
   int64_t m, bits, slots, blockK, numBlocks, numGroups, numTablesK;
   Value x, packedIndices, packedTables;
   std::optional<MatmulOutput> output;
@@ -226,24 +272,39 @@ void CodebookEmitter::packWeights() {
         tables[((g * numTablesK + t) * kCols + c) * kLanes + e] =
             w.entry(table, e);
     }
-  auto type = [&](Type elt, int64_t size) {
-    return RankedTensorType::get({size}, elt);
+  auto constant = [&](Type elt, auto values) -> Value {
+    auto type = RankedTensorType::get({int64_t(values.size())}, elt);
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, ArrayRef(values)));
   };
-  packedIndices = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(type(b.getI32Type(), indices.size()),
-                             ArrayRef<int32_t>(indices)));
-  packedTables = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(type(b.getF32Type(), tables.size()),
-                             ArrayRef<float>(tables)));
+  if (!config.tableLookup) {
+    packedIndices = constant(b.getI32Type(), indices);
+    packedTables = constant(b.getF32Type(), tables);
+    return;
+  }
+  // Byte words (the fields fill 8 bits) and tables as 4 byte planes.
+  SmallVector<int8_t> bytes;
+  for (int32_t word : indices)
+    bytes.push_back(static_cast<int8_t>(word));
+  SmallVector<int8_t> planes(4 * tables.size());
+  for (size_t t = 0; t < tables.size(); t += kLanes)
+    for (int64_t e = 0; e < kLanes; ++e) {
+      uint32_t raw;
+      std::memcpy(&raw, &tables[t + e], 4);
+      for (int64_t p = 0; p < 4; ++p)
+        planes[4 * t + p * kLanes + e] = static_cast<int8_t>(raw >> 8 * p);
+    }
+  packedIndices = constant(b.getI8Type(), bytes);
+  packedTables = constant(b.getI8Type(), planes);
 }
 
 /// Column c's table for the k of table row `tableK` in column group `group`.
 Value CodebookEmitter::readTable(Value group, Value tableK, int64_t c) {
   Value t = arith::AddIOp::create(b, loc, mul(group, numTablesK), tableK);
-  return readVector(b, loc, packedTables, {mul(add(mul(t, kCols), c), kLanes)},
-                    kLanes, true);
+  // 16 f32, or their 64 bytes as planes.
+  int64_t size = config.tableLookup ? 4 * kLanes : kLanes;
+  return readVector(b, loc, packedTables, {mul(add(mul(t, kCols), c), size)},
+                    size, true);
 }
 
 Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
@@ -252,7 +313,7 @@ Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
   // Enough independent FMA chains for one row.
-  int64_t splits = rows == 1 ? 2 : 1;
+  int64_t splits = rows == 1 ? kSplits : 1;
   auto accIndex = [&](int64_t i, int64_t c, int64_t s) {
     return (i * kCols + c) * splits + s;
   };
@@ -280,16 +341,16 @@ Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
       for (int64_t c = 0; c < kCols; ++c) {
         Value q = words[c];
         if (j)
-          q = arith::ShRUIOp::create(b, loc, q, splatI32(bits * j));
+          q = arith::ShRUIOp::create(b, loc, q, splatWord(bits * j));
         if (j + 1 < slots)
-          q = arith::AndIOp::create(b, loc, q, splatI32((1 << bits) - 1));
+          q = arith::AndIOp::create(b, loc, q, splatWord((1 << bits) - 1));
         Value table = numTablesK == 1
                           ? tables[c]
                           : readTable(group,
                                       arith::DivUIOp::create(b, loc, kj,
                                                              index(w.groupK)),
                                       c);
-        Value weights = lookUp(b, loc, table, q);
+        Value weights = lookUp(b, loc, table, q, config.tableLookup);
         for (int64_t i = 0; i < rows; ++i) {
           Value &acc = accs[accIndex(i, c, j % splits)];
           acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
@@ -368,7 +429,7 @@ LogicalResult mc::kernels::rewriteCodebookMatmul(RewriterBase &rewriter,
 
   auto decode = matmul.getInputs()[1].getDefiningOp<mc::DecodeOp>();
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
-    return CodebookEmitter(rewriter, matmul, *weight).emit(epilogue);
+    return CodebookEmitter(rewriter, matmul, *weight, config).emit(epilogue);
   });
   if (decode->use_empty()) {
     Operation *assemble = decode.getInput().getDefiningOp();

@@ -23,10 +23,13 @@ FailureOr<KernelConfig> mc::kernels::getKernelConfig(StringRef isa,
           // 8 x 3 zmm accumulators leave 8 registers for the weight vectors
           // and keep 8 broadcast A operands per weight load.
           .Case("avx512-vnni", KernelConfig{Isa::Avx512Vnni, 16, 8, 3})
-          .Case("neon-dotprod", KernelConfig{Isa::NeonDot, 4, 8, 3})
+          .Case("neon-dotprod", KernelConfig{Isa::NeonDot, 4, 8, 3, true})
           // 4 row pairs x 2 vectors (4 columns each) are 16 2 x 2
           // accumulators, with 4 weight and 4 activation registers.
-          .Case("neon-i8mm", KernelConfig{Isa::NeonI8mm, 4, 8, 2})
+          .Case("neon-i8mm", KernelConfig{Isa::NeonI8mm, 4, 8, 2, true})
+          // AArch64 without dot products: the generic kernels, but table
+          // look-ups with `tbl`, which every AArch64 has.
+          .Case("neon", KernelConfig{Isa::Generic, 16, 4, 2, true})
           .Case("generic", KernelConfig{Isa::Generic, 16, 4, 2})
           .Default(std::nullopt);
   if (!config || tileM < 0 || tileN < 0)

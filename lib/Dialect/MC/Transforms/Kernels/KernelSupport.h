@@ -36,6 +36,9 @@ struct KernelConfig {
   /// Register tile: rows x vectors of `lanes` columns.
   int64_t tileM = 4;
   int64_t tileN = 2;
+  /// The target looks bytes up in a 64-byte table (AArch64 `tbl`, any
+  /// Advanced SIMD), so `mc.table_lookup` is one instruction per 16 bytes.
+  bool tableLookup = false;
 };
 
 /// Parses an `isa=` option value; tile sizes of 0 take the ISA's defaults.
