@@ -1,6 +1,6 @@
 # The i8 x i8 -> i32 GEMM kernels of --mc-cpu-kernels equal numpy's integer
-# matmul bit for bit, for every ISA this CPU runs (vpdpbusd, generic), one
-# and two threads, shapes with every kind of tail (rows below the register
+# matmul bit for bit, for every ISA this CPU runs (vpdpbusd on zmm and ymm,
+# AVX2's vpmaddwd, generic), one and two threads, shapes with every kind of tail (rows below the register
 # tile, partial column vectors and panels, K not a multiple of 4 or 64),
 # a non-zero accumulator, dense_resource weights, and the extreme values.
 # Fused epilogues (W8A8's f32 rescale, a requantization to i8 with bias,
@@ -12,12 +12,10 @@ import subprocess
 
 import numpy as np
 
-from mctest import dense_hex, opt, run
+from mctest import dense_hex, host_isas, opt, run
 
 rng = np.random.default_rng(0)
-host_isa = "avx512-vnni" if "avx512_vnni" in open("/proc/cpuinfo").read() \
-    else None
-isas = ["generic"] + ([host_isa] if host_isa else [])
+isas = host_isas()
 
 
 def gemm_ir(b, m, init=False, resource=False):

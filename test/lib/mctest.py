@@ -24,6 +24,26 @@ def run(mlir, entry, inputs, num_outputs, extra_args=()):
         return [np.load(p) for p in outs]
 
 
+def host_isas():
+    """The kernel ISAs of `mc-run --isa` this x86-64 CPU runs, best first
+    (mc::getKernelIsas' rules on /proc/cpuinfo's flags), ending with
+    "generic"."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(next((line for line in f if line.startswith("flags")),
+                             "").split())
+    except OSError:
+        flags = set()
+    isas = []
+    if {"avx512_vnni", "avx512bw"} <= flags:
+        isas.append("avx512-vnni")
+    if "avx_vnni" in flags or {"avx512_vnni", "avx512vl"} <= flags:
+        isas.append("avx-vnni")
+    if "avx2" in flags:
+        isas.append("avx2")
+    return isas + ["generic"]
+
+
 def opt(mlir, *args):
     """Runs mc-opt with `args` on the MLIR text and returns its output."""
     return subprocess.run(["mc-opt", *args], input=mlir, text=True,

@@ -1,4 +1,11 @@
-//===- LowerDot4.cpp - mc.dot4, mc.byte_shuffle to x86 or plain vectors ---===//
+//===- LowerDot4.cpp - mc.dot4/dot2, mc.byte_shuffle to x86 or plain vectors ===//
+//
+// The kernels emit pure mc ops for the x86 instructions they need and this
+// pass, run after bufferization, turns them into `llvm.call_intrinsic`s of
+// the target's widths (splitting wider vectors), or into plain vector
+// arithmetic that any target runs.
+//
+//===----------------------------------------------------------------------===//
 
 #include "mc/Dialect/MC/Transforms/Passes.h"
 
@@ -6,6 +13,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mc {
 #define GEN_PASS_DEF_MCLOWERDOT4
@@ -16,67 +24,177 @@ using namespace mlir;
 using namespace mc;
 
 namespace {
+/// The widest x86 vectors the ISA of the pass offers, in bits; 0: none
+/// (plain vector arithmetic).
+struct X86Widths {
+  /// `vpdpbusd`: 512 with AVX512-VNNI, 256 with AVX-VNNI (VEX) or
+  /// AVX512-VNNI + VL (EVEX).
+  int64_t vnni = 0;
+  /// `vpshufb`, `vpmaddwd`: 512 needs AVX512-BW.
+  int64_t simd = 0;
+};
+} // namespace
+
+static std::optional<X86Widths> parseIsa(StringRef isa) {
+  return llvm::StringSwitch<std::optional<X86Widths>>(isa)
+      .Case("generic", X86Widths{0, 0})
+      .Case("avx2", X86Widths{0, 256})
+      .Case("avx-vnni", X86Widths{256, 256})
+      .Case("avx512-vnni", X86Widths{512, 512})
+      .Default(std::nullopt);
+}
+
+/// Replaces `op` by `lower` applied to the operands, in pieces of at most
+/// `maxBits` of result (all operands are split alike; the result is the
+/// pieces' concatenation). The element counts are powers of two.
+static void replaceInPieces(PatternRewriter &rewriter, Operation *op,
+                     int64_t maxBits,
+                     function_ref<Value(ValueRange operands)> lower) {
+  auto resultType = cast<VectorType>(op->getResult(0).getType());
+  int64_t bits = resultType.getNumElements() *
+                 resultType.getElementTypeBitWidth();
+  int64_t pieces = std::max<int64_t>(1, bits / maxBits);
+  if (pieces == 1) {
+    rewriter.replaceOp(op, lower(op->getOperands()));
+    return;
+  }
+  Location loc = op->getLoc();
+  Value result = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(resultType));
+  for (int64_t p = 0; p < pieces; ++p) {
+    SmallVector<Value> slices;
+    for (Value operand : op->getOperands()) {
+      int64_t size = cast<VectorType>(operand.getType()).getNumElements() /
+                     pieces;
+      slices.push_back(vector::ExtractStridedSliceOp::create(
+          rewriter, loc, operand, ArrayRef<int64_t>{p * size},
+          ArrayRef<int64_t>{size}, ArrayRef<int64_t>{1}));
+    }
+    int64_t size = resultType.getNumElements() / pieces;
+    result = vector::InsertStridedSliceOp::create(
+        rewriter, loc, lower(slices), result, ArrayRef<int64_t>{p * size},
+        ArrayRef<int64_t>{1});
+  }
+  rewriter.replaceOp(op, result);
+}
+
+static Value callIntrinsic(PatternRewriter &rewriter, Location loc, StringRef name,
+                    Type type, ValueRange operands) {
+  return LLVM::CallIntrinsicOp::create(rewriter, loc, type,
+                                       rewriter.getStringAttr(name), operands)
+      .getResult(0);
+}
+
+/// `acc` plus the sums of each group of `group` consecutive products of the
+/// extended operands, in plain vector arithmetic: extend, multiply, and add
+/// the lanes t, t + group, ... for t < group with 1-D shuffles, which every
+/// LLVM backend handles.
+static Value emitPlainDot(PatternRewriter &rewriter, Location loc, Value acc,
+                   Value lhs, Value rhs, bool lhsUnsigned, int64_t group) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  auto wide = VectorType::get({lanes * group}, rewriter.getI32Type());
+  Value l = lhsUnsigned
+                ? arith::ExtUIOp::create(rewriter, loc, wide, lhs).getResult()
+                : arith::ExtSIOp::create(rewriter, loc, wide, lhs).getResult();
+  Value r = arith::ExtSIOp::create(rewriter, loc, wide, rhs);
+  Value product = arith::MulIOp::create(rewriter, loc, l, r);
+  Value sum = acc;
+  for (int64_t t = 0; t < group; ++t) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < lanes; ++i)
+      mask.push_back(group * i + t);
+    Value part =
+        vector::ShuffleOp::create(rewriter, loc, product, product, mask);
+    sum = arith::AddIOp::create(rewriter, loc, sum, part);
+  }
+  return sum;
+}
+
+namespace {
 struct LowerDot4 : OpRewritePattern<Dot4Op> {
-  LowerDot4(MLIRContext *context, bool vnni)
-      : OpRewritePattern(context), vnni(vnni) {}
+  LowerDot4(MLIRContext *context, X86Widths widths)
+      : OpRewritePattern(context), widths(widths) {}
 
   LogicalResult matchAndRewrite(Dot4Op op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto accType = cast<VectorType>(op.getAcc().getType());
-    int64_t lanes = accType.getNumElements();
-    if (vnni && op.getLhsUnsigned() &&
-        (lanes == 4 || lanes == 8 || lanes == 16)) {
-      std::string name =
-          "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
-      rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-          op, accType, rewriter.getStringAttr(name),
-          ValueRange{op.getAcc(), op.getLhs(), op.getRhs()});
+    int64_t bits = accType.getNumElements() * 32;
+    // vpdpbusd is u8 x s8 only, on 128 bits or more.
+    if (widths.vnni && op.getLhsUnsigned() && bits >= 128 &&
+        llvm::isPowerOf2_64(bits)) {
+      replaceInPieces(rewriter, op, widths.vnni, [&](ValueRange operands) {
+        int64_t width = std::min(bits, widths.vnni);
+        auto type = VectorType::get({width / 32}, rewriter.getI32Type());
+        return callIntrinsic(rewriter, loc,
+                             "llvm.x86.avx512.vpdpbusd." +
+                                 std::to_string(width),
+                             type, operands);
+      });
       return success();
     }
-    auto wide = VectorType::get({lanes * 4}, rewriter.getI32Type());
-    Value lhs =
-        op.getLhsUnsigned()
-            ? arith::ExtUIOp::create(rewriter, loc, wide, op.getLhs())
-                  .getResult()
-            : arith::ExtSIOp::create(rewriter, loc, wide, op.getLhs())
-                  .getResult();
-    Value rhs = arith::ExtSIOp::create(rewriter, loc, wide, op.getRhs());
-    Value product = arith::MulIOp::create(rewriter, loc, lhs, rhs);
-    // Sum each group of four with 1-D shuffles (lanes t, t + 4, ...), which
-    // every LLVM backend handles.
-    Value sum = op.getAcc();
-    for (int64_t t = 0; t < 4; ++t) {
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < lanes; ++i)
-        mask.push_back(4 * i + t);
-      Value part =
-          vector::ShuffleOp::create(rewriter, loc, product, product, mask);
-      sum = arith::AddIOp::create(rewriter, loc, sum, part);
-    }
-    rewriter.replaceOp(op, sum);
+    rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(),
+                                        op.getLhs(), op.getRhs(),
+                                        op.getLhsUnsigned(), 4));
     return success();
   }
 
-  bool vnni;
+  X86Widths widths;
+};
+
+struct LowerDot2 : OpRewritePattern<Dot2Op> {
+  LowerDot2(MLIRContext *context, X86Widths widths)
+      : OpRewritePattern(context), widths(widths) {}
+
+  LogicalResult matchAndRewrite(Dot2Op op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto accType = cast<VectorType>(op.getAcc().getType());
+    int64_t bits = accType.getNumElements() * 32;
+    if (widths.simd && bits >= 128 && llvm::isPowerOf2_64(bits)) {
+      replaceInPieces(rewriter, op, widths.simd, [&](ValueRange operands) {
+        int64_t width = std::min(bits, widths.simd);
+        StringRef name = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
+                         : width == 256 ? "llvm.x86.avx2.pmadd.wd"
+                                        : "llvm.x86.sse2.pmadd.wd";
+        auto type = VectorType::get({width / 32}, rewriter.getI32Type());
+        Value pairs = callIntrinsic(rewriter, loc, name, type,
+                                    {operands[1], operands[2]});
+        return arith::AddIOp::create(rewriter, loc, operands[0], pairs)
+            .getResult();
+      });
+      return success();
+    }
+    rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(),
+                                        op.getLhs(), op.getRhs(),
+                                        /*lhsUnsigned=*/false, 2));
+    return success();
+  }
+
+  X86Widths widths;
 };
 
 struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
-  LowerByteShuffle(MLIRContext *context, bool x86)
-      : OpRewritePattern(context), x86(x86) {}
+  LowerByteShuffle(MLIRContext *context, X86Widths widths)
+      : OpRewritePattern(context), widths(widths) {}
 
   LogicalResult matchAndRewrite(ByteShuffleOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<VectorType>(op.getType());
     int64_t bytes = type.getNumElements();
-    if (x86) {
-      StringRef name = bytes == 64   ? "llvm.x86.avx512.pshuf.b.512"
-                       : bytes == 32 ? "llvm.x86.avx2.pshuf.b"
-                                     : "llvm.x86.ssse3.pshuf.b.128";
-      rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-          op, type, rewriter.getStringAttr(name),
-          ValueRange{op.getTable(), op.getIndices()});
+    if (widths.simd) {
+      // pshufb works on each 16-byte lane on its own, so pieces of a wider
+      // vector shuffle alike.
+      replaceInPieces(rewriter, op, widths.simd, [&](ValueRange operands) {
+        int64_t width = std::min(bytes * 8, widths.simd);
+        StringRef name = width == 512   ? "llvm.x86.avx512.pshuf.b.512"
+                         : width == 256 ? "llvm.x86.avx2.pshuf.b"
+                                        : "llvm.x86.ssse3.pshuf.b.128";
+        return callIntrinsic(
+            rewriter, loc, name,
+            VectorType::get({width / 8}, rewriter.getI8Type()), operands);
+      });
       return success();
     }
     // One compare and select per position p of a lane: where the low four
@@ -105,16 +223,22 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
     return success();
   }
 
-  bool x86;
+  X86Widths widths;
 };
 
 struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
   using Base::Base;
   void runOnOperation() override {
+    std::optional<X86Widths> widths = parseIsa(isa);
+    if (!widths) {
+      getOperation()->emitError()
+          << "mc-lower-dot4: unknown isa '" << isa
+          << "' (expected generic, avx2, avx-vnni or avx512-vnni)";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDot4>(&getContext(), vnni);
-    // Every AVX512-VNNI CPU has AVX512-BW (vpshufb on zmm).
-    patterns.add<LowerByteShuffle>(&getContext(), vnni);
+    patterns.add<LowerDot4, LowerDot2, LowerByteShuffle>(&getContext(),
+                                                         *widths);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

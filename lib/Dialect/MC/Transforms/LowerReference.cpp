@@ -587,7 +587,7 @@ struct MCLowerReference
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MCDialect>();
     // Vector-level; --mc-lower-dot4 lowers them after bufferization.
-    target.addLegalOp<Dot4Op, ByteShuffleOp>();
+    target.addLegalOp<Dot4Op, Dot2Op, ByteShuffleOp>();
     target.markUnknownOpDynamicallyLegal([&](Operation *op) {
       if (auto func = dyn_cast<FunctionOpInterface>(op))
         return converter.isSignatureLegal(
