@@ -188,8 +188,9 @@ def _layout(arrays):
 
 
 def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
-                     workdir=None, mcpu=None):
-    """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`), links
+                     workdir=None, mcpu=None, num_threads=None):
+    """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`,
+    `num_threads` if given), links
     it into a C program with `cc` and exactly the flags `mc-compile
     --print-link-flags` prints, and runs it (through `runner`, e.g. qemu).
     `calls` is a list of (entry, input arrays, output (shape, dtype)s); each
@@ -203,6 +204,8 @@ def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
         subprocess.run(["mc-compile", src, f"--target={target}",
                         *([f"--mattr={mattr}"] if mattr else []),
                         *([f"--mcpu={mcpu}"] if mcpu else []),
+                        *([f"--num-threads={num_threads}"]
+                          if num_threads is not None else []),
                         "--emit=obj", "-o", os.path.join(work, "model.o"),
                         "--header=" + os.path.join(work, "model.h")],
                        check=True)
