@@ -8,12 +8,18 @@ import numpy as np
 
 def run(mlir, entry, inputs, num_outputs, extra_args=()):
     """JIT-runs `entry` of the MLIR text `mlir` on `inputs` with mc-run and
-    returns its results as numpy arrays."""
+    returns its results as numpy arrays. With MCTEST_ISA set in the
+    environment, calls without their own --isa or --reference run that
+    kernel ISA (e.g. `MCTEST_ISA=avx2 lit build/test/e2e` checks every
+    kernel on another ISA this CPU runs)."""
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "in.mlir")
         with open(src, "w") as f:
             f.write(mlir)
         args = ["mc-run", src, "--entry=" + entry, *extra_args]
+        if os.environ.get("MCTEST_ISA") and not any(
+                a.startswith("--isa") or a == "--reference" for a in extra_args):
+            args.append("--isa=" + os.environ["MCTEST_ISA"])
         for i, array in enumerate(inputs):
             path = os.path.join(tmp, f"in{i}.npy")
             np.save(path, array)
