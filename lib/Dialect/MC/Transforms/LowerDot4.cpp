@@ -110,64 +110,63 @@ static Value emitPlainDot(PatternRewriter &rewriter, Location loc, Value acc,
   return sum;
 }
 
+// What differs between mc.dot4 and mc.dot2: the x86 instruction's widest
+// vector under the ISA (0: none), the instruction on `width` bits of the
+// operands (acc, lhs, rhs), and the extension of lhs.
+
+static int64_t getX86Width(Dot4Op op, X86Widths widths) {
+  // vpdpbusd is u8 x s8 only.
+  return op.getLhsUnsigned() ? widths.vnni : 0;
+}
+
+static int64_t getX86Width(Dot2Op, X86Widths widths) { return widths.simd; }
+
+static Value emitX86(Dot4Op, PatternRewriter &rewriter, Location loc,
+                     ValueRange operands, int64_t width) {
+  return callIntrinsic(rewriter, loc,
+                       "llvm.x86.avx512.vpdpbusd." + std::to_string(width),
+                       VectorType::get({width / 32}, rewriter.getI32Type()),
+                       operands);
+}
+
+static Value emitX86(Dot2Op, PatternRewriter &rewriter, Location loc,
+                     ValueRange operands, int64_t width) {
+  StringRef name = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
+                   : width == 256 ? "llvm.x86.avx2.pmadd.wd"
+                                  : "llvm.x86.sse2.pmadd.wd";
+  Value pairs = callIntrinsic(
+      rewriter, loc, name, VectorType::get({width / 32}, rewriter.getI32Type()),
+      {operands[1], operands[2]});
+  return arith::AddIOp::create(rewriter, loc, operands[0], pairs);
+}
+
+static bool isLhsUnsigned(Dot4Op op) { return op.getLhsUnsigned(); }
+static bool isLhsUnsigned(Dot2Op) { return false; }
+
 namespace {
-struct LowerDot4 : OpRewritePattern<Dot4Op> {
-  LowerDot4(MLIRContext *context, X86Widths widths)
-      : OpRewritePattern(context), widths(widths) {}
+/// mc.dot4 / mc.dot2 to the x86 instruction in pieces of the ISA's width,
+/// on 128 bits or more; else to plain vector arithmetic.
+template <typename DotOp>
+struct LowerDot : OpRewritePattern<DotOp> {
+  LowerDot(MLIRContext *context, X86Widths widths)
+      : OpRewritePattern<DotOp>(context), widths(widths) {}
 
-  LogicalResult matchAndRewrite(Dot4Op op,
+  LogicalResult matchAndRewrite(DotOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto accType = cast<VectorType>(op.getAcc().getType());
-    int64_t bits = accType.getNumElements() * 32;
-    // vpdpbusd is u8 x s8 only, on 128 bits or more.
-    if (widths.vnni && op.getLhsUnsigned() && bits >= 128 &&
-        llvm::isPowerOf2_64(bits)) {
-      replaceInPieces(rewriter, op, widths.vnni, [&](ValueRange operands) {
-        int64_t width = std::min(bits, widths.vnni);
-        auto type = VectorType::get({width / 32}, rewriter.getI32Type());
-        return callIntrinsic(rewriter, loc,
-                             "llvm.x86.avx512.vpdpbusd." +
-                                 std::to_string(width),
-                             type, operands);
+    int64_t lanes = cast<VectorType>(op.getAcc().getType()).getNumElements();
+    int64_t bits = lanes * 32, maxBits = getX86Width(op, widths);
+    if (maxBits && bits >= 128 && llvm::isPowerOf2_64(bits)) {
+      replaceInPieces(rewriter, op, maxBits, [&](ValueRange operands) {
+        return emitX86(op, rewriter, loc, operands, std::min(bits, maxBits));
       });
       return success();
     }
+    int64_t group =
+        cast<VectorType>(op.getLhs().getType()).getNumElements() / lanes;
     rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(),
                                         op.getLhs(), op.getRhs(),
-                                        op.getLhsUnsigned(), 4));
-    return success();
-  }
-
-  X86Widths widths;
-};
-
-struct LowerDot2 : OpRewritePattern<Dot2Op> {
-  LowerDot2(MLIRContext *context, X86Widths widths)
-      : OpRewritePattern(context), widths(widths) {}
-
-  LogicalResult matchAndRewrite(Dot2Op op,
-                                PatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto accType = cast<VectorType>(op.getAcc().getType());
-    int64_t bits = accType.getNumElements() * 32;
-    if (widths.simd && bits >= 128 && llvm::isPowerOf2_64(bits)) {
-      replaceInPieces(rewriter, op, widths.simd, [&](ValueRange operands) {
-        int64_t width = std::min(bits, widths.simd);
-        StringRef name = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
-                         : width == 256 ? "llvm.x86.avx2.pmadd.wd"
-                                        : "llvm.x86.sse2.pmadd.wd";
-        auto type = VectorType::get({width / 32}, rewriter.getI32Type());
-        Value pairs = callIntrinsic(rewriter, loc, name, type,
-                                    {operands[1], operands[2]});
-        return arith::AddIOp::create(rewriter, loc, operands[0], pairs)
-            .getResult();
-      });
-      return success();
-    }
-    rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(),
-                                        op.getLhs(), op.getRhs(),
-                                        /*lhsUnsigned=*/false, 2));
+                                        isLhsUnsigned(op), group));
     return success();
   }
 
@@ -237,8 +236,8 @@ struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDot4, LowerDot2, LowerByteShuffle>(&getContext(),
-                                                         *widths);
+    patterns.add<LowerDot<Dot4Op>, LowerDot<Dot2Op>, LowerByteShuffle>(
+        &getContext(), *widths);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
