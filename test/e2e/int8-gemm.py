@@ -8,8 +8,9 @@
 # mc-run compiles for this CPU, where LLVM fuses AVX2's vpmaddwd + vpaddd
 # into AVX512-VNNI's vpdpwssd, so the AVX2 kernels are also compiled with
 # `mc-compile --mcpu=haswell` (VEX, 16 registers; runs on any AVX2 CPU) and
-# run in a C program (all cores and one thread): exact as well, and the
-# object has vpmaddwd and no vpdpbusd/vpdpwssd.
+# run in a C program (all cores and one thread), with a W4A8 per-group layer
+# whose dot products go through vpmaddwd too: equal to numpy and the
+# reference, and the object has vpmaddwd and no vpdpbusd/vpdpwssd.
 # RUN: %python %s | FileCheck %s
 # CHECK: gemm: ok
 # CHECK: epilogues: ok
@@ -149,9 +150,17 @@ print("epilogues: ok")
 if "avx2" not in isas:
     print("haswell: skipped")
     raise SystemExit
+# W4A8 per group (the kernel's mc.dot4 becomes vpmaddwd pairs on AVX2).
+w4a8 = opt(f32, "--mc-quantize=bits=4 granularity=group group-size=32 "
+           "activations=dynamic", "--canonicalize").replace("@f(", "@w4a8(")
+(w4a8_want,) = run(w4a8, "w4a8", [x], 1, ["--reference"])
+# Its functions without the module around them, to join the others.
+start = w4a8.index("module {")
+w4a8 = w4a8[:start] + w4a8[start + len("module {"):w4a8.rstrip().rindex("}")]
 (requant_want,) = run(requant, "f", [a], 1, ["--reference"])
-funcs, calls, wants = [requant], [("f", [a], [((m, n), np.int8)])], \
-    [requant_want]
+funcs = [requant, w4a8]
+calls = [("f", [a], [((m, n), np.int8)]), ("w4a8", [x], [((m, n), np.float32)])]
+wants = [requant_want, w4a8_want]
 for i, (m, k, n) in enumerate([(13, 67, 50), (6, 64, 16), (1, 1, 1),
                                (24, 256, 97)]):
     a = rng.integers(-128, 128, (m, k), dtype=np.int8)
@@ -172,6 +181,7 @@ for threads in (0, 1):
     assert "vpmaddwd" in asm and "vpdpbusd" not in asm and \
         "vpdpwssd" not in asm and "zmm" not in asm
     for (entry, _, _), (result,), want in zip(calls, got, wants):
-        assert result.dtype == want.dtype and (result == want).all(), \
+        assert result.dtype == want.dtype and \
+            (result.view(np.uint8) == want.view(np.uint8)).all(), \
             (entry, threads, np.argwhere(result != want)[:5])
 print("haswell: ok")

@@ -7,12 +7,17 @@
 // BADISA: mc-lower-dot4: unknown isa 'neon-dotprod' (expected generic, avx2, avx-vnni or avx512-vnni)
 
 // With VNNI, u8 x s8 becomes vpdpbusd of the vector's width; s8 x s8 has
-// no such instruction and is expanded like everything without VNNI.
+// no such instruction and goes through i16 pairs as on AVX2.
 // VNNI-LABEL: func.func @dot4
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%arg0, %arg1, %arg2) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
-// VNNI-NOT: llvm.call_intrinsic
-// VNNI: arith.extsi
+// VNNI: %[[L:.*]] = arith.extsi %arg4 : vector<16xi8> to vector<16xi16>
+// VNNI: %[[R:.*]] = arith.extsi %arg5 : vector<16xi8> to vector<16xi16>
+// VNNI: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[L]], %[[R]])
+// VNNI: %[[E:.*]] = vector.shuffle %[[P]], %[[P]] [0, 2, 4, 6] : vector<8xi32>, vector<8xi32>
+// VNNI: %[[S:.*]] = arith.addi %arg3, %[[E]] : vector<4xi32>
+// VNNI: %[[O:.*]] = vector.shuffle %[[P]], %[[P]] [1, 3, 5, 7]
+// VNNI: arith.addi %[[S]], %[[O]] : vector<4xi32>
 
 // AVX-VNNI has 256 bits: a 512-bit dot4 is two vpdpbusd.256 of its halves.
 // AVXVNNI-LABEL: func.func @dot4
@@ -25,16 +30,28 @@
 // AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
 // AVXVNNI: vector.insert_strided_slice %{{.*}}, %[[S0]] {offsets = [8], strides = [1]}
 // AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
-// AVXVNNI-NOT: llvm.call_intrinsic
-// AVXVNNI: arith.extsi
+// AVXVNNI: arith.extsi %arg4 : vector<16xi8> to vector<16xi16>
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 
-// AVX2 has no vpdpbusd: every dot4 is plain.
+// AVX2 has no vpdpbusd: every dot4 goes through i16 pairs (vpmaddwd, in
+// pieces of 256 bits) and a sum of each lane's two pairs.
 // AVX2-LABEL: func.func @dot4
-// AVX2-NOT: llvm.call_intrinsic
-// AVX2: arith.extui
+// AVX2: %[[L:.*]] = arith.extui %arg1 : vector<64xi8> to vector<64xi16>
+// AVX2: %[[R:.*]] = arith.extsi %arg2 : vector<64xi8> to vector<64xi16>
+// AVX2: %[[L0:.*]] = vector.extract_strided_slice %[[L]] {offsets = [0], sizes = [16], strides = [1]}
+// AVX2: %[[R0:.*]] = vector.extract_strided_slice %[[R]] {offsets = [0], sizes = [16], strides = [1]}
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[L0]], %[[R0]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2-COUNT-3: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVX2: %[[P:.*]] = vector.insert_strided_slice %{{.*}} {offsets = [24], strides = [1]} : vector<8xi32> into vector<32xi32>
+// AVX2: %[[E:.*]] = vector.shuffle %[[P]], %[[P]] [0, 2, 4, {{.*}}, 30] : vector<32xi32>, vector<32xi32>
+// AVX2: %[[S:.*]] = arith.addi %arg0, %[[E]] : vector<16xi32>
+// AVX2: %[[O:.*]] = vector.shuffle %[[P]], %[[P]] [1, 3, 5, {{.*}}, 31]
+// AVX2: arith.addi %[[S]], %[[O]] : vector<16xi32>
+// AVX2: arith.extui %arg4 : vector<16xi8> to vector<16xi16>
+// AVX2: arith.extsi %arg4 : vector<16xi8> to vector<16xi16>
 // AVX2-LABEL: func.func @dot2
 
-// Without: extend (zero-extend the unsigned side), multiply, and add the
+// Generic: extend (zero-extend the unsigned side), multiply, and add the
 // lanes t, t + 4, t + 8, ... of the products for t = 0..3.
 // PLAIN-LABEL: func.func @dot4
 // PLAIN-NOT: llvm.call_intrinsic

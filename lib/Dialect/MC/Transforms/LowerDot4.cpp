@@ -110,6 +110,36 @@ static Value emitPlainDot(PatternRewriter &rewriter, Location loc, Value acc,
   return sum;
 }
 
+/// A dot4 without vpdpbusd (s8 x s8, or no VNNI) through i16 pairs, which
+/// x86 multiplies and sums with vpmaddwd (an mc.dot2 of the bytes extended
+/// to i16: at most 2 * 255 * 128 in magnitude, exact), and a sum of each
+/// lane's two pairs. Plain vector arithmetic turns into i32 multiplies
+/// (vpmulld) and many more shuffles.
+static Value emitDot4ByPairs(PatternRewriter &rewriter, Location loc,
+                             Value acc, Value lhs, Value rhs,
+                             bool lhsUnsigned) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  auto i16s = VectorType::get({lanes * 4}, rewriter.getI16Type());
+  auto pairType = VectorType::get({lanes * 2}, rewriter.getI32Type());
+  Value l = lhsUnsigned
+                ? arith::ExtUIOp::create(rewriter, loc, i16s, lhs).getResult()
+                : arith::ExtSIOp::create(rewriter, loc, i16s, lhs).getResult();
+  Value r = arith::ExtSIOp::create(rewriter, loc, i16s, rhs);
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(pairType));
+  Value pairs = Dot2Op::create(rewriter, loc, pairType, zero, l, r);
+  Value sum = acc;
+  for (int64_t t = 0; t < 2; ++t) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < lanes; ++i)
+      mask.push_back(2 * i + t);
+    sum = arith::AddIOp::create(
+        rewriter, loc, sum,
+        vector::ShuffleOp::create(rewriter, loc, pairs, pairs, mask));
+  }
+  return sum;
+}
+
 // What differs between mc.dot4 and mc.dot2: the x86 instruction's widest
 // vector under the ISA (0: none), the instruction on `width` bits of the
 // operands (acc, lhs, rhs), and the extension of lhs.
@@ -164,6 +194,13 @@ struct LowerDot : OpRewritePattern<DotOp> {
     }
     int64_t group =
         cast<VectorType>(op.getLhs().getType()).getNumElements() / lanes;
+    if (group == 4 && widths.simd && bits >= 128 &&
+        llvm::isPowerOf2_64(bits)) {
+      rewriter.replaceOp(op, emitDot4ByPairs(rewriter, loc, op.getAcc(),
+                                             op.getLhs(), op.getRhs(),
+                                             isLhsUnsigned(op)));
+      return success();
+    }
     rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(),
                                         op.getLhs(), op.getRhs(),
                                         isLhsUnsigned(op), group));
