@@ -1,4 +1,4 @@
-//===- LowerDot4.cpp - mc.dot4/dot2, mc.byte_shuffle to x86 or plain vectors ===//
+//===- LowerDot4.cpp - mc.dot4/dot2/byte_shuffle to x86 or plain vectors --===//
 //
 // The kernels emit pure mc ops for the x86 instructions they need and this
 // pass, run after bufferization, turns them into `llvm.call_intrinsic`s of
@@ -48,11 +48,11 @@ static std::optional<X86Widths> parseIsa(StringRef isa) {
 /// `maxBits` of result (all operands are split alike; the result is the
 /// pieces' concatenation). The element counts are powers of two.
 static void replaceInPieces(PatternRewriter &rewriter, Operation *op,
-                     int64_t maxBits,
-                     function_ref<Value(ValueRange operands)> lower) {
+                            int64_t maxBits,
+                            function_ref<Value(ValueRange operands)> lower) {
   auto resultType = cast<VectorType>(op->getResult(0).getType());
-  int64_t bits = resultType.getNumElements() *
-                 resultType.getElementTypeBitWidth();
+  int64_t bits =
+      resultType.getNumElements() * resultType.getElementTypeBitWidth();
   int64_t pieces = std::max<int64_t>(1, bits / maxBits);
   if (pieces == 1) {
     rewriter.replaceOp(op, lower(op->getOperands()));
@@ -64,8 +64,8 @@ static void replaceInPieces(PatternRewriter &rewriter, Operation *op,
   for (int64_t p = 0; p < pieces; ++p) {
     SmallVector<Value> slices;
     for (Value operand : op->getOperands()) {
-      int64_t size = cast<VectorType>(operand.getType()).getNumElements() /
-                     pieces;
+      int64_t size =
+          cast<VectorType>(operand.getType()).getNumElements() / pieces;
       slices.push_back(vector::ExtractStridedSliceOp::create(
           rewriter, loc, operand, ArrayRef<int64_t>{p * size},
           ArrayRef<int64_t>{size}, ArrayRef<int64_t>{1}));
@@ -78,8 +78,8 @@ static void replaceInPieces(PatternRewriter &rewriter, Operation *op,
   rewriter.replaceOp(op, result);
 }
 
-static Value callIntrinsic(PatternRewriter &rewriter, Location loc, StringRef name,
-                    Type type, ValueRange operands) {
+static Value callIntrinsic(PatternRewriter &rewriter, Location loc,
+                           StringRef name, Type type, ValueRange operands) {
   return LLVM::CallIntrinsicOp::create(rewriter, loc, type,
                                        rewriter.getStringAttr(name), operands)
       .getResult(0);
@@ -90,7 +90,8 @@ static Value callIntrinsic(PatternRewriter &rewriter, Location loc, StringRef na
 /// the lanes t, t + group, ... for t < group with 1-D shuffles, which every
 /// LLVM backend handles.
 static Value emitPlainDot(PatternRewriter &rewriter, Location loc, Value acc,
-                   Value lhs, Value rhs, bool lhsUnsigned, int64_t group) {
+                          Value lhs, Value rhs, bool lhsUnsigned,
+                          int64_t group) {
   int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
   auto wide = VectorType::get({lanes * group}, rewriter.getI32Type());
   Value l = lhsUnsigned
@@ -115,9 +116,8 @@ static Value emitPlainDot(PatternRewriter &rewriter, Location loc, Value acc,
 /// to i16: at most 2 * 255 * 128 in magnitude, exact), and a sum of each
 /// lane's two pairs. Plain vector arithmetic turns into i32 multiplies
 /// (vpmulld) and many more shuffles.
-static Value emitDot4ByPairs(PatternRewriter &rewriter, Location loc,
-                             Value acc, Value lhs, Value rhs,
-                             bool lhsUnsigned) {
+static Value emitDot4ByPairs(PatternRewriter &rewriter, Location loc, Value acc,
+                             Value lhs, Value rhs, bool lhsUnsigned) {
   int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
   auto i16s = VectorType::get({lanes * 4}, rewriter.getI16Type());
   auto pairType = VectorType::get({lanes * 2}, rewriter.getI32Type());
@@ -153,10 +153,9 @@ static int64_t getX86Width(Dot2Op, X86Widths widths) { return widths.simd; }
 
 static Value emitX86(Dot4Op, PatternRewriter &rewriter, Location loc,
                      ValueRange operands, int64_t width) {
-  return callIntrinsic(rewriter, loc,
-                       "llvm.x86.avx512.vpdpbusd." + std::to_string(width),
-                       VectorType::get({width / 32}, rewriter.getI32Type()),
-                       operands);
+  return callIntrinsic(
+      rewriter, loc, "llvm.x86.avx512.vpdpbusd." + std::to_string(width),
+      VectorType::get({width / 32}, rewriter.getI32Type()), operands);
 }
 
 static Value emitX86(Dot2Op, PatternRewriter &rewriter, Location loc,
@@ -176,8 +175,7 @@ static bool isLhsUnsigned(Dot2Op) { return false; }
 namespace {
 /// mc.dot4 / mc.dot2 to the x86 instruction in pieces of the ISA's width,
 /// on 128 bits or more; else to plain vector arithmetic.
-template <typename DotOp>
-struct LowerDot : OpRewritePattern<DotOp> {
+template <typename DotOp> struct LowerDot : OpRewritePattern<DotOp> {
   LowerDot(MLIRContext *context, X86Widths widths)
       : OpRewritePattern<DotOp>(context), widths(widths) {}
 
@@ -194,16 +192,14 @@ struct LowerDot : OpRewritePattern<DotOp> {
     }
     int64_t group =
         cast<VectorType>(op.getLhs().getType()).getNumElements() / lanes;
-    if (group == 4 && widths.simd && bits >= 128 &&
-        llvm::isPowerOf2_64(bits)) {
+    if (group == 4 && widths.simd && bits >= 128 && llvm::isPowerOf2_64(bits)) {
       rewriter.replaceOp(op, emitDot4ByPairs(rewriter, loc, op.getAcc(),
                                              op.getLhs(), op.getRhs(),
                                              isLhsUnsigned(op)));
       return success();
     }
-    rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(),
-                                        op.getLhs(), op.getRhs(),
-                                        isLhsUnsigned(op), group));
+    rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(), op.getLhs(),
+                                        op.getRhs(), isLhsUnsigned(op), group));
     return success();
   }
 
@@ -227,9 +223,9 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
         StringRef name = width == 512   ? "llvm.x86.avx512.pshuf.b.512"
                          : width == 256 ? "llvm.x86.avx2.pshuf.b"
                                         : "llvm.x86.ssse3.pshuf.b.128";
-        return callIntrinsic(
-            rewriter, loc, name,
-            VectorType::get({width / 8}, rewriter.getI8Type()), operands);
+        return callIntrinsic(rewriter, loc, name,
+                             VectorType::get({width / 8}, rewriter.getI8Type()),
+                             operands);
       });
       return success();
     }
@@ -237,11 +233,12 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
     // bits of the index are p, take byte p of the lane (a static shuffle).
     auto constant = [&](int64_t v) {
       return arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(v)));
+          rewriter, loc,
+          DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(v)));
     };
     Value zero = constant(0);
-    Value low = arith::AndIOp::create(rewriter, loc, op.getIndices(),
-                                      constant(15));
+    Value low =
+        arith::AndIOp::create(rewriter, loc, op.getIndices(), constant(15));
     Value result = zero;
     for (int64_t p = 0; p < 16; ++p) {
       SmallVector<int64_t> mask;

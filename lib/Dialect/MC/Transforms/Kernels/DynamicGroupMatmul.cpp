@@ -6,8 +6,9 @@
 //   P[m, g, n] = sum_{t < G} qx[m, gG + t] * q[gG + t, n]      (i32, exact)
 //   y[m, n] = C[m, n];  y += (f32(P[m, g, n]) * sw[g, n]) * sx[m], g = 0..
 // fused into one kernel that computes P with integer dot products
-// (`mc.dot4`, `vpdpbusd` on AVX512-VNNI and AVX-VNNI) and combines in the same f32 order,
-// so the result equals the reference bit for bit.
+// (`mc.dot4`: `vpdpbusd` on AVX512-VNNI and AVX-VNNI, `vpmaddwd` pairs on
+// AVX2) and combines in the same f32 order, so the result equals the
+// reference bit for bit.
 //
 // Layout: q is packed at compile time into panels of 2L columns (L = 16 i32
 // lanes). A panel holds its K / G groups one after the other, each 2L f32

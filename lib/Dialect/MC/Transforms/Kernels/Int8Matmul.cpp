@@ -4,12 +4,12 @@
 //
 // B is packed at compile time into groups of tileN vectors of L columns
 // (L = i32 lanes): Bp[g][kk][(j * L + c) * S + t] = B[S kk + t][(g tileN +
-// j) L + c] with S = 4 k per step, so one vector load gives, for each of L
-// columns, 4 consecutive k — the operand layout of `vpdpbusd` and `sdot`,
-// which sum 4 byte products into each i32 lane — and a register tile reads
-// its weights as one sequential stream. Four bytes of a row of A are
-// broadcast to every lane (with AVX-512 straight from memory as an embedded
-// `{1to16}` operand).
+// j) L + c] with S = 4 k per step (2 on AVX2, below), so one vector load
+// gives, for each of L columns, 4 consecutive k — the operand layout of
+// `vpdpbusd` and `sdot`, which sum 4 byte products into each i32 lane — and
+// a register tile reads its weights as one sequential stream. Four bytes of
+// a row of A are broadcast to every lane (with AVX-512 straight from memory
+// as an embedded `{1to16}` operand).
 //
 // `vpdpbusd` (AVX512-VNNI on zmm, AVX-VNNI on ymm) multiplies unsigned by
 // signed bytes, so there the packed weights are B + 128 (u8) and each row's
@@ -91,7 +91,9 @@ public:
     lanes = config.lanes;
     groupWidth = config.tileN * lanes;
     numGroups = llvm::divideCeil(n, groupWidth);
-    kStep = config.isa == Isa::NeonI8mm ? 8 : config.isa == Isa::Avx2 ? 2 : 4;
+    kStep = config.isa == Isa::NeonI8mm ? 8
+            : config.isa == Isa::Avx2   ? 2
+                                        : 4;
     numKSteps = llvm::divideCeil(k, kStep);
   }
 
