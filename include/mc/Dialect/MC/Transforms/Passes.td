@@ -381,8 +381,9 @@ def MCLowerDot4 : Pass<"mc-lower-dot4"> {
     no VNNI) extends its bytes to i16, takes the `mc.dot2` above of them
     with a zero accumulator (exact: the pair sums stay below 2^16) and adds
     each lane's two pair sums (even and odd lanes) to the accumulator
-    (the W4A8/W8A8 per-group kernel compiled for `haswell`: 4-5x faster
-    than plain arithmetic, which LLVM turns into `vpmulld` and shuffles). Plain (and everything below 128 bits):
+    (the W4A8/W8A8 per-group kernel compiled for `haswell`: 3-5x faster
+    than plain arithmetic, which LLVM turns into `vpmulld` and shuffles;
+    `bench/int8_isas.py --case=w4a8`). Plain (and everything below 128 bits):
     extensions to i32, a multiply and a sum of the groups of four (two)
     lanes; `mc.byte_shuffle` plain is 16 compares and selects of static
     shuffles.
