@@ -294,11 +294,17 @@ def _module_dir():
     return path
 
 
-def compile_module(text, threads=1, key=None):
+def compile_module(text, threads=1, key=None, cpu=None, isa=None):
     """Compiles MLIR text to a shared library and loads it. Cached under the
     text, or under `key` (then `text` may be a function giving the text, so
-    a cached module costs no generation)."""
+    a cached module costs no generation). `cpu` replaces this host's
+    `--mcpu`; `isa` is mc-compile's `--isa` (default: the CPU's best)."""
     flags = compile_options(threads)
+    if cpu:
+        flags = [f"--mcpu={cpu}" if f.startswith("--mcpu=") else f
+                 for f in flags]
+    if isa:
+        flags = flags + [f"--isa={isa}"]
     ident = " ".join(flags) + (key or text)
     base = os.path.join(_module_dir(), hashlib.sha256(ident.encode())
                         .hexdigest()[:24])

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """mc's kernels against peers, in one process, on the same data.
 
-    python3 bench/run.py [--quick] [--only=REGEX] [--threads=1,2] [--selfcheck]
+    python3 bench/run.py [--quick] [--only=REGEX] [--threads=1,2]
+        [--isas=avx-vnni,haswell:avx2] [--selfcheck]
 
 Every implementation is first checked against numpy on the case's inputs
 (exact for integer results, a tolerance for float ones); one that fails is
@@ -40,8 +41,8 @@ class Serial(Exception):
     figure is the 1-thread one."""
 
 
-def mc_module(text, t, key=None):
-    lib = mc_ir.compile_module(text, t, key)
+def mc_module(text, t, key=None, cpu=None, isa=None):
+    lib = mc_ir.compile_module(text, t, key, cpu=cpu, isa=isa)
     if t > 1 and not mc_ir.is_parallel(lib):
         raise Serial()
     return lib
@@ -208,18 +209,26 @@ class Bench:
     def int8_rows(self, case, shape, a, b, ref, ops):
         m, n = a.shape[0], b.shape[1]
 
-        def mc(t):
+        def mc(t, cpu=None, isa=None):
             self.mc_check_budget(ops, "mc-int8-rate")
-            lib = mc_module(mc_ir.gemm_i8(b, m), t)
+            lib = mc_module(mc_ir.gemm_i8(b, m), t, cpu=cpu, isa=isa)
             c = np.zeros((m, n), np.int32)
             call = mc_ir.Entry(lib, "gemm", [a], [c])
             t0 = time.perf_counter()
             call()
-            self.memo["mc-int8-rate"] = ops / (time.perf_counter() - t0)
+            if not isa:
+                self.memo["mc-int8-rate"] = ops / (time.perf_counter() - t0)
             if not (c == ref).all():
                 raise RuntimeError("mc result differs from numpy")
             return lambda i: call(), 1
         self.run_impl(case, shape, "mc", "int8", ops, None, mc, "mc-i8")
+        # --isas: the kernels of other x86 ISAs, e.g. "haswell:avx2".
+        for variant in self.args.isas:
+            cpu, _, isa = variant.rpartition(":")
+            label = f"mc {isa}" + (f" ({cpu})" if cpu else "")
+            self.run_impl(case, shape, label, "int8", ops, None,
+                          lambda t, cpu=cpu, isa=isa: mc(t, cpu or None, isa),
+                          "mc-i8-" + variant, is_mc=False)
 
         def dnnl(t):
             mm = onednn.Matmul(b, m)
@@ -613,10 +622,14 @@ def main():
     p.add_argument("--threads", default="1,2", help="thread counts, e.g. 1,2")
     p.add_argument("--mc-max-call", type=float, default=60,
                    help="skip mc calls estimated slower than this (s)")
+    p.add_argument("--isas", default="",
+                   help="more int8 GEMM rows: kernels of other x86 ISAs this "
+                   "host runs, [CPU:]ISA, e.g. avx-vnni,haswell:avx2")
     p.add_argument("--selfcheck", action="store_true",
                    help="check the generated IR against mc-opt and exit")
     args = p.parse_args()
     args.threads = [int(t) for t in args.threads.split(",")]
+    args.isas = [v for v in args.isas.split(",") if v]
     if not os.path.exists(os.path.join(mc_ir.BIN, "mc-compile")):
         sys.exit("bench: build/bin/mc-compile is missing: bash scripts/build.sh")
     if args.selfcheck:

@@ -75,9 +75,14 @@ void mc::buildTensorToBuffersPipeline(OpPassManager &pm,
 void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
                                 const CPUPipelineOptions &options) {
   buildTensorToBuffersPipeline(pm, options.isa);
+  // mc.dot4 and mc.byte_shuffle become the instructions of the x86 ISAs;
+  // elsewhere plain vector arithmetic.
   MCLowerDot4Options dot4;
-  dot4.vnni = options.isa == "avx512-vnni";
-  dot4.neon = StringRef(options.isa).starts_with("neon");
+  StringRef isa = options.isa;
+  dot4.isa = isa == "avx2" || isa == "avx-vnni" || isa == "avx512-vnni"
+                 ? isa.str()
+             : isa.starts_with("neon") ? std::string("neon")
+                                       : std::string("generic");
   pm.addPass(createMCLowerDot4(dot4));
 
   if (options.numThreads == 1) {
@@ -115,36 +120,54 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
 }
 
-std::string mc::getKernelIsa(StringRef triple, StringRef cpu,
-                             StringRef features) {
+SmallVector<std::string> mc::getKernelIsas(StringRef triple, StringRef cpu,
+                                           StringRef features) {
+  SmallVector<std::string> isas;
   std::string error;
   llvm::Triple target(llvm::Triple::normalize(triple));
-  const llvm::Target *t = llvm::TargetRegistry::lookupTarget(target, error);
-  if (!t)
-    return "generic";
-  std::unique_ptr<llvm::MCSubtargetInfo> sti(
-      t->createMCSubtargetInfo(target, cpu, features));
-  auto has = [&](const char *f) { return sti->checkFeatures(f); };
-  if (target.isX86() && has("+avx512vnni") && has("+avx512bw"))
-    return "avx512-vnni";
-  if (target.isAArch64() && has("+i8mm"))
-    return "neon-i8mm";
-  if (target.isAArch64() && has("+dotprod"))
-    return "neon-dotprod";
-  if (target.isAArch64())
-    return "neon";
-  return "generic";
+  if (const llvm::Target *t =
+          llvm::TargetRegistry::lookupTarget(target, error)) {
+    std::unique_ptr<llvm::MCSubtargetInfo> sti(
+        t->createMCSubtargetInfo(target, cpu, features));
+    auto has = [&](const char *f) { return sti->checkFeatures(f); };
+    if (target.isX86()) {
+      // Zmm vpdpbusd needs AVX512-BW too (byte shuffles on zmm); ymm
+      // vpdpbusd is VEX with AVX-VNNI and EVEX with AVX512-VNNI + VL.
+      if (has("+avx512vnni") && has("+avx512bw"))
+        isas.push_back("avx512-vnni");
+      if (has("+avxvnni") || (has("+avx512vnni") && has("+avx512vl")))
+        isas.push_back("avx-vnni");
+      if (has("+avx2"))
+        isas.push_back("avx2");
+    }
+    if (target.isAArch64() && has("+i8mm"))
+      isas.push_back("neon-i8mm");
+    if (target.isAArch64() && has("+dotprod"))
+      isas.push_back("neon-dotprod");
+    // AArch64 without dot products still has tbl.
+    if (target.isAArch64())
+      isas.push_back("neon");
+  }
+  isas.push_back("generic");
+  return isas;
 }
 
-std::string mc::getHostKernelIsa() {
+std::string mc::getKernelIsa(StringRef triple, StringRef cpu,
+                             StringRef features) {
+  return getKernelIsas(triple, cpu, features).front();
+}
+
+SmallVector<std::string> mc::getHostKernelIsas() {
   std::string features;
   for (const auto &feature : llvm::sys::getHostCPUFeatures())
     features += (features.empty() ? "" : ",") +
                 std::string(feature.second ? "+" : "-") +
                 feature.first().str();
-  return getKernelIsa(llvm::sys::getProcessTriple(),
-                      llvm::sys::getHostCPUName(), features);
+  return getKernelIsas(llvm::sys::getProcessTriple(),
+                       llvm::sys::getHostCPUName(), features);
 }
+
+std::string mc::getHostKernelIsa() { return getHostKernelIsas().front(); }
 
 void mc::registerMCPipelines() {
   PassPipelineRegistration<>(

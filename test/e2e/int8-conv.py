@@ -7,11 +7,10 @@
 # CHECK: nchw: ok
 import numpy as np
 
-from mctest import dense_hex, run
+from mctest import dense_hex, host_isas, run
 
 rng = np.random.default_rng(3)
-host = "avx512_vnni" in open("/proc/cpuinfo").read()
-isas = ["generic"] + (["avx512-vnni"] if host else [])
+isas = host_isas()
 
 
 def t(shape, elt):

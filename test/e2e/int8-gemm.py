@@ -1,26 +1,33 @@
 # The i8 x i8 -> i32 GEMM kernels of --mc-cpu-kernels equal numpy's integer
-# matmul bit for bit, for every ISA this CPU runs (vpdpbusd, generic), one
-# and two threads, shapes with every kind of tail (rows below the register
+# matmul bit for bit, for every ISA this CPU runs (vpdpbusd on zmm and ymm,
+# AVX2's vpmaddwd, generic), one and two threads, shapes with every kind of tail (rows below the register
 # tile, partial column vectors and panels, K not a multiple of 4 or 64),
 # a non-zero accumulator, dense_resource weights, and the extreme values.
 # Fused epilogues (W8A8's f32 rescale, a requantization to i8 with bias,
 # rounding, clamp and ReLU) equal the reference lowering bit for bit.
+# mc-run compiles for this CPU, where LLVM fuses AVX2's vpmaddwd + vpaddd
+# into AVX512-VNNI's vpdpwssd, so the AVX2 kernels are also compiled with
+# `mc-compile --mcpu=haswell` (VEX, 16 registers; runs on any AVX2 CPU) and
+# run in a C program (all cores and one thread), with a W4A8 per-group layer
+# whose dot products go through vpmaddwd too: equal to numpy and the
+# reference, and the object has vpmaddwd and no vpdpbusd/vpdpwssd.
 # RUN: %python %s | FileCheck %s
 # CHECK: gemm: ok
 # CHECK: epilogues: ok
+# CHECK: haswell: {{ok|skipped}}
+import os
 import subprocess
+import tempfile
 
 import numpy as np
 
-from mctest import dense_hex, opt, run
+from mctest import compile_and_call, dense_hex, host_isas, opt, run
 
 rng = np.random.default_rng(0)
-host_isa = "avx512-vnni" if "avx512_vnni" in open("/proc/cpuinfo").read() \
-    else None
-isas = ["generic"] + ([host_isa] if host_isa else [])
+isas = host_isas()
 
 
-def gemm_ir(b, m, init=False, resource=False):
+def gemm_ir(b, m, init=False, resource=False, name="g"):
     k, n = b.shape
     at, bt, ct = f"tensor<{m}x{k}xi8>", f"tensor<{k}x{n}xi8>", \
         f"tensor<{m}x{n}xi32>"
@@ -37,7 +44,7 @@ def gemm_ir(b, m, init=False, resource=False):
     else:
         args, acc = f"%a: {at}, %c: {ct}", ""
     return f"""
-func.func @g({args}) -> {ct} {{
+func.func @{name}({args}) -> {ct} {{
   %b = arith.constant {weight} : {bt}
   {acc}
   %r = linalg.matmul ins(%a, %b : {at}, {bt}) outs(%c : {ct}) -> {ct}
@@ -137,3 +144,44 @@ func.func @f(%a: tensor<{m}x{k}xi8>) -> {ot} {{
 }}"""
 compare(requant, [a])
 print("epilogues: ok")
+
+
+# The AVX2 kernels as an AVX2 CPU runs them.
+if "avx2" not in isas:
+    print("haswell: skipped")
+    raise SystemExit
+# W4A8 per group (the kernel's mc.dot4 becomes vpmaddwd pairs on AVX2).
+w4a8 = opt(f32, "--mc-quantize=bits=4 granularity=group group-size=32 "
+           "activations=dynamic", "--canonicalize").replace("@f(", "@w4a8(")
+(w4a8_want,) = run(w4a8, "w4a8", [x], 1, ["--reference"])
+# Its functions without the module around them, to join the others.
+start = w4a8.index("module {")
+w4a8 = w4a8[:start] + w4a8[start + len("module {"):w4a8.rstrip().rindex("}")]
+(requant_want,) = run(requant, "f", [a], 1, ["--reference"])
+funcs = [requant, w4a8]
+calls = [("f", [a], [((m, n), np.int8)]), ("w4a8", [x], [((m, n), np.float32)])]
+wants = [requant_want, w4a8_want]
+for i, (m, k, n) in enumerate([(13, 67, 50), (6, 64, 16), (1, 1, 1),
+                               (24, 256, 97)]):
+    a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+    a[:, 0], b[0, :] = -128, -128    # -128 * -128 in every result
+    funcs.append(gemm_ir(b, m, name=f"g{i}"))
+    calls.append((f"g{i}", [a], [((m, n), np.int32)]))
+    wants.append((a.astype(np.int64) @ b.astype(np.int64)).astype(np.int32))
+module = "\n".join(funcs)
+for threads in (0, 1):
+    with tempfile.TemporaryDirectory() as tmp:
+        got = compile_and_call(module, calls, "x86_64-linux-gnu", ["cc"],
+                               mcpu="haswell", workdir=tmp,
+                               num_threads=threads)
+        asm = subprocess.run(["/usr/lib/llvm-22/bin/llvm-objdump", "-d",
+                              os.path.join(tmp, "model.o")], check=True,
+                             capture_output=True, text=True).stdout
+    assert "vpmaddwd" in asm and "vpdpbusd" not in asm and \
+        "vpdpwssd" not in asm and "zmm" not in asm
+    for (entry, _, _), (result,), want in zip(calls, got, wants):
+        assert result.dtype == want.dtype and \
+            (result.view(np.uint8) == want.view(np.uint8)).all(), \
+            (entry, threads, np.argwhere(result != want)[:5])
+print("haswell: ok")

@@ -8,12 +8,18 @@ import numpy as np
 
 def run(mlir, entry, inputs, num_outputs, extra_args=()):
     """JIT-runs `entry` of the MLIR text `mlir` on `inputs` with mc-run and
-    returns its results as numpy arrays."""
+    returns its results as numpy arrays. With MCTEST_ISA set in the
+    environment, calls without their own --isa or --reference run that
+    kernel ISA (e.g. `MCTEST_ISA=avx2 lit build/test/e2e` checks every
+    kernel on another ISA this CPU runs)."""
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, "in.mlir")
         with open(src, "w") as f:
             f.write(mlir)
         args = ["mc-run", src, "--entry=" + entry, *extra_args]
+        if os.environ.get("MCTEST_ISA") and not any(
+                a.startswith("--isa") or a == "--reference" for a in extra_args):
+            args.append("--isa=" + os.environ["MCTEST_ISA"])
         for i, array in enumerate(inputs):
             path = os.path.join(tmp, f"in{i}.npy")
             np.save(path, array)
@@ -22,6 +28,26 @@ def run(mlir, entry, inputs, num_outputs, extra_args=()):
         args += ["--output=" + p for p in outs]
         subprocess.run(args, check=True)
         return [np.load(p) for p in outs]
+
+
+def host_isas():
+    """The kernel ISAs of `mc-run --isa` this x86-64 CPU runs, best first
+    (mc::getKernelIsas' rules on /proc/cpuinfo's flags), ending with
+    "generic"."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(next((line for line in f if line.startswith("flags")),
+                             "").split())
+    except OSError:
+        flags = set()
+    isas = []
+    if {"avx512_vnni", "avx512bw"} <= flags:
+        isas.append("avx512-vnni")
+    if "avx_vnni" in flags or {"avx512_vnni", "avx512vl"} <= flags:
+        isas.append("avx-vnni")
+    if "avx2" in flags:
+        isas.append("avx2")
+    return isas + ["generic"]
 
 
 def opt(mlir, *args):
@@ -168,9 +194,9 @@ def _layout(arrays):
 
 
 def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
-                     workdir=None, mcpu=None, args=()):
+                     workdir=None, mcpu=None, num_threads=None, args=()):
     """Compiles the MLIR text with mc-compile for `target` (`mattr`, `mcpu`,
-    further mc-compile `args`, e.g. `--num-threads=2`), links
+    `num_threads` if given, further mc-compile `args`), links
     it into a C program with `cc` and exactly the flags `mc-compile
     --print-link-flags` prints, and runs it (through `runner`, e.g. qemu).
     `calls` is a list of (entry, input arrays, output (shape, dtype)s); each
@@ -184,6 +210,8 @@ def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
         subprocess.run(["mc-compile", src, f"--target={target}",
                         *([f"--mattr={mattr}"] if mattr else []),
                         *([f"--mcpu={mcpu}"] if mcpu else []), *args,
+                        *([f"--num-threads={num_threads}"]
+                          if num_threads is not None else []),
                         "--emit=obj", "-o", os.path.join(work, "model.o"),
                         "--header=" + os.path.join(work, "model.h")],
                        check=True)

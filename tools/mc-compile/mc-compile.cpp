@@ -24,7 +24,9 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -64,6 +66,11 @@ static cl::opt<int> numThreads(
     "num-threads", cl::init(-1),
     cl::desc("Threads of the kernels: 0 all cores at run time (OpenMP), 1 "
              "none; default 0"));
+static cl::opt<std::string> kernelIsa(
+    "isa", cl::init("auto"),
+    cl::desc("Kernel ISA: auto (the best the target runs) or one it runs: "
+             "avx512-vnni, avx-vnni, avx2, neon-i8mm, neon-dotprod, "
+             "neon, generic"));
 static cl::opt<bool> reference(
     "reference", cl::init(false),
     cl::desc("Use the reference lowering only (no kernels, one thread)"));
@@ -141,7 +148,37 @@ static void writeHeader(llvm::raw_ostream &os,
   os << "#ifdef __cplusplus\n}\n#endif\n#endif\n";
 }
 
-/// The target feature an op of a target-specific dialect needs, or none.
+/// The target features an x86 intrinsic needs, as alternatives separated by
+/// '|' (each a comma-separated list that must all be present), or none.
+static std::optional<StringRef> getX86IntrinsicFeature(StringRef name) {
+  std::optional<StringRef> exact =
+      llvm::StringSwitch<std::optional<StringRef>>(name)
+          .Case("llvm.x86.avx512.vpdpbusd.512", StringRef("+avx512vnni"))
+          // VEX-encoded with AVX-VNNI, EVEX with AVX512-VNNI + VL.
+          .Cases({"llvm.x86.avx512.vpdpbusd.256",
+                  "llvm.x86.avx512.vpdpbusd.128"},
+                 StringRef("+avxvnni|+avx512vnni,+avx512vl"))
+          .Cases({"llvm.x86.avx512.pshuf.b.512",
+                  "llvm.x86.avx512.pmaddw.d.512"},
+                 StringRef("+avx512bw"))
+          .Default(std::nullopt);
+  if (exact)
+    return exact;
+  // Otherwise the instruction set the intrinsic's name gives.
+  for (auto [prefix, feature] :
+       {std::pair<StringRef, StringRef>{"llvm.x86.avx512.", "+avx512f"},
+        {"llvm.x86.avx2.", "+avx2"},
+        {"llvm.x86.avx.", "+avx"},
+        {"llvm.x86.sse41.", "+sse4.1"},
+        {"llvm.x86.sse42.", "+sse4.2"},
+        {"llvm.x86.ssse3.", "+ssse3"}})
+    if (name.starts_with(prefix))
+      return feature;
+  return std::nullopt;
+}
+
+/// The target feature an op of a target-specific dialect needs ('|'
+/// separates alternatives), or none.
 static std::optional<StringRef> getRequiredFeature(Operation *op,
                                                    const llvm::Triple &triple,
                                                    std::string &wrongArch) {
@@ -153,8 +190,8 @@ static std::optional<StringRef> getRequiredFeature(Operation *op,
       wrongArch = "x86";
     else if (intrinsic.starts_with("llvm.aarch64.") && !triple.isAArch64())
       wrongArch = "AArch64";
-    else if (intrinsic.starts_with("llvm.x86.avx512.vpdpbusd"))
-      return StringRef("+avx512vnni");
+    else if (intrinsic.starts_with("llvm.x86."))
+      return getX86IntrinsicFeature(intrinsic);
     return std::nullopt;
   }
   if (dialect == "arm_neon" || dialect == "arm_sve") {
@@ -272,6 +309,12 @@ int main(int argc, char **argv) {
                                   llvm::TargetOptions(), llvm::Reloc::PIC_));
   if (!machine)
     fail("cannot create a target machine for '" + triple + "'");
+  SmallVector<std::string> isas =
+      mc::getKernelIsas(triple, cpuName, featureString);
+  if (kernelIsa != "auto" && !llvm::is_contained(isas, kernelIsa))
+    fail("--isa=" + kernelIsa + " cannot run on CPU '" + cpuName +
+         "' with features '" + features + "' of '" + triple +
+         "': expected auto or one of " + llvm::join(isas, ", "));
 
   MLIRContext context(mc::getToolRegistry());
   llvm::SourceMgr sourceMgr;
@@ -313,16 +356,23 @@ int main(int argc, char **argv) {
     if (!wrongArch.empty())
       fail("'" + op->getName().getStringRef() + "' is an " + wrongArch +
            " operation; it cannot be compiled for '" + triple + "'");
-    if (feature && !targetInfo->checkFeatures(feature->str()))
+    if (!feature)
+      return;
+    SmallVector<StringRef> alternatives;
+    feature->split(alternatives, '|');
+    if (llvm::none_of(alternatives, [&](StringRef f) {
+          return targetInfo->checkFeatures(f.str());
+        }))
       fail("'" + op->getName().getStringRef() + "' needs target feature " +
-           *feature + ", which CPU '" + cpuName + "' with features '" +
-           features + "' of '" + triple + "' lacks");
+           llvm::join(alternatives, " or ") + ", which CPU '" + cpuName +
+           "' with features '" + features + "' of '" + triple + "' lacks");
   });
 
   PassManager pm(&context);
   mc::CPUPipelineOptions pipeline;
-  pipeline.isa =
-      reference ? "none" : mc::getKernelIsa(triple, cpuName, featureString);
+  pipeline.isa = reference            ? "none"
+                 : kernelIsa == "auto" ? isas.front()
+                                       : std::string(kernelIsa);
   pipeline.numThreads = threads;
   mc::buildCPUToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))

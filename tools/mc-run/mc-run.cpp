@@ -25,6 +25,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
@@ -63,8 +64,9 @@ static cl::opt<bool>
               cl::desc("Use the reference lowering only (no kernels)"));
 static cl::opt<std::string>
     kernelIsa("isa", cl::init("host"),
-              cl::desc("Kernel ISA: host (what this CPU offers), generic, "
-                       "avx512-vnni, neon-dotprod, neon-i8mm"));
+              cl::desc("Kernel ISA: host (the best this CPU runs), or one "
+                       "it runs: avx512-vnni, avx-vnni, avx2, neon-i8mm, "
+                       "neon-dotprod, generic"));
 static cl::opt<unsigned>
     threads("num-threads", cl::init(0),
             cl::desc("Threads of the kernels (0: all cores)"));
@@ -247,12 +249,12 @@ int main(int argc, char **argv) {
     mc::buildGPUTilesToLLVMPipeline(pm);
   } else {
     mc::CPUPipelineOptions pipeline;
-    std::string hostIsa = mc::getHostKernelIsa();
-    if (kernelIsa != "host" && kernelIsa != "generic" && kernelIsa != hostIsa)
-      fail("--isa=" + kernelIsa + " cannot run here: expected host, generic "
-           "or this CPU's " + hostIsa);
+    SmallVector<std::string> hostIsas = mc::getHostKernelIsas();
+    if (kernelIsa != "host" && !llvm::is_contained(hostIsas, kernelIsa))
+      fail("--isa=" + kernelIsa + " cannot run here: expected host or one "
+           "of this CPU's " + llvm::join(hostIsas, ", "));
     pipeline.isa = reference ? "none"
-                   : kernelIsa == "host" ? hostIsa
+                   : kernelIsa == "host" ? hostIsas.front()
                                          : std::string(kernelIsa);
     pipeline.numThreads = reference ? 1 : threads;
     threaded = pipeline.numThreads != 1;

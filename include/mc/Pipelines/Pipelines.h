@@ -5,6 +5,7 @@
 
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassOptions.h"
+#include "llvm/ADT/SmallVector.h"
 
 namespace mc {
 
@@ -13,9 +14,9 @@ struct CPUPipelineOptions
     : public mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<std::string> isa{
       *this, "isa",
-      llvm::cl::desc("Kernel ISA (see --mc-cpu-kernels): generic, "
-                     "avx512-vnni, neon, neon-dotprod, neon-i8mm, or none for "
-                     "the reference lowering only"),
+      llvm::cl::desc("Kernel ISA (see --mc-cpu-kernels): generic, avx2, "
+                     "avx-vnni, avx512-vnni, neon, neon-dotprod, neon-i8mm, "
+                     "or none for the reference lowering only"),
       llvm::cl::init("generic")};
   Option<int64_t> numThreads{
       *this, "num-threads",
@@ -39,10 +40,16 @@ void buildTensorToBuffersPipeline(mlir::OpPassManager &pm,
 void buildCPUToLLVMPipeline(mlir::OpPassManager &pm,
                             const CPUPipelineOptions &options);
 
-/// The kernel ISA for an LLVM target triple, CPU and feature string, e.g.
-/// "avx512-vnni" for x86-64 with +avx512vnni and +avx512bw, "neon-i8mm"
-/// for AArch64 with +i8mm, "neon-dotprod" with +dotprod only, "neon" for
-/// other AArch64, else "generic".
+/// The kernel ISAs an LLVM target triple, CPU and feature string can run,
+/// best first, ending with "generic": on x86-64 "avx512-vnni" (+avx512vnni
+/// and +avx512bw), "avx-vnni" (+avxvnni, or +avx512vnni and +avx512vl),
+/// "avx2"; on AArch64 "neon-i8mm" (+i8mm), "neon-dotprod" (+dotprod),
+/// "neon".
+llvm::SmallVector<std::string>
+getKernelIsas(llvm::StringRef triple, llvm::StringRef cpu,
+              llvm::StringRef features);
+
+/// The best of getKernelIsas.
 std::string getKernelIsa(llvm::StringRef triple, llvm::StringRef cpu,
                          llvm::StringRef features);
 
@@ -51,7 +58,11 @@ std::string getKernelIsa(llvm::StringRef triple, llvm::StringRef cpu,
 /// wrappers; tensor results become out-parameters (memref descriptors).
 void buildReferenceToLLVMPipeline(mlir::OpPassManager &pm);
 
-/// The kernel ISA of the host CPU (its native target must be initialized).
+/// The kernel ISAs the host CPU runs, best first (its native target must be
+/// initialized).
+llvm::SmallVector<std::string> getHostKernelIsas();
+
+/// The best of getHostKernelIsas.
 std::string getHostKernelIsa();
 
 /// Registers `--mc-reference-to-llvm` and `--mc-cpu-to-llvm`.

@@ -535,6 +535,14 @@ func.func @dot4_lanes(%acc: vector<8xi32>, %a: vector<64xi8>) -> vector<8xi32> {
 
 // -----
 
+func.func @dot2_lanes(%acc: vector<8xi32>, %a: vector<8xi16>) -> vector<8xi32> {
+  // expected-error @+1 {{'mc.dot2' op expected 2 i16 elements per i32 lane, got 'vector<8xi16>' for 'vector<8xi32>'}}
+  %0 = mc.dot2 %acc, %a, %a : vector<8xi16> into vector<8xi32>
+  return %0 : vector<8xi32>
+}
+
+// -----
+
 func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
   // expected-error @+1 {{'mc.byte_shuffle' op operand #0 must be vector of 8-bit signless integer values of length 16/32/64}}
   %0 = mc.byte_shuffle %t, %t : vector<8xi8>

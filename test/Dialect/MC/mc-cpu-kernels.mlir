@@ -2,7 +2,7 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=generic tile-m=4 tile-n=2" --canonicalize --cse | FileCheck %s --check-prefix=GENERIC
 // RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=sse2" 2>&1 | FileCheck %s --check-prefix=BADISA
 
-// BADISA: unknown isa 'sse2' (expected generic, avx512-vnni, neon, neon-dotprod or neon-i8mm)
+// BADISA: unknown isa 'sse2' (expected generic, avx2, avx-vnni, avx512-vnni, neon, neon-dotprod or neon-i8mm)
 
 // Weights packed at compile time, +128 (x86: 3 ^ 0x80 = 0x83), in groups of
 // tile-n vectors of 16 columns x 4 k; 96 columns are 3 groups of 32. Rows:

@@ -1,16 +1,58 @@
-// RUN: mc-opt %s --mc-lower-dot4=vnni=true | FileCheck %s --check-prefix=VNNI
+// RUN: mc-opt %s --mc-lower-dot4=isa=avx512-vnni | FileCheck %s --check-prefix=VNNI
+// RUN: mc-opt %s --mc-lower-dot4=isa=avx-vnni | FileCheck %s --check-prefix=AVXVNNI
+// RUN: mc-opt %s --mc-lower-dot4=isa=avx2 | FileCheck %s --check-prefix=AVX2
 // RUN: mc-opt %s --mc-lower-dot4 | FileCheck %s --check-prefix=PLAIN
-// RUN: mc-opt %s --mc-lower-dot4=neon=true | FileCheck %s --check-prefix=NEON
+// RUN: mc-opt %s --mc-lower-dot4=isa=neon | FileCheck %s --check-prefix=NEON
+// RUN: mc-opt %s --mc-lower-dot4=isa=generic | FileCheck %s --check-prefix=PLAIN
+// RUN: not mc-opt %s --mc-lower-dot4=isa=neon-dotprod 2>&1 | FileCheck %s --check-prefix=BADISA
+// BADISA: mc-lower-dot4: unknown isa 'neon-dotprod' (expected generic, avx2, avx-vnni, avx512-vnni or neon)
 
 // With VNNI, u8 x s8 becomes vpdpbusd of the vector's width; s8 x s8 has
-// no such instruction and is expanded like everything without VNNI.
+// no such instruction and goes through i16 pairs as on AVX2.
 // VNNI-LABEL: func.func @dot4
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%arg0, %arg1, %arg2) : (vector<16xi32>, vector<64xi8>, vector<64xi8>) -> vector<16xi32>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
-// VNNI-NOT: llvm.call_intrinsic
-// VNNI: arith.extsi
+// VNNI: %[[L:.*]] = arith.extsi %arg4 : vector<16xi8> to vector<16xi16>
+// VNNI: %[[R:.*]] = arith.extsi %arg5 : vector<16xi8> to vector<16xi16>
+// VNNI: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[L]], %[[R]])
+// VNNI: %[[E:.*]] = vector.shuffle %[[P]], %[[P]] [0, 2, 4, 6] : vector<8xi32>, vector<8xi32>
+// VNNI: %[[S:.*]] = arith.addi %arg3, %[[E]] : vector<4xi32>
+// VNNI: %[[O:.*]] = vector.shuffle %[[P]], %[[P]] [1, 3, 5, 7]
+// VNNI: arith.addi %[[S]], %[[O]] : vector<4xi32>
 
-// Without: extend (zero-extend the unsigned side), multiply, and add the
+// AVX-VNNI has 256 bits: a 512-bit dot4 is two vpdpbusd.256 of its halves.
+// AVXVNNI-LABEL: func.func @dot4
+// AVXVNNI: %[[A0:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
+// AVXVNNI: %[[L0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [32], strides = [1]} : vector<64xi8> to vector<32xi8>
+// AVXVNNI: %[[R0:.*]] = vector.extract_strided_slice %arg2 {offsets = [0], sizes = [32], strides = [1]}
+// AVXVNNI: %[[D0:.*]] = llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"(%[[A0]], %[[L0]], %[[R0]]) : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
+// AVXVNNI: %[[S0:.*]] = vector.insert_strided_slice %[[D0]], %{{.*}} {offsets = [0], strides = [1]} : vector<8xi32> into vector<16xi32>
+// AVXVNNI: vector.extract_strided_slice %arg0 {offsets = [8], sizes = [8], strides = [1]}
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"
+// AVXVNNI: vector.insert_strided_slice %{{.*}}, %[[S0]] {offsets = [8], strides = [1]}
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.128"
+// AVXVNNI: arith.extsi %arg4 : vector<16xi8> to vector<16xi16>
+// AVXVNNI: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+
+// AVX2 has no vpdpbusd: every dot4 goes through i16 pairs (vpmaddwd, in
+// pieces of 256 bits) and a sum of each lane's two pairs.
+// AVX2-LABEL: func.func @dot4
+// AVX2: %[[L:.*]] = arith.extui %arg1 : vector<64xi8> to vector<64xi16>
+// AVX2: %[[R:.*]] = arith.extsi %arg2 : vector<64xi8> to vector<64xi16>
+// AVX2: %[[L0:.*]] = vector.extract_strided_slice %[[L]] {offsets = [0], sizes = [16], strides = [1]}
+// AVX2: %[[R0:.*]] = vector.extract_strided_slice %[[R]] {offsets = [0], sizes = [16], strides = [1]}
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[L0]], %[[R0]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2-COUNT-3: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVX2: %[[P:.*]] = vector.insert_strided_slice %{{.*}} {offsets = [24], strides = [1]} : vector<8xi32> into vector<32xi32>
+// AVX2: %[[E:.*]] = vector.shuffle %[[P]], %[[P]] [0, 2, 4, {{.*}}, 30] : vector<32xi32>, vector<32xi32>
+// AVX2: %[[S:.*]] = arith.addi %arg0, %[[E]] : vector<16xi32>
+// AVX2: %[[O:.*]] = vector.shuffle %[[P]], %[[P]] [1, 3, 5, {{.*}}, 31]
+// AVX2: arith.addi %[[S]], %[[O]] : vector<16xi32>
+// AVX2: arith.extui %arg4 : vector<16xi8> to vector<16xi16>
+// AVX2: arith.extsi %arg4 : vector<16xi8> to vector<16xi16>
+// AVX2-LABEL: func.func @dot2
+
+// Generic: extend (zero-extend the unsigned side), multiply, and add the
 // lanes t, t + 4, t + 8, ... of the products for t = 0..3.
 // PLAIN-LABEL: func.func @dot4
 // PLAIN-NOT: llvm.call_intrinsic
@@ -34,6 +76,37 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
   return %0, %1, %2 : vector<16xi32>, vector<4xi32>, vector<4xi32>
 }
 
+// mc.dot2: vpmaddwd of the ISA's width (split above it) and an add; plain
+// without AVX2.
+// VNNI-LABEL: func.func @dot2
+// VNNI: %[[P:.*]] = llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"(%arg1, %arg2) : (vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// VNNI: arith.addi %arg0, %[[P]] : vector<16xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// VNNI: llvm.call_intrinsic "llvm.x86.sse2.pmadd.wd"(%{{.*}}) : (vector<8xi16>, vector<8xi16>) -> vector<4xi32>
+// AVX2: %[[H0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [16], strides = [1]} : vector<32xi16> to vector<16xi16>
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[H0]], %{{.*}}) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVX2: llvm.call_intrinsic "llvm.x86.sse2.pmadd.wd"
+// PLAIN-LABEL: func.func @dot2
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: %[[L:.*]] = arith.extsi %arg1 : vector<32xi16> to vector<32xi32>
+// PLAIN: %[[R:.*]] = arith.extsi %arg2 : vector<32xi16> to vector<32xi32>
+// PLAIN: %[[P:.*]] = arith.muli %[[L]], %[[R]] : vector<32xi32>
+// PLAIN: %[[E:.*]] = vector.shuffle %[[P]], %[[P]] [0, 2, 4,
+// PLAIN: %[[S:.*]] = arith.addi %arg0, %[[E]] : vector<16xi32>
+// PLAIN: %[[O:.*]] = vector.shuffle %[[P]], %[[P]] [1, 3, 5,
+// PLAIN: arith.addi %[[S]], %[[O]] : vector<16xi32>
+func.func @dot2(%acc: vector<16xi32>, %a: vector<32xi16>, %b: vector<32xi16>,
+                %acc8: vector<8xi32>, %c: vector<16xi16>,
+                %acc4: vector<4xi32>, %d: vector<8xi16>)
+    -> (vector<16xi32>, vector<8xi32>, vector<4xi32>) {
+  %0 = mc.dot2 %acc, %a, %b : vector<32xi16> into vector<16xi32>
+  %1 = mc.dot2 %acc8, %c, %c : vector<16xi16> into vector<8xi32>
+  %2 = mc.dot2 %acc4, %d, %d : vector<8xi16> into vector<4xi32>
+  return %0, %1, %2 : vector<16xi32>, vector<8xi32>, vector<4xi32>
+}
+
 // mc.byte_shuffle: pshufb of the vector's width with VNNI (AVX-512); else
 // the low four bits of each index select byte p of its 16-byte lane (one
 // static shuffle, compare and select per p), and a negative index gives 0.
@@ -41,6 +114,16 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>,
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.pshuf.b.512"(%arg0, %arg1) : (vector<64xi8>, vector<64xi8>) -> vector<64xi8>
 // VNNI: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
 // VNNI: llvm.call_intrinsic "llvm.x86.ssse3.pshuf.b.128"
+// Without AVX512-BW, 64 bytes are two 32-byte pshufb (each 16-byte lane is
+// shuffled on its own, so the halves are independent).
+// AVX2-LABEL: func.func @byte_shuffle
+// AVX2: %[[T0:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [32], strides = [1]} : vector<64xi8> to vector<32xi8>
+// AVX2: %[[I0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [32], strides = [1]} : vector<64xi8> to vector<32xi8>
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"(%[[T0]], %[[I0]])
+// AVX2: vector.extract_strided_slice %arg0 {offsets = [32], sizes = [32], strides = [1]}
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pshuf.b"
+// AVX2: llvm.call_intrinsic "llvm.x86.ssse3.pshuf.b.128"
 // PLAIN-LABEL: func.func @byte_shuffle
 // PLAIN-NOT: llvm.call_intrinsic
 // PLAIN: %[[LOW:.*]] = arith.andi %arg1, %{{.*}} : vector<64xi8>

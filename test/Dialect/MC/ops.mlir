@@ -120,6 +120,13 @@ func.func @dot4(%acc: vector<16xi32>, %a: vector<64xi8>, %acc4: vector<4xi32>, %
   return %0, %1 : vector<16xi32>, vector<4xi32>
 }
 
+// CHECK-LABEL: func.func @dot2
+// CHECK: mc.dot2 %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi16> into vector<8xi32>
+func.func @dot2(%acc: vector<8xi32>, %a: vector<16xi16>) -> vector<8xi32> {
+  %0 = mc.dot2 %acc, %a, %a : vector<16xi16> into vector<8xi32>
+  return %0 : vector<8xi32>
+}
+
 // CHECK-LABEL: func.func @byte_shuffle
 // CHECK: mc.byte_shuffle %{{.*}}, %{{.*}} : vector<64xi8>
 // CHECK: mc.byte_shuffle %{{.*}}, %{{.*}} : vector<16xi8>

@@ -170,14 +170,30 @@ LogicalResult FakeQuantOp::verify() {
 // Dot4Op
 //===----------------------------------------------------------------------===//
 
-LogicalResult Dot4Op::verify() {
-  auto acc = cast<VectorType>(getAcc().getType());
-  auto bytes = cast<VectorType>(getLhs().getType());
-  if (acc.isScalable() || bytes.isScalable() ||
-      bytes.getNumElements() != 4 * acc.getNumElements())
-    return emitOpError("expected 4 bytes per i32 lane, got ")
-           << bytes << " for " << acc;
+/// Checks that `lhs` holds `perLane` elements per i32 lane of `acc`.
+static LogicalResult verifyDotLanes(Operation *op, Value accValue,
+                                    Value lhsValue, int64_t perLane,
+                                    StringRef what) {
+  auto acc = cast<VectorType>(accValue.getType());
+  auto lhs = cast<VectorType>(lhsValue.getType());
+  if (acc.isScalable() || lhs.isScalable() ||
+      lhs.getNumElements() != perLane * acc.getNumElements())
+    return op->emitOpError("expected ")
+           << perLane << " " << what << " per i32 lane, got " << lhs
+           << " for " << acc;
   return success();
+}
+
+LogicalResult Dot4Op::verify() {
+  return verifyDotLanes(*this, getAcc(), getLhs(), 4, "bytes");
+}
+
+//===----------------------------------------------------------------------===//
+// Dot2Op
+//===----------------------------------------------------------------------===//
+
+LogicalResult Dot2Op::verify() {
+  return verifyDotLanes(*this, getAcc(), getLhs(), 2, "i16 elements");
 }
 
 //===----------------------------------------------------------------------===//

@@ -35,8 +35,8 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
     if (failed(config)) {
       getOperation().emitError()
           << "mc-cpu-kernels: unknown isa '" << isa
-          << "' (expected generic, avx512-vnni, neon, neon-dotprod or "
-             "neon-i8mm) or negative tile size";
+          << "' (expected generic, avx2, avx-vnni, avx512-vnni, neon, "
+             "neon-dotprod or neon-i8mm) or negative tile size";
       return signalPassFailure();
     }
     IRRewriter convRewriter(&getContext());

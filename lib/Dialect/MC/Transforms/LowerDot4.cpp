@@ -1,10 +1,11 @@
 //===- LowerDot4.cpp - mc's pure vector ops to intrinsics or vectors ------===//
 //
-// mc.dot4, mc.byte_shuffle and mc.table_lookup stand for instructions that
-// MLIR 22's vector, x86vector and arm_neon dialects lack. They are pure, so
+// mc.dot4, mc.dot2, mc.byte_shuffle and mc.table_lookup stand for
+// instructions that MLIR 22's vector, x86vector and arm_neon dialects lack;
+// mc.sparse_mma for a sparse tensor core's tile product. They are pure, so
 // they bufferize with the kernels; this pass runs after bufferization and
-// turns them into `llvm.call_intrinsic` of the target's instruction or into
-// exact plain vector code.
+// turns them into `llvm.call_intrinsic`s of the target's instructions and
+// widths (splitting wider vectors), or into exact plain vector code.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringSwitch.h"
 
 namespace mc {
 #define GEN_PASS_DEF_MCLOWERDOT4
@@ -66,54 +68,192 @@ static Value emitTbl(PatternRewriter &rewriter, Location loc,
 }
 
 namespace {
-struct LowerDot4 : OpRewritePattern<Dot4Op> {
-  LowerDot4(MLIRContext *context, bool vnni)
-      : OpRewritePattern(context), vnni(vnni) {}
+/// The widest x86 vectors the ISA of the pass offers, in bits; 0: none
+/// (plain vector arithmetic).
+struct X86Widths {
+  /// `vpdpbusd`: 512 with AVX512-VNNI, 256 with AVX-VNNI (VEX) or
+  /// AVX512-VNNI + VL (EVEX).
+  int64_t vnni = 0;
+  /// `vpshufb`, `vpmaddwd`: 512 needs AVX512-BW.
+  int64_t simd = 0;
+};
+} // namespace
 
-  LogicalResult matchAndRewrite(Dot4Op op,
+static std::optional<X86Widths> parseIsa(StringRef isa) {
+  return llvm::StringSwitch<std::optional<X86Widths>>(isa)
+      .Case("generic", X86Widths{0, 0})
+      .Case("avx2", X86Widths{0, 256})
+      .Case("avx-vnni", X86Widths{256, 256})
+      .Case("avx512-vnni", X86Widths{512, 512})
+      .Case("neon", X86Widths{0, 0})
+      .Default(std::nullopt);
+}
+
+/// Replaces `op` by `lower` applied to the operands, in pieces of at most
+/// `maxBits` of result (all operands are split alike; the result is the
+/// pieces' concatenation). The element counts are powers of two.
+static void replaceInPieces(PatternRewriter &rewriter, Operation *op,
+                            int64_t maxBits,
+                            function_ref<Value(ValueRange operands)> lower) {
+  auto resultType = cast<VectorType>(op->getResult(0).getType());
+  int64_t bits =
+      resultType.getNumElements() * resultType.getElementTypeBitWidth();
+  int64_t pieces = std::max<int64_t>(1, bits / maxBits);
+  if (pieces == 1) {
+    rewriter.replaceOp(op, lower(op->getOperands()));
+    return;
+  }
+  Location loc = op->getLoc();
+  Value result = arith::ConstantOp::create(rewriter, loc,
+                                           rewriter.getZeroAttr(resultType));
+  for (int64_t p = 0; p < pieces; ++p) {
+    SmallVector<Value> slices;
+    for (Value operand : op->getOperands()) {
+      int64_t size =
+          cast<VectorType>(operand.getType()).getNumElements() / pieces;
+      slices.push_back(vector::ExtractStridedSliceOp::create(
+          rewriter, loc, operand, ArrayRef<int64_t>{p * size},
+          ArrayRef<int64_t>{size}, ArrayRef<int64_t>{1}));
+    }
+    int64_t size = resultType.getNumElements() / pieces;
+    result = vector::InsertStridedSliceOp::create(
+        rewriter, loc, lower(slices), result, ArrayRef<int64_t>{p * size},
+        ArrayRef<int64_t>{1});
+  }
+  rewriter.replaceOp(op, result);
+}
+
+static Value callIntrinsic(PatternRewriter &rewriter, Location loc,
+                           StringRef name, Type type, ValueRange operands) {
+  return LLVM::CallIntrinsicOp::create(rewriter, loc, type,
+                                       rewriter.getStringAttr(name), operands)
+      .getResult(0);
+}
+
+/// `acc` plus the sums of each group of `group` consecutive products of the
+/// extended operands, in plain vector arithmetic: extend, multiply, and add
+/// the lanes t, t + group, ... for t < group with 1-D shuffles, which every
+/// LLVM backend handles.
+static Value emitPlainDot(PatternRewriter &rewriter, Location loc, Value acc,
+                          Value lhs, Value rhs, bool lhsUnsigned,
+                          int64_t group) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  auto wide = VectorType::get({lanes * group}, rewriter.getI32Type());
+  Value l = lhsUnsigned
+                ? arith::ExtUIOp::create(rewriter, loc, wide, lhs).getResult()
+                : arith::ExtSIOp::create(rewriter, loc, wide, lhs).getResult();
+  Value r = arith::ExtSIOp::create(rewriter, loc, wide, rhs);
+  Value product = arith::MulIOp::create(rewriter, loc, l, r);
+  Value sum = acc;
+  for (int64_t t = 0; t < group; ++t) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < lanes; ++i)
+      mask.push_back(group * i + t);
+    Value part =
+        vector::ShuffleOp::create(rewriter, loc, product, product, mask);
+    sum = arith::AddIOp::create(rewriter, loc, sum, part);
+  }
+  return sum;
+}
+
+/// A dot4 without vpdpbusd (s8 x s8, or no VNNI) through i16 pairs, which
+/// x86 multiplies and sums with vpmaddwd (an mc.dot2 of the bytes extended
+/// to i16: at most 2 * 255 * 128 in magnitude, exact), and a sum of each
+/// lane's two pairs. Plain vector arithmetic turns into i32 multiplies
+/// (vpmulld) and many more shuffles.
+static Value emitDot4ByPairs(PatternRewriter &rewriter, Location loc, Value acc,
+                             Value lhs, Value rhs, bool lhsUnsigned) {
+  int64_t lanes = cast<VectorType>(acc.getType()).getNumElements();
+  auto i16s = VectorType::get({lanes * 4}, rewriter.getI16Type());
+  auto pairType = VectorType::get({lanes * 2}, rewriter.getI32Type());
+  Value l = lhsUnsigned
+                ? arith::ExtUIOp::create(rewriter, loc, i16s, lhs).getResult()
+                : arith::ExtSIOp::create(rewriter, loc, i16s, lhs).getResult();
+  Value r = arith::ExtSIOp::create(rewriter, loc, i16s, rhs);
+  Value zero =
+      arith::ConstantOp::create(rewriter, loc, rewriter.getZeroAttr(pairType));
+  Value pairs = Dot2Op::create(rewriter, loc, pairType, zero, l, r);
+  Value sum = acc;
+  for (int64_t t = 0; t < 2; ++t) {
+    SmallVector<int64_t> mask;
+    for (int64_t i = 0; i < lanes; ++i)
+      mask.push_back(2 * i + t);
+    sum = arith::AddIOp::create(
+        rewriter, loc, sum,
+        vector::ShuffleOp::create(rewriter, loc, pairs, pairs, mask));
+  }
+  return sum;
+}
+
+// What differs between mc.dot4 and mc.dot2: the x86 instruction's widest
+// vector under the ISA (0: none), the instruction on `width` bits of the
+// operands (acc, lhs, rhs), and the extension of lhs.
+
+static int64_t getX86Width(Dot4Op op, X86Widths widths) {
+  // vpdpbusd is u8 x s8 only.
+  return op.getLhsUnsigned() ? widths.vnni : 0;
+}
+
+static int64_t getX86Width(Dot2Op, X86Widths widths) { return widths.simd; }
+
+static Value emitX86(Dot4Op, PatternRewriter &rewriter, Location loc,
+                     ValueRange operands, int64_t width) {
+  return callIntrinsic(
+      rewriter, loc, "llvm.x86.avx512.vpdpbusd." + std::to_string(width),
+      VectorType::get({width / 32}, rewriter.getI32Type()), operands);
+}
+
+static Value emitX86(Dot2Op, PatternRewriter &rewriter, Location loc,
+                     ValueRange operands, int64_t width) {
+  StringRef name = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
+                   : width == 256 ? "llvm.x86.avx2.pmadd.wd"
+                                  : "llvm.x86.sse2.pmadd.wd";
+  Value pairs = callIntrinsic(
+      rewriter, loc, name, VectorType::get({width / 32}, rewriter.getI32Type()),
+      {operands[1], operands[2]});
+  return arith::AddIOp::create(rewriter, loc, operands[0], pairs);
+}
+
+static bool isLhsUnsigned(Dot4Op op) { return op.getLhsUnsigned(); }
+static bool isLhsUnsigned(Dot2Op) { return false; }
+
+namespace {
+/// mc.dot4 / mc.dot2 to the x86 instruction in pieces of the ISA's width,
+/// on 128 bits or more; else to plain vector arithmetic.
+template <typename DotOp> struct LowerDot : OpRewritePattern<DotOp> {
+  LowerDot(MLIRContext *context, X86Widths widths)
+      : OpRewritePattern<DotOp>(context), widths(widths) {}
+
+  LogicalResult matchAndRewrite(DotOp op,
                                 PatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
-    auto accType = cast<VectorType>(op.getAcc().getType());
-    int64_t lanes = accType.getNumElements();
-    if (vnni && op.getLhsUnsigned() &&
-        (lanes == 4 || lanes == 8 || lanes == 16)) {
-      std::string name =
-          "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
-      rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-          op, accType, rewriter.getStringAttr(name),
-          ValueRange{op.getAcc(), op.getLhs(), op.getRhs()});
+    int64_t lanes = cast<VectorType>(op.getAcc().getType()).getNumElements();
+    int64_t bits = lanes * 32, maxBits = getX86Width(op, widths);
+    if (maxBits && bits >= 128 && llvm::isPowerOf2_64(bits)) {
+      replaceInPieces(rewriter, op, maxBits, [&](ValueRange operands) {
+        return emitX86(op, rewriter, loc, operands, std::min(bits, maxBits));
+      });
       return success();
     }
-    auto wide = VectorType::get({lanes * 4}, rewriter.getI32Type());
-    Value lhs =
-        op.getLhsUnsigned()
-            ? arith::ExtUIOp::create(rewriter, loc, wide, op.getLhs())
-                  .getResult()
-            : arith::ExtSIOp::create(rewriter, loc, wide, op.getLhs())
-                  .getResult();
-    Value rhs = arith::ExtSIOp::create(rewriter, loc, wide, op.getRhs());
-    Value product = arith::MulIOp::create(rewriter, loc, lhs, rhs);
-    // Sum each group of four with 1-D shuffles (lanes t, t + 4, ...), which
-    // every LLVM backend handles.
-    Value sum = op.getAcc();
-    for (int64_t t = 0; t < 4; ++t) {
-      SmallVector<int64_t> mask;
-      for (int64_t i = 0; i < lanes; ++i)
-        mask.push_back(4 * i + t);
-      Value part =
-          vector::ShuffleOp::create(rewriter, loc, product, product, mask);
-      sum = arith::AddIOp::create(rewriter, loc, sum, part);
+    int64_t group =
+        cast<VectorType>(op.getLhs().getType()).getNumElements() / lanes;
+    if (group == 4 && widths.simd && bits >= 128 && llvm::isPowerOf2_64(bits)) {
+      rewriter.replaceOp(op, emitDot4ByPairs(rewriter, loc, op.getAcc(),
+                                             op.getLhs(), op.getRhs(),
+                                             isLhsUnsigned(op)));
+      return success();
     }
-    rewriter.replaceOp(op, sum);
+    rewriter.replaceOp(op, emitPlainDot(rewriter, loc, op.getAcc(), op.getLhs(),
+                                        op.getRhs(), isLhsUnsigned(op), group));
     return success();
   }
 
-  bool vnni;
+  X86Widths widths;
 };
 
 struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
-  LowerByteShuffle(MLIRContext *context, bool x86, bool neon)
-      : OpRewritePattern(context), x86(x86), neon(neon) {}
+  LowerByteShuffle(MLIRContext *context, X86Widths widths, bool neon)
+      : OpRewritePattern(context), widths(widths), neon(neon) {}
 
   LogicalResult matchAndRewrite(ByteShuffleOp op,
                                 PatternRewriter &rewriter) const override {
@@ -139,24 +279,30 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
                   indices));
       return success();
     }
-    if (x86) {
-      StringRef name = bytes == 64   ? "llvm.x86.avx512.pshuf.b.512"
-                       : bytes == 32 ? "llvm.x86.avx2.pshuf.b"
-                                     : "llvm.x86.ssse3.pshuf.b.128";
-      rewriter.replaceOpWithNewOp<LLVM::CallIntrinsicOp>(
-          op, type, rewriter.getStringAttr(name),
-          ValueRange{op.getTable(), op.getIndices()});
+    if (widths.simd) {
+      // pshufb works on each 16-byte lane on its own, so pieces of a wider
+      // vector shuffle alike.
+      replaceInPieces(rewriter, op, widths.simd, [&](ValueRange operands) {
+        int64_t width = std::min(bytes * 8, widths.simd);
+        StringRef name = width == 512   ? "llvm.x86.avx512.pshuf.b.512"
+                         : width == 256 ? "llvm.x86.avx2.pshuf.b"
+                                        : "llvm.x86.ssse3.pshuf.b.128";
+        return callIntrinsic(rewriter, loc, name,
+                             VectorType::get({width / 8}, rewriter.getI8Type()),
+                             operands);
+      });
       return success();
     }
     // One compare and select per position p of a lane: where the low four
     // bits of the index are p, take byte p of the lane (a static shuffle).
     auto constant = [&](int64_t v) {
       return arith::ConstantOp::create(
-          rewriter, loc, DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(v)));
+          rewriter, loc,
+          DenseElementsAttr::get(type, rewriter.getI8IntegerAttr(v)));
     };
     Value zero = constant(0);
-    Value low = arith::AndIOp::create(rewriter, loc, op.getIndices(),
-                                      constant(15));
+    Value low =
+        arith::AndIOp::create(rewriter, loc, op.getIndices(), constant(15));
     Value result = zero;
     for (int64_t p = 0; p < 16; ++p) {
       SmallVector<int64_t> mask;
@@ -174,7 +320,8 @@ struct LowerByteShuffle : OpRewritePattern<ByteShuffleOp> {
     return success();
   }
 
-  bool x86, neon;
+  X86Widths widths;
+  bool neon;
 };
 
 struct LowerTableLookup : OpRewritePattern<TableLookupOp> {
@@ -308,10 +455,17 @@ struct LowerSparseMma : OpRewritePattern<SparseMmaOp> {
 struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
   using Base::Base;
   void runOnOperation() override {
+    std::optional<X86Widths> widths = parseIsa(isa);
+    if (!widths) {
+      getOperation()->emitError()
+          << "mc-lower-dot4: unknown isa '" << isa
+          << "' (expected generic, avx2, avx-vnni, avx512-vnni or neon)";
+      return signalPassFailure();
+    }
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerDot4>(&getContext(), vnni);
-    // Every AVX512-VNNI CPU has AVX512-BW (vpshufb on zmm).
-    patterns.add<LowerByteShuffle>(&getContext(), vnni, neon);
+    bool neon = isa == "neon";
+    patterns.add<LowerDot<Dot4Op>, LowerDot<Dot2Op>>(&getContext(), *widths);
+    patterns.add<LowerByteShuffle>(&getContext(), *widths, neon);
     patterns.add<LowerTableLookup>(&getContext(), neon);
     patterns.add<LowerSparseMma>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

@@ -587,11 +587,13 @@ struct MCLowerReference
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MCDialect>();
     // Vector-level; --mc-lower-dot4 lowers them after bufferization.
-    target.addLegalOp<Dot4Op, ByteShuffleOp, TableLookupOp>();
+    target.addLegalOp<Dot4Op, Dot2Op, ByteShuffleOp, TableLookupOp>();
     target.markUnknownOpDynamicallyLegal([&](Operation *op) {
+      // Functions of other dialects (llvm.func) have builtin types only
+      // through their operations, checked one by one.
       if (auto func = dyn_cast<FunctionOpInterface>(op))
-        return converter.isSignatureLegal(
-            cast<FunctionType>(func.getFunctionType()));
+        if (auto type = dyn_cast<FunctionType>(func.getFunctionType()))
+          return converter.isSignatureLegal(type);
       return converter.isLegal(op);
     });
 

@@ -131,6 +131,32 @@ def MC_Dot4Op : MC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>,
   let hasVerifier = 1;
 }
 
+def MC_Dot2Op : MC_Op<"dot2", [Pure, AllTypesMatch<["acc", "result"]>,
+                                  AllTypesMatch<["lhs", "rhs"]>]> {
+  let summary = "Sums of two i16 products added to i32 lanes";
+  let description = [{
+    `result[i] = acc[i] + sum_{t < 2} sext(lhs[2i + t]) * sext(rhs[2i + t])`
+    modulo 2^32. This is x86 `vpmaddwd` followed by `vpaddd` (the only sum
+    `vpmaddwd` cannot hold, 2 * (-2^15)^2 = 2^31, wraps to -2^31 as it does
+    modulo 2^32), the exact s8 x s8 dot product of CPUs without VNNI when
+    the bytes are sign-extended to i16 first. Pure for the same reason as
+    `mc.dot4`; `--mc-lower-dot4` turns it into the instructions or into
+    plain vector arithmetic.
+
+    ```mlir
+    %r = mc.dot2 %acc, %lhs, %rhs : vector<16xi16> into vector<8xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I16]>:$lhs,
+                       VectorOfRankAndType<[1], [I16]>:$rhs);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `into` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
 def MC_ByteShuffleOp : MC_Op<"byte_shuffle", [Pure,
     AllTypesMatch<["table", "indices", "result"]>]> {
   let summary = "Byte look-up within each 16-byte lane";

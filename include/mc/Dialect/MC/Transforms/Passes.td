@@ -259,9 +259,14 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       columns x 4 consecutive k (L = lanes per vector); one element-wise
       `linalg.generic` consumer (requantization: scales, bias, zero point,
       clamp, ReLU, rounding) is fused into the store of the register tile.
-      `isa=avx512-vnni` uses `mc.dot4 {lhs_unsigned}` (`vpdpbusd`) with the
-      weight offset by +128 (u8) and a row-sum compensation
-      (-128 * sum_k a[m, k]); `isa=neon-dotprod` uses `arm_neon.intr.sdot`;
+      `isa=avx512-vnni` (16 i32 lanes, 8 x 3 register tiles) and
+      `isa=avx-vnni` (8 lanes, 6 x 2 tiles for 16 ymm registers) use
+      `mc.dot4 {lhs_unsigned}` (`vpdpbusd`) with the weight offset by +128
+      (u8) and a row-sum compensation (-128 * sum_k a[m, k]); `isa=avx2`
+      (8 lanes, 6 x 2 tiles) packs 2 consecutive k per lane instead,
+      sign-extends a to i16 once and the weight bytes as they are loaded,
+      and uses `mc.dot2` (`vpmaddwd` + `vpaddd`: exact, unlike the
+      saturating `vpmaddubsw`); `isa=neon-dotprod` uses `arm_neon.intr.sdot`;
       `isa=neon-i8mm` uses `arm_neon.intr.smmla` (2 x 8 times 8 x 2 into a
       2 x 2 tile) on panels of column pairs x 8 consecutive k, two rows of
       the activations per operand, rows in pairs in the register tile;
@@ -322,7 +327,8 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       contraction of int8 activations, expanded to M x K/G x G, with a
       constant int4/int8 (K/G) x G x N payload into exact i32 group
       products, and the `linalg.generic` adding `(f32(P) * sw) * sx` over
-      the groups): one GEMV / small-M kernel for `isa=avx512-vnni|generic`.
+      the groups): one GEMV / small-M kernel for the x86 ISAs and
+      `generic` (`vpdpbusd` on avx512-vnni and avx-vnni).
       The payload is packed at compile time into panels of 32 columns, per
       group 32 f32 scales then per 4 k the `mc.dot4` operands of the two
       16-column vectors (int4: one 64-byte vector, q + 8 in the low nibble
@@ -338,7 +344,8 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
-           "generic, avx512-vnni, neon, neon-dotprod or neon-i8mm">,
+           "generic, avx2, avx-vnni, avx512-vnni, neon, neon-dotprod or "
+           "neon-i8mm">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"0",
            "rows of the register tile (0: the ISA's default)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"0",
@@ -354,36 +361,43 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
 }
 
 def MCLowerDot4 : Pass<"mc-lower-dot4"> {
-  let summary = "Lower mc.dot4, mc.byte_shuffle and mc.table_lookup to x86 "
-                "or AArch64 instructions or to plain vector arithmetic";
+  let summary = "Lower mc's pure vector ops (mc.dot4, mc.dot2, "
+                "mc.byte_shuffle, mc.table_lookup, mc.sparse_mma) to x86 or "
+                "AArch64 instructions or to plain vector arithmetic";
   let description = [{
-    With `vnni`, `mc.dot4 {lhs_unsigned}` on 4, 8 or 16 lanes becomes
-    `llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.{128,256,512}"` (the
-    target must have AVX512-VNNI, and AVX512-VL below 16 lanes). Every other
-    `mc.dot4` becomes extensions, a multiply and a reduction of groups of
-    four, which any target can run.
+    `isa` names the x86 instructions the target has (the kernel ISAs of
+    `--mc-cpu-kernels`); vectors wider than the ISA's are split into pieces
+    of its width:
 
-    With `vnni`, `mc.byte_shuffle` becomes `pshufb` of its width
-    (`llvm.x86.{ssse3,avx2,avx512}.pshuf.b*`; AVX512-BW for 64 bytes, which
-    every AVX512-VNNI CPU has); with `neon`, `tbl` per 16 bytes
-    (`llvm.aarch64.neon.tbl1.v16i8` on the indices with the sign bit and
-    the low four bits kept, so a negative index is out of range and gives
-    0); otherwise 16 compares and selects of static shuffles.
+    | isa | `mc.dot4 {lhs_unsigned}` | signed `mc.dot4` | `mc.dot2` | `mc.byte_shuffle` |
+    |---|---|---|---|---|
+    | `avx512-vnni` | `vpdpbusd` up to 512 bits | i16 pairs | `vpmaddwd` + add, up to 512 | `pshufb` up to 512 |
+    | `avx-vnni` | `vpdpbusd` up to 256 bits | i16 pairs | up to 256 | up to 256 |
+    | `avx2` | i16 pairs | i16 pairs | up to 256 | up to 256 |
+    | `generic` | plain | plain | plain | plain |
 
-    With `neon`, `mc.table_lookup` becomes `tbl` with 1 to 4 table
-    registers (`llvm.aarch64.neon.tbl{1..4}.v16i8`, `.v8i8` for a last 8
-    indices); otherwise an extract per byte at the index clamped into the
-    table and a select of 0 where the index was past it.
-
-    `mc.sparse_mma` (what is left of it on a CPU: the GPU kernels' tiles run
-    on the host) becomes the decoded left operand, as selects of static
-    shuffles, and a `vector.contract`.
+    The instructions are `llvm.call_intrinsic`s of
+    `llvm.x86.avx512.vpdpbusd.{128,256,512}`,
+    `llvm.x86.{sse2,avx2}.pmadd.wd` / `llvm.x86.avx512.pmaddw.d.512` and
+    `llvm.x86.{ssse3,avx2,avx512}.pshuf.b*`. LLVM selects the 128- and
+    256-bit `vpdpbusd` as VEX `{vex} vpdpbusd` on targets with AVX-VNNI and
+    as EVEX with AVX512-VNNI + VL, so `avx-vnni` code runs on either; 512
+    bits need AVX512-VNNI, and `vpshufb` / `vpmaddwd` on 512 bits
+    AVX512-BW. "i16 pairs": an `mc.dot4` without `vpdpbusd` (s8 x s8, or
+    no VNNI) extends its bytes to i16, takes the `mc.dot2` above of them
+    with a zero accumulator (exact: the pair sums stay below 2^16) and adds
+    each lane's two pair sums (even and odd lanes) to the accumulator
+    (the W4A8/W8A8 per-group kernel compiled for `haswell`: 3-5x faster
+    than plain arithmetic, which LLVM turns into `vpmulld` and shuffles;
+    `bench/int8_isas.py --case=w4a8`). Plain (and everything below 128 bits):
+    extensions to i32, a multiply and a sum of the groups of four (two)
+    lanes; `mc.byte_shuffle` plain is 16 compares and selects of static
+    shuffles.
   }];
   let options = [
-    Option<"vnni", "vnni", "bool", /*default=*/"false",
-           "the target has AVX512-VNNI">,
-    Option<"neon", "neon", "bool", /*default=*/"false",
-           "the target is AArch64 (Advanced SIMD `tbl`)">,
+    Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
+           "the target's instructions: generic, avx2, avx-vnni, avx512-vnni "
+           "or neon (AArch64)">,
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::LLVM::LLVMDialect",

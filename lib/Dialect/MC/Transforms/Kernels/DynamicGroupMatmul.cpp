@@ -6,8 +6,9 @@
 //   P[m, g, n] = sum_{t < G} qx[m, gG + t] * q[gG + t, n]      (i32, exact)
 //   y[m, n] = C[m, n];  y += (f32(P[m, g, n]) * sw[g, n]) * sx[m], g = 0..
 // fused into one kernel that computes P with integer dot products
-// (`mc.dot4`, `vpdpbusd` on AVX512-VNNI) and combines in the same f32 order,
-// so the result equals the reference bit for bit.
+// (`mc.dot4`: `vpdpbusd` on AVX512-VNNI and AVX-VNNI, `vpmaddwd` pairs on
+// AVX2) and combines in the same f32 order, so the result equals the
+// reference bit for bit.
 //
 // Layout: q is packed at compile time into panels of 2L columns (L = 16 i32
 // lanes). A panel holds its K / G groups one after the other, each 2L f32
@@ -201,7 +202,7 @@ public:
   DynamicGroupEmitter(RewriterBase &rewriter, const GroupMatmul &mm,
                       const KernelConfig &config)
       : b(rewriter), loc(mm.combine->getLoc()), mm(mm) {
-    vnni = config.isa == Isa::Avx512Vnni;
+    vnni = hasVpdpbusd(config.isa);
     offset = mm.bits == 4 ? 8 : vnni ? 128 : 0;
     numGroups = mm.k / mm.groupK;
     numPanels = llvm::divideCeil(mm.n, kPanel);
@@ -537,7 +538,7 @@ Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {
 LogicalResult mc::kernels::rewriteDynamicGroupMatmul(
     RewriterBase &rewriter, linalg::GenericOp combine,
     const KernelConfig &config) {
-  if (config.isa != Isa::Avx512Vnni && config.isa != Isa::Generic)
+  if (config.isa == Isa::NeonDot || config.isa == Isa::NeonI8mm)
     return failure();
   std::optional<GroupMatmul> mm = matchGroupMatmul(combine);
   if (!mm)

@@ -3,19 +3,24 @@
 // C[M x N] (+)= A[M x K] * B[K x N] on signed 8-bit integers, B constant.
 //
 // B is packed at compile time into groups of tileN vectors of L columns
-// (L = i32 lanes): Bp[g][kk][(j * L + c) * 4 + t] = B[4 kk + t][(g tileN + j)
-// L + c], so one vector load gives, for each of L columns, 4 consecutive k —
-// the operand layout of `vpdpbusd` and `sdot`, which sum 4 byte products
-// into each i32 lane — and a register tile reads its weights as one
-// sequential stream. Four bytes of a
-// row of A are broadcast to every lane (on x86 straight from memory as an
-// embedded `{1to16}` operand).
+// (L = i32 lanes): Bp[g][kk][(j * L + c) * S + t] = B[S kk + t][(g tileN +
+// j) L + c] with S = 4 k per step (2 on AVX2, below), so one vector load
+// gives, for each of L columns, 4 consecutive k — the operand layout of
+// `vpdpbusd` and `sdot`, which sum 4 byte products into each i32 lane — and
+// a register tile reads its weights as one sequential stream. Four bytes of
+// a row of A are broadcast to every lane (with AVX-512 straight from memory
+// as an embedded `{1to16}` operand).
 //
-// `vpdpbusd` multiplies unsigned by signed bytes, so on x86 the packed
-// weights are B + 128 (u8) and each row's accumulators start at
-// -128 * sum_k A[m, k] (computed once per row, also with `vpdpbusd`). All
-// arithmetic is modulo 2^32 like the reference's i32 accumulation, so the
-// result is bit-identical.
+// `vpdpbusd` (AVX512-VNNI on zmm, AVX-VNNI on ymm) multiplies unsigned by
+// signed bytes, so there the packed weights are B + 128 (u8) and each row's
+// accumulators start at -128 * sum_k A[m, k] (computed once per row, also
+// with `vpdpbusd`). All arithmetic is modulo 2^32 like the reference's i32
+// accumulation, so the result is bit-identical.
+//
+// AVX2 without VNNI has no exact byte dot product (`vpmaddubsw` saturates
+// to i16), so it takes S = 2: A is sign-extended to i16 once, the packed
+// weight bytes are sign-extended as they are loaded, and `vpmaddwd` sums
+// the two i16 products of each lane exactly (`mc.dot2`, then `vpaddd`).
 //
 // `smmla` (+i8mm) multiplies a 2 x 8 block of A by an 8 x 2 block of B into
 // a 2 x 2 block of C. Its groups hold pairs of columns, 8 consecutive k
@@ -86,7 +91,9 @@ public:
     lanes = config.lanes;
     groupWidth = config.tileN * lanes;
     numGroups = llvm::divideCeil(n, groupWidth);
-    kStep = config.isa == Isa::NeonI8mm ? 8 : 4;
+    kStep = config.isa == Isa::NeonI8mm ? 8
+            : config.isa == Isa::Avx2   ? 2
+                                        : 4;
     numKSteps = llvm::divideCeil(k, kStep);
   }
 
@@ -100,7 +107,7 @@ private:
   Value packWeights(ArrayRef<int8_t> weights);
   Value emitRowCompensation();
   Value dot(Value acc, Value weights, Value activations);
-  Value broadcastA(Value row, Value k4, bool inBounds);
+  Value broadcastA(Value row, Value kk, bool inBounds);
   Value emitPanels(Value dest, Value n0, Value group, int64_t vectors,
                    bool partial);
   using Step =
@@ -118,7 +125,8 @@ private:
   Location loc;
   linalg::MatmulOp matmul;
   KernelConfig config;
-  /// Bytes of K per dot-product step: 4 (vpdpbusd, sdot) or 8 (smmla).
+  /// K per dot-product step: 4 (vpdpbusd, sdot), 8 (smmla) or 2
+  /// (vpmaddwd).
   int64_t kStep;
   int64_t m, n, k, lanes, groupWidth, numGroups, numKSteps;
   Value a, packed, rowCompensation, init;
@@ -129,7 +137,7 @@ private:
 
 Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
   // Zero padding past K meets zero-padded A, past N columns never stored.
-  int8_t offset = config.isa == Isa::Avx512Vnni ? -128 : 0;
+  int8_t offset = hasVpdpbusd(config.isa) ? -128 : 0;
   SmallVector<int8_t> data(numGroups * numKSteps * groupWidth * kStep,
                            offset);
   for (int64_t kk = 0; kk < k; ++kk)
@@ -138,7 +146,7 @@ Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
       // smmla reads 8 k of two columns as one 16-byte operand.
       int64_t inGroup = config.isa == Isa::NeonI8mm
                             ? c / 2 * 16 + c % 2 * 8 + t
-                            : c * 4 + t;
+                            : c * kStep + t;
       // XOR 0x80 is +128 on the two's-complement byte, read as unsigned.
       data[(g * numKSteps + kk / kStep) * groupWidth * kStep + inGroup] =
           static_cast<int8_t>(weights[kk * n + col] ^ offset);
@@ -153,23 +161,29 @@ Value Int8MatmulEmitter::dot(Value acc, Value weights, Value activations) {
   if (config.isa == Isa::NeonDot)
     return arm_neon::SdotOp::create(b, loc, acc.getType(), acc, weights,
                                     activations);
+  if (config.isa == Isa::Avx2) {
+    auto i16s = VectorType::get({lanes * 2}, b.getI16Type());
+    Value wide = arith::ExtSIOp::create(b, loc, i16s, weights);
+    return mc::Dot2Op::create(b, loc, acc.getType(), acc, wide, activations);
+  }
   // Weights are offset to u8 for vpdpbusd; --mc-lower-dot4 picks the
   // instruction or plain vector arithmetic.
   return mc::Dot4Op::create(b, loc, acc.getType(), acc, weights, activations,
-                            /*lhs_unsigned=*/config.isa == Isa::Avx512Vnni);
+                            /*lhs_unsigned=*/hasVpdpbusd(config.isa));
 }
 
-/// Four bytes of row `row` at k = 4 * `k4`, repeated in every i32 lane.
-Value Int8MatmulEmitter::broadcastA(Value row, Value k4, bool inBounds) {
-  Value col = arith::MulIOp::create(b, loc, k4, index(4));
+/// The kStep elements of row `row` at k = kStep * `kk` (four bytes, or two
+/// i16), repeated in every i32 lane.
+Value Int8MatmulEmitter::broadcastA(Value row, Value kk, bool inBounds) {
+  Value col = arith::MulIOp::create(b, loc, kk, index(kStep));
   return broadcastWord(b, loc, a, row, col, lanes, inBounds);
 }
 
-/// -128 * sum_k A[m, k] for every row (x86 only).
+/// -128 * sum_k A[m, k] for every row (vpdpbusd only).
 Value Int8MatmulEmitter::emitRowCompensation() {
   auto i32 = b.getI32Type();
-  constexpr int64_t chunk = 64;
-  auto accType = VectorType::get({16}, i32);
+  int64_t chunk = 4 * lanes;
+  auto accType = VectorType::get({lanes}, i32);
   Value ones = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(VectorType::get({chunk}, b.getI8Type()),
                                      b.getI8IntegerAttr(1)));
@@ -281,15 +295,15 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
     }
   }
 
-  auto step = [&](ValueRange in, Value k4, bool tail) {
+  auto step = [&](ValueRange in, Value kk, bool tail) {
     SmallVector<Value> weights;
     for (int64_t j = 0; j < vectors; ++j)
       weights.push_back(readVector(b, loc, packed,
-                                   {group, k4, index(j * lanes * 4)},
-                                   lanes * 4, true));
+                                   {group, kk, index(j * lanes * kStep)},
+                                   lanes * kStep, true));
     SmallVector<Value> out(in.begin(), in.end());
     for (int64_t i = 0; i < rows; ++i) {
-      Value act = broadcastA(add(row, i), k4, !tail);
+      Value act = broadcastA(add(row, i), kk, !tail);
       for (int64_t j = 0; j < vectors; ++j)
         out[i * vectors + j] = dot(out[i * vectors + j], weights[j], act);
     }
@@ -389,8 +403,12 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
       fillValue = value;
   }
   packed = packWeights(weights);
-  if (config.isa == Isa::Avx512Vnni)
+  if (hasVpdpbusd(config.isa))
     rowCompensation = emitRowCompensation();
+  // Extended once here rather than per register tile and k.
+  if (config.isa == Isa::Avx2)
+    a = arith::ExtSIOp::create(
+        b, loc, RankedTensorType::get({m, k}, b.getI16Type()), a);
 
   Value dest;
   if (epilogue)

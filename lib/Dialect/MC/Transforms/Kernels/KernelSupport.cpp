@@ -23,6 +23,13 @@ FailureOr<KernelConfig> mc::kernels::getKernelConfig(StringRef isa,
           // 8 x 3 zmm accumulators leave 8 registers for the weight vectors
           // and keep 8 broadcast A operands per weight load.
           .Case("avx512-vnni", KernelConfig{Isa::Avx512Vnni, 16, 8, 3})
+          // 16 ymm registers (no AVX-512): 6 x 2 accumulators, 2 weight
+          // vectors and the broadcast row operand (VEX has no embedded
+          // broadcast), as in BLIS's and oneDNN's 6 x 16 AVX2 kernels.
+          .Case("avx-vnni", KernelConfig{Isa::AvxVnni, 8, 6, 2})
+          // vpmaddwd needs a register for its product before the vpaddd:
+          // 6 x 2 accumulators + 2 weights + broadcast + product = 16.
+          .Case("avx2", KernelConfig{Isa::Avx2, 8, 6, 2})
           .Case("neon-dotprod", KernelConfig{Isa::NeonDot, 4, 8, 3, true})
           // 4 row pairs x 2 vectors (4 columns each) are 16 2 x 2
           // accumulators, with 4 weight and 4 activation registers.
@@ -63,14 +70,16 @@ Value mc::kernels::writeVector(OpBuilder &b, Location loc, Value value,
 Value mc::kernels::broadcastWord(OpBuilder &b, Location loc, Value source,
                                  Value row, Value col, int64_t lanes,
                                  bool inBounds) {
-  Value bytes = readVector(b, loc, source, {row, col}, 4, inBounds);
+  Type elt = cast<RankedTensorType>(source.getType()).getElementType();
+  int64_t perWord = 32 / elt.getIntOrFloatBitWidth();
+  Value elements = readVector(b, loc, source, {row, col}, perWord, inBounds);
   Value word = vector::BitCastOp::create(
-      b, loc, VectorType::get({1}, b.getI32Type()), bytes);
+      b, loc, VectorType::get({1}, b.getI32Type()), elements);
   Value scalar = vector::ExtractOp::create(b, loc, word, ArrayRef<int64_t>{0});
   Value splat = vector::BroadcastOp::create(
       b, loc, VectorType::get({lanes}, b.getI32Type()), scalar);
   return vector::BitCastOp::create(
-      b, loc, VectorType::get({lanes * 4}, b.getI8Type()), splat);
+      b, loc, VectorType::get({lanes * perWord}, elt), splat);
 }
 
 /// The operand's indexing, for the maps `Epilogue` supports.

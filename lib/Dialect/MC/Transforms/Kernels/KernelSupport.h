@@ -21,6 +21,12 @@ namespace mc::kernels {
 enum class Isa {
   /// Plain vector multiply-adds; LLVM picks the instructions.
   Generic,
+  /// AVX2 without VNNI: s8 x s8 exactly as i16 pairs, `vpmaddwd` +
+  /// `vpaddd` (`mc.dot2`, 8 x i32 lanes).
+  Avx2,
+  /// AVX-VNNI `{vex} vpdpbusd` on ymm (u8 x s8, 8 x i32 lanes; EVEX on
+  /// AVX512-VNNI + VL).
+  AvxVnni,
   /// AVX-512 VNNI `vpdpbusd` (u8 x s8, 16 x i32 lanes).
   Avx512Vnni,
   /// AArch64 `sdot` (+dotprod; s8 x s8, 4 x i32 lanes).
@@ -28,6 +34,12 @@ enum class Isa {
   /// AArch64 `smmla` (+i8mm; s8 x s8, 2 x 8 by 8 x 2 into a 2 x 2 i32 tile).
   NeonI8mm,
 };
+
+/// Whether the ISA has `vpdpbusd` (u8 x s8): the int8 kernels offset the
+/// signed weights by +128 and compensate.
+inline bool hasVpdpbusd(Isa isa) {
+  return isa == Isa::AvxVnni || isa == Isa::Avx512Vnni;
+}
 
 struct KernelConfig {
   Isa isa = Isa::Generic;
@@ -92,9 +104,10 @@ mlir::Value writeVector(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::Value value, mlir::Value dest,
                         mlir::ValueRange indices, bool inBounds);
 
-/// The four bytes `source[row, col .. col + 3]` (a rank-2 i8 tensor)
-/// repeated in each of `lanes` i32 lanes, as `lanes` x 4 bytes: the
-/// activation operand of `mc.dot4` (on x86 an embedded `{1to16}` load).
+/// The 32 bits `source[row, col ..]` (a rank-2 tensor of i8 or i16: 4 or 2
+/// elements) repeated in each of `lanes` i32 lanes, as a vector of the
+/// source's elements: the activation operand of `mc.dot4` / `mc.dot2` (on
+/// AVX-512 an embedded `{1to16}` load, else a `vpbroadcastd`).
 mlir::Value broadcastWord(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value source, mlir::Value row,
                           mlir::Value col, int64_t lanes, bool inBounds);

@@ -62,7 +62,7 @@ mlir::LogicalResult rewriteCodebookMatmul(mlir::RewriterBase &rewriter,
 /// and a constant int4/int8 payload into f32 as
 /// `y += (f32(P) * sw) * sx`), given the combine, with its fusable
 /// element-wise consumer, to one kernel of integer dot products
-/// (`isa=avx512-vnni` or `generic`). Fails, changing nothing, on ops it does
+/// (x86 ISAs and `generic`). Fails, changing nothing, on ops it does
 /// not handle.
 mlir::LogicalResult rewriteDynamicGroupMatmul(mlir::RewriterBase &rewriter,
                                               mlir::linalg::GenericOp combine,
