@@ -188,9 +188,10 @@ def MC_TableLookupOp : MC_Op<"table_lookup", [Pure,
     `result[i] = j < T ? table[j] : 0`, where T (16, 32, 48 or 64) is the length of the table: indices
     are unsigned and any index past the table gives 0. This is AArch64 `tbl`
     with 1 to 4 table registers (base Advanced SIMD), which MLIR 22's
-    `arm_neon` lacks; it looks up wider elements too, e.g. 16 f32 as a
-    64-byte table with byte indices 4 q + {0, 1, 2, 3}. The indices (and the
-    result) are a multiple of 8 bytes. `--mc-lower-dot4` turns it into `tbl`
+    `arm_neon` lacks. Wider entries are looked up byte by byte, e.g. the
+    codebook kernel keeps 16 f32 entries as 4 planes of 16 bytes and
+    interleaves the 4 results. The indices (and the result) are a multiple
+    of 8 bytes. `--mc-lower-dot4` turns it into `tbl`
     (`neon`) or into exact extracts elsewhere.
 
     ```mlir
