@@ -15,6 +15,7 @@
 # CHECK: int4 gemv M=1: tiled ok, exact
 # CHECK: int4 gemm M=8: tiled ok, exact
 # CHECK: int8 2:4 i32: tiled ok, exact
+# CHECK: int8 2:4 from mc-prune: tiled ok, exact
 # CHECK: int8 2:4 accumulate: tiled ok, exact
 # CHECK: int8 2:4 requant relu: tiled ok, exact
 # CHECK: f16 2:4 from mc-prune: tiled ok, exact
@@ -170,6 +171,12 @@ func.func @f(%a: tensor<{ms}x{ks}xi8>) -> tensor<{ms}x{ns}xi32> {{
 }}"""
 check("int8 2:4 i32", int8_24, [a24], a24.astype(np.int32) @ w24.astype(np.int32),
       sparse=True)
+
+# An int8 model pruned 2:4 by mc itself (integer weights stay dense i8).
+wq = rng.integers(-128, 128, (ks, ns), dtype=np.int8)
+check("int8 2:4 from mc-prune",
+      opt(int8_24.replace(dense_hex(w24), dense_hex(wq)),
+          "--mc-prune=mode=nm n=2 m=4"), [a24], sparse=True)
 
 # Accumulating into an input: the tiles start from its values.
 c0 = rng.integers(-1000, 1000, (ms, ns), dtype=np.int32)

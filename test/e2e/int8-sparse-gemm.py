@@ -3,7 +3,8 @@
 # bit for bit: one and two threads, shapes with every kind of tail (rows
 # below the register tile, partial column vectors and groups, K not a
 # multiple of 4, 8 or 64), groups with 0, 1 or 2 nonzeros, extreme values,
-# a non-zero accumulator and a fused requantization epilogue. `--isa=generic`
+# a non-zero accumulator and a fused requantization epilogue; an int8 model
+# pruned by --mc-prune="mode=nm" takes the kernel. `--isa=generic`
 # (the dense kernel there) runs the same IR. mc.byte_shuffle's two lowerings
 # (vpshufb, compares and selects) equal a numpy model of pshufb.
 # RUN: %python %s | FileCheck %s
@@ -68,6 +69,10 @@ assert not uses_sparse_kernel(gemm_ir(dense, 3))
 tail = sparse_2_4(10, 4)
 tail[8:10, 1] = 5
 assert uses_sparse_kernel(gemm_ir(tail, 2))
+# A dense int8 model pruned 2:4 by mc itself keeps dense i8 weights.
+pruned = opt(gemm_ir(rng.integers(-128, 128, (16, 20), dtype=np.int8), 3),
+             "--mc-prune=mode=nm n=2 m=4")
+assert "mc.assemble" not in pruned and uses_sparse_kernel(pruned)
 print("dispatch: ok")
 
 

@@ -54,9 +54,12 @@ static double magnitude(double w) {
   return std::isnan(w) ? INFINITY : std::fabs(w);
 }
 
-/// Element types whose values survive the float round trip of the layer API.
+/// Element types whose values survive the float round trip of the layer API:
+/// f16, bf16, f32, and signless integers of at most 16 bits (already
+/// quantized weights; pruned in place, their type kept).
 static bool isSupportedWeightType(Type type) {
-  return isa<Float16Type, BFloat16Type, Float32Type>(type);
+  return isa<Float16Type, BFloat16Type, Float32Type>(type) ||
+         (type.isSignlessInteger() && type.getIntOrFloatBitWidth() <= 16);
 }
 
 /// Replaces the layer's weight by the matrix `values` as a dense constant.
@@ -215,8 +218,15 @@ static void pruneNM(OpBuilder &b, Layer &layer, int64_t n, int64_t m) {
         }
       }
 
-  Location loc = layer.op->getLoc();
   Type elementType = layer.weightType.getElementType();
+  // mc's encodings express float values; an integer weight keeps its type
+  // as the dense pruned constant (what the 2:4 int8 kernels take).
+  if (isa<IntegerType>(elementType)) {
+    replaceWithConstant(b, layer, dense);
+    recordCompression(layer, dense);
+    return;
+  }
+  Location loc = layer.op->getLoc();
   b.setInsertionPoint(layer.op);
   auto encoding = NMEncodingAttr::get(ctx, n, m, layer.kDim(), {});
   unsigned indexBits = encoding.getStorageBitWidth();
@@ -626,7 +636,8 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
       }
       layer.op->emitRemark("mc-prune: layer '")
           << layer.name << "' skipped: " << layer.weightType.getElementType()
-          << " weights are not supported (f16, bf16, f32)";
+          << " weights are not supported (f16, bf16, f32, integers of up "
+             "to 16 bits)";
     }
     return layers;
   }
@@ -684,7 +695,8 @@ struct MCPrune : public mc::impl::MCPruneBase<MCPrune> {
     bool perLayer = mode == "nm" || (mode == "unstructured" && scope == "layer");
     FailureOr<std::vector<Layer>> selected = getLayers(
         module, LayerFilter{layers.getValue(), minParams,
-                            /*allowCompressed=*/false, /*lazy=*/perLayer});
+                            /*allowCompressed=*/false, /*lazy=*/perLayer,
+                            /*allowInteger=*/mode != "channel"});
     if (failed(selected))
       return signalPassFailure();
     OpBuilder b(module.getContext());

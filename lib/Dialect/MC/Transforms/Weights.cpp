@@ -20,12 +20,26 @@ using namespace mc;
 //===----------------------------------------------------------------------===//
 
 /// Reads float elements of a dense or dense_resource attribute.
+/// Signless integers that are exact in float, the integer weights some
+/// passes take.
+static bool isExactInteger(Type type) {
+  return type.isSignlessInteger() && type.getIntOrFloatBitWidth() <= 16;
+}
+
 static std::optional<std::vector<float>> readFloats(ElementsAttr attr) {
+  std::vector<float> result;
+  result.reserve(attr.getNumElements());
+  if (isExactInteger(attr.getElementType())) {
+    auto dense = dyn_cast<DenseIntElementsAttr>(attr);
+    if (!dense)
+      return std::nullopt;
+    for (const APInt &v : dense.getValues<APInt>())
+      result.push_back(float(v.getSExtValue()));
+    return result;
+  }
   auto type = dyn_cast<FloatType>(attr.getElementType());
   if (!type)
     return std::nullopt;
-  std::vector<float> result;
-  result.reserve(attr.getNumElements());
   if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
     if (type.isF32()) {
       for (float v : dense.getValues<float>())
@@ -294,7 +308,8 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
     for (OpOperand *input : llvm::reverse(op.getDpsInputOperands())) {
       auto type = dyn_cast<RankedTensorType>(input->get().getType());
       if (!type || !type.hasStaticShape() ||
-          !isa<FloatType>(type.getElementType()))
+          !(isa<FloatType>(type.getElementType()) ||
+            (filter.allowInteger && isExactInteger(type.getElementType()))))
         continue;
       if ((values = evaluate(input->get()))) {
         layer.operandIndex = input->getOperandNumber();
@@ -356,6 +371,13 @@ DenseElementsAttr mc::getFloatAttr(RankedTensorType type,
                                    ArrayRef<float> values) {
   if (type.getElementType().isF32())
     return DenseElementsAttr::get(type, values);
+  if (auto intType = dyn_cast<IntegerType>(type.getElementType())) {
+    // Integer weights' values are integers (a pass kept or zeroed them).
+    SmallVector<APInt> ints;
+    for (float v : values)
+      ints.push_back(APInt(intType.getWidth(), int64_t(v), /*isSigned=*/true));
+    return DenseElementsAttr::get(type, ints);
+  }
   SmallVector<APFloat> converted;
   for (float v : values) {
     APFloat f(v);

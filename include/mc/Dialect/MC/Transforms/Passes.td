@@ -218,8 +218,13 @@ def MCPrune : Pass<"mc-prune", "::mlir::ModuleOp"> {
       Layers whose output is a function result or reaches other ops are
       skipped with a remark, so function signatures never change.
 
-    NaN weights count as the largest magnitude. Layers with weights other
-    than f16, bf16 or f32 are skipped with a remark.
+    NaN weights count as the largest magnitude. Integer weights (signless,
+    at most 16 bits: already quantized models) are pruned by
+    `mode=unstructured` and `mode=nm` in place, as a dense constant of
+    their own type with zeros (mc's encodings express float values; the 2:4
+    int8 CPU and GPU kernels take such weights); `mode=channel` takes float
+    weights only. Layers with other weights (f64, wider integers) are
+    skipped with a remark.
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"unstructured\"",

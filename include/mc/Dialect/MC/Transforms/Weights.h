@@ -73,6 +73,10 @@ struct LayerFilter {
   /// release them with loadValues/releaseValues, so that only one layer's
   /// float copy is alive at a time.
   bool lazy = false;
+  /// Also signless integer weights of at most 16 bits (exact in float), for
+  /// passes whose result keeps the integer type (pruning); others see float
+  /// weights only.
+  bool allowInteger = false;
 };
 
 /// Two times the multiply-adds of `op`, 0 if a loop range is dynamic.
