@@ -346,25 +346,32 @@ class Bench:
 
         libs = {}
 
-        def mc_libs(t):
-            """mc's modules, one per weight set, each with M = 1, 4, 8. Sets
-            rotate through ROTATE_BYTES of what the object really stores
-            (the format's bytes or more: at the reference lowering an i4
-            payload takes a byte an element)."""
+        def mc_libs(t, dynamic=False):
+            """mc's modules, one per weight set, each with M = 1, 4, 8 (with
+            `dynamic`, int8 activations quantized at run time: W4A8 / W8A8).
+            Sets rotate through ROTATE_BYTES of what the object really
+            stores (the format's bytes or more: at the reference lowering an
+            i4 payload takes a byte an element)."""
+            emit, prefix = ((mc_ir.weight_only_dynamic, "wqd") if dynamic
+                            else (mc_ir.weight_only, "wq"))
+
             def compile_set(i):
                 q, s = qs[i]
-                key = f"wq {bits} {group} {k} {n} {i} {self.rng_seed}"
-                text = (lambda: "".join(mc_ir.weight_only(q, s, bits, mm, f"wq_m{mm}")
+                key = f"{prefix} {bits} {group} {k} {n} {i} {self.rng_seed}"
+                text = (lambda: "".join(emit(q, s, bits, mm, f"{prefix}_m{mm}")
                                         for mm in (1, 4, 8)))
-                print(f"#   mc: weight set {i + 1}, {t} thread(s)",
-                      file=sys.stderr, flush=True)
+                print(f"#   mc{' W%dA8' % bits if dynamic else ''}: weight set "
+                      f"{i + 1}, {t} thread(s)", file=sys.stderr, flush=True)
                 return mc_module(text, t, key)
-            if t not in libs:
+            if (t, dynamic) not in libs:
                 first = compile_set(0)
-                stored = max(nbytes, os.path.getsize(first._name))
-                libs[t] = [first] + [compile_set(i) for i in range(
+                # The dynamic kernel packs its own copy of the weights per
+                # function (M = 1, 4, 8), of which a call reads one.
+                stored = nbytes if dynamic else max(
+                    nbytes, os.path.getsize(first._name))
+                libs[t, dynamic] = [first] + [compile_set(i) for i in range(
                     1, min(len(qs), self.sets_for(stored)))]
-            return libs[t]
+            return libs[t, dynamic]
 
         peers = {}  # quantized peer weights, shared by every M (ORT: per thread count)
 
@@ -397,6 +404,21 @@ class Bench:
                     raise RuntimeError(f"mc error {err:.3g} > 1e-5")
                 return lambda i: calls[i](), len(calls)
             self.run_impl(case, label, "mc", "mem", ops, nbytes, mc)
+
+            def mc_dynamic(t, m=m):
+                # Activations quantized to int8 per row at run time (the
+                # error of that, like ggml's q8 activations, not of mc's
+                # arithmetic: the kernel equals mc's reference bit for bit).
+                self.mc_check_budget(ops, f"mc-{fmt}-rate")
+                ys = [np.zeros((m, n), np.float32) for _ in qs]
+                calls = [mc_ir.Entry(lib, f"wqd_m{m}", [xs[m]], [y])
+                         for lib, y in zip(mc_libs(t, dynamic=True), ys)]
+                err = rel_err(calls[0]()[0], refs[m])
+                if err > 2e-2:
+                    raise RuntimeError(f"mc W{bits}A8 error {err:.3g} > 2e-2")
+                return lambda i: calls[i](), len(calls)
+            self.run_impl(case, label, f"mc W{bits}A8", "mem", ops, nbytes,
+                          mc_dynamic)
 
             for acc in ((0, 4) if bits == 4 else (4,)):
                 def onnx(t, m=m, acc=acc):
