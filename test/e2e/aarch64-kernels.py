@@ -16,7 +16,7 @@ import tempfile
 
 import numpy as np
 
-from mctest import compile_and_call, dense_hex, opt, run
+from mctest import compile_and_call, dense_hex, opt, requant_gemm_ir, run
 
 rng = np.random.default_rng(64)
 funcs, calls, wants = [], [], []
@@ -69,39 +69,7 @@ a = rng.integers(-128, 128, (m, k), dtype=np.int8)
 b = rng.integers(-128, 128, (k, n), dtype=np.int8)
 bias = rng.integers(-5000, 5000, (n,), dtype=np.int32)
 scale = (rng.uniform(0.5, 2, n) / 2000).astype(np.float32)
-it, ot = f"tensor<{m}x{n}xi32>", f"tensor<{m}x{n}xi8>"
-funcs.append(f"""
-#mn = affine_map<(d0, d1) -> (d0, d1)>
-#n = affine_map<(d0, d1) -> (d1)>
-func.func @requant(%a: tensor<{m}x{k}xi8>) -> {ot} {{
-  %b = arith.constant {dense_hex(b)} : tensor<{k}x{n}xi8>
-  %bias = arith.constant {dense_hex(bias)} : tensor<{n}xi32>
-  %scale = arith.constant {dense_hex(scale)} : tensor<{n}xf32>
-  %z = arith.constant 0 : i32
-  %e = tensor.empty() : {it}
-  %c = linalg.fill ins(%z : i32) outs(%e : {it}) -> {it}
-  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%c : {it}) -> {it}
-  %o = tensor.empty() : {ot}
-  %q = linalg.generic {{indexing_maps = [#mn, #n, #n, #mn],
-                       iterator_types = ["parallel", "parallel"]}}
-      ins(%r, %bias, %scale : {it}, tensor<{n}xi32>, tensor<{n}xf32>)
-      outs(%o : {ot}) {{
-  ^bb0(%acc: i32, %bi: i32, %s: f32, %out: i8):
-    %lo = arith.constant 0.0 : f32
-    %hi = arith.constant 127.0 : f32
-    %zp = arith.constant 3.0 : f32
-    %sum = arith.addi %acc, %bi : i32
-    %f = arith.sitofp %sum : i32 to f32
-    %scaled = arith.mulf %f, %s : f32
-    %rounded = math.roundeven %scaled : f32
-    %shifted = arith.addf %rounded, %zp : f32
-    %relu = arith.maximumf %shifted, %lo : f32
-    %clamped = arith.minimumf %relu, %hi : f32
-    %i = arith.fptosi %clamped : f32 to i8
-    linalg.yield %i : i8
-  }} -> {ot}
-  return %q : {ot}
-}}""")
+funcs.append(requant_gemm_ir(b, bias, scale, m, "requant"))
 acc = (a.astype(np.int64) @ b.astype(np.int64) + bias).astype(np.int32)
 q = np.rint(acc.astype(np.float32) * scale) + np.float32(3)
 want = np.minimum(np.maximum(q, np.float32(0)), np.float32(127))

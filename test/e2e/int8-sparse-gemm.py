@@ -14,7 +14,7 @@
 # CHECK: byte_shuffle: ok
 import numpy as np
 
-from mctest import dense_hex, opt, run
+from mctest import dense_hex, opt, requant_gemm_ir, run
 
 rng = np.random.default_rng(0)
 host_isa = "avx512-vnni" if "avx512_vnni" in open("/proc/cpuinfo").read() \
@@ -114,39 +114,7 @@ a = rng.integers(-128, 128, (m, k), dtype=np.int8)
 b = sparse_2_4(k, n)
 bias = rng.integers(-5000, 5000, (n,), dtype=np.int32)
 scale = (rng.uniform(0.5, 2, n) / 1000).astype(np.float32)
-it, ot = f"tensor<{m}x{n}xi32>", f"tensor<{m}x{n}xi8>"
-requant = f"""
-#mn = affine_map<(d0, d1) -> (d0, d1)>
-#n = affine_map<(d0, d1) -> (d1)>
-func.func @f(%a: tensor<{m}x{k}xi8>) -> {ot} {{
-  %b = arith.constant {dense_hex(b)} : tensor<{k}x{n}xi8>
-  %bias = arith.constant {dense_hex(bias)} : tensor<{n}xi32>
-  %scale = arith.constant {dense_hex(scale)} : tensor<{n}xf32>
-  %z = arith.constant 0 : i32
-  %e = tensor.empty() : {it}
-  %c = linalg.fill ins(%z : i32) outs(%e : {it}) -> {it}
-  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%c : {it}) -> {it}
-  %o = tensor.empty() : {ot}
-  %q = linalg.generic {{indexing_maps = [#mn, #n, #n, #mn],
-                       iterator_types = ["parallel", "parallel"]}}
-      ins(%r, %bias, %scale : {it}, tensor<{n}xi32>, tensor<{n}xf32>)
-      outs(%o : {ot}) {{
-  ^bb0(%acc: i32, %bi: i32, %s: f32, %out: i8):
-    %lo = arith.constant 0.0 : f32
-    %hi = arith.constant 127.0 : f32
-    %zp = arith.constant 3.0 : f32
-    %sum = arith.addi %acc, %bi : i32
-    %f = arith.sitofp %sum : i32 to f32
-    %scaled = arith.mulf %f, %s : f32
-    %rounded = math.roundeven %scaled : f32
-    %shifted = arith.addf %rounded, %zp : f32
-    %relu = arith.maximumf %shifted, %lo : f32
-    %clamped = arith.minimumf %relu, %hi : f32
-    %i = arith.fptosi %clamped : f32 to i8
-    linalg.yield %i : i8
-  }} -> {ot}
-  return %q : {ot}
-}}"""
+requant = requant_gemm_ir(b, bias, scale, m)
 fused = opt(requant, "--mc-cpu-kernels=isa=avx512-vnni")
 assert "mc.byte_shuffle" in fused and "linalg.generic" not in fused
 (ref,) = run(requant, "f", [a], 1, ["--reference"])

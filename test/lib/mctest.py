@@ -122,6 +122,47 @@ def dense_hex(array):
     return 'dense<"0x' + np.ascontiguousarray(array).tobytes().hex().upper() + '">'
 
 
+def requant_gemm_ir(b, bias, scale, m, name="f"):
+    """@name(%a: m x K i8) -> m x N i8: an i8 GEMM with the constant weight
+    `b` (K x N) and a requantization of the i32 result: + bias (i32 per
+    column), * scale (f32 per column), round to even, + zero point 3, ReLU,
+    clamp to 127."""
+    k, n = b.shape
+    it, ot = f"tensor<{m}x{n}xi32>", f"tensor<{m}x{n}xi8>"
+    return f"""
+#mn = affine_map<(d0, d1) -> (d0, d1)>
+#n = affine_map<(d0, d1) -> (d1)>
+func.func @{name}(%a: tensor<{m}x{k}xi8>) -> {ot} {{
+  %b = arith.constant {dense_hex(b)} : tensor<{k}x{n}xi8>
+  %bias = arith.constant {dense_hex(bias)} : tensor<{n}xi32>
+  %scale = arith.constant {dense_hex(scale)} : tensor<{n}xf32>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : {it}
+  %c = linalg.fill ins(%z : i32) outs(%e : {it}) -> {it}
+  %r = linalg.matmul ins(%a, %b : tensor<{m}x{k}xi8>, tensor<{k}x{n}xi8>) outs(%c : {it}) -> {it}
+  %o = tensor.empty() : {ot}
+  %q = linalg.generic {{indexing_maps = [#mn, #n, #n, #mn],
+                       iterator_types = ["parallel", "parallel"]}}
+      ins(%r, %bias, %scale : {it}, tensor<{n}xi32>, tensor<{n}xf32>)
+      outs(%o : {ot}) {{
+  ^bb0(%acc: i32, %bi: i32, %s: f32, %out: i8):
+    %lo = arith.constant 0.0 : f32
+    %hi = arith.constant 127.0 : f32
+    %zp = arith.constant 3.0 : f32
+    %sum = arith.addi %acc, %bi : i32
+    %f = arith.sitofp %sum : i32 to f32
+    %scaled = arith.mulf %f, %s : f32
+    %rounded = math.roundeven %scaled : f32
+    %shifted = arith.addf %rounded, %zp : f32
+    %relu = arith.maximumf %shifted, %lo : f32
+    %clamped = arith.minimumf %relu, %hi : f32
+    %i = arith.fptosi %clamped : f32 to i8
+    linalg.yield %i : i8
+  }} -> {ot}
+  return %q : {ot}
+}}"""
+
+
 _NP_TYPES = {"f32": np.float32, "f16": np.float16, "f64": np.float64,
              "i8": np.int8, "i16": np.int16, "i32": np.int32, "i64": np.int64,
              "i7": np.int8, "i6": np.int8, "i5": np.int8, "i4": np.int8,
