@@ -13,6 +13,7 @@
 # reference, and the object has vpmaddwd and no vpdpbusd/vpdpwssd.
 # RUN: %python %s | FileCheck %s
 # CHECK: gemm: ok
+# CHECK: row blocks: ok
 # CHECK: epilogues: ok
 # CHECK: haswell: {{ok|skipped}}
 import os
@@ -78,7 +79,45 @@ for m, k, n in [(1, 1, 1), (5, 9, 20), (8, 64, 48), (13, 67, 50),
 check(16, 260, 64, low=-128, high=-127)  # every product is +16384
 check(10, 70, 40, init=True)
 check(7, 33, 65, resource=True)
+check(1100, 600, 100)  # A > 512 KB: parallel row blocks (4 x 224 + 204)
 print("gemm: ok")
+
+
+# Parallel row blocks forced on small shapes (`block-m`): blocks that end
+# mid-way through a register tile's rows, the tail tile in the last block,
+# partial column groups, an accumulator, and a fused requantization (equal
+# to the reference lowering bit for bit).
+def blocked(ir, isa, rows):
+    return opt(ir, f"--mc-cpu-kernels=isa={isa} block-m={rows}")
+
+
+for m, k, n, rows, init in [(40, 100, 50, 16, False), (37, 103, 70, 8, True),
+                            (21, 9, 20, 12, False), (12, 9, 20, 4, False)]:
+    a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = rng.integers(-128, 128, (k, n), dtype=np.int8)
+    c = rng.integers(-2**31, 2**31, (m, n), dtype=np.int64)
+    want = a.astype(np.int64) @ b.astype(np.int64) + (c if init else 0)
+    want = want.astype(np.uint64).astype(np.uint32).view(np.int32)
+    inputs = [a, c.astype(np.int32)] if init else [a]
+    for isa in isas:
+        ir = blocked(gemm_ir(b, m, init=init), isa, rows)
+        assert ir.count("scf.forall (") == 1, (isa, m)
+        for threads in (1, 2):
+            (got,) = run(ir, "g", inputs, 1,
+                         [f"--isa={isa}", f"--num-threads={threads}"])
+            assert (got == want).all(), (m, k, n, rows, isa, threads)
+m, k, n = 29, 70, 75
+a = rng.integers(-128, 128, (m, k), dtype=np.int8)
+requant = requant_gemm_ir(rng.integers(-128, 128, (k, n), dtype=np.int8),
+                          rng.integers(-5000, 5000, (n,), dtype=np.int32),
+                          (rng.uniform(0.5, 2, n) / 2000).astype(np.float32),
+                          m)
+(want,) = run(requant, "f", [a], 1, ["--reference"])
+for isa in isas:
+    (got,) = run(blocked(requant, isa, 8), "f", [a], 1,
+                 [f"--isa={isa}", "--num-threads=2"])
+    assert (got == want).all(), isa
+print("row blocks: ok")
 
 
 # Epilogues: compared with the reference lowering, bit for bit.

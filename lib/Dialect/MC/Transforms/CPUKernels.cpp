@@ -39,6 +39,12 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
              "neon-dotprod or neon-i8mm) or negative tile size";
       return signalPassFailure();
     }
+    if (blockM < 0) {
+      getOperation().emitError()
+          << "mc-cpu-kernels: block-m must not be negative";
+      return signalPassFailure();
+    }
+    config->blockM = blockM;
     IRRewriter convRewriter(&getContext());
     SmallVector<Operation *> convs;
     getOperation().walk([&](Operation *op) {

@@ -355,6 +355,10 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
            "rows of the register tile (0: the ISA's default)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"0",
            "vectors of columns in the register tile (0: the ISA's default)">,
+    Option<"blockM", "block-m", "int64_t", /*default=*/"0",
+           "int8 GEMM: rows per parallel row block, rounded to the register "
+           "tile (0: row blocks whose activations fit L2 when A does not, "
+           "else parallel column panels)">,
   ];
   let dependentDialects = ["::mc::MCDialect", "::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",

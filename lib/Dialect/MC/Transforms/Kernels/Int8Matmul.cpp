@@ -32,7 +32,9 @@
 // Loops: column panels of tileN vectors run in parallel (`scf.forall`); in
 // each, the rows go in register tiles of tileM; the reduction runs over all
 // of K with the tileM x tileN accumulators in registers, then the optional
-// element-wise consumer is applied and the tile is stored.
+// element-wise consumer is applied and the tile is stored. When A does not
+// fit L2, blocks of rows run in parallel instead, each going through the
+// column panels in turn (see chooseBlockRows).
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,6 +79,19 @@ static std::optional<SmallVector<int8_t>> getI8Constant(Value value) {
 }
 
 namespace {
+/// One column group within one block of rows: the group's output columns
+/// start at `n0` and its packed weights are `packed[group]`; it has
+/// `vectors` output vectors, the last one partial if `partial`. The slice
+/// the tiles write starts at row `rowBase` (null: row 0), and the block
+/// ends at row `rowEnd`.
+struct Panel {
+  Value n0, group;
+  int64_t vectors;
+  bool partial;
+  Value rowBase, rowEnd;
+  bool inBounds(int64_t j) const { return !partial || j + 1 < vectors; }
+};
+
 /// Emits the kernel for one matmul.
 class Int8MatmulEmitter {
 public:
@@ -95,6 +110,7 @@ public:
             : config.isa == Isa::Avx2   ? 2
                                         : 4;
     numKSteps = llvm::divideCeil(k, kStep);
+    blockRows = chooseBlockRows();
   }
 
   Value emit(ArrayRef<int8_t> weights, std::optional<Epilogue> epilogue);
@@ -104,22 +120,19 @@ private:
   Value add(Value x, int64_t y) {
     return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
   }
+  int64_t chooseBlockRows() const;
   Value packWeights(ArrayRef<int8_t> weights);
   Value emitRowCompensation();
   Value dot(Value acc, Value weights, Value activations);
   Value broadcastA(Value row, Value kk, bool inBounds);
-  Value emitPanels(Value dest, Value n0, Value group, int64_t vectors,
-                   bool partial);
+  Value emitRowBlocks(Value dest);
+  Value emitPanel(Value slice, Value n0, Value group, int64_t width,
+                  Value rowBase, Value rowEnd);
   using Step =
       function_ref<SmallVector<Value>(ValueRange accs, Value kk, bool tail)>;
   SmallVector<Value> emitReduction(ValueRange accs, Step step);
-  Value readInit(Value dest, Value row, Value n0, int64_t j, bool inBounds);
-  Value storeVector(Value dest, Value value, Value row, Value n0, int64_t j,
-                    bool inBounds);
-  Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value group,
-                 int64_t vectors, bool partial);
-  Value emitTileI8mm(Value dest, Value row, int64_t rows, Value n0,
-                     Value group, int64_t vectors, bool partial);
+  Value emitTile(Value dest, Value row, int64_t rows, const Panel &panel);
+  Value emitTileI8mm(Value dest, Value row, int64_t rows, const Panel &panel);
 
   RewriterBase &b;
   Location loc;
@@ -129,11 +142,36 @@ private:
   /// (vpmaddwd).
   int64_t kStep;
   int64_t m, n, k, lanes, groupWidth, numGroups, numKSteps;
-  Value a, packed, rowCompensation, init;
-  std::optional<Attribute> fillValue;
-  std::optional<Epilogue> epilogue;
+  /// Rows per parallel row block; m: one block, parallel column groups.
+  int64_t blockRows;
+  Value a, packed, rowCompensation;
+  std::optional<MatmulOutput> output;
 };
 } // namespace
+
+/// Column groups in parallel read all of A once per group: from L3 when A
+/// does not fit L2 (4 MB at 2048 x 2048 is read 43 times, and two threads
+/// share L3). Then the threads take blocks of rows instead, each block's
+/// A (rows x K) staying in L2 while every group's weight panel streams
+/// past it once per block.
+int64_t Int8MatmulEmitter::chooseBlockRows() const {
+  constexpr int64_t kL2ActivationBytes = 512 * 1024, kMaxRows = 256,
+                    kMinRows = 64;
+  auto roundUp = [&](int64_t rows) {
+    return static_cast<int64_t>(llvm::divideCeil(rows, config.tileM)) *
+           config.tileM;
+  };
+  if (config.blockM)
+    return std::min(m, roundUp(config.blockM));
+  int64_t rows = std::min(kMaxRows, kL2ActivationBytes / k) /
+                 config.tileM * config.tileM;
+  // Fewer rows than that re-read the weights too often.
+  if (m * k <= kL2ActivationBytes || rows < kMinRows || m < 2 * rows)
+    return m;
+  // Blocks of nearly equal size, for the threads' sake.
+  int64_t blocks = llvm::divideCeil(m, rows);
+  return roundUp(llvm::divideCeil(m, blocks));
+}
 
 Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
   // Zero padding past K meets zero-padded A, past N columns never stored.
@@ -243,37 +281,17 @@ SmallVector<Value> Int8MatmulEmitter::emitReduction(ValueRange accs,
   return result;
 }
 
-/// The initial value of output vector `j` of row `row`: C's columns from
-/// `n0` + j * lanes, where `dest` is the group's slice starting at `n0`.
-Value Int8MatmulEmitter::readInit(Value dest, Value row, Value n0, int64_t j,
-                                  bool inBounds) {
-  if (epilogue)
-    return readVector(b, loc, init, {row, add(n0, j * lanes)}, lanes,
-                      inBounds);
-  return readVector(b, loc, dest, {row, index(j * lanes)}, lanes, inBounds);
-}
-
-/// Applies the epilogue to output vector `j` of row `row` and stores it.
-Value Int8MatmulEmitter::storeVector(Value dest, Value value, Value row,
-                                     Value n0, int64_t j, bool inBounds) {
-  Value localCol = index(j * lanes);
-  if (epilogue)
-    value = epilogue->apply(
-        b, loc, value,
-        [&] {
-          return readVector(b, loc, dest, {row, localCol}, lanes, inBounds);
-        },
-        row, add(n0, j * lanes), inBounds);
-  return writeVector(b, loc, value, dest, {row, localCol}, inBounds);
-}
-
 Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
-                                  Value n0, Value group, int64_t vectors,
-                                  bool partial) {
+                                  const Panel &panel) {
   if (config.isa == Isa::NeonI8mm)
-    return emitTileI8mm(dest, row, rows, n0, group, vectors, partial);
+    return emitTileI8mm(dest, row, rows, panel);
   auto accType = VectorType::get({lanes}, b.getI32Type());
-  auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
+  int64_t vectors = panel.vectors;
+  auto sliceRow = [&](Value r) -> Value {
+    return panel.rowBase ? arith::SubIOp::create(b, loc, r, panel.rowBase)
+                               .getResult()
+                         : r;
+  };
 
   SmallVector<Value> accs;
   for (int64_t i = 0; i < rows; ++i) {
@@ -283,12 +301,9 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
       rowInit = vector::BroadcastOp::create(
           b, loc, accType, tensor::ExtractOp::create(b, loc, rowCompensation, r));
     for (int64_t j = 0; j < vectors; ++j) {
-      Value acc;
-      if (fillValue)
-        acc = arith::ConstantOp::create(
-            b, loc, DenseElementsAttr::get(accType, *fillValue));
-      else
-        acc = readInit(dest, r, n0, j, inBounds(j));
+      Value acc = output->readInit(b, loc, dest, r, add(panel.n0, j * lanes),
+                                   index(j * lanes), lanes, panel.inBounds(j),
+                                   sliceRow(r));
       accs.push_back(rowInit ? arith::AddIOp::create(b, loc, acc, rowInit)
                                    .getResult()
                              : acc);
@@ -299,7 +314,7 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
     SmallVector<Value> weights;
     for (int64_t j = 0; j < vectors; ++j)
       weights.push_back(readVector(b, loc, packed,
-                                   {group, kk, index(j * lanes * kStep)},
+                                   {panel.group, kk, index(j * lanes * kStep)},
                                    lanes * kStep, true));
     SmallVector<Value> out(in.begin(), in.end());
     for (int64_t i = 0; i < rows; ++i) {
@@ -311,10 +326,13 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
   };
   accs = emitReduction(accs, step);
 
-  for (int64_t i = 0; i < rows; ++i)
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i), local = sliceRow(r);
     for (int64_t j = 0; j < vectors; ++j)
-      dest = storeVector(dest, accs[i * vectors + j], add(row, i), n0, j,
-                         inBounds(j));
+      dest = output->store(b, loc, dest, accs[i * vectors + j], r,
+                           add(panel.n0, j * lanes), index(j * lanes),
+                           panel.inBounds(j), local);
+  }
   return dest;
 }
 
@@ -322,27 +340,27 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
 /// a pair accumulates in two blocks; block h holds [C(r, c),
 /// C(r, c + 1), C(r + 1, c), C(r + 1, c + 1)] for c = n0 + j * lanes + 2 h.
 Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
-                                      Value n0, Value group, int64_t vectors,
-                                      bool partial) {
+                                      const Panel &panel) {
   auto accType = VectorType::get({4}, b.getI32Type());
-  auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
+  int64_t vectors = panel.vectors;
   int64_t pairs = llvm::divideCeil(rows, 2), blocks = lanes / 2;
   auto accIndex = [&](int64_t pair, int64_t j, int64_t h) {
     return (pair * vectors + j) * blocks + h;
   };
   // A fill value is the same in either layout; other initial values are
   // added to the unzipped rows.
+  std::optional<Attribute> fill = output->getFill();
   Value start = arith::ConstantOp::create(
       b, loc,
-      DenseElementsAttr::get(accType,
-                             fillValue ? *fillValue : b.getI32IntegerAttr(0)));
+      DenseElementsAttr::get(accType, fill ? *fill : b.getI32IntegerAttr(0)));
   SmallVector<Value> accs(pairs * vectors * blocks, start);
 
   auto step = [&](ValueRange in, Value k8, bool tail) {
     SmallVector<Value> weights;
     for (int64_t jh = 0; jh < vectors * blocks; ++jh)
-      weights.push_back(
-          readVector(b, loc, packed, {group, k8, index(jh * 16)}, 16, true));
+      weights.push_back(readVector(b, loc, packed,
+                                   {panel.group, k8, index(jh * 16)}, 16,
+                                   true));
     Value col = arith::MulIOp::create(b, loc, k8, index(8));
     auto concat = llvm::to_vector(llvm::seq<int64_t>(0, 16));
     SmallVector<Value> out(in.begin(), in.end());
@@ -367,41 +385,100 @@ Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
 
   for (int64_t i = 0; i < rows; ++i) {
     Value r = add(row, i);
+    Value local = panel.rowBase
+                      ? arith::SubIOp::create(b, loc, r, panel.rowBase)
+                            .getResult()
+                      : r;
     // Row i's half of the vector's two blocks (`lanes` is 4).
     int64_t e = i % 2 * 2;
     SmallVector<int64_t> unzip = {e, e + 1, e + 4, e + 5};
     for (int64_t j = 0; j < vectors; ++j) {
+      Value n = add(panel.n0, j * lanes), col = index(j * lanes);
       Value value = vector::ShuffleOp::create(
           b, loc, accs[accIndex(i / 2, j, 0)], accs[accIndex(i / 2, j, 1)],
           unzip);
-      if (!fillValue)
-        value = arith::AddIOp::create(b, loc, value,
-                                      readInit(dest, r, n0, j, inBounds(j)));
-      dest = storeVector(dest, value, r, n0, j, inBounds(j));
+      if (!fill)
+        value = arith::AddIOp::create(
+            b, loc, value,
+            output->readInit(b, loc, dest, r, n, col, lanes,
+                             panel.inBounds(j), local));
+      dest = output->store(b, loc, dest, value, r, n, col, panel.inBounds(j),
+                           local);
     }
   }
   return dest;
 }
 
-Value Int8MatmulEmitter::emitPanels(Value dest, Value n0, Value group,
-                                    int64_t vectors, bool partial) {
-  return emitRowTiles(b, loc, dest, m, config.tileM,
-                      [&](Value dest, Value row, int64_t rows) {
-                        return emitTile(dest, row, rows, n0, group, vectors,
-                                        partial);
-                      });
+/// The register tiles of one column group over rows [`rowBase`, `rowEnd`)
+/// (all rows if `rowBase` is null): full tiles in a loop, then the tail
+/// tile of the last m % tileM rows in the block that holds them.
+Value Int8MatmulEmitter::emitPanel(Value slice, Value n0, Value group,
+                                   int64_t width, Value rowBase,
+                                   Value rowEnd) {
+  Panel panel{n0,     group, static_cast<int64_t>(llvm::divideCeil(width, lanes)),
+              width % lanes != 0, rowBase, rowEnd};
+  int64_t tileM = config.tileM, fullRows = m / tileM * tileM;
+  auto tile = [&](Value dest, Value row, int64_t rows) {
+    return emitTile(dest, row, rows, panel);
+  };
+  if (!rowBase)
+    return emitRowTiles(b, loc, slice, m, tileM, tile);
+
+  Value fullEnd = arith::MinSIOp::create(b, loc, rowEnd, index(fullRows));
+  auto loop = scf::ForOp::create(
+      b, loc, rowBase, fullEnd, index(tileM), ValueRange{slice},
+      [&](OpBuilder &, Location, Value row, ValueRange iter) {
+        scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
+      });
+  slice = loop.getResult(0);
+  if (m % tileM == 0)
+    return slice;
+  Value holdsTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          rowEnd, index(m));
+  auto ifOp = scf::IfOp::create(
+      b, loc, holdsTail,
+      [&](OpBuilder &, Location) {
+        scf::YieldOp::create(b, loc,
+                             tile(slice, index(fullRows), m % tileM));
+      },
+      [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, slice); });
+  return ifOp.getResult(0);
+}
+
+/// Row blocks in parallel; in each, the column groups one after the other.
+Value Int8MatmulEmitter::emitRowBlocks(Value dest) {
+  int64_t blocks = llvm::divideCeil(m, blockRows);
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{dest},
+      std::nullopt, [&](OpBuilder &, Location, ValueRange args) {
+        Value r0 = arith::MulIOp::create(b, loc, args[0], index(blockRows));
+        Value rowEnd =
+            arith::MinSIOp::create(b, loc, add(r0, blockRows), index(m));
+        Value rows = arith::SubIOp::create(b, loc, rowEnd, r0);
+        SmallVector<OpFoldResult> offsets = {r0, b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {rows, b.getIndexAttr(n)};
+        Value slice = tensor::ExtractSliceOp::create(b, loc, args[1], offsets,
+                                                     sizes, unit);
+        Value result = emitColumnGroups(
+            b, loc, slice, groupWidth,
+            [&](Value slice, Value n0, Value group, int64_t width) {
+              return emitPanel(slice, n0, group, width, r0, rowEnd);
+            },
+            /*parallel=*/false);
+        auto terminator = scf::InParallelOp::create(b, loc);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(terminator.getBody());
+        tensor::ParallelInsertSliceOp::create(b, loc, result, args[1], offsets,
+                                              sizes, unit);
+      });
+  return forall.getResult(0);
 }
 
 Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
-                              std::optional<Epilogue> epi) {
-  epilogue = epi;
+                              std::optional<Epilogue> epilogue) {
+  output.emplace(b, loc, matmul, epilogue);
   a = matmul.getInputs()[0];
-  init = matmul.getOutputs()[0];
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    Attribute value;
-    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
-      fillValue = value;
-  }
   packed = packWeights(weights);
   if (hasVpdpbusd(config.isa))
     rowCompensation = emitRowCompensation();
@@ -409,57 +486,13 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
   if (config.isa == Isa::Avx2)
     a = arith::ExtSIOp::create(
         b, loc, RankedTensorType::get({m, k}, b.getI16Type()), a);
-
-  Value dest;
-  if (epilogue)
-    dest = epilogue->getInit();
-  else if (fillValue)
-    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, n},
-                                   b.getI32Type());
-  else
-    dest = init;
-  Type eltType = cast<RankedTensorType>(dest.getType()).getElementType();
-
-  int64_t groups = n / groupWidth;
-  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  if (groups > 0) {
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(groups)},
-        ValueRange{dest}, std::nullopt,
-        [&](OpBuilder &, Location, ValueRange args) {
-          Value group = args[0];
-          Value n0 = arith::MulIOp::create(b, loc, group, index(groupWidth));
-          SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), n0};
-          SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m),
-                                             b.getIndexAttr(groupWidth)};
-          auto sliceType = RankedTensorType::get({m, groupWidth}, eltType);
-          Value slice = tensor::ExtractSliceOp::create(
-              b, loc, sliceType, args[1], offsets, sizes, unit);
-          Value result =
-              emitPanels(slice, n0, group, config.tileN, /*partial=*/false);
-          auto terminator = scf::InParallelOp::create(b, loc);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(terminator.getBody());
-          tensor::ParallelInsertSliceOp::create(b, loc, result, args[1],
-                                                offsets, sizes, unit);
-        });
-    dest = forall.getResult(0);
-  }
-  if (int64_t tail = n % groupWidth) {
-    int64_t start = groups * groupWidth;
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
-                                         b.getIndexAttr(start)};
-    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(m), b.getIndexAttr(tail)};
-    auto sliceType = RankedTensorType::get({m, tail}, eltType);
-    Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType, dest,
-                                                 offsets, sizes, unit);
-    Value result =
-        emitPanels(slice, index(start), index(groups),
-                   llvm::divideCeil(tail, lanes), tail % lanes != 0);
-    dest = tensor::InsertSliceOp::create(b, loc, result, dest, offsets, sizes,
-                                         unit);
-  }
-  return dest;
+  if (blockRows < m)
+    return emitRowBlocks(output->getDest());
+  return emitColumnGroups(
+      b, loc, output->getDest(), groupWidth,
+      [&](Value slice, Value n0, Value group, int64_t width) {
+        return emitPanel(slice, n0, group, width, Value(), Value());
+      });
 }
 
 LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,

@@ -227,30 +227,38 @@ std::optional<RawConstant> mc::kernels::getRawConstant(Value value,
 }
 
 Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
-                                    int64_t groupWidth, ColumnGroupBody body) {
+                                    int64_t groupWidth, ColumnGroupBody body,
+                                    bool parallel) {
   auto type = cast<RankedTensorType>(dest.getType());
-  int64_t m = type.getDimSize(0), n = type.getDimSize(1);
+  int64_t n = type.getDimSize(1);
+  OpFoldResult rows =
+      type.isDynamicDim(0)
+          ? OpFoldResult(tensor::DimOp::create(b, loc, dest, 0).getResult())
+          : OpFoldResult(b.getIndexAttr(type.getDimSize(0)));
   SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
   auto sizes = [&](int64_t cols) {
-    return SmallVector<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(cols)};
+    return SmallVector<OpFoldResult>{rows, b.getIndexAttr(cols)};
   };
-  auto sliceType = [&](int64_t cols) {
-    return RankedTensorType::get({m, cols}, type.getElementType());
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // The group's slice of `into`, the body, and the offsets it goes back to.
+  auto group = [&](Value into, Value g, Value n0, int64_t cols,
+                   SmallVector<OpFoldResult> &offsets) {
+    offsets = {b.getIndexAttr(0), n0};
+    Value slice = tensor::ExtractSliceOp::create(b, loc, into, offsets,
+                                                 sizes(cols), unit);
+    return body(slice, n0, g, cols);
   };
   int64_t groups = n / groupWidth;
-  if (groups > 0) {
+  if (groups > 0 && parallel) {
     auto forall = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(groups)},
         ValueRange{dest}, std::nullopt,
         [&](OpBuilder &, Location, ValueRange args) {
-          Value group = args[0];
-          Value n0 = arith::MulIOp::create(
-              b, loc, group, arith::ConstantIndexOp::create(b, loc, groupWidth));
-          SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), n0};
-          Value slice = tensor::ExtractSliceOp::create(
-              b, loc, sliceType(groupWidth), args[1], offsets,
-              sizes(groupWidth), unit);
-          Value result = body(slice, n0, group, groupWidth);
+          Value n0 = arith::MulIOp::create(b, loc, args[0], index(groupWidth));
+          SmallVector<OpFoldResult> offsets;
+          Value result = group(args[1], args[0], n0, groupWidth, offsets);
           auto terminator = scf::InParallelOp::create(b, loc);
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPointToStart(terminator.getBody());
@@ -259,15 +267,25 @@ Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
                                                 unit);
         });
     dest = forall.getResult(0);
+  } else if (groups > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(groups), index(1), ValueRange{dest},
+        [&](OpBuilder &, Location, Value g, ValueRange iter) {
+          Value n0 = arith::MulIOp::create(b, loc, g, index(groupWidth));
+          SmallVector<OpFoldResult> offsets;
+          Value result = group(iter[0], g, n0, groupWidth, offsets);
+          scf::YieldOp::create(
+              b, loc,
+              tensor::InsertSliceOp::create(b, loc, result, iter[0], offsets,
+                                            sizes(groupWidth), unit)
+                  .getResult());
+        });
+    dest = loop.getResult(0);
   }
   if (int64_t tail = n % groupWidth) {
-    int64_t start = groups * groupWidth;
-    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
-                                         b.getIndexAttr(start)};
-    Value slice = tensor::ExtractSliceOp::create(b, loc, sliceType(tail), dest,
-                                                 offsets, sizes(tail), unit);
-    Value result = body(slice, arith::ConstantIndexOp::create(b, loc, start),
-                        arith::ConstantIndexOp::create(b, loc, groups), tail);
+    SmallVector<OpFoldResult> offsets;
+    Value result = group(dest, index(groups), index(groups * groupWidth), tail,
+                         offsets);
     dest = tensor::InsertSliceOp::create(b, loc, result, dest, offsets,
                                          sizes(tail), unit);
   }
@@ -296,7 +314,7 @@ MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, linalg::MatmulOp matmul,
 
 Value MatmulOutput::readInit(OpBuilder &b, Location loc, Value slice,
                              Value row, Value n, Value col, int64_t lanes,
-                             bool inBounds) const {
+                             bool inBounds, Value sliceRow) const {
   if (fill) {
     auto type = VectorType::get({lanes}, getElementTypeOrSelf(init.getType()));
     return arith::ConstantOp::create(b, loc,
@@ -304,19 +322,25 @@ Value MatmulOutput::readInit(OpBuilder &b, Location loc, Value slice,
   }
   if (epilogue)
     return readVector(b, loc, init, {row, n}, lanes, inBounds);
-  return readVector(b, loc, slice, {row, col}, lanes, inBounds);
+  return readVector(b, loc, slice, {sliceRow ? sliceRow : row, col}, lanes,
+                    inBounds);
 }
 
 Value MatmulOutput::store(OpBuilder &b, Location loc, Value slice, Value value,
-                          Value row, Value n, Value col, bool inBounds) const {
+                          Value row, Value n, Value col, bool inBounds,
+                          Value sliceRow) const {
+  if (!sliceRow)
+    sliceRow = row;
   if (epilogue) {
     int64_t lanes = cast<VectorType>(value.getType()).getNumElements();
     value = epilogue->apply(
         b, loc, value,
-        [&] { return readVector(b, loc, slice, {row, col}, lanes, inBounds); },
+        [&] {
+          return readVector(b, loc, slice, {sliceRow, col}, lanes, inBounds);
+        },
         row, n, inBounds);
   }
-  return writeVector(b, loc, value, slice, {row, col}, inBounds);
+  return writeVector(b, loc, value, slice, {sliceRow, col}, inBounds);
 }
 
 Value mc::kernels::getConstantGlobal(OpBuilder &b, Location loc,

@@ -51,6 +51,8 @@ struct KernelConfig {
   /// The target looks bytes up in a 64-byte table (AArch64 `tbl`, any
   /// Advanced SIMD), so `mc.table_lookup` is one instruction per 16 bytes.
   bool tableLookup = false;
+  /// Rows per parallel block of the int8 GEMM (0: chosen from the shape).
+  int64_t blockM = 0;
 };
 
 /// Parses an `isa=` option value; tile sizes of 0 take the ISA's defaults.
@@ -144,12 +146,13 @@ mlir::Value emitRowTiles(
 using ColumnGroupBody = llvm::function_ref<mlir::Value(
     mlir::Value slice, mlir::Value n0, mlir::Value group, int64_t width)>;
 
-/// Splits the columns of `dest` (M x N) into groups of `groupWidth`: the
-/// full groups run in parallel (`scf.forall`), the last partial one after
-/// them. Returns the updated `dest`.
+/// Splits the columns of `dest` (M x N, M may be dynamic) into groups of
+/// `groupWidth`: the full groups run in parallel (`scf.forall`; with
+/// `parallel` false, an `scf.for`), the last partial one after them.
+/// Returns the updated `dest`.
 mlir::Value emitColumnGroups(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::Value dest, int64_t groupWidth,
-                             ColumnGroupBody body);
+                             ColumnGroupBody body, bool parallel = true);
 
 /// Where the register tiles of a matmul kernel start and go: from the
 /// constant of a `linalg.fill` init, from the init, or from the epilogue's
@@ -166,16 +169,18 @@ public:
 
   /// The matmul's initial values of row `row`, columns `n` .. `n` + lanes,
   /// where `slice` is the column group's slice of `getDest()` and `col` is
-  /// `n` within it.
+  /// `n` within it (and `sliceRow`, if given, is `row` within it).
   mlir::Value readInit(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::Value slice, mlir::Value row, mlir::Value n,
-                       mlir::Value col, int64_t lanes, bool inBounds) const;
+                       mlir::Value col, int64_t lanes, bool inBounds,
+                       mlir::Value sliceRow = {}) const;
 
   /// Applies the epilogue to `value` (the matmul's result at those
   /// positions) and writes it into `slice`.
   mlir::Value store(mlir::OpBuilder &b, mlir::Location loc,
                     mlir::Value slice, mlir::Value value, mlir::Value row,
-                    mlir::Value n, mlir::Value col, bool inBounds) const;
+                    mlir::Value n, mlir::Value col, bool inBounds,
+                    mlir::Value sliceRow = {}) const;
 
 private:
   mlir::Value init, dest;
