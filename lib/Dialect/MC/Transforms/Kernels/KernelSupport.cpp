@@ -245,7 +245,8 @@ Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
   // The group's slice of `into`, the body, and the offsets it goes back to.
   auto group = [&](Value into, Value g, Value n0, int64_t cols,
                    SmallVector<OpFoldResult> &offsets) {
-    offsets = {b.getIndexAttr(0), n0};
+    // A constant start prints as a literal offset.
+    offsets = {b.getIndexAttr(0), getAsOpFoldResult(n0)};
     Value slice = tensor::ExtractSliceOp::create(b, loc, into, offsets,
                                                  sizes(cols), unit);
     return body(slice, n0, g, cols);
