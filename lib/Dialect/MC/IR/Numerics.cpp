@@ -258,8 +258,57 @@ static std::vector<int32_t> getStorageValues(DenseElementsAttr payload,
   return result;
 }
 
+/// Calls `f(kept, dense)` for each kept element of an N:M tensor of `shape`
+/// whose index names a position (flat indices, row-major).
+static void forEachKept(NMEncodingAttr enc, ArrayRef<int64_t> shape,
+                        DenseElementsAttr indicesAttr,
+                        function_ref<void(int64_t, int64_t)> f) {
+  SmallVector<int64_t> kept = enc.getKeptShape(shape);
+  std::vector<int32_t> indices = getStorageValues(indicesAttr, false);
+  int64_t axis = enc.getAxis(), rank = shape.size();
+  int64_t inner = 1; // elements after the axis
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  int64_t keptAxis = kept[axis], denseAxis = shape[axis];
+  for (size_t i = 0; i < indices.size(); ++i) {
+    int64_t outer = i / (keptAxis * inner), rest = i % (keptAxis * inner);
+    int64_t along = rest / inner, in = rest % inner;
+    int64_t group = along / enc.getN();
+    int64_t position = group * enc.getM() + indices[i];
+    if (indices[i] < 0 || indices[i] >= enc.getM())
+      continue; // names no position: decodes to nothing, as the lowering
+    f(i, (outer * denseAxis + position) * inner + in);
+  }
+}
+
+/// N:M: decodes the kept values, then scatters each to position
+/// group * M + index along the axis.
+static std::vector<float> decodeNMConstant(CompressedType type,
+                                           NMEncodingAttr enc,
+                                           ArrayRef<DenseElementsAttr> parts) {
+  std::vector<float> values;
+  if (CompressedType valueType =
+          enc.getValueType(type.getShape(), type.getExpressedType())) {
+    values = decodeConstant(valueType, parts.drop_front());
+  } else if (isa<IntegerType>(type.getExpressedType())) {
+    for (APInt v : parts[1].getValues<APInt>())
+      values.push_back(float(v.getSExtValue()));
+  } else {
+    for (APFloat v : getFloats(parts[1], APFloat::IEEEsingle()))
+      values.push_back(v.convertToFloat());
+  }
+  if (values.empty())
+    return {};
+  std::vector<float> result(type.getDecodedType().getNumElements(), 0.0f);
+  forEachKept(enc, type.getShape(), parts[0],
+              [&](int64_t i, int64_t dense) { result[dense] = values[i]; });
+  return result;
+}
+
 std::vector<float> mc::decodeConstant(CompressedType type,
                                       ArrayRef<DenseElementsAttr> parts) {
+  if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding()))
+    return decodeNMConstant(type, enc, parts);
   const llvm::fltSemantics &sem =
       getComputeType(type.getExpressedType()).getFloatSemantics();
   const llvm::fltSemantics &expressed =
@@ -316,39 +365,6 @@ std::vector<float> mc::decodeConstant(CompressedType type,
       result.push_back(table[indexer.next() * size + q]);
     return result;
   }
-  if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding())) {
-    // Decode the kept values, then scatter each to position
-    // group * M + index along the axis.
-    SmallVector<int64_t> kept = enc.getKeptShape(type.getShape());
-    std::vector<float> values;
-    if (CompressedType valueType =
-            enc.getValueType(type.getShape(), type.getExpressedType())) {
-      values = decodeConstant(valueType, parts.drop_front());
-    } else {
-      for (APFloat v : getFloats(parts[1], APFloat::IEEEsingle()))
-        values.push_back(v.convertToFloat());
-    }
-    if (values.empty())
-      return {};
-    std::vector<int32_t> indices = getStorageValues(parts[0], false);
-    ArrayRef<int64_t> shape = type.getShape();
-    int64_t axis = enc.getAxis(), rank = shape.size();
-    int64_t inner = 1; // elements after the axis
-    for (int64_t d = axis + 1; d < rank; ++d)
-      inner *= shape[d];
-    int64_t keptAxis = kept[axis], denseAxis = shape[axis];
-    result.assign(type.getDecodedType().getNumElements(), 0.0f);
-    for (size_t i = 0; i < values.size(); ++i) {
-      int64_t outer = i / (keptAxis * inner), rest = i % (keptAxis * inner);
-      int64_t along = rest / inner, in = rest % inner;
-      int64_t group = along / enc.getN();
-      int64_t position = group * enc.getM() + indices[i];
-      if (indices[i] < 0 || indices[i] >= enc.getM())
-        continue; // names no position: decodes to nothing, as the lowering
-      result[(outer * denseAxis + position) * inner + in] = values[i];
-    }
-    return result;
-  }
   if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
     SmallVector<APFloat> scales = getScales();
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
@@ -362,4 +378,31 @@ std::vector<float> mc::decodeConstant(CompressedType type,
     return result;
   }
   return {};
+}
+
+DenseElementsAttr mc::decodeConstantAttr(CompressedType type,
+                                         ArrayRef<DenseElementsAttr> parts) {
+  RankedTensorType result = type.getDecodedType();
+  auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding());
+  if (enc && !enc.getValueEncoding() &&
+      isa<IntegerType>(type.getExpressedType())) {
+    // Integer kept values are scattered as they are, whatever their width.
+    SmallVector<APInt> values(parts[1].getValues<APInt>());
+    SmallVector<APInt> dense(result.getNumElements(),
+                             APInt::getZero(result.getElementTypeBitWidth()));
+    forEachKept(enc, type.getShape(), parts[0],
+                [&](int64_t i, int64_t d) { dense[d] = values[i]; });
+    return DenseElementsAttr::get(result, dense);
+  }
+  auto elt = dyn_cast<FloatType>(result.getElementType());
+  std::vector<float> values = decodeConstant(type, parts);
+  if (values.empty() || !elt)
+    return {};
+  if (elt.isF32())
+    return DenseElementsAttr::get(result, ArrayRef<float>(values));
+  // Exact: the values were rounded to the expressed type.
+  SmallVector<APFloat> floats;
+  for (float v : values)
+    floats.push_back(convert(APFloat(v), elt.getFloatSemantics()));
+  return DenseElementsAttr::get(result, floats);
 }

@@ -110,6 +110,13 @@ encodeValues(CompressedType type, llvm::ArrayRef<float> values,
 std::vector<float> decodeConstant(CompressedType type,
                                   llvm::ArrayRef<mlir::DenseElementsAttr> parts);
 
+/// decodeConstant as an attribute of the decoded type (exact: values are
+/// rounded to the expressed type; integer N:M kept values are scattered as
+/// they are). Null if the encoding is unknown.
+mlir::DenseElementsAttr
+decodeConstantAttr(CompressedType type,
+                   llvm::ArrayRef<mlir::DenseElementsAttr> parts);
+
 /// Maps each flat element index of a tensor of `shape` to the flat index of
 /// its scale under the given granularity.
 class ScaleIndexer {
