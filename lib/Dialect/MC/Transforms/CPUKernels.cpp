@@ -9,6 +9,7 @@
 #include "Kernels/KernelSupport.h"
 #include "Kernels/Kernels.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
+#include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -39,6 +40,14 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
              "neon-dotprod or neon-i8mm) or negative tile size";
       return signalPassFailure();
     }
+    // Integer N:M weights (W8A8 of a pruned model) become the dense i8
+    // constants the 2:4 kernel packs (or the dense kernel, on other ISAs).
+    IRRewriter foldRewriter(&getContext());
+    getOperation().walk([&](mc::DecodeOp decode) {
+      foldRewriter.setInsertionPoint(decode);
+      (void)mc::foldConstantNMDecode(foldRewriter, decode,
+                                     /*integerOnly=*/true);
+    });
     IRRewriter convRewriter(&getContext());
     SmallVector<Operation *> convs;
     getOperation().walk([&](Operation *op) {
