@@ -1,0 +1,128 @@
+# W8A8 of a float model pruned 2:4 by mc: --mc-prune="mode=nm n=2 m=4" then
+# --mc-quantize="bits=8 activations=dynamic" (per channel and per tensor)
+# gives an i8 x i8 -> i32 matmul whose weight is the int8 kept values under
+# #mc.nm<2:4> (i8 expressed). --mc-cpu-kernels=isa=avx512-vnni folds that
+# decode and takes the 2:4 int8 kernel (vpshufb + vpdpbusd); other ISAs take
+# the dense int8 kernel. mc-run with kernels (every host ISA, 1 and 2
+# threads) equals numpy's evaluation of the pass description and
+# mc-run --reference bit for bit; shapes with row and column tails, K a
+# multiple of 4 but not of 8, and a bias + ReLU after the rescale. The GPU 2:4 kernel's
+# tiled IR (mc.sparse_mma tiles for mma.sp) equals the reference too.
+# RUN: %python %s | FileCheck %s
+# CHECK: ir: ok
+# CHECK: cpu: ok
+# CHECK: epilogue: ok
+# CHECK: gpu tiles: ok
+import numpy as np
+
+from mctest import host_isas, matmul_model, opt, parse_constants, run
+
+rng = np.random.default_rng(11)
+isas = host_isas()
+HEX = "--mlir-print-elementsattrs-with-hex-if-larger=1"
+
+EPILOGUE = """
+  %b = arith.constant dense<0.25> : tensor<{n}xf32>
+  %o = tensor.empty() : tensor<{m}x{n}xf32>
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                        iterator_types = ["parallel", "parallel"]}}
+      ins(%y, %b : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%o : tensor<{m}x{n}xf32>) {{
+  ^bb0(%a: f32, %bb: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %sum = arith.addf %a, %bb : f32
+    %relu = arith.maximumf %sum, %c0 : f32
+    linalg.yield %relu : f32
+  }} -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>"""
+
+
+def quantized(m, k, n, granularity, epilogue=False):
+    w = rng.standard_normal((k, n)).astype(np.float32)
+    w[:, 0] = 0  # an all-zero column: scale 1, kept values 0
+    model = matmul_model(w, m)
+    if epilogue:
+        model = model.replace(f"  return %y : tensor<{m}x{n}xf32>",
+                              EPILOGUE.format(m=m, n=n))
+    return opt(model, "--mc-prune=mode=nm n=2 m=4",
+               f"--mc-quantize=bits=8 activations=dynamic "
+               f"granularity={granularity}", HEX)
+
+
+def expected(ir, x, k, n):
+    """numpy: the dense i8 weight from the indices and kept values, qx per
+    row (round half to even, narrow), y = 0 + (f32(qx . qw) * sx) * sw."""
+    consts = parse_constants(ir)
+    idx = next(v for v in consts.values()
+               if v.shape == (k // 2, n) and v.dtype == np.int8
+               and v.min() >= 0 and v.max() <= 3)
+    kept = [v for v in consts.values()
+            if v.shape == (k // 2, n) and v.dtype == np.int8]
+    kept = next(v for v in kept if v is not idx)
+    sw = next(v for v in consts.values()
+              if v.dtype == np.float32 and v.shape in ((n,), ()))
+    qw = np.zeros((k, n), np.int64)
+    rows = (np.arange(k // 2)[:, None] // 2) * 4 + idx.astype(np.int64)
+    np.put_along_axis(qw, rows, kept.astype(np.int64), axis=0)
+    assert ((qw.reshape(k // 4, 4, n) != 0).sum(axis=1) <= 2).all()
+    sx = np.abs(x).max(axis=1) / np.float32(127)
+    sx = np.where(sx > 0, sx, np.float32(1)).astype(np.float32)
+    qx = np.clip(np.round(x / sx[:, None]), -127, 127).astype(np.int64)
+    acc = (qx @ qw).astype(np.float32)
+    return np.float32(0) + (acc * sx[:, None]) * sw
+
+
+def check(m, k, n, granularity, epilogue=False):
+    ir = quantized(m, k, n, granularity, epilogue)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    x[m // 2] = 0  # an all-zero row: scale 1
+    want = expected(ir, x, k, n)
+    if epilogue:
+        want = np.maximum(want + np.float32(0.25), np.float32(0))
+    kernels = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
+    assert "mc.byte_shuffle" in kernels and "linalg.matmul" not in kernels \
+        and "mc.decode" not in kernels, kernels
+    # Left: |x| max, sx (and the bias + ReLU); the W8A8 rescale is fused
+    # into the kernel's store.
+    assert kernels.count("linalg.generic") == 2 + epilogue, kernels
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    what = (m, k, n, granularity)
+    assert (ref == want).all(), (what, np.abs(ref - want).max())
+    for isa in isas:
+        for threads in (1, 2):
+            (got,) = run(ir, "f", [x], 1,
+                         [f"--isa={isa}", f"--num-threads={threads}"])
+            assert got.dtype == np.float32 and \
+                np.array_equal(got.view(np.uint32), ref.view(np.uint32)), \
+                (what, isa, threads, np.argwhere(got != ref)[:5])
+
+
+# The IR: the i8 matmul's weight keeps the 2:4 structure.
+ir = quantized(3, 16, 8, "channel")
+assert "!mc.compressed<16x8xi8, #mc.nm<2:4, axis = 0>>" in ir, ir
+assert "linalg.matmul" in ir and "tensor<3x16xi8>, tensor<16x8xi8>" in ir, ir
+print("ir: ok")
+
+for m, k, n, granularity in [(1, 64, 48, "channel"), (5, 36, 20, "channel"),
+                             (13, 96, 72, "tensor"), (17, 132, 100, "channel"),
+                             (8, 256, 128, "channel")]:
+    check(m, k, n, granularity)
+print("cpu: ok")
+check(11, 96, 40, "channel", epilogue=True)
+print("epilogue: ok")
+
+# The GPU pipeline folds the decode too (--mc-gpu-fold-nm-decode) and takes
+# the 2:4 tensor-core kernel; its tiled IR runs on the CPU.
+ms, ks, ns = 128, 256, 256
+ir = quantized(ms, ks, ns, "channel")
+tiled = opt(ir, "--mc-gpu-fold-nm-decode", "--mc-lower-reference",
+            "--one-shot-bufferize=bufferize-function-boundaries "
+            "function-boundary-type-conversion=identity-layout-map",
+            "--buffer-results-to-out-params", "--mc-gpu-matmul-kernels")
+assert "linalg.matmul" not in tiled and "mc.sparse_mma" in tiled, tiled
+x = rng.standard_normal((ms, ks)).astype(np.float32)
+(ref,) = run(ir, "f", [x], 1, ["--reference"])
+(got,) = run(ir, "f", [x], 1, ["--device=gpu-tiles"])
+assert (ref == expected(ir, x, ks, ns)).all()
+assert np.array_equal(got.view(np.uint32), ref.view(np.uint32))
+print("gpu tiles: ok")
