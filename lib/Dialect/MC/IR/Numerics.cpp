@@ -406,3 +406,58 @@ DenseElementsAttr mc::decodeConstantAttr(CompressedType type,
     floats.push_back(convert(APFloat(v), elt.getFloatSemantics()));
   return DenseElementsAttr::get(result, floats);
 }
+
+CompressedType mc::densifyNMUniform(CompressedType type,
+                                    ArrayRef<DenseElementsAttr> parts,
+                                    SmallVectorImpl<DenseElementsAttr> &dense) {
+  auto nm = dyn_cast<NMEncodingAttr>(type.getEncoding());
+  auto enc = nm ? dyn_cast_or_null<UniformEncodingAttr>(nm.getValueEncoding())
+                : UniformEncodingAttr();
+  // Payloads of 2..8 bits take a byte per element in attributes.
+  if (!enc || enc.getStorage().getWidth() < 2)
+    return {};
+  // Scale groups must map to whole groups of M along the axis.
+  int64_t axis = nm.getAxis();
+  std::optional<int64_t> scaleAxis = enc.getAxis();
+  SmallVector<int64_t> block(enc.getBlock());
+  if (scaleAxis && *scaleAxis == axis)
+    return {};
+  if (!block.empty()) {
+    if (block[axis] % nm.getN() != 0)
+      return {};
+    block[axis] = block[axis] / nm.getN() * nm.getM();
+  }
+  MLIRContext *ctx = type.getContext();
+  auto denseEnc =
+      UniformEncodingAttr::get(ctx, enc.getStorage(), scaleAxis, block,
+                               enc.getZeroPoint(), enc.getNarrow());
+  auto denseType = CompressedType::get(ctx, type.getShape(),
+                                       type.getExpressedType(), denseEnc);
+  // Dropped elements get their group's zero point: they decode to +0.
+  // (Not where that is outside the storage range, e.g. narrow unsigned.)
+  std::vector<char> bytes(type.getDecodedType().getNumElements(), 0);
+  SmallVector<int64_t> zps;
+  if (enc.getZeroPoint())
+    for (APInt zp : parts[3].getValues<APInt>())
+      zps.push_back(zp.getSExtValue());
+  else
+    zps.push_back(0);
+  if (llvm::any_of(zps, [&](int64_t zp) {
+        return zp < enc.getQMin() || zp > enc.getQMax();
+      }))
+    return {};
+  if (enc.getZeroPoint()) {
+    ScaleIndexer indexer(type.getShape(), scaleAxis, block);
+    for (char &byte : bytes)
+      byte = static_cast<char>(zps[indexer.next()]);
+  }
+  std::vector<int32_t> kept = getStorageValues(parts[1], enc.isSigned());
+  forEachKept(nm, type.getShape(), parts[0], [&](int64_t i, int64_t d) {
+    bytes[d] = static_cast<char>(kept[i]);
+  });
+  auto payloadType =
+      RankedTensorType::get(type.getShape(), parts[1].getElementType());
+  dense.assign({DenseElementsAttr::getFromRawBuffer(payloadType, bytes)});
+  dense.append(parts.begin() + 2, parts.end());
+  return denseType;
+}

@@ -458,12 +458,17 @@ LogicalResult mc::foldConstantNMDecode(RewriterBase &rewriter, DecodeOp decode,
   if (!dense)
     return failure();
   rewriter.replaceOpWithNewOp<arith::ConstantOp>(decode, dense);
-  if (assemble->use_empty()) {
-    SmallVector<Value> operands(assemble.getParts());
-    rewriter.eraseOp(assemble);
-    for (Value part : operands)
-      if (part.use_empty() && part.getDefiningOp())
-        rewriter.eraseOp(part.getDefiningOp());
-  }
+  eraseDeadAssemble(rewriter, assemble);
   return success();
+}
+
+void mc::eraseDeadAssemble(RewriterBase &rewriter, AssembleOp assemble) {
+  if (!assemble->use_empty())
+    return;
+  SmallVector<Value> operands(assemble.getParts());
+  rewriter.eraseOp(assemble);
+  for (Value part : operands)
+    if (part.use_empty() && part.getDefiningOp() &&
+        isOpTriviallyDead(part.getDefiningOp()))
+      rewriter.eraseOp(part.getDefiningOp());
 }

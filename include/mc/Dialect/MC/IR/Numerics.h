@@ -117,6 +117,17 @@ mlir::DenseElementsAttr
 decodeConstantAttr(CompressedType type,
                    llvm::ArrayRef<mlir::DenseElementsAttr> parts);
 
+/// For constant parts of an N:M tensor whose kept values are `#mc.uniform`
+/// (2..8 bits) with scale groups that cover whole groups of M: the same
+/// tensor as a dense `#mc.uniform` (the returned type; scales and zero
+/// points unchanged, dropped elements stored as their zero point) and its
+/// parts in `dense`. It decodes to the same values bit for bit. Null if
+/// the encoding does not qualify.
+CompressedType
+densifyNMUniform(CompressedType type,
+                 llvm::ArrayRef<mlir::DenseElementsAttr> parts,
+                 llvm::SmallVectorImpl<mlir::DenseElementsAttr> &dense);
+
 /// Maps each flat element index of a tensor of `shape` to the flat index of
 /// its scale under the given granularity.
 class ScaleIndexer {

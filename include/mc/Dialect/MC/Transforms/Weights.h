@@ -127,6 +127,9 @@ void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
 mlir::LogicalResult foldConstantNMDecode(mlir::RewriterBase &rewriter,
                                          DecodeOp decode, bool integerOnly);
 
+/// Erases `assemble` if it has no uses, and then its dead part producers.
+void eraseDeadAssemble(mlir::RewriterBase &rewriter, AssembleOp assemble);
+
 } // namespace mc
 
 #endif // MC_DIALECT_MC_TRANSFORMS_WEIGHTS_H

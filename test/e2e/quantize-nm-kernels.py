@@ -8,11 +8,17 @@
 # mc-run --reference bit for bit; shapes with row and column tails, K a
 # multiple of 4 but not of 8, and a bias + ReLU after the rescale. The GPU 2:4 kernel's
 # tiled IR (mc.sparse_mma tiles for mma.sp) equals the reference too.
+# Weight-only (f32 activations) 2:4 + int8/int4, symmetric and with zero
+# points: --mc-cpu-kernels stores the kept values as a dense payload for the
+# weight-only kernel; on exact inputs (power-of-two scales, small integer
+# activations) it equals numpy and the reference bit for bit. Scale groups
+# that do not cover whole groups of 4 (3 kept values) keep the reference.
 # RUN: %python %s | FileCheck %s
 # CHECK: ir: ok
 # CHECK: cpu: ok
 # CHECK: epilogue: ok
 # CHECK: gpu tiles: ok
+# CHECK: weight-only: ok
 import numpy as np
 
 from mctest import host_isas, matmul_model, opt, parse_constants, run
@@ -126,3 +132,47 @@ x = rng.standard_normal((ms, ks)).astype(np.float32)
 assert (ref == expected(ir, x, ks, ns)).all()
 assert np.array_equal(got.view(np.uint32), ref.view(np.uint32))
 print("gpu tiles: ok")
+
+
+def prune_2_4(w):
+    """numpy's 2:4 magnitude pruning along K (ties: the lower position)."""
+    k, n = w.shape
+    groups = w.reshape(k // 4, 4, n)
+    order = np.argsort(-np.abs(groups), axis=1, kind="stable")
+    keep = np.zeros(groups.shape, bool)
+    np.put_along_axis(keep, order[:, :2], True, axis=1)
+    return np.where(keep, groups, 0).reshape(k, n)
+
+
+def check_weight_only(m, k, n, options, top, kernel=True, low=None):
+    """Integer weights times 2^-3 whose groups' extremes (top, and low with
+    zero points) make the scales powers of two, so every sum is exact."""
+    w = rng.integers(-(top * 3 // 4), top * 3 // 4 + 1, (k, n))
+    w[0::4] = top
+    if low is not None:
+        w[1::4] = low
+    w = (w * 0.125).astype(np.float32)
+    ir = opt(matmul_model(w, m), "--mc-prune=mode=nm n=2 m=4",
+             f"--mc-quantize={options}", HEX)
+    assert "#mc.nm<2:4, axis = 0, values = #mc.uniform" in ir, ir
+    kernels = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
+    assert ("linalg.matmul" not in kernels) == kernel, (options, kernels)
+    x = rng.integers(-4, 5, (m, k)).astype(np.float32)
+    want = (x.astype(np.float64) @ prune_2_4(w)).astype(np.float32)
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    assert (ref == want).all(), options
+    for isa in isas:
+        for threads in (1, 2):
+            (got,) = run(ir, "f", [x], 1,
+                         [f"--isa={isa}", f"--num-threads={threads}"])
+            assert np.array_equal(got.view(np.uint32), ref.view(np.uint32)), \
+                (options, isa, threads)
+
+
+check_weight_only(1, 128, 48, "bits=8", 127)
+check_weight_only(5, 96, 40, "bits=8 granularity=tensor", 127)
+check_weight_only(3, 128, 33, "bits=8 symmetric=false", 127, low=-128)
+check_weight_only(8, 256, 64, "bits=4 granularity=group group-size=32", 7)
+check_weight_only(2, 24, 16, "bits=4 granularity=group group-size=3", 7,
+                  kernel=False)
+print("weight-only: ok")
