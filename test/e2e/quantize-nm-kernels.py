@@ -21,26 +21,12 @@
 # CHECK: weight-only: ok
 import numpy as np
 
-from mctest import host_isas, matmul_model, opt, parse_constants, run
+from mctest import (host_isas, matmul_model, opt, parse_constants, run,
+                    with_bias_relu)
 
 rng = np.random.default_rng(11)
 isas = host_isas()
 HEX = "--mlir-print-elementsattrs-with-hex-if-larger=1"
-
-EPILOGUE = """
-  %b = arith.constant dense<0.25> : tensor<{n}xf32>
-  %o = tensor.empty() : tensor<{m}x{n}xf32>
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%o : tensor<{m}x{n}xf32>) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> tensor<{m}x{n}xf32>
-  return %r : tensor<{m}x{n}xf32>"""
 
 
 def quantized(m, k, n, granularity, epilogue=False):
@@ -48,8 +34,7 @@ def quantized(m, k, n, granularity, epilogue=False):
     w[:, 0] = 0  # an all-zero column: scale 1, kept values 0
     model = matmul_model(w, m)
     if epilogue:
-        model = model.replace(f"  return %y : tensor<{m}x{n}xf32>",
-                              EPILOGUE.format(m=m, n=n))
+        model = with_bias_relu(model, m, n)
     return opt(model, "--mc-prune=mode=nm n=2 m=4",
                f"--mc-quantize=bits=8 activations=dynamic "
                f"granularity={granularity}", HEX)
