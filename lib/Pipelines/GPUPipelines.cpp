@@ -4,8 +4,8 @@
 #include "mc/Pipelines/Pipelines.h"
 #include "mc/Conversion/Passes.h"
 #include "mc/Dialect/MC/IR/MC.h"
-#include "mc/Dialect/MC/IR/Numerics.h"
 #include "mc/Dialect/MC/Transforms/Passes.h"
+#include "mc/Dialect/MC/Transforms/Weights.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Arith/Transforms/Passes.h"
@@ -259,30 +259,7 @@ struct FoldConstantNMDecode : OpRewritePattern<mc::DecodeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(mc::DecodeOp op,
                                 PatternRewriter &rewriter) const override {
-    auto assemble = op.getInput().getDefiningOp<mc::AssembleOp>();
-    mc::CompressedType type = op.getInput().getType();
-    if (!assemble || !isa<mc::NMEncodingAttr>(type.getEncoding()))
-      return failure();
-    SmallVector<DenseElementsAttr> parts;
-    for (Value part : assemble.getParts())
-      if (!matchPattern(part, m_Constant(&parts.emplace_back())))
-        return failure();
-    std::vector<float> values = mc::decodeConstant(type, parts);
-    auto result = cast<RankedTensorType>(op.getType());
-    auto elt = dyn_cast<FloatType>(result.getElementType());
-    if (values.empty() || !elt)
-      return failure();
-    SmallVector<APFloat> floats;
-    for (float v : values) {
-      APFloat f(v);
-      bool lost;
-      // Exact: the values were decoded from the expressed type.
-      f.convert(elt.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-      floats.push_back(f);
-    }
-    rewriter.replaceOpWithNewOp<arith::ConstantOp>(
-        op, DenseElementsAttr::get(result, floats));
-    return success();
+    return mc::foldConstantNMDecode(rewriter, op, /*integerOnly=*/false);
   }
 };
 

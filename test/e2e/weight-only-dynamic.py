@@ -11,27 +11,12 @@
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import matmul_model, opt, parse_constants, run
+from mctest import matmul_model, opt, parse_constants, run, with_bias_relu
 
 rng = np.random.default_rng(7)
 host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
 configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
            for t in (1, 2)]
-
-EPILOGUE = """
-  %b = arith.constant dense<0.25> : tensor<{n}xf32>
-  %o = tensor.empty() : tensor<{m}x{n}xf32>
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%o : tensor<{m}x{n}xf32>) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> tensor<{m}x{n}xf32>
-  return %r : tensor<{m}x{n}xf32>"""
 
 
 def expected(x, qw, sw, g):
@@ -56,8 +41,7 @@ def check(m, k, n, bits, g, epilogue=False):
     x[m // 2] = 0  # an all-zero row: scale 1
     model = matmul_model(w, m)
     if epilogue:
-        model = model.replace("  return %y : tensor<{m}x{n}xf32>".format(
-            m=m, n=n), EPILOGUE.format(m=m, n=n))
+        model = with_bias_relu(model, m, n)
     ir = opt(model, f"--mc-quantize=activations=dynamic bits={bits} "
              f"granularity=group group-size={g}",
              "--mlir-print-elementsattrs-with-hex-if-larger=1")

@@ -117,6 +117,28 @@ def dequantize_uniform(q, scales, zps, axis=None, block=None):
             s).reshape(q.shape)
 
 
+_BIAS_RELU = """
+  %b = arith.constant dense<0.25> : tensor<{n}xf32>
+  %o = tensor.empty() : tensor<{m}x{n}xf32>
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                        iterator_types = ["parallel", "parallel"]}}
+      ins(%y, %b : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%o : tensor<{m}x{n}xf32>) {{
+  ^bb0(%a: f32, %bb: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %sum = arith.addf %a, %bb : f32
+    %relu = arith.maximumf %sum, %c0 : f32
+    linalg.yield %relu : f32
+  }} -> tensor<{m}x{n}xf32>
+  return %r : tensor<{m}x{n}xf32>"""
+
+
+def with_bias_relu(model, m, n):
+    """`matmul_model(w, m)` followed by relu(y + 0.25)."""
+    return model.replace(f"  return %y : tensor<{m}x{n}xf32>",
+                         _BIAS_RELU.format(m=m, n=n))
+
+
 def dense_hex(array):
     """A `dense<"0x...">` attribute with the exact bytes of `array`."""
     return 'dense<"0x' + np.ascontiguousarray(array).tobytes().hex().upper() + '">'

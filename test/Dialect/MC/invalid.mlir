@@ -322,8 +322,14 @@ func.func private @f(!mc.compressed<6x4xf32, #mc.nm<2:4, axis = 0>>)
 
 // -----
 
-// expected-error @+1 {{expressed type must be f16, bf16, f32 or f64, got 'i32'}}
-func.func private @f(!mc.compressed<8xi32, #mc.nm<2:4, axis = 0>>)
+// expected-error @+1 {{expressed type must be f16, bf16, f32, f64 or a signless integer, got 'ui8'}}
+func.func private @f(!mc.compressed<8xui8, #mc.nm<2:4, axis = 0>>)
+
+// -----
+
+// Integer kept values are plain: encodings express float values.
+// expected-error @+1 {{kept values with a 'values' encoding need a float expressed type, got 'i8'}}
+func.func private @f(!mc.compressed<8xi8, #mc.nm<2:4, axis = 0, values = #mc.uniform<i8>>>)
 
 // -----
 

@@ -189,6 +189,23 @@ func.func @decode_nm(%c: !mc.compressed<8x3xf32, #mc.nm<2:4, axis = 0>>) -> tens
 
 // -----
 
+// Integer kept values (the weight of an integer matmul) scatter the same
+// way; the other elements are 0.
+// CHECK-LABEL: func @decode_nm_i8
+// CHECK-SAME: (%{{.*}}: tensor<4x3xi2>, %{{.*}}: tensor<4x3xi8>) -> tensor<8x3xi8>
+// CHECK: linalg.generic
+// CHECK: ^bb0(%{{.*}}: i2, %[[V0:.*]]: i8, %{{.*}}: i2, %[[V1:.*]]: i8, %{{.*}}: i8):
+// CHECK:   %[[Z:.*]] = arith.constant 0 : i8
+// CHECK:   %[[S1:.*]] = arith.select %{{.*}}, %[[V1]], %[[Z]] : i8
+// CHECK:   %[[S0:.*]] = arith.select %{{.*}}, %[[V0]], %[[S1]] : i8
+// CHECK:   linalg.yield %[[S0]] : i8
+func.func @decode_nm_i8(%c: !mc.compressed<8x3xi8, #mc.nm<2:4, axis = 0>>) -> tensor<8x3xi8> {
+  %d = mc.decode %c : !mc.compressed<8x3xi8, #mc.nm<2:4, axis = 0>> -> tensor<8x3xi8>
+  return %d : tensor<8x3xi8>
+}
+
+// -----
+
 // Nested: the kept values (4x8, int4 in blocks of 4 along axis 1) are
 // decoded first, then scattered along axis 1 with groups of 8.
 // CHECK-DAG: #[[BLK:.*]] = affine_map<(d0, d1) -> (d0, d1 floordiv 4)>

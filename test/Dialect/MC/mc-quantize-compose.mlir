@@ -4,6 +4,9 @@
 // RUN: mc-opt %s --mc-quantize="activations=dynamic" | FileCheck %s --check-prefix=DYN
 // RUN: not mc-opt %s --mc-quantize="activations=dynamic bits=4" 2>&1 | FileCheck %s --check-prefix=DYNBITS
 // RUN: mc-opt %s --mc-quantize="activations=dynamic bits=4 granularity=group group-size=4" | FileCheck %s --check-prefix=DYNGROUP
+// RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="activations=dynamic" | FileCheck %s --check-prefixes=NMDYN,NMDYNC
+// RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="activations=dynamic granularity=tensor" | FileCheck %s --check-prefixes=NMDYN,NMDYNT
+// RUN: mc-opt %s --mc-prune="mode=nm" --mc-quantize="activations=dynamic" --mc-compression-report -o /dev/null 2>&1 | FileCheck %s --check-prefix=NMDYNREP
 
 // A 2:4 weight keeps its indices; its 4 kept values per column are quantized
 // in groups of 2 and nested in the N:M encoding.
@@ -57,6 +60,29 @@
 // DYNGROUP: %[[A:.*]] = arith.mulf %[[F]], %{{.*}} : f32
 // DYNGROUP: %[[B:.*]] = arith.mulf %[[A]], %{{.*}} : f32
 // DYNGROUP: arith.addf %{{.*}}, %[[B]] : f32
+
+// W8A8 of a 2:4 weight: the i8 matmul's weight keeps the 2:4 structure,
+// the kept values quantized per channel (both columns' max |w| is 0.9:
+// [0.9, -0.7, 0.6, 0.8] -> [127, -99, 85, 113] and [0.4, -0.8, 0.5, -0.9]
+// -> [56, -113, 71, -127]) under #mc.nm with i8 as expressed type; the
+// rescale is the dense W8A8 one.
+// NMDYN: %[[C:.*]] = mc.encode %{{.*}}, %[[SX:.*]] : (tensor<3x8xf32>, tensor<3xf32>) -> !mc.compressed<3x8xf32, #mc.uniform<i8, axis = 0, narrow>>
+// NMDYN: %[[P:.*]]:2 = mc.disassemble %[[C]]
+// NMDYN: %[[I:.*]] = arith.constant dense<{{\[}}[1, 1], [-2, -1], [0, 1], [-1, -2]]> : tensor<4x2xi2>
+// NMDYN: %[[Q:.*]] = arith.constant dense<{{\[}}[127, 56], [-99, -113], [85, 71], [113, -127]]> : tensor<4x2xi8>
+// NMDYN: %[[A:.*]] = mc.assemble %[[I]], %[[Q]] : (tensor<4x2xi2>, tensor<4x2xi8>) -> !mc.compressed<8x2xi8, #mc.nm<2:4, axis = 0>>
+// NMDYN: %[[W:.*]] = mc.decode %[[A]] : !mc.compressed<8x2xi8, #mc.nm<2:4, axis = 0>> -> tensor<8x2xi8>
+// NMDYNC: %[[SW:.*]] = arith.constant dense<0.00708661414> : tensor<2xf32>
+// NMDYNT: %[[SW:.*]] = arith.constant dense<0.00708661414> : tensor<f32>
+// NMDYNC: %[[ACC:.*]] = linalg.matmul {mc.compression = {{.*}}extra_bytes = 8 : i64{{.*}}, mc.layer = "fc"} ins(%[[P]]#0, %[[W]] : tensor<3x8xi8>, tensor<8x2xi8>) outs(%{{.*}} : tensor<3x2xi32>)
+// NMDYNT: %[[ACC:.*]] = linalg.matmul {mc.compression = {{.*}}extra_bytes = 4 : i64{{.*}}, mc.layer = "fc"} ins(%[[P]]#0, %[[W]] : tensor<3x8xi8>, tensor<8x2xi8>) outs(%{{.*}} : tensor<3x2xi32>)
+// NMDYN: linalg.generic {{.*}} ins(%[[ACC]], %[[SX]], %[[SW]] :
+// NMDYN: arith.sitofp %{{.*}} : i32 to f32
+// NMDYN-NOT: mc.nm<2:4, axis = 0, values
+
+// The report counts 2-bit positions, int8 kept values and the scales:
+// 2 + 8 + 8 bytes for 16 weights, as for the weight-only 2:4 + int8.
+// NMDYNREP: fc matmul 8x2 16 64 18 9.00 50.0%
 
 func.func @f(%x: tensor<3x8xf32>) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[0.1, -0.2], [0.9, 0.4], [-0.7, 0.3], [0.05, -0.8],

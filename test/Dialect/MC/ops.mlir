@@ -54,12 +54,14 @@ func.func @ops(%x: tensor<4x8xf32>, %q: tensor<4x8xi8>, %s: tensor<8xf32>,
 // CHECK-SAME: !mc.compressed<2x3x8xf16, #mc.nm<1:1, axis = 2>>
 // CHECK-SAME: !mc.compressed<4x32xf32, #mc.nm<2:4, axis = 1, values = #mc.uniform<i4, block = [1, 8], narrow>>>
 // CHECK-SAME: !mc.compressed<8x4xf32, #mc.nm<1:2, axis = 0, values = #mc.float<f8E4M3FN, axis = 1>>>
+// CHECK-SAME: !mc.compressed<8x4xi8, #mc.nm<2:4, axis = 0>>
 func.func private @nm_encodings(
   !mc.compressed<8x4xf32, #mc.nm<2:4, axis = 0>>,
   !mc.compressed<4x16xbf16, #mc.nm<4:8, axis = 1>>,
   !mc.compressed<2x3x8xf16, #mc.nm<1:1, axis = 2>>,
   !mc.compressed<4x32xf32, #mc.nm<2:4, values = #mc.uniform<i4, narrow, block = [1, 8]>, axis = 1>>,
-  !mc.compressed<8x4xf32, #mc.nm<1:2, axis = 0, values = #mc.float<f8E4M3FN, axis = 1>>>)
+  !mc.compressed<8x4xf32, #mc.nm<1:2, axis = 0, values = #mc.float<f8E4M3FN, axis = 1>>>,
+  !mc.compressed<8x4xi8, #mc.nm<2:4, axis = 0>>)
 
 // CHECK-LABEL: func @nm_ops
 func.func @nm_ops(%i: tensor<4x4xi2>, %v: tensor<4x4xf32>, %q: tensor<4x16xi4>,

@@ -540,9 +540,25 @@ unsigned NMEncodingAttr::getStorageBitWidth() const {
 LogicalResult NMEncodingAttr::verifyForShape(
     ArrayRef<int64_t> shape, Type expressedType,
     function_ref<InFlightDiagnostic()> emitError) const {
-  if (failed(verifyGranularityForShape(emitError, std::nullopt, {}, shape,
-                                       expressedType)))
+  // Plain kept values may be signless integers (the i8 weight of an integer
+  // matmul); zeros are then integer zeros and decoding is still exact.
+  if (!isa<Float16Type, BFloat16Type, Float32Type, Float64Type>(
+          expressedType) &&
+      !expressedType.isSignlessInteger())
+    return emitError() << "expressed type must be f16, bf16, f32, f64 or a "
+                          "signless integer, got "
+                       << expressedType;
+  if (expressedType.isSignlessInteger()) {
+    if (getValueEncoding())
+      return emitError() << "kept values with a 'values' encoding need a "
+                            "float expressed type, got "
+                         << expressedType;
+    if (ShapedType::isDynamicShape(shape))
+      return emitError() << "compressed tensors must have a static shape";
+  } else if (failed(verifyGranularityForShape(emitError, std::nullopt, {},
+                                              shape, expressedType))) {
     return failure();
+  }
   int64_t rank = shape.size();
   if (getAxis() >= rank)
     return emitError() << "axis " << getAxis() << " is out of range for a rank-"

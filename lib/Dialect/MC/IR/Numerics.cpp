@@ -258,8 +258,57 @@ static std::vector<int32_t> getStorageValues(DenseElementsAttr payload,
   return result;
 }
 
+/// Calls `f(kept, dense)` for each kept element of an N:M tensor of `shape`
+/// whose index names a position (flat indices, row-major).
+static void forEachKept(NMEncodingAttr enc, ArrayRef<int64_t> shape,
+                        DenseElementsAttr indicesAttr,
+                        function_ref<void(int64_t, int64_t)> f) {
+  SmallVector<int64_t> kept = enc.getKeptShape(shape);
+  std::vector<int32_t> indices = getStorageValues(indicesAttr, false);
+  int64_t axis = enc.getAxis(), rank = shape.size();
+  int64_t inner = 1; // elements after the axis
+  for (int64_t d = axis + 1; d < rank; ++d)
+    inner *= shape[d];
+  int64_t keptAxis = kept[axis], denseAxis = shape[axis];
+  for (size_t i = 0; i < indices.size(); ++i) {
+    int64_t outer = i / (keptAxis * inner), rest = i % (keptAxis * inner);
+    int64_t along = rest / inner, in = rest % inner;
+    int64_t group = along / enc.getN();
+    int64_t position = group * enc.getM() + indices[i];
+    if (indices[i] < 0 || indices[i] >= enc.getM())
+      continue; // names no position: decodes to nothing, as the lowering
+    f(i, (outer * denseAxis + position) * inner + in);
+  }
+}
+
+/// N:M: decodes the kept values, then scatters each to position
+/// group * M + index along the axis.
+static std::vector<float> decodeNMConstant(CompressedType type,
+                                           NMEncodingAttr enc,
+                                           ArrayRef<DenseElementsAttr> parts) {
+  std::vector<float> values;
+  if (CompressedType valueType =
+          enc.getValueType(type.getShape(), type.getExpressedType())) {
+    values = decodeConstant(valueType, parts.drop_front());
+  } else if (isa<IntegerType>(type.getExpressedType())) {
+    for (APInt v : parts[1].getValues<APInt>())
+      values.push_back(float(v.getSExtValue()));
+  } else {
+    for (APFloat v : getFloats(parts[1], APFloat::IEEEsingle()))
+      values.push_back(v.convertToFloat());
+  }
+  if (values.empty())
+    return {};
+  std::vector<float> result(type.getDecodedType().getNumElements(), 0.0f);
+  forEachKept(enc, type.getShape(), parts[0],
+              [&](int64_t i, int64_t dense) { result[dense] = values[i]; });
+  return result;
+}
+
 std::vector<float> mc::decodeConstant(CompressedType type,
                                       ArrayRef<DenseElementsAttr> parts) {
+  if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding()))
+    return decodeNMConstant(type, enc, parts);
   const llvm::fltSemantics &sem =
       getComputeType(type.getExpressedType()).getFloatSemantics();
   const llvm::fltSemantics &expressed =
@@ -316,39 +365,6 @@ std::vector<float> mc::decodeConstant(CompressedType type,
       result.push_back(table[indexer.next() * size + q]);
     return result;
   }
-  if (auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding())) {
-    // Decode the kept values, then scatter each to position
-    // group * M + index along the axis.
-    SmallVector<int64_t> kept = enc.getKeptShape(type.getShape());
-    std::vector<float> values;
-    if (CompressedType valueType =
-            enc.getValueType(type.getShape(), type.getExpressedType())) {
-      values = decodeConstant(valueType, parts.drop_front());
-    } else {
-      for (APFloat v : getFloats(parts[1], APFloat::IEEEsingle()))
-        values.push_back(v.convertToFloat());
-    }
-    if (values.empty())
-      return {};
-    std::vector<int32_t> indices = getStorageValues(parts[0], false);
-    ArrayRef<int64_t> shape = type.getShape();
-    int64_t axis = enc.getAxis(), rank = shape.size();
-    int64_t inner = 1; // elements after the axis
-    for (int64_t d = axis + 1; d < rank; ++d)
-      inner *= shape[d];
-    int64_t keptAxis = kept[axis], denseAxis = shape[axis];
-    result.assign(type.getDecodedType().getNumElements(), 0.0f);
-    for (size_t i = 0; i < values.size(); ++i) {
-      int64_t outer = i / (keptAxis * inner), rest = i % (keptAxis * inner);
-      int64_t along = rest / inner, in = rest % inner;
-      int64_t group = along / enc.getN();
-      int64_t position = group * enc.getM() + indices[i];
-      if (indices[i] < 0 || indices[i] >= enc.getM())
-        continue; // names no position: decodes to nothing, as the lowering
-      result[(outer * denseAxis + position) * inner + in] = values[i];
-    }
-    return result;
-  }
   if (auto enc = dyn_cast<FloatEncodingAttr>(type.getEncoding())) {
     SmallVector<APFloat> scales = getScales();
     ScaleIndexer indexer(type.getShape(), enc.getAxis(), enc.getBlock());
@@ -362,4 +378,86 @@ std::vector<float> mc::decodeConstant(CompressedType type,
     return result;
   }
   return {};
+}
+
+DenseElementsAttr mc::decodeConstantAttr(CompressedType type,
+                                         ArrayRef<DenseElementsAttr> parts) {
+  RankedTensorType result = type.getDecodedType();
+  auto enc = dyn_cast<NMEncodingAttr>(type.getEncoding());
+  if (enc && !enc.getValueEncoding() &&
+      isa<IntegerType>(type.getExpressedType())) {
+    // Integer kept values are scattered as they are, whatever their width.
+    SmallVector<APInt> values(parts[1].getValues<APInt>());
+    SmallVector<APInt> dense(result.getNumElements(),
+                             APInt::getZero(result.getElementTypeBitWidth()));
+    forEachKept(enc, type.getShape(), parts[0],
+                [&](int64_t i, int64_t d) { dense[d] = values[i]; });
+    return DenseElementsAttr::get(result, dense);
+  }
+  auto elt = dyn_cast<FloatType>(result.getElementType());
+  std::vector<float> values = decodeConstant(type, parts);
+  if (values.empty() || !elt)
+    return {};
+  if (elt.isF32())
+    return DenseElementsAttr::get(result, ArrayRef<float>(values));
+  // Exact: the values were rounded to the expressed type.
+  SmallVector<APFloat> floats;
+  for (float v : values)
+    floats.push_back(convert(APFloat(v), elt.getFloatSemantics()));
+  return DenseElementsAttr::get(result, floats);
+}
+
+CompressedType mc::densifyNMUniform(CompressedType type,
+                                    ArrayRef<DenseElementsAttr> parts,
+                                    SmallVectorImpl<DenseElementsAttr> &dense) {
+  auto nm = dyn_cast<NMEncodingAttr>(type.getEncoding());
+  auto enc = nm ? dyn_cast_or_null<UniformEncodingAttr>(nm.getValueEncoding())
+                : UniformEncodingAttr();
+  // Payloads of 2..8 bits take a byte per element in attributes.
+  if (!enc || enc.getStorage().getWidth() < 2)
+    return {};
+  // Scale groups must map to whole groups of M along the axis.
+  int64_t axis = nm.getAxis();
+  std::optional<int64_t> scaleAxis = enc.getAxis();
+  SmallVector<int64_t> block(enc.getBlock());
+  if (scaleAxis && *scaleAxis == axis)
+    return {};
+  if (!block.empty()) {
+    if (block[axis] % nm.getN() != 0)
+      return {};
+    block[axis] = block[axis] / nm.getN() * nm.getM();
+  }
+  MLIRContext *ctx = type.getContext();
+  auto denseEnc =
+      UniformEncodingAttr::get(ctx, enc.getStorage(), scaleAxis, block,
+                               enc.getZeroPoint(), enc.getNarrow());
+  auto denseType = CompressedType::get(ctx, type.getShape(),
+                                       type.getExpressedType(), denseEnc);
+  // Dropped elements get their group's zero point: they decode to +0.
+  // (Not where that is outside the storage range, e.g. narrow unsigned.)
+  std::vector<char> bytes(type.getDecodedType().getNumElements(), 0);
+  SmallVector<int64_t> zps;
+  if (enc.getZeroPoint())
+    for (APInt zp : parts[3].getValues<APInt>())
+      zps.push_back(zp.getSExtValue());
+  else
+    zps.push_back(0);
+  if (llvm::any_of(zps, [&](int64_t zp) {
+        return zp < enc.getQMin() || zp > enc.getQMax();
+      }))
+    return {};
+  if (enc.getZeroPoint()) {
+    ScaleIndexer indexer(type.getShape(), scaleAxis, block);
+    for (char &byte : bytes)
+      byte = static_cast<char>(zps[indexer.next()]);
+  }
+  std::vector<int32_t> kept = getStorageValues(parts[1], enc.isSigned());
+  forEachKept(nm, type.getShape(), parts[0], [&](int64_t i, int64_t d) {
+    bytes[d] = static_cast<char>(kept[i]);
+  });
+  auto payloadType =
+      RankedTensorType::get(type.getShape(), parts[1].getElementType());
+  dense.assign({DenseElementsAttr::getFromRawBuffer(payloadType, bytes)});
+  dense.append(parts.begin() + 2, parts.end());
+  return denseType;
 }

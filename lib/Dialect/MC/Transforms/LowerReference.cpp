@@ -413,8 +413,9 @@ static Value buildDecodeNM(OpBuilder &b, Location loc, CompressedType type,
             nb, nloc, linalg::IndexOp::create(nb, nloc, axis),
             arith::ConstantIndexOp::create(nb, nloc, m));
         pos = arith::IndexCastUIOp::create(nb, nloc, i32, pos);
+        // +0, or 0 for integer kept values.
         Value result = arith::ConstantOp::create(
-            nb, nloc, expressed, nb.getFloatAttr(expressed, 0.0));
+            nb, nloc, expressed, cast<TypedAttr>(nb.getZeroAttr(expressed)));
         for (int64_t j = n - 1; j >= 0; --j) {
           Value index = arith::ExtUIOp::create(nb, nloc, i32, args[2 * j]);
           Value match = arith::CmpIOp::create(

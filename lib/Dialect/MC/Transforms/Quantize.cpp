@@ -356,9 +356,30 @@ static Value emitGroupProducts(OpBuilder &b, Location loc,
       .getResult(0);
 }
 
+/// The integer weight of the i8 matmul: the payload, or with an N:M
+/// weight (`nm`, parts = indices, kept payload, scales) the payload's kept
+/// values under `#mc.nm` with i8 as expressed type, so that the structure
+/// stays visible (to the report, and to the 2:4 kernels, which fold the
+/// decode into the dense constant they pack).
+static Value buildIntegerWeight(OpBuilder &b, Location loc, const Layer &layer,
+                                ArrayRef<DenseElementsAttr> parts,
+                                NMEncodingAttr nm) {
+  if (!nm)
+    return arith::ConstantOp::create(b, loc, parts[0]);
+  MLIRContext *ctx = b.getContext();
+  auto type = CompressedType::get(
+      ctx, layer.matrixShape, parts[1].getElementType(),
+      NMEncodingAttr::get(ctx, nm.getN(), nm.getM(), nm.getAxis(), {}));
+  Value indices = arith::ConstantOp::create(b, loc, parts[0]);
+  Value values = arith::ConstantOp::create(b, loc, parts[1]);
+  Value compressed =
+      AssembleOp::create(b, loc, type, ValueRange{indices, values});
+  return DecodeOp::create(b, loc, type.getDecodedType(), compressed);
+}
+
 static void quantizeActivations(OpBuilder &b, const Layer &layer,
                                 ArrayRef<DenseElementsAttr> parts,
-                                int64_t groupSize) {
+                                int64_t groupSize, NMEncodingAttr nm) {
   auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
   MLIRContext *ctx = b.getContext();
   Location loc = matmul.getLoc();
@@ -432,8 +453,8 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
     eraseDeadProducers(oldWeight);
     return;
   }
-  Value qw = arith::ConstantOp::create(b, loc, parts[0]);
-  Value sw = arith::ConstantOp::create(b, loc, parts[1]);
+  Value qw = buildIntegerWeight(b, loc, layer, parts, nm);
+  Value sw = arith::ConstantOp::create(b, loc, parts.back());
   auto accType = RankedTensorType::get(initType.getShape(), i32);
   Value acc = linalg::FillOp::create(
                   b, loc,
@@ -444,7 +465,7 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
                   .getResult(0);
   auto intMatmul = linalg::MatmulOp::create(b, loc, TypeRange{accType},
                                             ValueRange{qx, qw}, ValueRange{acc});
-  moveLayerAttrs(b, matmul, intMatmul, parts[1]);
+  moveLayerAttrs(b, matmul, intMatmul, parts.back());
 
   AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
                         ? map2({})
@@ -676,15 +697,24 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(layer.op);
   if (scheme.dynamicActivations) {
-    if (!nm && canQuantizeActivations(layer)) {
-      quantizeActivations(
-          b, layer, *parts,
-          scheme.granularity == Granularity::Group ? scheme.groupSize : 0);
+    bool group = scheme.granularity == Granularity::Group;
+    if (nm && group && canQuantizeActivations(layer)) {
+      // Groups of kept values are not groups of K: the group products would
+      // need the weight decoded per group, which no kernel takes.
+      layer.op->emitRemark("mc: layer '")
+          << layer.name << "' keeps f32 activations: activations=dynamic "
+          << "with granularity=group needs a dense weight; an N:M weight "
+          << "takes granularity=channel or tensor";
+    } else if (canQuantizeActivations(layer) &&
+               (!nm || nm.getAxis() == layer.kDim())) {
+      quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm);
       return success();
+    } else {
+      layer.op->emitRemark("mc: layer '")
+          << layer.name << "' keeps f32 activations: activations=dynamic "
+          << "handles plain linalg.matmul with a K x N weight (dense, or "
+          << "N:M along K)";
     }
-    layer.op->emitRemark("mc: layer '")
-        << layer.name << "' keeps f32 activations: activations=dynamic "
-        << "handles plain linalg.matmul with a dense K x N weight";
   }
   Location loc = layer.op.getLoc();
   SmallVector<Value> values;

@@ -442,3 +442,33 @@ void mc::recordCompression(const Layer &layer, ArrayRef<float> newValues,
                    b.getNamedAttr("signal", b.getF64FloatAttr(signal)),
                    b.getNamedAttr("noise", b.getF64FloatAttr(noise))}));
 }
+
+LogicalResult mc::foldConstantNMDecode(RewriterBase &rewriter, DecodeOp decode,
+                                       bool integerOnly) {
+  auto assemble = decode.getInput().getDefiningOp<AssembleOp>();
+  CompressedType type = decode.getInput().getType();
+  if (!assemble || !isa<NMEncodingAttr>(type.getEncoding()) ||
+      (integerOnly && !isa<IntegerType>(type.getExpressedType())))
+    return failure();
+  SmallVector<DenseElementsAttr> parts;
+  for (Value part : assemble.getParts())
+    if (!matchPattern(part, m_Constant(&parts.emplace_back())))
+      return failure();
+  DenseElementsAttr dense = decodeConstantAttr(type, parts);
+  if (!dense)
+    return failure();
+  rewriter.replaceOpWithNewOp<arith::ConstantOp>(decode, dense);
+  eraseDeadAssemble(rewriter, assemble);
+  return success();
+}
+
+void mc::eraseDeadAssemble(RewriterBase &rewriter, AssembleOp assemble) {
+  if (!assemble->use_empty())
+    return;
+  SmallVector<Value> operands(assemble.getParts());
+  rewriter.eraseOp(assemble);
+  for (Value part : operands)
+    if (part.use_empty() && part.getDefiningOp() &&
+        isOpTriviallyDead(part.getDefiningOp()))
+      rewriter.eraseOp(part.getDefiningOp());
+}

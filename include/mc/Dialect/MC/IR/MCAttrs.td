@@ -126,6 +126,9 @@ def MC_NMEncodingAttr : MC_Attr<"NMEncoding", "nm",
       `values = #enc`, the parts of that encoding for a compressed tensor of
       shape SHAPE' (e.g. 2:4 whose kept values are int4 per group),
 
+    Without `values`, EXPRESSED may also be a signless integer (e.g. the i8
+    weight of an integer matmul); the other elements are then 0.
+
     where SHAPE' is SHAPE with dimension `axis` scaled by N/M. Parts are
     ordered indices first, then the values part(s). Decoding is exact: a
     dense element is the kept value whose index equals its position in its

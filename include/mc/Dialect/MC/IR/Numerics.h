@@ -110,6 +110,24 @@ encodeValues(CompressedType type, llvm::ArrayRef<float> values,
 std::vector<float> decodeConstant(CompressedType type,
                                   llvm::ArrayRef<mlir::DenseElementsAttr> parts);
 
+/// decodeConstant as an attribute of the decoded type (exact: values are
+/// rounded to the expressed type; integer N:M kept values are scattered as
+/// they are). Null if the encoding is unknown.
+mlir::DenseElementsAttr
+decodeConstantAttr(CompressedType type,
+                   llvm::ArrayRef<mlir::DenseElementsAttr> parts);
+
+/// For constant parts of an N:M tensor whose kept values are `#mc.uniform`
+/// (2..8 bits) with scale groups that cover whole groups of M: the same
+/// tensor as a dense `#mc.uniform` (the returned type; scales and zero
+/// points unchanged, dropped elements stored as their zero point) and its
+/// parts in `dense`. It decodes to the same values bit for bit. Null if
+/// the encoding does not qualify.
+CompressedType
+densifyNMUniform(CompressedType type,
+                 llvm::ArrayRef<mlir::DenseElementsAttr> parts,
+                 llvm::SmallVectorImpl<mlir::DenseElementsAttr> &dense);
+
 /// Maps each flat element index of a tensor of `shape` to the flat index of
 /// its scale under the given granularity.
 class ScaleIndexer {

@@ -88,8 +88,11 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     `sx[m] = max_k |x[m, k]| / 127` (1 for an all-zero row) and
     `qx = mc.encode` (narrow, round half to even). Weights must be
     symmetric: int8 per tensor or channel, giving an i8 x i8 -> i32
-    `linalg.matmul` and `y = C + (f32(acc) * sx[m]) * sw[n]`; or int8/int4
-    per group (G a multiple of 4), giving a `linalg.generic` contraction of
+    `linalg.matmul` and `y = C + (f32(acc) * sx[m]) * sw[n]` (a weight
+    pruned N:M along K stays N:M: the matmul's weight is `mc.decode` of the
+    positions and the int8 kept values as `#mc.nm` with i8 as expressed
+    type); or int8/int4 per group (G a multiple of 4; dense weights only,
+    since groups of N:M kept values are not groups of K), giving a `linalg.generic` contraction of
     qx expanded to M x (K/G) x G with the payload, kept in its storage type
     as a (K/G) x G x N constant (sign-extended in the body), into exact i32
     group products P[m, g, n], then a `linalg.generic` reducing over g:

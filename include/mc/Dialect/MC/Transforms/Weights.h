@@ -17,6 +17,7 @@
 #include "mc/Dialect/MC/IR/MC.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
 
 #include <string>
 #include <vector>
@@ -117,6 +118,17 @@ void eraseDeadProducers(mlir::Value value);
 /// quantize has). Read by --mc-compression-report.
 void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
                        mlir::Operation *newOp = nullptr);
+
+/// Replaces `decode` of an N:M value assembled from constants by the dense
+/// constant (exact). The 2:4 kernels (x86 int8, GPU mma.sp) take dense
+/// constant weights that are N:M along K and pack them in their own layout.
+/// With `integerOnly`, only integer kept values are folded (the weights of
+/// integer matmuls: the dense constant is what the kernel packs anyway).
+mlir::LogicalResult foldConstantNMDecode(mlir::RewriterBase &rewriter,
+                                         DecodeOp decode, bool integerOnly);
+
+/// Erases `assemble` if it has no uses, and then its dead part producers.
+void eraseDeadAssemble(mlir::RewriterBase &rewriter, AssembleOp assemble);
 
 } // namespace mc
 
