@@ -103,7 +103,7 @@ private:
   linalg::MatmulOp matmul;
   const RawConstant &w;
   int64_t m, k, n, numPanels, numGroups;
-  Value x, values, masks, panelStarts;
+  Value x, values, masks, groupStarts;
   std::optional<MatmulOutput> output;
 };
 } // namespace
@@ -112,23 +112,24 @@ void SparseEmitter::packWeights() {
   SmallVector<float> packedValues;
   SmallVector<int64_t> starts;
   SmallVector<int16_t> packedMasks(numGroups * k * kPanels, 0);
-  for (int64_t p = 0; p < numPanels; ++p) {
+  for (int64_t g = 0; g < numGroups; ++g) {
     starts.push_back(packedValues.size());
     for (int64_t kk = 0; kk < k; ++kk) {
-      uint16_t mask = 0;
-      for (int64_t c = 0; c < kLanes && p * kLanes + c < n; ++c) {
-        float v = weightAt(w, kk * n + p * kLanes + c);
-        if (v == 0.0f)
-          continue;
-        mask |= 1u << c;
-        packedValues.push_back(v);
+      for (int64_t p = g * kPanels; p < std::min((g + 1) * kPanels, numPanels);
+           ++p) {
+        uint16_t mask = 0;
+        for (int64_t c = 0; c < kLanes && p * kLanes + c < n; ++c) {
+          float v = weightAt(w, kk * n + p * kLanes + c);
+          if (v == 0.0f)
+            continue;
+          mask |= 1u << c;
+          packedValues.push_back(v);
+        }
+        packedMasks[(g * k + kk) * kPanels + p % kPanels] =
+            static_cast<int16_t>(mask);
       }
-      packedMasks[(p / kPanels * k + kk) * kPanels + p % kPanels] =
-          static_cast<int16_t>(mask);
     }
   }
-  // Panels past N (in the last group) start at the end and stay empty.
-  starts.resize(numGroups * kPanels, packedValues.size());
   // An expandload never reads past the values it uses; the padding only
   // keeps the global non-empty.
   packedValues.resize(packedValues.size() + kLanes, 0.0f);
@@ -142,7 +143,7 @@ void SparseEmitter::packWeights() {
   masks = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_masks",
       get(b.getI16Type(), packedMasks.size(), ArrayRef<int16_t>(packedMasks)));
-  panelStarts = getConstantGlobal(
+  groupStarts = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_starts",
       get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
 }
@@ -152,6 +153,7 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
                               Value group, int64_t width) {
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
   auto maskType = VectorType::get({kLanes}, b.getI1Type());
+  auto i64Type = b.getI64Type();
   int64_t panels = llvm::divideCeil(width, kLanes);
   auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
 
@@ -161,21 +163,21 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
       iters.push_back(output->readInit(b, loc, slice, add(row, i),
                                        add(n0, p * kLanes), index(p * kLanes),
                                        kLanes, inBounds(p)));
-  Value firstPanel = mul(group, kPanels);
-  for (int64_t p = 0; p < panels; ++p) {
-    Value start = memref::LoadOp::create(b, loc, panelStarts,
-                                         ValueRange{add(firstPanel, p)});
-    iters.push_back(
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
-  }
+  Value start = memref::LoadOp::create(b, loc, groupStarts, ValueRange{group});
+  iters.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
   Value maskBase = mul(group, k * kPanels);
+  // Bits of the word before panel p's mask (p = 1, 2, 3) and all of it.
+  SmallVector<Value> prefixBits;
+  for (int64_t p = 1; p < kPanels; ++p)
+    prefixBits.push_back(arith::ConstantIntOp::create(
+        b, loc, i64Type, (int64_t(1) << (p * kLanes)) - 1));
 
   // One k: expand each panel's values, FMA them into every row.
   auto step = [&](MutableArrayRef<Value> state, Value kk) {
     MutableArrayRef<Value> accs = state.take_front(rows * panels);
-    MutableArrayRef<Value> offsets = state.drop_front(rows * panels);
+    Value &offset = state.back();
     SmallVector<Value> xs;
     for (int64_t i = 0; i < rows; ++i) {
       Value xv =
@@ -183,23 +185,47 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
       xs.push_back(vector::BroadcastOp::create(b, loc, f32Type, xv));
     }
     Value maskRow = arith::AddIOp::create(b, loc, maskBase, mul(kk, kPanels));
+    // The panels' masks as 16-bit loads straight into mask registers (on
+    // AVX-512 `kmovw k, m16`), before the word load below so that LLVM
+    // does not rebuild them from it with shifts.
+    SmallVector<Value> panelMasks;
     for (int64_t p = 0; p < panels; ++p) {
       Value bits =
           memref::LoadOp::create(b, loc, masks, ValueRange{add(maskRow, p)});
-      Value mask = vector::BitCastOp::create(
+      panelMasks.push_back(vector::BitCastOp::create(
           b, loc, maskType,
           vector::FromElementsOp::create(
-              b, loc, VectorType::get({1}, b.getI16Type()), ValueRange{bits}));
+              b, loc, VectorType::get({1}, b.getI16Type()),
+              ValueRange{bits})));
+    }
+    // The 4 masks as one 64-bit word: panel p starts popcount(the bits
+    // before its mask) values after the k's first; independent popcounts,
+    // and one add (of the word's popcount) carried to the next k.
+    Value quad = vector::LoadOp::create(
+        b, loc, VectorType::get({kPanels}, b.getI16Type()), masks,
+        ValueRange{maskRow});
+    Value word = vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, i64Type), quad),
+        ArrayRef<int64_t>{0});
+    auto countOf = [&](Value bits) -> Value {
+      return arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
+                                          math::CtPopOp::create(b, loc, bits));
+    };
+    for (int64_t p = 0; p < panels; ++p) {
+      Value at = p == 0 ? offset
+                        : arith::AddIOp::create(
+                              b, loc, offset,
+                              countOf(arith::AndIOp::create(
+                                  b, loc, word, prefixBits[p - 1])));
       Value weights = vector::ExpandLoadOp::create(
-          b, loc, f32Type, values, ValueRange{offsets[p]}, mask, zero);
+          b, loc, f32Type, values, ValueRange{at}, panelMasks[p], zero);
       for (int64_t i = 0; i < rows; ++i) {
         Value &acc = accs[i * panels + p];
         acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
       }
-      Value count = arith::IndexCastUIOp::create(
-          b, loc, b.getIndexType(), math::CtPopOp::create(b, loc, bits));
-      offsets[p] = arith::AddIOp::create(b, loc, offsets[p], count);
     }
+    offset = arith::AddIOp::create(b, loc, offset, countOf(word));
   };
 
   int64_t full = k / kUnroll;
