@@ -82,7 +82,9 @@ private:
   /// Panels per column group: independent offset chains.
   static constexpr int64_t kPanels = 4;
   /// Most rows of a register tile.
-  static constexpr int64_t kTileM = 4;
+  static constexpr int64_t kTileM = 8;
+  /// Most accumulators (rows x panels) of one pass over K.
+  static constexpr int64_t kMaxAccs = 16;
   /// k per loop iteration.
   static constexpr int64_t kUnroll = 4;
 
@@ -94,8 +96,8 @@ private:
     return arith::MulIOp::create(b, loc, x, index(y));
   }
   void packWeights();
-  Value emitTile(Value slice, Value row, int64_t rows, Value n0, Value group,
-                 int64_t width);
+  Value emitPass(Value slice, Value row, int64_t rows, Value n0, Value group,
+                 int64_t width, int64_t firstPanel, int64_t panels);
   Value emitGroup(Value slice, Value n0, Value group, int64_t width);
 
   RewriterBase &b;
@@ -148,21 +150,23 @@ void SparseEmitter::packWeights() {
       get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
 }
 
-/// Rows `row` .. `row` + rows of the group's `width` columns from `n0`.
-Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
-                              Value group, int64_t width) {
+/// One pass over K: rows `row` .. `row` + rows times the group's panels
+/// `firstPanel` .. + `panels` (of the `width` columns from `n0`).
+Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
+                              Value group, int64_t width, int64_t firstPanel,
+                              int64_t panels) {
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
   auto maskType = VectorType::get({kLanes}, b.getI1Type());
   auto i64Type = b.getI64Type();
-  int64_t panels = llvm::divideCeil(width, kLanes);
   auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
+  auto col = [&](int64_t j) { return (firstPanel + j) * kLanes; };
 
   SmallVector<Value> iters;
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t p = 0; p < panels; ++p)
+    for (int64_t j = 0; j < panels; ++j)
       iters.push_back(output->readInit(b, loc, slice, add(row, i),
-                                       add(n0, p * kLanes), index(p * kLanes),
-                                       kLanes, inBounds(p)));
+                                       add(n0, col(j)), index(col(j)), kLanes,
+                                       inBounds(firstPanel + j)));
   Value start = memref::LoadOp::create(b, loc, groupStarts, ValueRange{group});
   iters.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
   Value zero = arith::ConstantOp::create(
@@ -189,9 +193,9 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
     // AVX-512 `kmovw k, m16`), before the word load below so that LLVM
     // does not rebuild them from it with shifts.
     SmallVector<Value> panelMasks;
-    for (int64_t p = 0; p < panels; ++p) {
-      Value bits =
-          memref::LoadOp::create(b, loc, masks, ValueRange{add(maskRow, p)});
+    for (int64_t j = 0; j < panels; ++j) {
+      Value bits = memref::LoadOp::create(
+          b, loc, masks, ValueRange{add(maskRow, firstPanel + j)});
       panelMasks.push_back(vector::BitCastOp::create(
           b, loc, maskType,
           vector::FromElementsOp::create(
@@ -212,16 +216,17 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
       return arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
                                           math::CtPopOp::create(b, loc, bits));
     };
-    for (int64_t p = 0; p < panels; ++p) {
+    for (int64_t j = 0; j < panels; ++j) {
+      int64_t p = firstPanel + j;
       Value at = p == 0 ? offset
                         : arith::AddIOp::create(
                               b, loc, offset,
                               countOf(arith::AndIOp::create(
                                   b, loc, word, prefixBits[p - 1])));
       Value weights = vector::ExpandLoadOp::create(
-          b, loc, f32Type, values, ValueRange{at}, panelMasks[p], zero);
+          b, loc, f32Type, values, ValueRange{at}, panelMasks[j], zero);
       for (int64_t i = 0; i < rows; ++i) {
-        Value &acc = accs[i * panels + p];
+        Value &acc = accs[i * panels + j];
         acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
       }
     }
@@ -244,19 +249,26 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
     step(iters, index(kk));
 
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t p = 0; p < panels; ++p)
-      slice = output->store(b, loc, slice, iters[i * panels + p], add(row, i),
-                            add(n0, p * kLanes), index(p * kLanes),
-                            inBounds(p));
+    for (int64_t j = 0; j < panels; ++j)
+      slice = output->store(b, loc, slice, iters[i * panels + j], add(row, i),
+                            add(n0, col(j)), index(col(j)),
+                            inBounds(firstPanel + j));
   return slice;
 }
 
 Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
                                int64_t width) {
-  return emitRowTiles(b, loc, slice, m, kTileM,
-                      [&](Value dest, Value row, int64_t rows) {
-                        return emitTile(dest, row, rows, n0, group, width);
-                      });
+  int64_t panels = llvm::divideCeil(width, kLanes);
+  return emitRowTiles(
+      b, loc, slice, m, kTileM, [&](Value dest, Value row, int64_t rows) {
+        // Up to 4 rows take the group's 4 panels in one pass; more rows
+        // take them 2 at a time (each pass decodes its panels' masks).
+        int64_t perPass = std::max<int64_t>(1, kMaxAccs / rows);
+        for (int64_t p = 0; p < panels; p += perPass)
+          dest = emitPass(dest, row, rows, n0, group, width, p,
+                          std::min(perPass, panels - p));
+        return dest;
+      });
 }
 
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
