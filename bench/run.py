@@ -501,7 +501,7 @@ class Bench:
             # mc's bitmask format (SparseMatmul.cpp): a 2-byte mask per 16
             # weights (columns padded to 64) + 4 bytes per nonzero; it takes
             # weights with >= 70 % zeros, others go to the dense path.
-            fmt_bytes = 2 * k * 64 * -(-n // 64) + 4 * round((1 - p) * k * n)
+            fmt_bytes = 2 * k * 4 * -(-n // 64) + 4 * round((1 - p) * k * n)
             sbytes = fmt_bytes if p >= 0.7 else dense_bytes
             count = self.sets_for(sbytes) if gemv else 1
 
