@@ -29,7 +29,9 @@
 // broadcast accumulates the 16 columns. K is unrolled by 4. On Cascade
 // Lake `vexpandps` is 2 port-5 uops and `kmovw k, m16` one more, so a
 // (panel, k) block costs >= 3 cycles at M = 1 (measured ~3.8 with the
-// data in L2): 1.0-1.2 ms at 4096 x 4096, 90 %, where DRAM needs ~0.8 ms.
+// data in L2, ~4.2 from DRAM: 1.4 ms at 4096 x 4096, 90 %, where reading
+// the format's 8.8 MB needs ~0.8 ms; bench/RESULTS.md). More rows add an
+// FMA a row to each block, on the same two ports (0 and 5).
 // (Per-panel streams with 4 carried offsets, before, were vectorized by
 // LLVM's SLP pass into a vpshufb popcount and vpextrq extracts, also on
 // port 5: ~8 cycles per block.)
@@ -214,8 +216,7 @@ Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
       panelMasks.push_back(vector::BitCastOp::create(
           b, loc, maskType,
           vector::FromElementsOp::create(
-              b, loc, VectorType::get({1}, b.getI16Type()),
-              ValueRange{bits})));
+              b, loc, VectorType::get({1}, b.getI16Type()), ValueRange{bits})));
     }
     // The 4 masks as one 64-bit word: panel p starts popcount(the bits
     // before its mask) values after the k's first; independent popcounts,
@@ -233,11 +234,11 @@ Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
     };
     for (int64_t j = 0; j < panels; ++j) {
       int64_t p = firstPanel + j;
-      Value at = p == 0 ? offset
-                        : arith::AddIOp::create(
-                              b, loc, offset,
-                              countOf(arith::AndIOp::create(
-                                  b, loc, word, prefixBits[p - 1])));
+      Value at =
+          p == 0 ? offset
+                 : arith::AddIOp::create(b, loc, offset,
+                                         countOf(arith::AndIOp::create(
+                                             b, loc, word, prefixBits[p - 1])));
       Value weights = vector::ExpandLoadOp::create(
           b, loc, f32Type, values, ValueRange{at}, panelMasks[j], zero);
       for (int64_t i = 0; i < rows; ++i) {
@@ -274,16 +275,17 @@ Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
 Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
                                int64_t width) {
   int64_t panels = llvm::divideCeil(width, kLanes);
-  return emitRowTiles(
-      b, loc, slice, m, kTileM, [&](Value dest, Value row, int64_t rows) {
-        // Up to 4 rows take the group's 4 panels in one pass; more rows
-        // take them 2 at a time (each pass decodes its panels' masks).
-        int64_t perPass = std::max<int64_t>(1, kMaxAccs / rows);
-        for (int64_t p = 0; p < panels; p += perPass)
-          dest = emitPass(dest, row, rows, n0, group, width, p,
-                          std::min(perPass, panels - p));
-        return dest;
-      });
+  return emitRowTiles(b, loc, slice, m, kTileM,
+                      [&](Value dest, Value row, int64_t rows) {
+                        // Up to 4 rows take the group's 4 panels in one pass;
+                        // 5-8 rows take them 3 or 2 at a time (each pass
+                        // decodes its panels' masks).
+                        int64_t perPass = std::max<int64_t>(1, kMaxAccs / rows);
+                        for (int64_t p = 0; p < panels; p += perPass)
+                          dest = emitPass(dest, row, rows, n0, group, width, p,
+                                          std::min(perPass, panels - p));
+                        return dest;
+                      });
 }
 
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
