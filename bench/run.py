@@ -450,22 +450,25 @@ class Bench:
         for lib in sum(libs.values(), []):
             mc_ir.unload(lib)
 
-    def sparse_f32(self, m, k, n):
+    def sparse_f32(self, m, k, n, gemv=False):
         """Unstructured sparse f32 (mc's form: hook in mc_ir) against dense
-        f32 (mc, oneDNN, OpenBLAS) on the same shape; M = 1 rotates weights."""
-        shape = f"m{m} {k}x{n}" if m == 1 else f"{m}x{n}x{k}"
+        f32 (mc, oneDNN, OpenBLAS) on the same shape. GEMV shapes (`gemv`,
+        M = 1, 4, 8) are memory cases: dense and sparse weights each rotate
+        through ROTATE_BYTES of what one call reads (the sparse sets: the
+        bitmask format's bytes, so they do not fit in the L3 either)."""
+        shape = f"m{m} {k}x{n}" if gemv else f"{m}x{n}x{k}"
         ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}" for p in SPARSITY]
         if not any(self.selected(c) for c in ids + [f"f32/{shape.replace(' ', '/')}"]):
             return
-        kind = "mem" if m == 1 else "fp32"
+        kind = "mem" if gemv else "fp32"
         dense_bytes = 4 * k * n
-        nsets = self.sets_for(dense_bytes) if m == 1 else 1
+        nsets = self.sets_for(dense_bytes) if gemv else 1
         ws = list(self.weight_sets(k, n, nsets))
         rng = np.random.default_rng([self.rng_seed, 4, k, m])
         x = rng.standard_normal((m, k), dtype=np.float32)
         ref = x.astype(np.float64) @ ws[0].astype(np.float64)
         ops = 2 * m * k * n
-        nb = dense_bytes if m == 1 else None
+        nb = dense_bytes if gemv else None
 
         def mc_dense(t):
             self.mc_check_budget(ops, "mc-f32-rate")
@@ -485,28 +488,41 @@ class Bench:
                       "mc-f32", is_mc=True)
         self.f32_peers("f32", shape, x, ws, ref, ops, nb, kind, "sp")
 
+        def sparse_set(p, i):
+            """Sparse set i: dense set i mod len(ws), a fraction p zeroed."""
+            w = ws[i % len(ws)]
+            return np.where(np.random.default_rng(i).random(w.shape) < p,
+                            0, w).astype(np.float32)
+
         for p, cid in zip(SPARSITY, ids):
             if not self.selected(cid):
                 continue
             case = f"spf32-{int(p * 100)}"
+            # mc's bitmask format (SparseMatmul.cpp): a 2-byte mask per 16
+            # weights (columns padded to 64) + 4 bytes per nonzero; it takes
+            # weights with >= 70 % zeros, others go to the dense path.
+            fmt_bytes = 2 * k * 4 * -(-n // 64) + 4 * round((1 - p) * k * n)
+            sbytes = fmt_bytes if p >= 0.7 else dense_bytes
+            count = self.sets_for(sbytes) if gemv else 1
 
-            def mc(t, p=p):
+            def mc(t, p=p, count=count):
                 if mc_ir.sparse_f32(ws[0][:4, :4], 1) is None:
                     raise Skip("n/a: no sparse IR form yet (mc_ir.sparse_f32)")
-                sparse = [np.where(np.random.default_rng(i).random(w.shape) < p,
-                                   0, w).astype(np.float32)
-                          for i, w in enumerate(ws)]
-                libs = [mc_module(mc_ir.sparse_f32(w, m), t) for w in sparse]
-                ys = [np.zeros((m, n), np.float32) for _ in sparse]
+                libs = [mc_module(
+                    lambda i=i: mc_ir.sparse_f32(sparse_set(p, i), m), t,
+                    f"spf32 {k} {n} {m} {p} {i} {self.rng_seed}")
+                    for i in range(count)]
+                ys = [np.zeros((m, n), np.float32) for _ in libs]
                 calls = [mc_ir.Entry(lib, "f", [x], [y]) for lib, y in zip(libs, ys)]
-                want = x.astype(np.float64) @ sparse[0].astype(np.float64)
+                want = x.astype(np.float64) @ sparse_set(p, 0).astype(np.float64)
                 if rel_err(calls[0]()[0], want) > 1e-5:
                     raise RuntimeError("mc sparse result differs from numpy")
                 return lambda i: calls[i](), len(calls)
             self.run_impl(case, shape, f"mc {int(p * 100)}% sparse", kind,
-                          ops, None, mc, vs=[("mc dense", "mc-f32"),
-                                             ("oneDNN", "dnnl-f32-sp"),
-                                             ("OpenBLAS", "blas-f32-sp")])
+                          ops, sbytes if gemv else None, mc,
+                          vs=[("mc dense", "mc-f32"),
+                              ("oneDNN", "dnnl-f32-sp"),
+                              ("OpenBLAS", "blas-f32-sp")])
 
     # --- output ---------------------------------------------------------
 
@@ -580,7 +596,8 @@ class Bench:
             for k, n in (WSHAPES[:1] if quick else WSHAPES):
                 self.weight_only(fmt, bits, group, k, n, ms)
         for k, n in (WSHAPES[:1] if quick else WSHAPES):
-            self.sparse_f32(1, k, n)
+            for m in ms:
+                self.sparse_f32(m, k, n, gemv=True)
         for m, n, k in ([] if quick else BERT):
             self.sparse_f32(m, k, n)
         print(f"# load average before the final measurement: "

@@ -1,15 +1,21 @@
 # The unstructured-sparse (bitmask) kernels of --mc-cpu-kernels (f32
 # activations times a constant f32 weight with >= 70 % zeros) equal numpy
 # exactly when every sum is exact (small integers), and the reference
-# lowering within float rounding otherwise. Covered: M = 1, 2, 4, 5, 9;
-# N with partial panels and partial column groups; K not a multiple of the
-# unroll; an all-zero weight; a non-zero initial accumulator; a
-# dense_resource weight; a fused bias + ReLU consumer; weights pruned by
-# --mc-prune; 1 and 2 threads; isa generic and the host's.
+# lowering within float rounding otherwise. Covered: M = 1 to 9, 13, 16
+# (row tiles of up to 8 rows; 1-4 rows take a group's 4 panels in one
+# pass over K, 5-8 rows 2 or 3 at a time); N with partial panels and
+# partial column groups; K not a multiple of the unroll and K < the
+# unroll; an all-zero weight; fully dense panels and fully dense groups
+# (64-bit mask words of all ones) beside empty ones; a non-zero initial
+# accumulator; a dense_resource weight; a fused bias + ReLU consumer (also
+# over several passes); inf and NaN in X (as the reference: 0 x inf is
+# NaN); weights pruned by --mc-prune; 1 and 2 threads; isa generic and the
+# host's.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: rounding: ok
 # CHECK: epilogue: ok
+# CHECK: nonfinite: ok
 # CHECK: pruned: ok
 import numpy as np
 
@@ -69,9 +75,31 @@ def check_exact(m, k, n, density=0.1, init=False, resource=False):
 
 
 for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
-                (5, 9, 200), (9, 256, 80), (1, 300, 17), (3, 67, 129)]:
+                (5, 9, 200), (9, 256, 80), (1, 300, 17), (3, 67, 129),
+                (6, 35, 48), (7, 19, 120), (8, 20, 64), (13, 11, 100),
+                (16, 3, 33), (5, 2, 250)]:
     check_exact(m, k, n)
 check_exact(2, 40, 70, density=0.0)  # every mask empty
+
+
+def check_panels(m, k, n, dense_panels):
+    """Panels (16 columns) `dense_panels` fully nonzero, the rest zero."""
+    w = np.zeros((k, n), np.float32)
+    for p in dense_panels:
+        cols = slice(16 * p, min(16 * p + 16, n))
+        w[:, cols] = rng.choice([-3, -2, -1, 1, 2, 3], (k, cols.stop - cols.start))
+    x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    ir = matmul_model(w, m)
+    assert uses_kernel(ir), (m, k, n, dense_panels)
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert (got == x.astype(np.float64) @ w).all(), (m, k, n, isa, threads)
+
+
+check_panels(1, 9, 256, [4, 5, 6, 7])     # group 1 dense: words all ones
+check_panels(6, 14, 256, [0, 3, 13])      # one dense panel per group
+check_panels(3, 33, 200, [12])            # the partial last panel dense
 check_exact(3, 50, 48, density=0.27)  # near the threshold
 check_exact(5, 33, 65, init=True)
 check_exact(2, 70, 90, resource=True)
@@ -98,13 +126,13 @@ for m, k, n in [(1, 512, 96), (4, 200, 130), (7, 129, 40)]:
             (m, k, n, isa, threads)
 print("rounding: ok")
 
-# A fused bias + ReLU consumer equals the reference (exact sums).
-m, k, n = 3, 100, 90
-w = sparse_weight(k, n, 0.15)
-bias = rng.integers(-20, 21, n).astype(np.float32)
-xt, yt, bt = (mlir_type([m, k], "f32"), mlir_type([m, n], "f32"),
-              mlir_type([n], "f32"))
-ir = matmul_model(w, m).replace(f"  return %y : {yt}", f"""  %b = arith.constant {dense_hex(bias)} : {bt}
+# A fused bias + ReLU consumer equals the reference (exact sums); with 6
+# rows the consumer applies to each 2-panel pass's columns.
+def check_epilogue(m, k, n):
+    w = sparse_weight(k, n, 0.15)
+    bias = rng.integers(-20, 21, n).astype(np.float32)
+    yt, bt = mlir_type([m, n], "f32"), mlir_type([n], "f32")
+    ir = matmul_model(w, m).replace(f"  return %y : {yt}", f"""  %b = arith.constant {dense_hex(bias)} : {bt}
   %o = tensor.empty() : {yt}
   %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
                          affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
@@ -117,16 +145,36 @@ ir = matmul_model(w, m).replace(f"  return %y : {yt}", f"""  %b = arith.constant
     linalg.yield %relu : f32
   }} -> {yt}
   return %r : {yt}""")
-lowered = opt(ir, "--mc-cpu-kernels")
-assert "linalg.generic" not in lowered and "vector.expandload" in lowered
+    lowered = opt(ir, "--mc-cpu-kernels")
+    assert "linalg.generic" not in lowered and "vector.expandload" in lowered
+    x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    want = np.maximum(x.astype(np.float64) @ w + bias, 0)
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    assert (ref == want).all()
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert (got == want).all(), (m, k, n, isa, threads)
+
+
+check_epilogue(3, 100, 90)
+check_epilogue(6, 21, 90)
+print("epilogue: ok")
+
+# inf and NaN in X: the kernel multiplies the expanded zeros too, so a
+# non-finite x[m, k] reaches every column of row m, as in the reference.
+m, k, n = 3, 40, 70
+w = sparse_weight(k, n, 0.1)
 x = rng.integers(-8, 9, (m, k)).astype(np.float32)
-want = np.maximum(x.astype(np.float64) @ w + bias, 0)
+x[0, 5], x[2, 17] = np.inf, np.nan
+ir = matmul_model(w, m)
 (ref,) = run(ir, "f", [x], 1, ["--reference"])
-assert (ref == want).all()
 for isa, threads in configs:
     (got,) = run(ir, "f", [x], 1, [f"--isa={isa}", f"--num-threads={threads}"])
-    assert (got == want).all(), (isa, threads)
-print("epilogue: ok")
+    assert (np.isnan(got) == np.isnan(ref)).all(), (isa, threads)
+    finite = ~np.isnan(ref)
+    assert (got[finite] == ref[finite]).all(), (isa, threads)
+print("nonfinite: ok")
 
 # Weights pruned by --mc-prune: 90 % is the kernel's, 50 % stays dense.
 m, k, n = 2, 160, 96

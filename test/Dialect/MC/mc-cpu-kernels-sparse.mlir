@@ -1,10 +1,13 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels --cse | FileCheck %s
 
 // Bitmask sparse GEMV: 4 nonzeros of 100. Per panel of 16 columns and k, a
-// 16-bit mask (masks[group][k][4 panels]) and the panel's nonzeros in one
-// stream; panel 1 (columns 16..19) starts at value 2. 20 columns are less
-// than a group of 64: no forall. K = 5 is one unrolled step of 4 and one k.
-// CHECK-DAG: memref.global "private" constant @__mc_sparse_starts : memref<4xi64> = dense<[0, 2, 4, 4]> {alignment = 64 : i64}
+// 16-bit mask (masks[group][k][4 panels]); the nonzeros of a group's panels
+// in one stream, k by k (panel 1's value at k = 2 follows panel 0's two at
+// k = 0). A panel's offset is the group's plus the popcount of the bits
+// before its mask in the k's 64-bit mask word; the group's offset advances
+// by the word's popcount. 20 columns are less than a group of 64: no
+// forall. K = 5 is one unrolled step of 4 and one k.
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_starts : memref<1xi64> = dense<0> {alignment = 64 : i64}
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_masks : memref<20xi16> = dense<[9, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 8, 0, 0]>
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_values : memref<20xf32> = dense<[1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 0.000000e+00
 // CHECK-LABEL: func.func @sparse_gemv
@@ -12,14 +15,25 @@
 // CHECK-NOT: scf.forall
 // CHECK-DAG: %[[VALUES:.*]] = memref.get_global @__mc_sparse_values
 // CHECK-DAG: %[[MASKS:.*]] = memref.get_global @__mc_sparse_masks
-// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[OFF0:.*]] = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, index, index)
+// CHECK: scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %[[OFF:.*]] = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, index)
 // CHECK:   tensor.extract %{{.*}}[%{{.*}}, %[[K]]] : tensor<1x5xf32>
-// CHECK:   %[[BITS:.*]] = memref.load %[[MASKS]]
-// CHECK:   %[[MASK:.*]] = vector.bitcast %{{.*}} : vector<1xi16> to vector<16xi1>
-// CHECK:   vector.expandload %[[VALUES]][%[[OFF0]]], %[[MASK]], %{{.*}} : memref<20xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
+// CHECK:   memref.load %[[MASKS]]
+// CHECK:   %[[MASK0:.*]] = vector.bitcast %{{.*}} : vector<1xi16> to vector<16xi1>
+// CHECK:   memref.load %[[MASKS]]
+// CHECK:   %[[MASK1:.*]] = vector.bitcast %{{.*}} : vector<1xi16> to vector<16xi1>
+// CHECK:   %[[QUAD:.*]] = vector.load %[[MASKS]][%{{.*}}] : memref<20xi16>, vector<4xi16>
+// CHECK:   %[[WORD64:.*]] = vector.bitcast %[[QUAD]] : vector<4xi16> to vector<1xi64>
+// CHECK:   %[[WORD:.*]] = vector.extract %[[WORD64]][0] : i64 from vector<1xi64>
+// CHECK:   vector.expandload %[[VALUES]][%[[OFF]]], %[[MASK0]], %{{.*}} : memref<20xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // CHECK:   vector.fma
-// CHECK:   math.ctpop %[[BITS]] : i16
-// CHECK-COUNT-7: vector.expandload
+// CHECK:   %[[LOW:.*]] = arith.andi %[[WORD]], %{{.*}} : i64
+// CHECK:   %[[BEFORE:.*]] = math.ctpop %[[LOW]] : i64
+// CHECK:   %[[N1:.*]] = arith.index_castui %[[BEFORE]] : i64 to index
+// CHECK:   %[[OFF1:.*]] = arith.addi %[[OFF]], %[[N1]] : index
+// CHECK:   vector.expandload %[[VALUES]][%[[OFF1]]], %[[MASK1]]
+// CHECK:   vector.fma
+// CHECK:   math.ctpop %[[WORD]] : i64
+// CHECK-COUNT-6: vector.expandload
 // CHECK:   scf.yield
 // CHECK-COUNT-2: vector.expandload
 // CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x20xf32>
@@ -36,23 +50,39 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 // -----
 
 // 130 columns: 2 groups of 4 panels in parallel, then a group of one
-// partial panel. Rows in tiles of 4 (a loop) and a tail of 2; the
-// accumulators start from the matmul's init.
+// partial panel. Rows in tiles of 8 (a loop; 2 passes over K of 2 panels
+// each) and a tail of 2 (one pass of 4 panels); the accumulators start
+// from the matmul's init. K = 9: 2 unrolled steps of 4 and one k.
 // CHECK-LABEL: func.func @sparse_gemm
 // CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%[[OUT:.*]] = %{{.*}})
-// CHECK:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [6, 64] [1, 1]
+// CHECK:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [10, 64] [1, 1]
 // CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
-// CHECK-COUNT-16: vector.transfer_read {{.*}} : tensor<6x64xf32>, vector<16xf32>
+// CHECK-COUNT-16: vector.transfer_read {{.*}} : tensor<10x64xf32>, vector<16xf32>
 // CHECK:     scf.for
-// CHECK-COUNT-16: vector.expandload
+// CHECK-COUNT-8: vector.expandload
+// CHECK:     scf.yield
+// CHECK-COUNT-2: vector.expandload
 // CHECK-COUNT-16: vector.transfer_write
+// CHECK-COUNT-16: vector.transfer_read {{.*}} : tensor<10x64xf32>, vector<16xf32>
+// CHECK:     scf.for
+// CHECK-COUNT-8: vector.expandload
+// CHECK:     scf.yield
+// CHECK-COUNT-2: vector.expandload
+// CHECK-COUNT-16: vector.transfer_write
+// CHECK:   scf.yield
+// CHECK-COUNT-8: vector.transfer_read {{.*}} : tensor<10x64xf32>, vector<16xf32>
+// CHECK:   scf.for
+// CHECK-COUNT-16: vector.expandload
+// CHECK:   scf.yield
+// CHECK-COUNT-4: vector.expandload
+// CHECK-COUNT-8: vector.transfer_write
 // CHECK:   scf.forall.in_parallel
-// CHECK: tensor.extract_slice %{{.*}}[0, 128] [6, 2] [1, 1]
-// CHECK: tensor.insert_slice %{{.*}}[0, 128] [6, 2] [1, 1]
-func.func @sparse_gemm(%x: tensor<6x9xf32>, %c: tensor<6x130xf32>) -> tensor<6x130xf32> {
+// CHECK: tensor.extract_slice %{{.*}}[0, 128] [10, 2] [1, 1]
+// CHECK: tensor.insert_slice %{{.*}}[0, 128] [10, 2] [1, 1]
+func.func @sparse_gemm(%x: tensor<10x9xf32>, %c: tensor<10x130xf32>) -> tensor<10x130xf32> {
   %w = arith.constant dense<0.0> : tensor<9x130xf32>
-  %y = linalg.matmul ins(%x, %w : tensor<6x9xf32>, tensor<9x130xf32>) outs(%c : tensor<6x130xf32>) -> tensor<6x130xf32>
-  return %y : tensor<6x130xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<10x9xf32>, tensor<9x130xf32>) outs(%c : tensor<10x130xf32>) -> tensor<10x130xf32>
+  return %y : tensor<10x130xf32>
 }
 
 // -----

@@ -5,33 +5,50 @@
 // bitmask format below reads at most ~0.33 of the dense bytes (2 bytes of
 // mask + 4 per nonzero per 16 weights, against 64), so for the small M it is
 // meant for (decoding, where streaming W from DRAM is the limit) it is
-// faster than any dense kernel; below that the mask overhead and the
-// serial offsets leave too little to gain.
+// faster than any dense kernel. It does not skip FMAs (the expanded zeros
+// are multiplied), so at large M, where FLOPs are the limit, it gains
+// nothing over a dense kernel.
 //
-// Layout (compile time): W's columns go in panels of 16. For each panel and
-// each k, a 16-bit mask says which of the panel's 16 weights of row k are
-// nonzero, and only those are stored, in column order, the panel's rows
-// one after the other (one contiguous stream of values per panel). Masks
-// are interleaved over the 4 panels of a column group: masks[g][k][p].
-// `panelStart[p]` is where panel p's values begin.
+// Layout (compile time): W's columns go in panels of 16 and the panels in
+// column groups of 4 (64 columns; the last group may have fewer panels and
+// its last panel fewer columns). For each group and each k, four 16-bit
+// masks, masks[g][k][p], say which of panel p's 16 weights of row k are
+// nonzero (0 for panels past N); read as one little-endian 64-bit word,
+// panel p's mask is bits 16p .. 16p + 15. Only the nonzeros are stored,
+// one stream per group: for k = 0 .. K-1, panel 0's nonzeros in column
+// order, then panel 1's, 2's, 3's. `groupStart[g]` is where group g's
+// stream begins. Bytes: 2 per 16 weights + 4 per nonzero (8.4 per 16 at
+// 90 % zeros, 0.13 of dense f32; 5.2 at 95 %).
 //
-// Kernel: per panel and k, `vector.expandload` (AVX-512 `vexpandps` with the
-// mask in a k register) scatters the next popcount(mask) values into the
+// Kernel: per group and k, the running offset o of the group's stream;
+// panel p's values start at o + popcount(word & (2^(16p) - 1)) (4
+// independent popcounts; only o += popcount(word) is carried from k to
+// k). `vector.expandload` (AVX-512 `vexpandps` from memory, the mask
+// loaded straight into a k register by `kmovw`) scatters them into the
 // mask's lanes (zeros elsewhere), and one FMA per row with x[m, k]
-// broadcast accumulates the 16 columns. The 4 panels of a group are 4
-// independent chains of (mask, offset += popcount) so their latencies
-// overlap; K is unrolled by 4. Rows go in tiles of up to 4, which share the
-// expanded weights.
+// broadcast accumulates the 16 columns. K is unrolled by 4. On Cascade
+// Lake `vexpandps` is 2 port-5 uops and `kmovw k, m16` one more, so a
+// (panel, k) block costs >= 3 cycles at M = 1 (measured ~3.8 with the
+// data in L2, ~4.2 from DRAM: 1.4 ms at 4096 x 4096, 90 %, where reading
+// the format's 8.8 MB needs ~0.8 ms; bench/RESULTS.md). More rows add an
+// FMA a row to each block, on the same two ports (0 and 5).
+// (Per-panel streams with 4 carried offsets, before, were vectorized by
+// LLVM's SLP pass into a vpshufb popcount and vpextrq extracts, also on
+// port 5: ~8 cycles per block.)
 //
-// Loops: column groups (64 columns) run in parallel (`scf.forall`); in each,
-// the row tiles, each with its 4 x rows accumulators over all of K, then the
-// element-wise consumer (if any) and the store.
+// Loops: column groups (64 columns) run in parallel (`scf.forall`); in
+// each, row tiles of up to 8 rows; a tile of up to 4 rows takes the
+// group's 4 panels in one pass over K (4 x rows accumulators), 5-8 rows
+// take them 2 or 3 at a time (at most 16 accumulators), so one decoded
+// block feeds up to 8 FMAs. Each pass ends with the element-wise consumer
+// (if any) and the store of its columns.
 //
-// Numerics: y = fma(w[k], x[m, k], y) over the nonzero w[k] in increasing
-// k, starting from Y's initial value. The reference rounds each product and
-// sums all K of them, so the two agree within float rounding, exactly when
-// the sums are exact (small integers). Zeros are skipped, so an inf or NaN
-// in X only propagates through the columns where W is nonzero.
+// Numerics: y = fma(w[k], x[m, k], y) over k in increasing order, starting
+// from Y's initial value; the expanded zeros are multiplied too. The
+// reference rounds each product and sums all K of them, so the two agree
+// within float rounding, exactly when the sums are exact (small integers),
+// and an inf or NaN in X gives NaN in every column of its row in both
+// (0 x inf = NaN).
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,10 +96,12 @@ public:
 private:
   /// Columns per panel (bits per mask; f32 lanes of a zmm).
   static constexpr int64_t kLanes = 16;
-  /// Panels per column group: independent offset chains.
+  /// Panels per column group: one value stream, one 64-bit mask word per k.
   static constexpr int64_t kPanels = 4;
   /// Most rows of a register tile.
-  static constexpr int64_t kTileM = 4;
+  static constexpr int64_t kTileM = 8;
+  /// Most accumulators (rows x panels) of one pass over K.
+  static constexpr int64_t kMaxAccs = 16;
   /// k per loop iteration.
   static constexpr int64_t kUnroll = 4;
 
@@ -94,8 +113,8 @@ private:
     return arith::MulIOp::create(b, loc, x, index(y));
   }
   void packWeights();
-  Value emitTile(Value slice, Value row, int64_t rows, Value n0, Value group,
-                 int64_t width);
+  Value emitPass(Value slice, Value row, int64_t rows, Value n0, Value group,
+                 int64_t width, int64_t firstPanel, int64_t panels);
   Value emitGroup(Value slice, Value n0, Value group, int64_t width);
 
   RewriterBase &b;
@@ -103,7 +122,7 @@ private:
   linalg::MatmulOp matmul;
   const RawConstant &w;
   int64_t m, k, n, numPanels, numGroups;
-  Value x, values, masks, panelStarts;
+  Value x, values, masks, groupStarts;
   std::optional<MatmulOutput> output;
 };
 } // namespace
@@ -112,23 +131,24 @@ void SparseEmitter::packWeights() {
   SmallVector<float> packedValues;
   SmallVector<int64_t> starts;
   SmallVector<int16_t> packedMasks(numGroups * k * kPanels, 0);
-  for (int64_t p = 0; p < numPanels; ++p) {
+  for (int64_t g = 0; g < numGroups; ++g) {
     starts.push_back(packedValues.size());
     for (int64_t kk = 0; kk < k; ++kk) {
-      uint16_t mask = 0;
-      for (int64_t c = 0; c < kLanes && p * kLanes + c < n; ++c) {
-        float v = weightAt(w, kk * n + p * kLanes + c);
-        if (v == 0.0f)
-          continue;
-        mask |= 1u << c;
-        packedValues.push_back(v);
+      for (int64_t p = g * kPanels; p < std::min((g + 1) * kPanels, numPanels);
+           ++p) {
+        uint16_t mask = 0;
+        for (int64_t c = 0; c < kLanes && p * kLanes + c < n; ++c) {
+          float v = weightAt(w, kk * n + p * kLanes + c);
+          if (v == 0.0f)
+            continue;
+          mask |= 1u << c;
+          packedValues.push_back(v);
+        }
+        packedMasks[(g * k + kk) * kPanels + p % kPanels] =
+            static_cast<int16_t>(mask);
       }
-      packedMasks[(p / kPanels * k + kk) * kPanels + p % kPanels] =
-          static_cast<int16_t>(mask);
     }
   }
-  // Panels past N (in the last group) start at the end and stay empty.
-  starts.resize(numGroups * kPanels, packedValues.size());
   // An expandload never reads past the values it uses; the padding only
   // keeps the global non-empty.
   packedValues.resize(packedValues.size() + kLanes, 0.0f);
@@ -142,40 +162,43 @@ void SparseEmitter::packWeights() {
   masks = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_masks",
       get(b.getI16Type(), packedMasks.size(), ArrayRef<int16_t>(packedMasks)));
-  panelStarts = getConstantGlobal(
+  groupStarts = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_starts",
       get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
 }
 
-/// Rows `row` .. `row` + rows of the group's `width` columns from `n0`.
-Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
-                              Value group, int64_t width) {
+/// One pass over K: rows `row` .. `row` + rows times the group's panels
+/// `firstPanel` .. + `panels` (of the `width` columns from `n0`).
+Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
+                              Value group, int64_t width, int64_t firstPanel,
+                              int64_t panels) {
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
   auto maskType = VectorType::get({kLanes}, b.getI1Type());
-  int64_t panels = llvm::divideCeil(width, kLanes);
+  auto i64Type = b.getI64Type();
   auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
+  auto col = [&](int64_t j) { return (firstPanel + j) * kLanes; };
 
   SmallVector<Value> iters;
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t p = 0; p < panels; ++p)
+    for (int64_t j = 0; j < panels; ++j)
       iters.push_back(output->readInit(b, loc, slice, add(row, i),
-                                       add(n0, p * kLanes), index(p * kLanes),
-                                       kLanes, inBounds(p)));
-  Value firstPanel = mul(group, kPanels);
-  for (int64_t p = 0; p < panels; ++p) {
-    Value start = memref::LoadOp::create(b, loc, panelStarts,
-                                         ValueRange{add(firstPanel, p)});
-    iters.push_back(
-        arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
-  }
+                                       add(n0, col(j)), index(col(j)), kLanes,
+                                       inBounds(firstPanel + j)));
+  Value start = memref::LoadOp::create(b, loc, groupStarts, ValueRange{group});
+  iters.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
   Value maskBase = mul(group, k * kPanels);
+  // Bits of the word before panel p's mask (p = 1, 2, 3) and all of it.
+  SmallVector<Value> prefixBits;
+  for (int64_t p = 1; p < kPanels; ++p)
+    prefixBits.push_back(arith::ConstantIntOp::create(
+        b, loc, i64Type, (int64_t(1) << (p * kLanes)) - 1));
 
   // One k: expand each panel's values, FMA them into every row.
   auto step = [&](MutableArrayRef<Value> state, Value kk) {
     MutableArrayRef<Value> accs = state.take_front(rows * panels);
-    MutableArrayRef<Value> offsets = state.drop_front(rows * panels);
+    Value &offset = state.back();
     SmallVector<Value> xs;
     for (int64_t i = 0; i < rows; ++i) {
       Value xv =
@@ -183,23 +206,47 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
       xs.push_back(vector::BroadcastOp::create(b, loc, f32Type, xv));
     }
     Value maskRow = arith::AddIOp::create(b, loc, maskBase, mul(kk, kPanels));
-    for (int64_t p = 0; p < panels; ++p) {
-      Value bits =
-          memref::LoadOp::create(b, loc, masks, ValueRange{add(maskRow, p)});
-      Value mask = vector::BitCastOp::create(
+    // The panels' masks as 16-bit loads straight into mask registers (on
+    // AVX-512 `kmovw k, m16`), before the word load below so that LLVM
+    // does not rebuild them from it with shifts.
+    SmallVector<Value> panelMasks;
+    for (int64_t j = 0; j < panels; ++j) {
+      Value bits = memref::LoadOp::create(
+          b, loc, masks, ValueRange{add(maskRow, firstPanel + j)});
+      panelMasks.push_back(vector::BitCastOp::create(
           b, loc, maskType,
           vector::FromElementsOp::create(
-              b, loc, VectorType::get({1}, b.getI16Type()), ValueRange{bits}));
+              b, loc, VectorType::get({1}, b.getI16Type()), ValueRange{bits})));
+    }
+    // The 4 masks as one 64-bit word: panel p starts popcount(the bits
+    // before its mask) values after the k's first; independent popcounts,
+    // and one add (of the word's popcount) carried to the next k.
+    Value quad = vector::LoadOp::create(
+        b, loc, VectorType::get({kPanels}, b.getI16Type()), masks,
+        ValueRange{maskRow});
+    Value word = vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, i64Type), quad),
+        ArrayRef<int64_t>{0});
+    auto countOf = [&](Value bits) -> Value {
+      return arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
+                                          math::CtPopOp::create(b, loc, bits));
+    };
+    for (int64_t j = 0; j < panels; ++j) {
+      int64_t p = firstPanel + j;
+      Value at =
+          p == 0 ? offset
+                 : arith::AddIOp::create(b, loc, offset,
+                                         countOf(arith::AndIOp::create(
+                                             b, loc, word, prefixBits[p - 1])));
       Value weights = vector::ExpandLoadOp::create(
-          b, loc, f32Type, values, ValueRange{offsets[p]}, mask, zero);
+          b, loc, f32Type, values, ValueRange{at}, panelMasks[j], zero);
       for (int64_t i = 0; i < rows; ++i) {
-        Value &acc = accs[i * panels + p];
+        Value &acc = accs[i * panels + j];
         acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
       }
-      Value count = arith::IndexCastUIOp::create(
-          b, loc, b.getIndexType(), math::CtPopOp::create(b, loc, bits));
-      offsets[p] = arith::AddIOp::create(b, loc, offsets[p], count);
     }
+    offset = arith::AddIOp::create(b, loc, offset, countOf(word));
   };
 
   int64_t full = k / kUnroll;
@@ -218,18 +265,26 @@ Value SparseEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
     step(iters, index(kk));
 
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t p = 0; p < panels; ++p)
-      slice = output->store(b, loc, slice, iters[i * panels + p], add(row, i),
-                            add(n0, p * kLanes), index(p * kLanes),
-                            inBounds(p));
+    for (int64_t j = 0; j < panels; ++j)
+      slice = output->store(b, loc, slice, iters[i * panels + j], add(row, i),
+                            add(n0, col(j)), index(col(j)),
+                            inBounds(firstPanel + j));
   return slice;
 }
 
 Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
                                int64_t width) {
+  int64_t panels = llvm::divideCeil(width, kLanes);
   return emitRowTiles(b, loc, slice, m, kTileM,
                       [&](Value dest, Value row, int64_t rows) {
-                        return emitTile(dest, row, rows, n0, group, width);
+                        // Up to 4 rows take the group's 4 panels in one pass;
+                        // 5-8 rows take them 3 or 2 at a time (each pass
+                        // decodes its panels' masks).
+                        int64_t perPass = std::max<int64_t>(1, kMaxAccs / rows);
+                        for (int64_t p = 0; p < panels; p += perPass)
+                          dest = emitPass(dest, row, rows, n0, group, width, p,
+                                          std::min(perPass, panels - p));
+                        return dest;
                       });
 }
 
