@@ -450,22 +450,25 @@ class Bench:
         for lib in sum(libs.values(), []):
             mc_ir.unload(lib)
 
-    def sparse_f32(self, m, k, n):
-        """Unstructured sparse f32 (mc's form: hook in mc_ir) against dense
-        f32 (mc, oneDNN, OpenBLAS) on the same shape; M = 1 rotates weights."""
-        shape = f"m{m} {k}x{n}" if m == 1 else f"{m}x{n}x{k}"
-        ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}" for p in SPARSITY]
+    def sparse_f32(self, m, k, n, sparse=True):
+        """Dense f32 (mc, oneDNN, OpenBLAS) and, with `sparse`, unstructured
+        sparse f32 (mc's form: hook in mc_ir) on the same shape. M <= 8 is
+        memory-bound (GEMV, shape m<M> KxN) and rotates weights."""
+        gemv = m <= 8
+        shape = f"m{m} {k}x{n}" if gemv else f"{m}x{n}x{k}"
+        ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}"
+               for p in SPARSITY] if sparse else []
         if not any(self.selected(c) for c in ids + [f"f32/{shape.replace(' ', '/')}"]):
             return
-        kind = "mem" if m == 1 else "fp32"
+        kind = "mem" if gemv else "fp32"
         dense_bytes = 4 * k * n
-        nsets = self.sets_for(dense_bytes) if m == 1 else 1
+        nsets = self.sets_for(dense_bytes) if gemv else 1
         ws = list(self.weight_sets(k, n, nsets))
         rng = np.random.default_rng([self.rng_seed, 4, k, m])
         x = rng.standard_normal((m, k), dtype=np.float32)
         ref = x.astype(np.float64) @ ws[0].astype(np.float64)
         ops = 2 * m * k * n
-        nb = dense_bytes if m == 1 else None
+        nb = dense_bytes if gemv else None
 
         def mc_dense(t):
             self.mc_check_budget(ops, "mc-f32-rate")
@@ -580,9 +583,10 @@ class Bench:
             for k, n in (WSHAPES[:1] if quick else WSHAPES):
                 self.weight_only(fmt, bits, group, k, n, ms)
         for k, n in (WSHAPES[:1] if quick else WSHAPES):
-            self.sparse_f32(1, k, n)
-        for m, n, k in ([] if quick else BERT):
-            self.sparse_f32(m, k, n)
+            for m in ms:
+                self.sparse_f32(m, k, n, sparse=m == 1)
+        for m, n, k in ([] if quick else GEMM):
+            self.sparse_f32(m, k, n, sparse=(m, n, k) in BERT)
         print(f"# load average before the final measurement: "
               f"{open('/proc/loadavg').read().split()[0]}")
         self.measure_limits()
