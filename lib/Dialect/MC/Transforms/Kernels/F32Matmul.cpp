@@ -96,7 +96,7 @@ public:
 private:
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
-    return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
+    return y ? b.createOrFold<arith::AddIOp>(loc, x, index(y)) : x;
   }
   void packWeights();
   int64_t getBlockK(std::optional<Epilogue> epilogue) const;
