@@ -15,7 +15,8 @@ import tempfile
 
 import numpy as np
 
-from mctest import compile_and_call, dense_hex, opt
+from mctest import (compile_and_call, matmul_init_model, matmul_model, opt,
+                    with_bias_relu)
 
 rng = np.random.default_rng(44)
 funcs, calls, wants = [], [], []
@@ -29,42 +30,19 @@ def matmul(m, k, n, init=False, bias=False):
     name = f"f{len(funcs)}"
     x, w = ints((m, k), 8), ints((k, n), 2)
     want = x.astype(np.float64) @ w.astype(np.float64)
-    xt, wt, yt, bt = (f"tensor<{m}x{k}xf32>", f"tensor<{k}x{n}xf32>",
-                      f"tensor<{m}x{n}xf32>", f"tensor<{n}xf32>")
     inputs = [x]
     if init:
         c = ints((m, n), 1000)
         inputs.append(c)
         want += c
-        args, start = f"%x: {xt}, %c: {yt}", ""
+        ir = matmul_init_model(w, m)
     else:
-        args, start = f"%x: {xt}", f"""%z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yt}
-  %c = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}"""
-    result, epilogue = "%y", ""
+        ir = matmul_model(w, m)
     if bias:
         b = ints(n, 20)
         want = np.maximum(want + b, 0)
-        result, epilogue = "%r", f"""%b = arith.constant {dense_hex(b)} : {bt}
-  %o = tensor.empty() : {yt}
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : {yt}, {bt}) outs(%o : {yt}) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> {yt}"""
-    funcs.append(f"""
-func.func @{name}({args}) -> {yt} {{
-  %w = arith.constant {dense_hex(w)} : {wt}
-  {start}
-  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%c : {yt}) -> {yt}
-  {epilogue}
-  return {result} : {yt}
-}}""")
+        ir = with_bias_relu(ir, m, b)
+    funcs.append(ir.replace("func.func @f(", f"func.func @{name}("))
     calls.append((name, inputs, [((m, n), np.float32)]))
     wants.append(want.astype(np.float32))
 

@@ -18,7 +18,8 @@
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import dense_hex, host_isas, matmul_model, mlir_type, opt, run
+from mctest import (host_isas, matmul_init_model, matmul_model, opt, run,
+                    with_bias_relu)
 
 rng = np.random.default_rng(32)
 isas = [i for i in host_isas() if i in ("avx512-vnni", "avx2", "generic")]
@@ -27,24 +28,6 @@ configs = [(isa, t) for isa in isas for t in (1, 2)]
 
 def ints(shape, bound):
     return rng.integers(-bound, bound + 1, shape).astype(np.float32)
-
-
-def init_ir(w, m, resource=False):
-    """`@f(%x, %c) -> c + x . w` with `w` inline or as a dense_resource."""
-    k, n = w.shape
-    xt, wt, yt = (mlir_type([m, k], "f32"), mlir_type([k, n], "f32"),
-                  mlir_type([m, n], "f32"))
-    weight, blob = dense_hex(w), ""
-    if resource:
-        weight = "dense_resource<w>"
-        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      w: "0x04000000'
-                + w.tobytes().hex() + '"\n    }\n  }\n#-}\n')
-    return f"""
-func.func @f(%x: {xt}, %c: {yt}) -> {yt} {{
-  %w = arith.constant {weight} : {wt}
-  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%c : {yt}) -> {yt}
-  return %y : {yt}
-}}""" + blob
 
 
 def uses_kernel(ir):
@@ -60,7 +43,7 @@ def check_exact(m, k, n, init=False, resource=False, wbound=4):
     assert np.abs(want).max() < 2**24
     if init or resource:
         c = ints((m, n), 1000)
-        ir, inputs = init_ir(w, m, resource), [x, c]
+        ir, inputs = matmul_init_model(w, m, resource), [x, c]
         want += c
     else:
         ir, inputs = matmul_model(w, m), [x]
@@ -115,39 +98,13 @@ for m, k, n in [(1, 512, 96), (4, 200, 130), (7, 129, 40), (12, 1500, 50)]:
 print("rounding: ok")
 
 
-def epilogue_ir(w, m, bias, accumulate):
-    """relu(x . w + bias), or with `accumulate` c + relu(x . w + bias) where
-    the consumer reads its output operand c."""
-    k, n = w.shape
-    xt, yt, bt = (mlir_type([m, k], "f32"), mlir_type([m, n], "f32"),
-                  mlir_type([n], "f32"))
-    ir = matmul_model(w, m)
-    if accumulate:
-        ir = ir.replace(f"(%x: {xt})", f"(%x: {xt}, %c: {yt})")
-    out, tail = ("%c", "%t = arith.addf %relu, %out : f32\n    linalg.yield %t"
-                 ) if accumulate else ("%o", "linalg.yield %relu")
-    return ir.replace(f"  return %y : {yt}", f"""  %b = arith.constant {dense_hex(bias)} : {bt}
-  %o = tensor.empty() : {yt}
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : {yt}, {bt}) outs({out} : {yt}) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    {tail} : f32
-  }} -> {yt}
-  return %r : {yt}""")
-
-
 # Fused bias + ReLU: equal to the reference and numpy (exact sums), with
 # and without K blocks; a consumer that reads its output.
 for m, k, n, accumulate in [(3, 100, 90, False), (10, 3000, 50, False),
                             (10, 3000, 50, True), (5, 40, 33, True)]:
     w = ints((k, n), 2)
     bias = ints(n, 20)
-    ir = epilogue_ir(w, m, bias, accumulate)
+    ir = with_bias_relu(matmul_model(w, m), m, bias, accumulate)
     lowered = opt(ir, "--mc-cpu-kernels")
     assert "linalg.generic" not in lowered and "vector.fma" in lowered
     x = ints((m, k), 8)

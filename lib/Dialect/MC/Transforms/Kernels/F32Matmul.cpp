@@ -250,21 +250,9 @@ Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
 LogicalResult mc::kernels::rewriteF32Matmul(RewriterBase &rewriter,
                                             linalg::MatmulOp matmul,
                                             const KernelConfig &config) {
-  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
-    return failure();
-  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
-  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
-  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
-  if (!xType || !wType || !yType || !xType.hasStaticShape() ||
-      !wType.hasStaticShape() || !yType.hasStaticShape() ||
-      !xType.getElementType().isF32() || !wType.getElementType().isF32() ||
-      !yType.getElementType().isF32() || wType.getNumElements() == 0 ||
-      xType.getDimSize(0) == 0)
-    return failure();
-  std::optional<RawConstant> raw = getRawConstant(matmul.getInputs()[1], 4);
+  std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
   if (!raw)
     return failure();
-
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
     return F32MatmulEmitter(rewriter, matmul, config, *raw).emit(epilogue);
   });
