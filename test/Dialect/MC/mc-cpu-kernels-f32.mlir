@@ -5,7 +5,8 @@
 // Dense f32 GEMV. generic: panels of 12 columns (3 vectors of 4), one
 // after the other, each panel's K rows in order, zero past N: columns
 // 0..11, then 12..13. The full panel runs in an scf.forall, the partial one
-// after it; per k, 3 weight vectors and x broadcast into 3 FMAs.
+// after it; per k, 3 weight vectors and x broadcast into 3 FMAs, and a
+// prefetch of the row 4 KiB (86 rows of 48 bytes) ahead, clamped to K - 1.
 // On AVX-512 and AVX2 the 14 columns are less than a panel (48, 16): no
 // forall, one partial zmm or two ymm.
 // GENERIC: memref.global "private" constant @__mc_f32_weights : memref<2x2x12xf32> = dense<{{\[\[\[}}1.000000e+00, 2.000000e+00, 3.000000e+00, 4.000000e+00, 5.000000e+00, 6.000000e+00, 7.000000e+00, 8.000000e+00, 9.000000e+00, 1.000000e+01, 1.100000e+01, 1.200000e+01], [1.500000e+01, 1.600000e+01, 1.700000e+01, 1.800000e+01, 1.900000e+01, 2.000000e+01, 2.100000e+01, 2.200000e+01, 2.300000e+01, 2.400000e+01, 2.500000e+01, 2.600000e+01]], {{\[\[}}1.300000e+01, 1.400000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00], [2.700000e+01, 2.800000e+01, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00]]]> {alignment = 64 : i64}
@@ -16,6 +17,10 @@
 // CHECK: %[[W:.*]] = memref.get_global @__mc_f32_weights
 // GENERIC: scf.forall (%[[P:.*]]) in (1)
 // GENERIC:   scf.for %[[K:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args({{.*}}) -> (vector<4xf32>, vector<4xf32>, vector<4xf32>)
+// GENERIC:     %[[C86:.*]] = arith.constant 86 : index
+// GENERIC:     %[[AHEAD:.*]] = arith.addi %[[K]], %[[C86]] : index
+// GENERIC:     %[[ROW:.*]] = arith.minui %[[AHEAD]], %{{.*}} : index
+// GENERIC:     memref.prefetch %[[W]][%[[P]], %[[ROW]], %{{.*}}], read, locality<3>, data
 // GENERIC:     %[[W0:.*]] = vector.load %[[W]][%[[P]], %[[K]], %{{.*}}] : memref<2x2x12xf32>, vector<4xf32>
 // GENERIC:     %[[W1:.*]] = vector.load %[[W]][%[[P]], %[[K]], %{{.*}}]
 // GENERIC:     %[[W2:.*]] = vector.load %[[W]][%[[P]], %[[K]], %{{.*}}]
@@ -51,10 +56,12 @@ func.func @gemv(%x: tensor<1x2xf32>) -> tensor<1x14xf32> {
 // goes in 2 blocks of 700: the first starts from the fill value and stores
 // partial sums, the last reads them and applies the consumer in the store.
 // AVX2 (panels of 16): 1400 x 16 fits, one block; tiles of 6 rows x 2 ymm.
+// Weights reused by several row tiles are not prefetched.
 // AVX512: memref.global "private" constant @__mc_f32_weights : memref<3x1400x48xf32>
 // AVX2: memref.global "private" constant @__mc_f32_weights : memref<7x1400x16xf32>
 // CHECK-LABEL: func.func @gemm_blocked
 // CHECK-NOT: linalg.generic
+// CHECK-NOT: memref.prefetch
 // AVX512: scf.forall (%[[P:.*]]) in (2) shared_outs(%[[OUT:.*]] = %{{.*}})
 // AVX512:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [9, 48] [1, 1]
 // AVX512:   scf.for %[[ROW:.*]] = %[[C0:.*]] to %[[C8:.*]] step %[[C8]] iter_args(%{{.*}} = %[[SLICE]])
