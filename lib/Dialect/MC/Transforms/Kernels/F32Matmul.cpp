@@ -13,11 +13,12 @@
 // measured +4-10 % of the DRAM read at M = 1, 4096 x 4096 and 14336 x 4096).
 //
 // Kernel: per k, tileN weight vectors are loaded and each of tileM rows of
-// X is broadcast (on AVX-512 an embedded `{1to16}` operand of the FMA) and
-// multiplied into tileM x tileN accumulators with `vector.fma` (`vfmadd231ps`,
-// AArch64 `fmla`). Tiles: 8 x 3 zmm (24 accumulators, 3 weights: 32
-// registers), 6 x 2 ymm on AVX2 (16 registers), 8 x 3 q on AArch64, 4 x 3
-// for generic (16 registers of SSE).
+// X is broadcast (`vbroadcastss` from memory; AArch64 `ld1r`, or `fmla` by
+// element) and multiplied into tileM x tileN accumulators with `vector.fma`
+// (`vfmadd231ps`, AArch64 `fmla`). Tiles: 8 x 3 zmm (24 accumulators, 3
+// weights and 2 broadcasts of 32 registers), 6 x 2 ymm on AVX2 (15 of 16),
+// 8 x 3 q on AArch64 (32), 4 x 3 for generic (16 registers of SSE). The
+// pass's tile-m / tile-n options (the int8 kernels' tiles) do not apply.
 //
 // Loops: the panels run in parallel (`scf.forall`). In a panel, K is cut
 // into blocks whose weights (kc x NR) stay in L2 while every row tile of X
