@@ -18,8 +18,8 @@
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import (host_isas, matmul_init_model, matmul_model, opt, run,
-                    with_bias_relu)
+from mctest import (check_exact_configs, host_isas, matmul_init_model,
+                    matmul_model, opt, run, with_bias_relu)
 
 rng = np.random.default_rng(32)
 isas = [i for i in host_isas() if i in ("avx512-vnni", "avx2", "generic")]
@@ -50,11 +50,7 @@ def check_exact(m, k, n, init=False, resource=False, wbound=4):
     assert uses_kernel(ir), (m, k, n)
     (ref,) = run(ir, "f", inputs, 1, ["--reference"])
     assert (ref == want).all(), (m, k, n)
-    for isa, threads in configs:
-        (got,) = run(ir, "f", inputs, 1,
-                     [f"--isa={isa}", f"--num-threads={threads}"])
-        assert got.dtype == np.float32 and (got == want).all(), \
-            (m, k, n, isa, threads, np.argwhere(got != want)[:5])
+    check_exact_configs(ir, inputs, want, configs, (m, k, n))
 
 
 # Tiles: 8 x 3 zmm (panels of 48 columns), 6 x 2 ymm (16), 4 x 3 xmm (12).

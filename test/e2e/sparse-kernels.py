@@ -13,7 +13,8 @@
 # CHECK: pruned: ok
 import numpy as np
 
-from mctest import matmul_init_model, matmul_model, opt, run, with_bias_relu
+from mctest import (check_exact_configs, matmul_init_model, matmul_model, opt,
+                    run, with_bias_relu)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
@@ -43,11 +44,7 @@ def check_exact(m, k, n, density=0.1, init=False, resource=False):
     else:
         ir, inputs = matmul_model(w, m), [x]
     assert uses_kernel(ir), (m, k, n)
-    for isa, threads in configs:
-        (got,) = run(ir, "f", inputs, 1,
-                     [f"--isa={isa}", f"--num-threads={threads}"])
-        assert got.dtype == np.float32 and (got == want).all(), \
-            (m, k, n, isa, threads, np.argwhere(got != want)[:5])
+    check_exact_configs(ir, inputs, want, configs, (m, k, n))
 
 
 for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),

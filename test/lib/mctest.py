@@ -97,6 +97,16 @@ func.func @f(%x: {xt}, %c: {yt}) -> {yt} {{
 }}""" + blob
 
 
+def check_exact_configs(ir, inputs, want, configs, label=()):
+    """Runs @f of `ir` on `inputs` with each (isa, threads) of `configs` and
+    asserts the f32 result equals `want` exactly."""
+    for isa, threads in configs:
+        (got,) = run(ir, "f", inputs, 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert got.dtype == np.float32 and (got == want).all(), \
+            (*label, isa, threads, np.argwhere(got != want)[:5])
+
+
 def with_bias_relu(ir, batch, bias, accumulate=False):
     """`matmul_model`'s IR with relu(y + bias) (bias: N f32) fused after the
     matmul as an element-wise linalg.generic. With `accumulate`, @f takes
