@@ -450,14 +450,16 @@ class Bench:
         for lib in sum(libs.values(), []):
             mc_ir.unload(lib)
 
-    def sparse_f32(self, m, k, n, gemv=False):
-        """Unstructured sparse f32 (mc's form: hook in mc_ir) against dense
-        f32 (mc, oneDNN, OpenBLAS) on the same shape. GEMV shapes (`gemv`,
-        M = 1, 4, 8) are memory cases: dense and sparse weights each rotate
-        through ROTATE_BYTES of what one call reads (the sparse sets: the
-        bitmask format's bytes, so they do not fit in the L3 either)."""
+    def sparse_f32(self, m, k, n, sparse=True):
+        """Dense f32 (mc, oneDNN, OpenBLAS) and, with `sparse`, unstructured
+        sparse f32 (mc's form: hook in mc_ir) on the same shape. M <= 8 is
+        memory-bound (GEMV, shape m<M> KxN): dense and sparse weights each
+        rotate through ROTATE_BYTES of what one call reads (the sparse sets:
+        the bitmask format's bytes, so they do not fit in the L3 either)."""
+        gemv = m <= 8
         shape = f"m{m} {k}x{n}" if gemv else f"{m}x{n}x{k}"
-        ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}" for p in SPARSITY]
+        ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}"
+               for p in SPARSITY] if sparse else []
         if not any(self.selected(c) for c in ids + [f"f32/{shape.replace(' ', '/')}"]):
             return
         kind = "mem" if gemv else "fp32"
@@ -597,9 +599,9 @@ class Bench:
                 self.weight_only(fmt, bits, group, k, n, ms)
         for k, n in (WSHAPES[:1] if quick else WSHAPES):
             for m in ms:
-                self.sparse_f32(m, k, n, gemv=True)
-        for m, n, k in ([] if quick else BERT):
-            self.sparse_f32(m, k, n)
+                self.sparse_f32(m, k, n)
+        for m, n, k in ([] if quick else GEMM):
+            self.sparse_f32(m, k, n, sparse=(m, n, k) in BERT)
         print(f"# load average before the final measurement: "
               f"{open('/proc/loadavg').read().split()[0]}")
         self.measure_limits()

@@ -34,7 +34,7 @@ def quantized(m, k, n, granularity, epilogue=False):
     w[:, 0] = 0  # an all-zero column: scale 1, kept values 0
     model = matmul_model(w, m)
     if epilogue:
-        model = with_bias_relu(model, m, n)
+        model = with_bias_relu(model, m, np.full(n, 0.25, np.float32))
     return opt(model, "--mc-prune=mode=nm n=2 m=4",
                f"--mc-quantize=bits=8 activations=dynamic "
                f"granularity={granularity}", HEX)

@@ -19,7 +19,8 @@
 # CHECK: pruned: ok
 import numpy as np
 
-from mctest import dense_hex, matmul_model, mlir_type, opt, run
+from mctest import (check_exact_configs, matmul_init_model, matmul_model, opt,
+                    run, with_bias_relu)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
@@ -33,24 +34,6 @@ def sparse_weight(k, n, density, values=None):
     return np.where(rng.random((k, n)) < density, w, 0).astype(np.float32)
 
 
-def init_ir(w, m, resource=False):
-    """`@f(%x, %c) -> c + x . w` with `w` inline or as a dense_resource."""
-    k, n = w.shape
-    xt, wt, yt = (mlir_type([m, k], "f32"), mlir_type([k, n], "f32"),
-                  mlir_type([m, n], "f32"))
-    weight, blob = dense_hex(w), ""
-    if resource:
-        weight = "dense_resource<w>"
-        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      w: "0x04000000'
-                + w.tobytes().hex() + '"\n    }\n  }\n#-}\n')
-    return f"""
-func.func @f(%x: {xt}, %c: {yt}) -> {yt} {{
-  %w = arith.constant {weight} : {wt}
-  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%c : {yt}) -> {yt}
-  return %y : {yt}
-}}""" + blob
-
-
 def uses_kernel(ir):
     lowered = opt(ir, "--mc-cpu-kernels")
     return "vector.expandload" in lowered and "linalg.matmul" not in lowered
@@ -62,16 +45,12 @@ def check_exact(m, k, n, density=0.1, init=False, resource=False):
     want = x.astype(np.float64) @ w.astype(np.float64)
     if init or resource:
         c = rng.integers(-100, 101, (m, n)).astype(np.float32)
-        ir, inputs = init_ir(w, m, resource), [x, c]
+        ir, inputs = matmul_init_model(w, m, resource), [x, c]
         want += c
     else:
         ir, inputs = matmul_model(w, m), [x]
     assert uses_kernel(ir), (m, k, n)
-    for isa, threads in configs:
-        (got,) = run(ir, "f", inputs, 1,
-                     [f"--isa={isa}", f"--num-threads={threads}"])
-        assert got.dtype == np.float32 and (got == want).all(), \
-            (m, k, n, isa, threads, np.argwhere(got != want)[:5])
+    check_exact_configs(ir, inputs, want, configs, (m, k, n))
 
 
 for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
@@ -131,30 +110,14 @@ print("rounding: ok")
 def check_epilogue(m, k, n):
     w = sparse_weight(k, n, 0.15)
     bias = rng.integers(-20, 21, n).astype(np.float32)
-    yt, bt = mlir_type([m, n], "f32"), mlir_type([n], "f32")
-    ir = matmul_model(w, m).replace(f"  return %y : {yt}", f"""  %b = arith.constant {dense_hex(bias)} : {bt}
-  %o = tensor.empty() : {yt}
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : {yt}, {bt}) outs(%o : {yt}) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> {yt}
-  return %r : {yt}""")
+    ir = with_bias_relu(matmul_model(w, m), m, bias)
     lowered = opt(ir, "--mc-cpu-kernels")
     assert "linalg.generic" not in lowered and "vector.expandload" in lowered
     x = rng.integers(-8, 9, (m, k)).astype(np.float32)
     want = np.maximum(x.astype(np.float64) @ w + bias, 0)
     (ref,) = run(ir, "f", [x], 1, ["--reference"])
     assert (ref == want).all()
-    for isa, threads in configs:
-        (got,) = run(ir, "f", [x], 1,
-                     [f"--isa={isa}", f"--num-threads={threads}"])
-        assert (got == want).all(), (m, k, n, isa, threads)
+    check_exact_configs(ir, [x], want, configs, (m, k, n))
 
 
 check_epilogue(3, 100, 90)

@@ -41,7 +41,7 @@ def check(m, k, n, bits, g, epilogue=False):
     x[m // 2] = 0  # an all-zero row: scale 1
     model = matmul_model(w, m)
     if epilogue:
-        model = with_bias_relu(model, m, n)
+        model = with_bias_relu(model, m, np.full(n, 0.25, np.float32))
     ir = opt(model, f"--mc-quantize=activations=dynamic bits={bits} "
              f"granularity=group group-size={g}",
              "--mlir-print-elementsattrs-with-hex-if-larger=1")

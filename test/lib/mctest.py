@@ -78,6 +78,62 @@ func.func @f(%x: {xt}) -> {yt} {{
 }}"""
 
 
+def matmul_init_model(w, batch, resource=False):
+    """`@f(%x, %c) -> c + x . w` (f32) with `w` (K x N) inline or as a
+    dense_resource."""
+    k, n = w.shape
+    xt, wt, yt = (mlir_type([batch, k], "f32"), mlir_type([k, n], "f32"),
+                  mlir_type([batch, n], "f32"))
+    weight, blob = dense_hex(w), ""
+    if resource:
+        weight = "dense_resource<w>"
+        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      w: "0x04000000'
+                + w.tobytes().hex() + '"\n    }\n  }\n#-}\n')
+    return f"""
+func.func @f(%x: {xt}, %c: {yt}) -> {yt} {{
+  %w = arith.constant {weight} : {wt}
+  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%c : {yt}) -> {yt}
+  return %y : {yt}
+}}""" + blob
+
+
+def check_exact_configs(ir, inputs, want, configs, label=()):
+    """Runs @f of `ir` on `inputs` with each (isa, threads) of `configs` and
+    asserts the f32 result equals `want` exactly."""
+    for isa, threads in configs:
+        (got,) = run(ir, "f", inputs, 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert got.dtype == np.float32 and (got == want).all(), \
+            (*label, isa, threads, np.argwhere(got != want)[:5])
+
+
+def with_bias_relu(ir, batch, bias, accumulate=False):
+    """`matmul_model`'s IR with relu(y + bias) (bias: N f32) fused after the
+    matmul as an element-wise linalg.generic. With `accumulate`, @f takes
+    one more argument %c (batch x N), the generic's output operand, and
+    returns c + relu(y + bias)."""
+    n = bias.shape[0]
+    yt, bt = mlir_type([batch, n], "f32"), mlir_type([n], "f32")
+    out, tail = "%o", "linalg.yield %relu"
+    if accumulate:
+        ir = ir.replace(") -> " + yt + " {", f", %c: {yt}) -> {yt} {{", 1)
+        out = "%c"
+        tail = "%t = arith.addf %relu, %out : f32\n    linalg.yield %t"
+    return ir.replace(f"  return %y : {yt}", f"""  %b = arith.constant {dense_hex(bias)} : {bt}
+  %o = tensor.empty() : {yt}
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
+                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
+                        iterator_types = ["parallel", "parallel"]}}
+      ins(%y, %b : {yt}, {bt}) outs({out} : {yt}) {{
+  ^bb0(%a: f32, %bb: f32, %out: f32):
+    %c0 = arith.constant 0.0 : f32
+    %sum = arith.addf %a, %bb : f32
+    %relu = arith.maximumf %sum, %c0 : f32
+    {tail} : f32
+  }} -> {yt}
+  return %r : {yt}""")
+
+
 def scale_index(shape, axis=None, block=None):
     """For each element (C order) of `shape`, the flat index of its scale."""
     idx = np.indices(shape).reshape(len(shape), -1)
@@ -115,28 +171,6 @@ def dequantize_uniform(q, scales, zps, axis=None, block=None):
     z = zps.reshape(-1)[si] if zps is not None else 0
     return ((q.reshape(-1).astype(np.int64) - z).astype(np.float32) *
             s).reshape(q.shape)
-
-
-_BIAS_RELU = """
-  %b = arith.constant dense<0.25> : tensor<{n}xf32>
-  %o = tensor.empty() : tensor<{m}x{n}xf32>
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : tensor<{m}x{n}xf32>, tensor<{n}xf32>) outs(%o : tensor<{m}x{n}xf32>) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> tensor<{m}x{n}xf32>
-  return %r : tensor<{m}x{n}xf32>"""
-
-
-def with_bias_relu(model, m, n):
-    """`matmul_model(w, m)` followed by relu(y + 0.25)."""
-    return model.replace(f"  return %y : tensor<{m}x{n}xf32>",
-                         _BIAS_RELU.format(m=m, n=n))
 
 
 def dense_hex(array):

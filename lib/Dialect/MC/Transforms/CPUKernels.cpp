@@ -108,8 +108,10 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
           failed(mc::kernels::rewriteInt8Matmul(rewriter, matmul, *config)) &&
           failed(mc::kernels::rewriteSparseMatmul(rewriter, matmul, *config)) &&
           failed(
-              mc::kernels::rewriteCodebookMatmul(rewriter, matmul, *config)))
-        (void)mc::kernels::rewriteWeightOnlyMatmul(rewriter, matmul, *config);
+              mc::kernels::rewriteCodebookMatmul(rewriter, matmul, *config)) &&
+          failed(mc::kernels::rewriteWeightOnlyMatmul(rewriter, matmul,
+                                                      *config)))
+        (void)mc::kernels::rewriteF32Matmul(rewriter, matmul, *config);
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
     for (linalg::GenericOp generic : generics)

@@ -226,6 +226,21 @@ std::optional<RawConstant> mc::kernels::getRawConstant(Value value,
   return bytes;
 }
 
+std::optional<RawConstant>
+mc::kernels::getF32MatmulWeight(linalg::MatmulOp matmul) {
+  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
+    return std::nullopt;
+  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
+  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  if (!xType || !wType || !yType || !xType.hasStaticShape() ||
+      !wType.hasStaticShape() || !yType.hasStaticShape() ||
+      !xType.getElementType().isF32() || !wType.getElementType().isF32() ||
+      !yType.getElementType().isF32() || wType.getNumElements() == 0)
+    return std::nullopt;
+  return getRawConstant(matmul.getInputs()[1], 4);
+}
+
 Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
                                     int64_t groupWidth, ColumnGroupBody body,
                                     bool parallel) {

@@ -131,6 +131,10 @@ struct RawConstant {
 /// The bytes of `value` if it is such a constant of the expected size.
 std::optional<RawConstant> getRawConstant(mlir::Value value, int64_t eltBytes);
 
+/// The weight of an f32 x f32 -> f32 `linalg.matmul` (default maps, static
+/// tensors) whose weight is a non-empty constant, or none.
+std::optional<RawConstant> getF32MatmulWeight(mlir::linalg::MatmulOp matmul);
+
 /// Rows 0..m in register tiles of `tileM` rows (a loop) and one tail tile:
 /// `tile(dest, row, rows)` emits the tile at `row` and returns the updated
 /// destination.

@@ -57,6 +57,15 @@ mlir::LogicalResult rewriteCodebookMatmul(mlir::RewriterBase &rewriter,
                                           mlir::linalg::MatmulOp matmul,
                                           const KernelConfig &config);
 
+/// f32 x f32 -> f32 `linalg.matmul` with a constant dense weight (and its
+/// fusable element-wise consumer) to a register-tiled GEMV / GEMM kernel of
+/// FMAs. Meant to run after the kernels above, which take the f32 weights
+/// they handle better (sparse, `mc.decode`d). Fails, changing nothing, on
+/// matmuls it does not handle.
+mlir::LogicalResult rewriteF32Matmul(mlir::RewriterBase &rewriter,
+                                     mlir::linalg::MatmulOp matmul,
+                                     const KernelConfig &config);
+
 /// The per-group dynamic-activation form of `--mc-quantize` (a
 /// `linalg.generic` combining exact i32 group products of int8 activations
 /// and a constant int4/int8 payload into f32 as

@@ -302,19 +302,10 @@ Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
 LogicalResult mc::kernels::rewriteSparseMatmul(RewriterBase &rewriter,
                                                linalg::MatmulOp matmul,
                                                const KernelConfig &config) {
-  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
-    return failure();
-  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
-  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
-  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
-  if (!xType || !wType || !yType || !xType.hasStaticShape() ||
-      !wType.hasStaticShape() || !yType.hasStaticShape() ||
-      !xType.getElementType().isF32() || !wType.getElementType().isF32() ||
-      !yType.getElementType().isF32() || wType.getNumElements() == 0)
-    return failure();
-  std::optional<RawConstant> raw = getRawConstant(matmul.getInputs()[1], 4);
+  std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
   if (!raw)
     return failure();
+  auto wType = cast<RankedTensorType>(matmul.getInputs()[1].getType());
   int64_t count = wType.getNumElements(), zeros = 0;
   for (int64_t i = 0; i < count; ++i)
     zeros += weightAt(*raw, i) == 0.0f;

@@ -1,0 +1,288 @@
+//===- F32Matmul.cpp - dense f32 x f32 -> f32 GEMV/GEMM kernels -----------===//
+//
+// Y[M x N] (+)= X[M x K] * W[K x N] on f32, W a constant (`dense` or
+// `dense_resource`) that no other kernel took (sparse, quantized, codebook).
+//
+// Layout (compile time): W's columns go in panels of NR = tileN vectors of
+// L lanes (L = 16 on AVX-512, 8 on AVX2, 4 on Advanced SIMD / generic),
+// a panel's K rows one after the other: Wp[p][k][c] = W[k][p NR + c],
+// zero past N. A register tile reads one sequential stream of weights,
+// which is what a GEMV (M = 1, memory-bound) needs to run at the DRAM read
+// rate; with no more rows than one tile, the stream is also prefetched in
+// software 4 KiB ahead (the hardware prefetcher stops at 4 KiB pages;
+// measured +4-10 % of the DRAM read at M = 1, 4096 x 4096 and 14336 x 4096).
+//
+// Kernel: per k, tileN weight vectors are loaded and each of tileM rows of
+// X is broadcast (`vbroadcastss` from memory; AArch64 `ld1r`, or `fmla` by
+// element) and multiplied into tileM x tileN accumulators with `vector.fma`
+// (`vfmadd231ps`, AArch64 `fmla`). Tiles: 8 x 3 zmm (24 accumulators, 3
+// weights and 2 broadcasts of 32 registers), 6 x 2 ymm on AVX2 (15 of 16),
+// 8 x 3 q on AArch64 (32), 4 x 3 for generic (16 registers of SSE). The
+// pass's tile-m / tile-n options (the int8 kernels' tiles) do not apply.
+//
+// Loops: the panels run in parallel (`scf.forall`). In a panel, K is cut
+// into blocks whose weights (kc x NR) stay in L2 while every row tile of X
+// streams past them: for each block, for each row tile, the tile's partial
+// sums are read, run over the block's k and written back. The first block
+// starts from Y's initial value, the last applies the element-wise consumer
+// (if any) before the store. X's rows are read whole per block (long
+// sequential streams the hardware prefetches). With M no larger than one
+// tile the weights have no reuse and K is not cut.
+//
+// Numerics: y = fma(w[k], x[m, k], y) in increasing k, from Y's initial
+// value (partial sums round-trip through memory in f32, exactly). The
+// reference rounds each product and adds it, so the two agree within float
+// rounding, exactly when every product and sum is exact (small integers).
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelSupport.h"
+#include "Kernels.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mc::kernels;
+
+/// Most bytes of a panel's weights per K block: a quarter of a 1 MB L2,
+/// leaving room for the streams of X and the output.
+static constexpr int64_t kBlockBytes = 256 * 1024;
+
+/// How far ahead a GEMV prefetches its weights.
+static constexpr int64_t kPrefetchBytes = 4096;
+
+namespace {
+/// Lanes and register tile of the f32 kernel on an ISA.
+struct F32Tile {
+  int64_t lanes, tileM, tileN;
+};
+} // namespace
+
+static F32Tile getF32Tile(Isa isa, bool tableLookup) {
+  switch (isa) {
+  case Isa::Avx512Vnni:
+    return {16, 8, 3};
+  case Isa::AvxVnni:
+  case Isa::Avx2:
+    return {8, 6, 2};
+  case Isa::NeonDot:
+  case Isa::NeonI8mm:
+    return {4, 8, 3};
+  case Isa::Generic:
+    // `neon` is generic with table look-ups: AArch64's 32 registers.
+    return tableLookup ? F32Tile{4, 8, 3} : F32Tile{4, 4, 3};
+  }
+  llvm_unreachable("unknown isa");
+}
+
+namespace {
+/// Emits the kernel for one matmul.
+class F32MatmulEmitter {
+public:
+  F32MatmulEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
+                   const KernelConfig &config, const RawConstant &weights)
+      : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weights),
+        tile(getF32Tile(config.isa, config.tableLookup)) {
+    auto xType = cast<RankedTensorType>(matmul.getInputs()[0].getType());
+    m = xType.getDimSize(0);
+    k = xType.getDimSize(1);
+    n = cast<RankedTensorType>(matmul.getOutputs()[0].getType()).getDimSize(1);
+    panelWidth = tile.tileN * tile.lanes;
+    numPanels = llvm::divideCeil(n, panelWidth);
+  }
+
+  Value emit(std::optional<Epilogue> epilogue);
+
+private:
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, int64_t y) {
+    return y ? b.createOrFold<arith::AddIOp>(loc, x, index(y)) : x;
+  }
+  void packWeights();
+  void emitPrefetch(Value panel, Value kk);
+  int64_t getBlockK(std::optional<Epilogue> epilogue) const;
+  Value emitTile(Value slice, Value row, int64_t rows, Value n0, Value panel,
+                 int64_t width, Value k0, int64_t kLen, bool first, bool last);
+  Value emitBlock(Value slice, Value n0, Value panel, int64_t width, Value k0,
+                  int64_t kLen, bool first, bool last);
+  Value emitPanel(Value slice, Value n0, Value panel, int64_t width);
+
+  RewriterBase &b;
+  Location loc;
+  linalg::MatmulOp matmul;
+  const RawConstant &w;
+  F32Tile tile;
+  int64_t m, k, n, panelWidth, numPanels, blockK = 0;
+  /// Whether the tiles prefetch their weights (a GEMV: no reuse).
+  bool prefetch = false;
+  Value x, packed;
+  std::optional<MatmulOutput> output;
+};
+} // namespace
+
+void F32MatmulEmitter::packWeights() {
+  SmallVector<char> data(numPanels * k * panelWidth * 4, 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t col = 0; col < n; ++col) {
+      int64_t p = col / panelWidth, c = col % panelWidth;
+      std::memcpy(&data[((p * k + kk) * panelWidth + c) * 4],
+                  w.at(kk * n + col), 4);
+    }
+  auto type = RankedTensorType::get({numPanels, k, panelWidth}, b.getF32Type());
+  packed = getConstantGlobal(
+      b, loc, matmul, "__mc_f32_weights",
+      DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
+}
+
+/// Software prefetches of the weights of row kk + d of the panel, d rows
+/// (kPrefetchBytes) ahead, clamped to the panel's last row: the hardware
+/// prefetcher stops at 4 KiB pages, which a GEMV's weight stream crosses
+/// every few k.
+void F32MatmulEmitter::emitPrefetch(Value panel, Value kk) {
+  int64_t rowBytes = panelWidth * 4;
+  Value ahead = arith::MinUIOp::create(
+      b, loc, add(kk, llvm::divideCeil(kPrefetchBytes, rowBytes)),
+      index(k - 1));
+  for (int64_t byte = 0; byte < rowBytes; byte += 64)
+    memref::PrefetchOp::create(b, loc, packed,
+                               ValueRange{panel, ahead, index(byte / 4)},
+                               /*isWrite=*/false, /*localityHint=*/3,
+                               /*isDataCache=*/true);
+}
+
+/// k per block: all of K unless the weights are reused by several row tiles
+/// and a panel's weights exceed kBlockBytes. Partial sums go through the
+/// output, so not where the consumer reads the output or stores another
+/// type.
+int64_t F32MatmulEmitter::getBlockK(std::optional<Epilogue> epilogue) const {
+  int64_t fit = std::max<int64_t>(1, kBlockBytes / (panelWidth * 4));
+  if (m <= tile.tileM || k <= fit)
+    return k;
+  if (epilogue) {
+    linalg::GenericOp op = epilogue->getOp();
+    if (!epilogue->getElementType().isF32() ||
+        !op.getBody()->getArgument(op.getNumDpsInputs()).use_empty())
+      return k;
+  }
+  // Equal blocks, so the last is not a sliver.
+  return llvm::divideCeil(k, llvm::divideCeil(k, fit));
+}
+
+/// Rows `row` .. `row` + rows of the panel's `width` columns from `n0`, over
+/// k0 .. k0 + kLen: from Y's initial value if `first` (else from the
+/// partial sums in `slice`), through the consumer into `slice` if `last`.
+Value F32MatmulEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
+                                 Value panel, int64_t width, Value k0,
+                                 int64_t kLen, bool first, bool last) {
+  int64_t lanes = tile.lanes;
+  int64_t vectors = llvm::divideCeil(width, lanes);
+  auto vecType = VectorType::get({lanes}, b.getF32Type());
+  auto inBounds = [&](int64_t j) { return (j + 1) * lanes <= width; };
+
+  SmallVector<Value> accs;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < vectors; ++j) {
+      Value r = add(row, i), col = index(j * lanes);
+      accs.push_back(
+          first ? output->readInit(b, loc, slice, r, add(n0, j * lanes), col,
+                                   lanes, inBounds(j))
+                : readVector(b, loc, slice, {r, col}, lanes, inBounds(j)));
+    }
+
+  auto loop = scf::ForOp::create(
+      b, loc, k0, add(k0, kLen), index(1), accs,
+      [&](OpBuilder &, Location, Value kk, ValueRange in) {
+        if (prefetch)
+          emitPrefetch(panel, kk);
+        SmallVector<Value> weights;
+        for (int64_t j = 0; j < vectors; ++j)
+          weights.push_back(
+              vector::LoadOp::create(b, loc, vecType, packed,
+                                     ValueRange{panel, kk, index(j * lanes)}));
+        SmallVector<Value> out(in.begin(), in.end());
+        for (int64_t i = 0; i < rows; ++i) {
+          Value xv =
+              tensor::ExtractOp::create(b, loc, x, ValueRange{add(row, i), kk});
+          Value xs = vector::BroadcastOp::create(b, loc, vecType, xv);
+          for (int64_t j = 0; j < vectors; ++j) {
+            Value &acc = out[i * vectors + j];
+            acc = vector::FMAOp::create(b, loc, weights[j], xs, acc);
+          }
+        }
+        scf::YieldOp::create(b, loc, out);
+      });
+
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < vectors; ++j) {
+      Value r = add(row, i), col = index(j * lanes);
+      Value acc = loop.getResult(i * vectors + j);
+      slice = last ? output->store(b, loc, slice, acc, r, add(n0, j * lanes),
+                                   col, inBounds(j))
+                   : writeVector(b, loc, acc, slice, {r, col}, inBounds(j));
+    }
+  return slice;
+}
+
+Value F32MatmulEmitter::emitBlock(Value slice, Value n0, Value panel,
+                                  int64_t width, Value k0, int64_t kLen,
+                                  bool first, bool last) {
+  return emitRowTiles(b, loc, slice, m, tile.tileM,
+                      [&](Value dest, Value row, int64_t rows) {
+                        return emitTile(dest, row, rows, n0, panel, width, k0,
+                                        kLen, first, last);
+                      });
+}
+
+/// The K blocks of a panel: the first, those between in a loop, the last.
+Value F32MatmulEmitter::emitPanel(Value slice, Value n0, Value panel,
+                                  int64_t width) {
+  int64_t blocks = llvm::divideCeil(k, blockK);
+  int64_t lastK = k - (blocks - 1) * blockK;
+  if (blocks == 1)
+    return emitBlock(slice, n0, panel, width, index(0), k, true, true);
+  slice = emitBlock(slice, n0, panel, width, index(0), blockK, true, false);
+  if (blocks > 2) {
+    auto loop = scf::ForOp::create(
+        b, loc, index(blockK), index((blocks - 1) * blockK), index(blockK),
+        ValueRange{slice},
+        [&](OpBuilder &, Location, Value k0, ValueRange iter) {
+          scf::YieldOp::create(
+              b, loc,
+              emitBlock(iter[0], n0, panel, width, k0, blockK, false, false));
+        });
+    slice = loop.getResult(0);
+  }
+  return emitBlock(slice, n0, panel, width, index((blocks - 1) * blockK), lastK,
+                   false, true);
+}
+
+Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
+  x = matmul.getInputs()[0];
+  output.emplace(b, loc, matmul, epilogue);
+  blockK = getBlockK(epilogue);
+  prefetch = m <= tile.tileM;
+  packWeights();
+  return emitColumnGroups(
+      b, loc, output->getDest(), panelWidth,
+      [&](Value slice, Value n0, Value panel, int64_t width) {
+        return emitPanel(slice, n0, panel, width);
+      });
+}
+
+LogicalResult mc::kernels::rewriteF32Matmul(RewriterBase &rewriter,
+                                            linalg::MatmulOp matmul,
+                                            const KernelConfig &config) {
+  std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
+  if (!raw)
+    return failure();
+  replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
+    return F32MatmulEmitter(rewriter, matmul, config, *raw).emit(epilogue);
+  });
+  return success();
+}

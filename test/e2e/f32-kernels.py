@@ -1,0 +1,119 @@
+# The dense f32 kernel of --mc-cpu-kernels (f32 activations times a
+# constant f32 weight no other kernel takes) equals the reference lowering
+# (`mc-run --reference`) and numpy exactly when every product and sum is
+# exact (small integers), and is within the floating-point error bound of
+# a K-term dot product otherwise:
+#   |y - y_exact| <= 2 K u sum_k |x_mk w_kn|  (u = 2^-24),
+# which the kernel (FMAs in increasing k) and the reference (rounded
+# products, then sums) both satisfy. Covered: M, N and K below, at and
+# above the register tiles and panels (tails everywhere); K cut into 2 and
+# 3+ blocks (the blocked path, on every ISA); a fill-zero and an
+# accumulate-into-input init; a dense_resource weight; fused bias + ReLU
+# (also with K blocks) and a consumer reading its output (no K blocks);
+# 1 and 2 threads; isa generic, avx2 and the host's (avx512-vnni).
+# RUN: %python %s | FileCheck %s
+# CHECK: exact: ok
+# CHECK: blocked: ok
+# CHECK: rounding: ok
+# CHECK: epilogue: ok
+import numpy as np
+
+from mctest import (check_exact_configs, host_isas, matmul_init_model,
+                    matmul_model, opt, run, with_bias_relu)
+
+rng = np.random.default_rng(32)
+isas = [i for i in host_isas() if i in ("avx512-vnni", "avx2", "generic")]
+configs = [(isa, t) for isa in isas for t in (1, 2)]
+
+
+def ints(shape, bound):
+    return rng.integers(-bound, bound + 1, shape).astype(np.float32)
+
+
+def uses_kernel(ir):
+    lowered = opt(ir, "--mc-cpu-kernels")
+    return ("__mc_f32_weights" in lowered and "vector.fma" in lowered and
+            "linalg.matmul" not in lowered)
+
+
+def check_exact(m, k, n, init=False, resource=False, wbound=4):
+    """Small integers: every sum is exact, so kernel == reference == numpy."""
+    w, x = ints((k, n), wbound), ints((m, k), 8)
+    want = x.astype(np.float64) @ w.astype(np.float64)
+    assert np.abs(want).max() < 2**24
+    if init or resource:
+        c = ints((m, n), 1000)
+        ir, inputs = matmul_init_model(w, m, resource), [x, c]
+        want += c
+    else:
+        ir, inputs = matmul_model(w, m), [x]
+    assert uses_kernel(ir), (m, k, n)
+    (ref,) = run(ir, "f", inputs, 1, ["--reference"])
+    assert (ref == want).all(), (m, k, n)
+    check_exact_configs(ir, inputs, want, configs, (m, k, n))
+
+
+# Tiles: 8 x 3 zmm (panels of 48 columns), 6 x 2 ymm (16), 4 x 3 xmm (12).
+for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
+                (5, 9, 200), (9, 256, 80), (1, 300, 17), (3, 67, 129),
+                (8, 48, 48), (13, 100, 97), (17, 33, 144), (25, 7, 13)]:
+    check_exact(m, k, n)
+check_exact(5, 33, 65, init=True)
+check_exact(2, 70, 90, resource=True)
+print("exact: ok")
+
+# K blocks (a panel's weights above 256 KB with more rows than a tile):
+# 2 and 3 blocks (the loop between the first and the last) on the
+# 48-column panels, 3 on the 16- and 12-column ones.
+for m, k, n in [(9, 1400, 60), (10, 3000, 50), (7, 11000, 20)]:
+    check_exact(m, k, n, wbound=2)
+check_exact(11, 2900, 49, init=True, wbound=2)
+print("blocked: ok")
+
+
+def within_bound(got, x, w, ref=None):
+    """|got - x.w| <= 2 K u |x|.|w| elementwise (float64 for x.w)."""
+    k = x.shape[1]
+    exact = x.astype(np.float64) @ w.astype(np.float64)
+    bound = 2 * k * 2.0**-24 * (np.abs(x).astype(np.float64) @
+                                np.abs(w).astype(np.float64))
+    return (np.abs(got.astype(np.float64) - exact) <= bound).all()
+
+
+# Random floats: within the bound of numpy (float64), as is the reference.
+for m, k, n in [(1, 512, 96), (4, 200, 130), (7, 129, 40), (12, 1500, 50)]:
+    w = rng.standard_normal((k, n)).astype(np.float32)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    ir = matmul_model(w, m)
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    assert within_bound(ref, x, w)
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert within_bound(got, x, w), (m, k, n, isa, threads)
+print("rounding: ok")
+
+
+# Fused bias + ReLU: equal to the reference and numpy (exact sums), with
+# and without K blocks; a consumer that reads its output.
+for m, k, n, accumulate in [(3, 100, 90, False), (10, 3000, 50, False),
+                            (10, 3000, 50, True), (5, 40, 33, True)]:
+    w = ints((k, n), 2)
+    bias = ints(n, 20)
+    ir = with_bias_relu(matmul_model(w, m), m, bias, accumulate)
+    lowered = opt(ir, "--mc-cpu-kernels")
+    assert "linalg.generic" not in lowered and "vector.fma" in lowered
+    x = ints((m, k), 8)
+    inputs = [x]
+    want = np.maximum(x.astype(np.float64) @ w + bias, 0)
+    if accumulate:
+        c = ints((m, n), 1000)
+        inputs.append(c)
+        want += c
+    (ref,) = run(ir, "f", inputs, 1, ["--reference"])
+    assert (ref == want).all()
+    for isa, threads in configs:
+        (got,) = run(ir, "f", inputs, 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert (got == want).all(), (m, k, n, accumulate, isa, threads)
+print("epilogue: ok")
