@@ -348,7 +348,10 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       of up to 4; the combine's element-wise consumer is fused as above.
 
     Column panels are distributed over threads with `scf.forall`
-    (`num-threads` is used by the pipelines that lower it).
+    (`num-threads` is used by the pipelines that lower it); the int8 GEMM
+    distributes blocks of rows instead when its activations do not fit L2
+    (or with `block-m`), each block going through the column panels in
+    turn.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
