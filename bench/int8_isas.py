@@ -10,7 +10,9 @@
 per-group dynamic-activation form (`mc_ir.weight_only_dynamic`, groups of
 32 along K, f32 in and out). A variant is CPU:ISA: `mc-compile --mcpu=CPU
 --isa=ISA` (CPU `host` is this machine; `haswell` code, VEX and 16 vector
-registers, also runs on any later x86-64). Every module is first checked
+registers, also runs on any later x86-64); `oneDNN:u8s8s32` (gemm only)
+is oneDNN's int8 matmul on the same data (a + 128 as u8), run.py's peer,
+timed in the same rounds. Every module is first checked
 (gemm: against numpy; w4a8/w8a8: against the reference lowering, bit for
 bit), then the variants are timed interleaved, `--repeats` rounds of one
 best-of-3 call each, and the median of the rounds is printed as GOP/s (2 M
@@ -28,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mc_ir  # noqa: E402
+from peers import onednn  # noqa: E402
 
 DEFAULT_VARIANTS = ("host:avx512-vnni,host:avx-vnni,host:avx2,haswell:avx2,"
                     "host:generic,haswell:generic")
@@ -65,6 +68,7 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     args = p.parse_args()
     variants = [v.split(":") for v in args.variants.split(",")]
+    onednn.set_threads(args.threads)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} {args.case} threads={args.threads} "
           f"repeats={args.repeats}; GOP/s, median (min-max)")
     print("| M x N x K | " + " | ".join(f"{isa} ({cpu})" for cpu, isa in variants)
@@ -91,6 +95,17 @@ def main():
                 mc_ir.Entry(lib, entry, [a], [want])()
             calls = []
             for cpu, isa in variants:
+                if cpu == "oneDNN":
+                    if args.case != "gemm":
+                        sys.exit("the oneDNN variant is an int8 GEMM only")
+                    mm = onednn.Matmul(b, m)
+                    call = mm.bind(a.view(np.uint8) ^ 0x80)   # a + 128
+                    call.keep_matmul = mm
+                    offset = 128 * b.astype(np.int64).sum(axis=0)
+                    if ((call() - offset).astype(np.int32) != want).any():
+                        sys.exit(f"oneDNN differs on {shape}")
+                    calls.append(call)
+                    continue
                 lib = compile_variant(text, cpu, isa, args.threads, work)
                 c = np.zeros_like(want)
                 call = mc_ir.Entry(lib, entry, [a], [c])
