@@ -82,14 +82,18 @@ namespace {
 /// One column group within one block of rows: the group's output columns
 /// start at `n0` and its packed weights are `packed[group]`; it has
 /// `vectors` output vectors, the last one partial if `partial`. The slice
-/// the tiles write starts at row `rowBase` (null: row 0), and the block
-/// ends at row `rowEnd`.
+/// the tiles write starts at row `rowBase` (null: row 0).
 struct Panel {
   Value n0, group;
   int64_t vectors;
   bool partial;
-  Value rowBase, rowEnd;
+  Value rowBase;
   bool inBounds(int64_t j) const { return !partial || j + 1 < vectors; }
+  /// Row `row` of the output within the slice.
+  Value sliceRow(OpBuilder &b, Location loc, Value row) const {
+    return rowBase ? arith::SubIOp::create(b, loc, row, rowBase).getResult()
+                   : row;
+  }
 };
 
 /// Emits the kernel for one matmul.
@@ -287,12 +291,6 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
     return emitTileI8mm(dest, row, rows, panel);
   auto accType = VectorType::get({lanes}, b.getI32Type());
   int64_t vectors = panel.vectors;
-  auto sliceRow = [&](Value r) -> Value {
-    return panel.rowBase ? arith::SubIOp::create(b, loc, r, panel.rowBase)
-                               .getResult()
-                         : r;
-  };
-
   SmallVector<Value> accs;
   for (int64_t i = 0; i < rows; ++i) {
     Value r = add(row, i);
@@ -303,7 +301,7 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
     for (int64_t j = 0; j < vectors; ++j) {
       Value acc = output->readInit(b, loc, dest, r, add(panel.n0, j * lanes),
                                    index(j * lanes), lanes, panel.inBounds(j),
-                                   sliceRow(r));
+                                   panel.sliceRow(b, loc, r));
       accs.push_back(rowInit ? arith::AddIOp::create(b, loc, acc, rowInit)
                                    .getResult()
                              : acc);
@@ -327,7 +325,7 @@ Value Int8MatmulEmitter::emitTile(Value dest, Value row, int64_t rows,
   accs = emitReduction(accs, step);
 
   for (int64_t i = 0; i < rows; ++i) {
-    Value r = add(row, i), local = sliceRow(r);
+    Value r = add(row, i), local = panel.sliceRow(b, loc, r);
     for (int64_t j = 0; j < vectors; ++j)
       dest = output->store(b, loc, dest, accs[i * vectors + j], r,
                            add(panel.n0, j * lanes), index(j * lanes),
@@ -385,10 +383,7 @@ Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
 
   for (int64_t i = 0; i < rows; ++i) {
     Value r = add(row, i);
-    Value local = panel.rowBase
-                      ? arith::SubIOp::create(b, loc, r, panel.rowBase)
-                            .getResult()
-                      : r;
+    Value local = panel.sliceRow(b, loc, r);
     // Row i's half of the vector's two blocks (`lanes` is 4).
     int64_t e = i % 2 * 2;
     SmallVector<int64_t> unzip = {e, e + 1, e + 4, e + 5};
@@ -415,8 +410,8 @@ Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
 Value Int8MatmulEmitter::emitPanel(Value slice, Value n0, Value group,
                                    int64_t width, Value rowBase,
                                    Value rowEnd) {
-  Panel panel{n0,     group, static_cast<int64_t>(llvm::divideCeil(width, lanes)),
-              width % lanes != 0, rowBase, rowEnd};
+  Panel panel{n0, group, static_cast<int64_t>(llvm::divideCeil(width, lanes)),
+              width % lanes != 0, rowBase};
   int64_t tileM = config.tileM, fullRows = m / tileM * tileM;
   auto tile = [&](Value dest, Value row, int64_t rows) {
     return emitTile(dest, row, rows, panel);
