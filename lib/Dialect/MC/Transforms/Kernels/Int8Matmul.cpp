@@ -47,36 +47,9 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace mc::kernels;
-
-/// The values of a constant i8 tensor, or none.
-static std::optional<SmallVector<int8_t>> getI8Constant(Value value) {
-  Attribute attr;
-  if (!matchPattern(value, m_Constant(&attr)))
-    return std::nullopt;
-  auto type = cast<ShapedType>(value.getType());
-  if (auto dense = dyn_cast<DenseIntElementsAttr>(attr)) {
-    SmallVector<int8_t> values;
-    values.reserve(type.getNumElements());
-    for (const APInt &v : dense.getValues<APInt>())
-      values.push_back(static_cast<int8_t>(v.getSExtValue()));
-    return values;
-  }
-  if (auto resource = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob)
-      return std::nullopt;
-    ArrayRef<char> data = blob->getData();
-    if (static_cast<int64_t>(data.size()) != type.getNumElements())
-      return std::nullopt;
-    return SmallVector<int8_t>(data.begin(), data.end());
-  }
-  return std::nullopt;
-}
 
 namespace {
 /// One column group within one block of rows: the group's output columns
@@ -504,14 +477,16 @@ LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,
       !bType.getElementType().isInteger(8) ||
       !cType.getElementType().isInteger(32))
     return failure();
-  std::optional<SmallVector<int8_t>> weights =
-      getI8Constant(matmul.getInputs()[1]);
-  if (!weights)
+  std::optional<RawConstant> raw = getRawConstant(matmul.getInputs()[1], 1);
+  if (!raw)
     return failure();
+  SmallVector<int8_t> weights(bType.getNumElements());
+  for (auto [i, w] : llvm::enumerate(weights))
+    w = static_cast<int8_t>(*raw->at(i));
 
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
     return Int8MatmulEmitter(rewriter, matmul, config)
-        .emit(*weights, epilogue);
+        .emit(weights, epilogue);
   });
   return success();
 }

@@ -246,10 +246,7 @@ Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
                                     bool parallel) {
   auto type = cast<RankedTensorType>(dest.getType());
   int64_t n = type.getDimSize(1);
-  OpFoldResult rows =
-      type.isDynamicDim(0)
-          ? OpFoldResult(tensor::DimOp::create(b, loc, dest, 0).getResult())
-          : OpFoldResult(b.getIndexAttr(type.getDimSize(0)));
+  OpFoldResult rows = tensor::getMixedSize(b, loc, dest, 0);
   SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
   auto sizes = [&](int64_t cols) {
     return SmallVector<OpFoldResult>{rows, b.getIndexAttr(cols)};
