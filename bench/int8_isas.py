@@ -12,7 +12,9 @@ per-group dynamic-activation form (`mc_ir.weight_only_dynamic`, groups of
 --isa=ISA` (CPU `host` is this machine; `haswell` code, VEX and 16 vector
 registers, also runs on any later x86-64); `oneDNN:u8s8s32` (gemm only)
 is oneDNN's int8 matmul on the same data (a + 128 as u8), run.py's peer,
-timed in the same rounds. Every module is first checked
+timed in the same rounds. CPU:ISA:2:4 (gemm only) is mc's kernel for the
+same weights pruned 2:4 along K (`mc_ir.prune_2_4`: the 2:4 kernel); its
+GOP/s count the dense 2 M N K too, so it reads as a speed-up over dense. Every module is first checked
 (gemm: against numpy; w4a8/w8a8: against the reference lowering, bit for
 bit), then the variants are timed interleaved, `--repeats` rounds of one
 best-of-3 call each, and the median of the rounds is printed as GOP/s (2 M
@@ -71,8 +73,8 @@ def main():
     onednn.set_threads(args.threads)
     print(f"# {time.strftime('%Y-%m-%d %H:%M')} {args.case} threads={args.threads} "
           f"repeats={args.repeats}; GOP/s, median (min-max)")
-    print("| M x N x K | " + " | ".join(f"{isa} ({cpu})" for cpu, isa in variants)
-          + " |")
+    print("| M x N x K | " + " | ".join(f"{':'.join(v[1:])} ({v[0]})"
+                                         for v in variants) + " |")
     print("|---" * (len(variants) + 1) + "|")
     with tempfile.TemporaryDirectory() as work:
         for shape in args.shapes.split(","):
@@ -94,7 +96,7 @@ def main():
                 lib = compile_variant(text, "host", "reference", 1, work)
                 mc_ir.Entry(lib, entry, [a], [want])()
             calls = []
-            for cpu, isa in variants:
+            for cpu, isa, *sparse in variants:
                 if cpu == "oneDNN":
                     if args.case != "gemm":
                         sys.exit("the oneDNN variant is an int8 GEMM only")
@@ -106,11 +108,20 @@ def main():
                         sys.exit(f"oneDNN differs on {shape}")
                     calls.append(call)
                     continue
-                lib = compile_variant(text, cpu, isa, args.threads, work)
-                c = np.zeros_like(want)
+                vtext, vwant = text, want
+                if sparse:
+                    if args.case != "gemm" or sparse != ["2", "4"]:
+                        sys.exit("CPU:ISA:2:4 is the only sparse variant "
+                                 "(gemm only)")
+                    bs = mc_ir.prune_2_4(b)
+                    vtext = mc_ir.gemm_i8(bs, m)
+                    vwant = (a.astype(np.int64) @ bs.astype(np.int64)) \
+                        .astype(np.int32)
+                lib = compile_variant(vtext, cpu, isa, args.threads, work)
+                c = np.zeros_like(vwant)
                 call = mc_ir.Entry(lib, entry, [a], [c])
                 call()
-                if c.tobytes() != want.tobytes():
+                if c.tobytes() != vwant.tobytes():
                     sys.exit(f"{cpu}:{isa} differs on {shape}")
                 calls.append(call)
             times = [[] for _ in variants]

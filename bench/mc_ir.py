@@ -187,6 +187,17 @@ def dynamic_int8(w, m):
 # one public function of the stated signature, or None (the bench then shows
 # n/a for mc).
 
+def prune_2_4(b):
+    """`b` (K x N int8, K a multiple of 4) keeping the 2 largest magnitudes
+    of every 4 along K (the first on ties), the rest zero."""
+    k, n = b.shape
+    groups = np.abs(b.astype(np.int16)).T.reshape(n, k // 4, 4)
+    keep = np.argsort(-groups, axis=2, kind="stable")[:, :, :2]
+    mask = np.zeros_like(groups, bool)
+    np.put_along_axis(mask, keep, True, axis=2)
+    return np.where(mask.reshape(n, k).T, b, 0).astype(np.int8)
+
+
 def sparse_2_4_i8(b, m):
     """2:4 sparse int8 GEMM: `b` (K x N int8) has at most 2 non-zeros in
     every 4 consecutive elements along K; `@gemm(%a: M x K i8) -> M x N

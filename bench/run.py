@@ -92,6 +92,13 @@ class Bench:
                   f"{INT8_OPS * self.hz * t / 1e9:.0f} GOP/s, fp32 "
                   f"{F32_FLOPS * self.hz * t / 1e9:.0f} GFLOP/s, DRAM read "
                   f"{self.bw[t] / 1e9:.1f} GB/s (measured, 1 GiB)")
+        dot, shuf, pair = (machine.load().issue_rate(i) / self.hz
+                           for i in range(3))
+        if dot:
+            print(f"# issue rates, 1 core: vpdpbusd {dot:.2f}/cycle, vpshufb "
+                  f"{shuf:.2f}/cycle, one of each {pair:.2f} pairs/cycle; so "
+                  f"a 2:4 int8 GEMM that gathers with vpshufb is at most "
+                  f"{2 * pair / dot:.2f}x a dense one at its port limit")
         mcpu, thr = mc_ir.compile_options(1), mc_ir.threads_supported()
         print(f"# mc-compile {' '.join(mcpu)}; thread option: "
               f"{'yes' if thr else 'none (mc code is single-threaded: its 2-thread rows repeat the 1-thread figure)'}")
@@ -244,13 +251,8 @@ class Bench:
         """2:4 int8 (mc's form: hook in mc_ir) against mc's and oneDNN's
         dense int8 on the same shape (the 2:4 weight keeps the 2 largest
         magnitudes of every 4 along K)."""
-        m, k = a.shape
-        n = b.shape[1]
-        groups = np.abs(b.astype(np.int16)).T.reshape(n, k // 4, 4)
-        keep = np.argsort(-groups, axis=2, kind="stable")[:, :, :2]
-        mask = np.zeros_like(groups, bool)
-        np.put_along_axis(mask, keep, True, axis=2)
-        bs = np.where(mask.reshape(n, k).T, b, 0).astype(np.int8)
+        m, n = a.shape[0], b.shape[1]
+        bs = mc_ir.prune_2_4(b)
 
         def mc(t):
             text = mc_ir.sparse_2_4_i8(bs, m)

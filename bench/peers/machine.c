@@ -91,3 +91,45 @@ double read_bw(size_t bytes, int threads, int reps) {
   free(buf);
   return r[0].best;
 }
+
+// Issue rates, per second, of 512-bit `vpdpbusd` (kind 0), `vpshufb` (1),
+// and pairs of one of each (2), in independent chains (10 of each, more
+// than latency x ports), best of 50 runs of 4 * 10^5 instructions. They
+// bound any byte-gather kernel: a 2:4 int8 GEMM that picks each column's
+// activation bytes with `vpshufb` issues one shuffle per sparse
+// `vpdpbusd`, so it can run at most 2 * pairs / vpdpbusd times the dense
+// kernel's speed. 0 without AVX-512 VNNI.
+#define DP(r) "vpdpbusd %%zmm30, %%zmm31, %%zmm" #r "\n\t"
+#define SH(r) "vpshufb %%zmm30, %%zmm31, %%zmm" #r "\n\t"
+#define TEN(op, a) op(a##0) op(a##1) op(a##2) op(a##3) op(a##4) \
+  op(a##5) op(a##6) op(a##7) op(a##8) op(a##9)
+double issue_rate(int kind) {
+  if (!__builtin_cpu_supports("avx512vnni") || kind < 0 || kind > 2) return 0;
+  const long iters = 2000;
+  double best = 0;
+  for (int r = 0; r < 50; r++) {
+    double t = now();
+    for (long i = 0; i < iters; i++) {
+      // 200 instructions per iteration of each kind; a pair counts once.
+      if (kind == 0)
+        for (int j = 0; j < 20; j++)
+          __asm__ volatile(TEN(DP, ) ::: "xmm0", "xmm1", "xmm2", "xmm3",
+                           "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9");
+      else if (kind == 1)
+        for (int j = 0; j < 20; j++)
+          __asm__ volatile(TEN(SH, 1) ::: "xmm10", "xmm11", "xmm12", "xmm13",
+                           "xmm14", "xmm15", "xmm16", "xmm17", "xmm18",
+                           "xmm19");
+      else
+        for (int j = 0; j < 20; j++)
+          __asm__ volatile(TEN(DP, ) TEN(SH, 1)
+                           ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5",
+                           "xmm6", "xmm7", "xmm8", "xmm9", "xmm10", "xmm11",
+                           "xmm12", "xmm13", "xmm14", "xmm15", "xmm16",
+                           "xmm17", "xmm18", "xmm19");
+    }
+    double rate = 200.0 * iters / (now() - t);
+    if (rate > best) best = rate;
+  }
+  return best;
+}

@@ -9,6 +9,8 @@ def load():
     lib.clock_hz.restype = ctypes.c_double
     lib.read_bw.restype = ctypes.c_double
     lib.read_bw.argtypes = [ctypes.c_size_t, ctypes.c_int, ctypes.c_int]
+    lib.issue_rate.restype = ctypes.c_double
+    lib.issue_rate.argtypes = [ctypes.c_int]
     return lib
 
 
