@@ -69,14 +69,14 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
     FailureOr<mc::kernels::KernelConfig> config =
         mc::kernels::getKernelConfig(isa, tileM, tileN);
     if (failed(config)) {
-      getOperation().emitError()
+      emitError(getOperation().getLoc())
           << "mc-cpu-kernels: unknown isa '" << isa
           << "' (expected generic, avx2, avx-vnni, avx512-vnni, neon, "
              "neon-dotprod or neon-i8mm) or negative tile size";
       return signalPassFailure();
     }
     if (blockM < 0) {
-      getOperation().emitError()
+      emitError(getOperation().getLoc())
           << "mc-cpu-kernels: block-m must not be negative";
       return signalPassFailure();
     }

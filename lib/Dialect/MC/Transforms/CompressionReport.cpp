@@ -260,7 +260,7 @@ struct MCCompressionReport
     std::error_code ec;
     llvm::raw_fd_ostream os(output, ec, llvm::sys::fs::OF_Text);
     if (ec)
-      return getOperation().emitError("mc-compression-report: cannot write '")
+      return emitError(getOperation().getLoc(), "mc-compression-report: cannot write '")
              << output << "': " << ec.message();
     llvm::json::Object report{{"layers", std::move(layers)},
                               {"total", std::move(total)}};

@@ -457,7 +457,7 @@ struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
   void runOnOperation() override {
     std::optional<X86Widths> widths = parseIsa(isa);
     if (!widths) {
-      getOperation()->emitError()
+      emitError(getOperation()->getLoc())
           << "mc-lower-dot4: unknown isa '" << isa
           << "' (expected generic, avx2, avx-vnni, avx512-vnni or neon)";
       return signalPassFailure();

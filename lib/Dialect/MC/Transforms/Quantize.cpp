@@ -88,7 +88,7 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
   Scheme scheme;
   scheme.symmetric = symmetric;
   scheme.groupSize = groupSize;
-  auto fail = [&]() { return module.emitError("mc-quantize: "); };
+  auto fail = [&]() { return emitError(module.getLoc(), "mc-quantize: "); };
   std::optional<Method> m = llvm::StringSwitch<std::optional<Method>>(method)
                                 .Case("rtn", Method::Rtn)
                                 .Case("mse", Method::Mse)

@@ -281,7 +281,7 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
   llvm::Regex regex(filter.regex.empty() ? ".*" : "^(" + filter.regex + ")$");
   std::string regexError;
   if (!regex.isValid(regexError))
-    return module.emitError("invalid layers regex '")
+    return emitError(module.getLoc(), "invalid layers regex '")
            << filter.regex << "': " << regexError;
 
   MLIRContext *ctx = module.getContext();
