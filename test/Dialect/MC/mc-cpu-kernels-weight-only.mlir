@@ -151,3 +151,33 @@ func.func @unsupported(%x: tensor<1x16xf32>, %p: tensor<16x16xi8>, %xh: tensor<1
   %y3 = linalg.matmul ins(%xh, %w3 : tensor<1x16xf16>, tensor<16x16xf16>) outs(%ih : tensor<1x16xf16>) -> tensor<1x16xf16>
   return %y0, %y1, %y2, %y3 : tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x16xf32>, tensor<1x16xf16>
 }
+
+// -----
+
+// f8E4M3FN per channel: the payload keeps its bytes (0.5 = 0x30), the
+// scales are packed * 2^8 (2.0 -> 512.0 = 0x44000000), and each row of 16
+// bytes widens through f16: sext, << 7, clear bit 14, extf.
+// CHECK-LABEL: func.func @e4m3_gemv
+// CHECK-DAG: %[[CLEAR:.*]] = arith.constant dense<-16385> : vector<16xi16>
+// CHECK-DAG: %[[SEVEN:.*]] = arith.constant dense<7> : vector<16xi16>
+// CHECK-DAG: %[[W:.*]] = arith.constant dense<"0x{{(00000044)+}}{{(30)+}}"> : tensor<1x320xi8>
+// CHECK: scf.for
+// CHECK:   vector.transfer_read %[[W]]{{.*}} : tensor<1x320xi8>, vector<16xi8>
+// CHECK:   %[[WIDE:.*]] = arith.extsi {{.*}} : vector<16xi8> to vector<16xi16>
+// CHECK:   %[[SHIFTED:.*]] = arith.shli %[[WIDE]], %[[SEVEN]]
+// CHECK:   %[[HALF:.*]] = arith.andi %[[SHIFTED]], %[[CLEAR]]
+// CHECK:   %[[F16:.*]] = arith.bitcast %[[HALF]] : vector<16xi16> to vector<16xf16>
+// CHECK:   arith.extf %[[F16]] : vector<16xf16> to vector<16xf32>
+// CHECK-NOT: mc.decode
+// CHECK-NOT: linalg.matmul
+func.func @e4m3_gemv(%x: tensor<1x16xf32>) -> tensor<1x16xf32> {
+  %q = arith.constant dense<0.5> : tensor<16x16xf8E4M3FN>
+  %s = arith.constant dense<2.0> : tensor<16xf32>
+  %c = mc.assemble %q, %s : (tensor<16x16xf8E4M3FN>, tensor<16xf32>) -> !mc.compressed<16x16xf32, #mc.float<f8E4M3FN, axis = 1>>
+  %w = mc.decode %c : !mc.compressed<16x16xf32, #mc.float<f8E4M3FN, axis = 1>> -> tensor<16x16xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x16xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x16xf32>) -> tensor<1x16xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x16xf32>, tensor<16x16xf32>) outs(%i : tensor<1x16xf32>) -> tensor<1x16xf32>
+  return %y : tensor<1x16xf32>
+}

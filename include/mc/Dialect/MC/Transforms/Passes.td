@@ -304,7 +304,11 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       conversion. Summed with FMAs per group and scaled once per group:
       `y = fma(sum_g, s_g, y)`. Equal to the reference within float
       rounding (exactly when the sums are exact). Rows go in tiles of up
-      to 8; the element-wise consumer is fused as above.
+      to 8; the element-wise consumer is fused as above. The same for
+      `#mc.float<f16|bf16|f8E4M3FN|f8E5M2>` (unscaled too): 1 or 2 bytes
+      per weight, widened through f16 in registers (f8E4M3FN as its
+      value / 2^8, the 2^8 in the packed scales; weights with its NaN are
+      left to the reference lowering).
 
     - f32 `linalg.matmul` whose constant f32 weight is at least 70 % zeros
       (below that the bitmask format saves too little): per panel of 16

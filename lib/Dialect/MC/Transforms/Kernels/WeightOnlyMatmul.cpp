@@ -1,9 +1,10 @@
 //===- WeightOnlyMatmul.cpp - f32 x weight-only integer GEMV/GEMM ---------===//
 //
 // Y[M x N] (+)= X[M x K] * decode(W)[K x N] with X f32 and W a constant
-// `#mc.uniform<iB|uiB>` weight (B in 2..8) that has one scale (and zero
-// point) per group of G consecutive k of a column: `block = [G, b]`,
-// per channel (`axis = 1`, G = K) or per tensor (G = K). Meant for small M
+// `#mc.uniform<iB|uiB>` weight (B in 2..8) or `#mc.float<f16|bf16|f8E4M3FN|
+// f8E5M2>` weight that has one scale (and zero point) per group of G
+// consecutive k of a column: `block = [G, b]`, per channel (`axis = 1`,
+// G = K) or per tensor (G = K; unscaled floats: scale 1). Meant for small M
 // (LLM decoding), where streaming the weight from DRAM is the limit, so the
 // layout makes every byte of it read once, in order.
 //
@@ -14,14 +15,20 @@
 //   B <= 4: one i32 per column holding u[k0 + j] = q[k0 + j] + o (o = 8 for
 //           signed storage, else 0; so 0 <= u < 16) in bits 4j .. 4j + 3:
 //           a step is one vector of L x 4 bytes for 8 k;
-//   B > 4:  8 rows of L bytes, byte c of row j = q[k0 + j][column c].
+//   B > 4:  8 rows of L bytes, byte c of row j = q[k0 + j][column c];
+//   floats: the same with the storage's 1 or 2 bytes per element.
 //
 // Dequantization happens in registers and is exact. Nibbles: one mask and
 // an unsigned conversion give u * 2^(4j), so x is pre-scaled once per call
 // (x'[m, k] = x[m, k] * 2^-4j, exact) and the offset o + zp is taken off
 // once per group as (o + zp) * sum_g x. Bytes: one sign or zero extension,
-// the zero point subtracted in i32 (as in the reference), a conversion. The
-// scale is applied once per group.
+// the zero point subtracted in i32 (as in the reference), a conversion.
+// Floats widen through f16 (`vcvtph2ps`, `fcvtl`): f16 itself; f8E5M2 is
+// the high byte of an f16; an f8E4M3FN byte b gives the f16 bits
+// (sext(b) << 7) & 0xBFFF, which is b's value * 2^-8 (both biases differ by
+// 8, subnormals included), so its scales are packed * 2^8; bf16 is the high
+// half of an f32. f8E4M3FN NaN has no such image: weights with NaN keep the
+// reference lowering. The scale is applied once per group.
 //
 // Rounding order, per output (row m, column n), starting from Y's initial
 // value y:
@@ -65,12 +72,28 @@ namespace {
 /// The weight as the kernel sees it: payload, scales and zero points of a
 /// K x N `#mc.uniform` value with groups of `groupK` along K.
 struct Weight {
+  /// One of the two is set.
   mc::UniformEncodingAttr encoding;
+  FloatType floatStorage;
+  std::optional<int64_t> axis;
+  SmallVector<int64_t> block;
   int64_t k, n, groupK;
-  RawConstant payload, scales;
-  std::optional<RawConstant> zeroPoints;
+  RawConstant payload;
+  /// Absent for unscaled floats.
+  std::optional<RawConstant> scales, zeroPoints;
 
-  bool isNibble() const { return encoding.getStorage().getWidth() <= 4; }
+  bool isNibble() const {
+    return encoding && encoding.getStorage().getWidth() <= 4;
+  }
+  /// Bytes per payload element in the packed layout (sub-byte: 1).
+  int64_t elementBytes = 1;
+  /// The packed scale of index `s`: the decoded f8E4M3FN is 2^-8 of q.
+  float scale(int64_t s) const {
+    float v = 1.0f;
+    if (scales)
+      std::memcpy(&v, scales->at(s), 4);
+    return isa_and_nonnull<Float8E4M3FNType>(floatStorage) ? v * 256.0f : v;
+  }
   /// What nibbles add to q to make it unsigned.
   int32_t nibbleOffset() const { return encoding.isSigned() ? 8 : 0; }
 
@@ -85,9 +108,8 @@ struct Weight {
   }
 
   int64_t scaleIndex(int64_t kk, int64_t col) const {
-    if (encoding.getAxis())
+    if (axis)
       return col; // axis 1; axis 0 is rejected.
-    ArrayRef<int64_t> block = encoding.getBlock();
     if (block.empty())
       return 0;
     return kk / block[0] * (n / block[1]) + col / block[1];
@@ -103,43 +125,75 @@ static std::optional<Weight> matchWeight(Value operand) {
     return std::nullopt;
   auto assemble = decode.getInput().getDefiningOp<mc::AssembleOp>();
   auto type = cast<mc::CompressedType>(decode.getInput().getType());
-  auto encoding = dyn_cast<mc::UniformEncodingAttr>(type.getEncoding());
-  if (!assemble || !encoding || !type.getExpressedType().isF32() ||
+  if (!assemble || !type.getExpressedType().isF32() ||
       type.getShape().size() != 2)
-    return std::nullopt;
-  // i1 payloads are bit-packed in dense attributes.
-  unsigned width = encoding.getStorage().getWidth();
-  if (width < 2 || width > 8)
     return std::nullopt;
 
   Weight w;
-  w.encoding = encoding;
   w.k = type.getShape()[0];
   w.n = type.getShape()[1];
+  bool scaled = true;
+  if (auto encoding = dyn_cast<mc::UniformEncodingAttr>(type.getEncoding())) {
+    // i1 payloads are bit-packed in dense attributes.
+    unsigned width = encoding.getStorage().getWidth();
+    if (width < 2 || width > 8)
+      return std::nullopt;
+    w.encoding = encoding;
+    w.axis = encoding.getAxis();
+    w.block.assign(encoding.getBlock().begin(), encoding.getBlock().end());
+  } else if (auto encoding =
+                 dyn_cast<mc::FloatEncodingAttr>(type.getEncoding())) {
+    w.floatStorage = encoding.getStorage();
+    w.elementBytes = w.floatStorage.getWidth() / 8;
+    w.axis = encoding.getAxis();
+    w.block.assign(encoding.getBlock().begin(), encoding.getBlock().end());
+    scaled = encoding.hasScales();
+  } else {
+    return std::nullopt;
+  }
   // Per-k scales (axis 0, blocks of a few k) would cost a scale vector per
   // step; the reference lowering keeps those.
-  if (std::optional<int64_t> axis = encoding.getAxis()) {
-    if (*axis != 1)
+  if (w.axis) {
+    if (*w.axis != 1)
       return std::nullopt;
     w.groupK = w.k;
   } else {
-    w.groupK = encoding.getBlock().empty() ? w.k : encoding.getBlock()[0];
+    w.groupK = w.block.empty() ? w.k : w.block[0];
   }
   if (w.groupK < 8 && w.groupK != w.k)
     return std::nullopt;
 
   ValueRange parts = assemble.getParts();
-  std::optional<RawConstant> payload = getRawConstant(parts[0], 1);
-  std::optional<RawConstant> scales = getRawConstant(parts[1], 4);
-  if (!payload || !scales ||
-      !cast<ShapedType>(parts[1].getType()).getElementType().isF32())
+  std::optional<RawConstant> payload =
+      getRawConstant(parts[0], w.elementBytes);
+  if (!payload)
     return std::nullopt;
   w.payload = *payload;
-  w.scales = *scales;
-  if (encoding.getZeroPoint()) {
+  if (scaled) {
+    w.scales = getRawConstant(parts[1], 4);
+    if (!w.scales ||
+        !cast<ShapedType>(parts[1].getType()).getElementType().isF32())
+      return std::nullopt;
+  }
+  if (w.encoding && w.encoding.getZeroPoint()) {
     w.zeroPoints = getRawConstant(parts[2], 4);
     if (!w.zeroPoints)
       return std::nullopt;
+  }
+  if (isa_and_nonnull<Float8E4M3FNType>(w.floatStorage)) {
+    // NaN has no f16 image (see the file comment), and the scales times
+    // 2^8 must stay finite.
+    int64_t count = w.payload.splat ? 1 : w.k * w.n;
+    for (int64_t i = 0; i < count; ++i)
+      if ((*w.payload.at(i) & 0x7F) == 0x7F)
+        return std::nullopt;
+    int64_t numScales =
+        !w.scales || w.scales->splat
+            ? 1
+            : static_cast<int64_t>(w.scales->data.size()) / 4;
+    for (int64_t i = 0; i < numScales; ++i)
+      if (!std::isfinite(w.scale(i)))
+        return std::nullopt;
   }
   return w;
 }
@@ -157,7 +211,7 @@ public:
     numGroups = w.k / w.groupK;
     stepsPerGroup = llvm::divideCeil(w.groupK, kStep);
     headerBytes = lanes * 4 * (w.zeroPoints ? 2 : 1);
-    stepBytes = w.isNibble() ? lanes * 4 : lanes * kStep;
+    stepBytes = w.isNibble() ? lanes * 4 : lanes * kStep * w.elementBytes;
     groupBytes = headerBytes + stepsPerGroup * stepBytes;
     panelBytes = numGroups * groupBytes;
   }
@@ -192,6 +246,7 @@ private:
   }
   /// `lanes` 32-bit values of the packed panel at byte `offset`.
   Value readWords(Value panel, Value offset, Type elementType);
+  Value decodeFloats(Value panel, Value offset);
   SmallVector<Value> decodeStep(Value panel, Value offset, Value zeroPoint,
                                 int64_t count);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
@@ -220,7 +275,8 @@ Value WeightOnlyEmitter::packWeights() {
     for (int64_t g = 0; g < numGroups; ++g) {
       char *group = &data[p * panelBytes + g * groupBytes];
       int64_t s = w.scaleIndex(g * w.groupK, col);
-      std::memcpy(group + c * 4, w.scales.at(s), 4);
+      float scale = w.scale(s);
+      std::memcpy(group + c * 4, &scale, 4);
       if (!w.zeroPoints)
         continue;
       int32_t zp;
@@ -240,6 +296,12 @@ Value WeightOnlyEmitter::packWeights() {
       int64_t p = col / lanes, c = col % lanes;
       char *payload = &data[p * panelBytes + g * groupBytes + headerBytes +
                             step * stepBytes];
+      if (w.floatStorage) {
+        int64_t bytes = w.elementBytes;
+        std::memcpy(payload + (j * lanes + c) * bytes,
+                    w.payload.at(kk * w.n + col), bytes);
+        continue;
+      }
       int32_t v = w.value(kk, col);
       // Nibble j of the column's little-endian i32.
       if (w.isNibble())
@@ -354,6 +416,42 @@ Value WeightOnlyEmitter::readWords(Value panel, Value offset,
 
 /// The first `count` of the step's 8 rows of weights at byte `offset` of the
 /// panel, as f32 vectors of u * 2^4j (nibbles) or q - zero point (bytes).
+/// One row of `lanes` float weights at byte `offset` of the panel, widened
+/// to f32 (see the file comment).
+Value WeightOnlyEmitter::decodeFloats(Value panel, Value offset) {
+  auto vec = [&](Type element) { return VectorType::get({lanes}, element); };
+  auto f32Type = vec(b.getF32Type());
+  auto i16Type = vec(b.getI16Type());
+  auto splatI16 = [&](int16_t v) -> Value {
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(i16Type, b.getI16IntegerAttr(v)));
+  };
+  Value bytes = readVector(b, loc, packed, {panel, offset},
+                           lanes * w.elementBytes, true);
+  Value half;
+  if (w.floatStorage.isF16()) {
+    half = vector::BitCastOp::create(b, loc, vec(b.getF16Type()), bytes);
+  } else if (w.floatStorage.isBF16()) {
+    Value words = arith::ExtUIOp::create(
+        b, loc, vec(b.getI32Type()),
+        vector::BitCastOp::create(b, loc, i16Type, bytes));
+    Value shifted = arith::ShLIOp::create(b, loc, words, splatI32(16));
+    return arith::BitcastOp::create(b, loc, f32Type, shifted);
+  } else if (isa<Float8E5M2Type>(w.floatStorage)) {
+    Value words = arith::ExtUIOp::create(b, loc, i16Type, bytes);
+    half = arith::ShLIOp::create(b, loc, words, splatI16(8));
+  } else { // f8E4M3FN
+    Value words = arith::ExtSIOp::create(b, loc, i16Type, bytes);
+    Value shifted = arith::ShLIOp::create(b, loc, words, splatI16(7));
+    half = arith::AndIOp::create(b, loc, shifted,
+                                 splatI16(static_cast<int16_t>(0xBFFF)));
+  }
+  if (!isa<VectorType>(half.getType()) ||
+      !cast<VectorType>(half.getType()).getElementType().isF16())
+    half = arith::BitcastOp::create(b, loc, vec(b.getF16Type()), half);
+  return arith::ExtFOp::create(b, loc, f32Type, half);
+}
+
 SmallVector<Value> WeightOnlyEmitter::decodeStep(Value panel, Value offset,
                                                  Value zeroPoint,
                                                  int64_t count) {
@@ -368,6 +466,11 @@ SmallVector<Value> WeightOnlyEmitter::decodeStep(Value panel, Value offset,
           b, loc, words, splatI32(static_cast<int32_t>(0xFu << (4 * j))));
       result.push_back(arith::UIToFPOp::create(b, loc, f32Type, bits));
     }
+    return result;
+  }
+  if (w.floatStorage) {
+    for (int64_t j = 0; j < count; ++j)
+      result.push_back(decodeFloats(panel, add(offset, j * stepBytes / kStep)));
     return result;
   }
   for (int64_t j = 0; j < count; ++j) {
