@@ -22,7 +22,9 @@ import tempfile
 
 import numpy as np
 
-from mctest import compile_and_call, dense_hex, mlir_type, opt, run
+from mctest import (assembled_matmul_ir, check_close_configs,
+                    compile_and_call, dense_hex, mlir_type, opt, run,
+                    with_bias_relu)
 
 rng = np.random.default_rng(7)
 host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
@@ -66,46 +68,18 @@ def random_bits(shape, storage, exponents=None):
     return bits.astype(np.uint16 if width == 16 else np.uint8)
 
 
-def weight_only_ir(bits, storage, s, granularity, m, epilogue=None):
+def weight_only_ir(bits, storage, s, granularity, m):
     """`@f(%x: M x K) -> M x N` = x . decode(assemble(payload[, scales]))."""
     k, n = bits.shape
-    xt, yt, wt = (mlir_type([m, k], "f32"), mlir_type([m, n], "f32"),
-                  mlir_type([k, n], "f32"))
     pt = mlir_type([k, n], MLIR_TYPE[storage])
-    enc = f"#mc.float<{MLIR_TYPE[storage]}{granularity}>"
-    ct = f"!mc.compressed<{k}x{n}xf32, {enc}>"
-    sdef, parts, types = "", "%q", pt
+    defs = f"  %q = arith.constant {dense_hex(bits)} : {pt}\n"
+    parts, types = "%q", pt
     if s is not None:
         st = mlir_type(s.shape, "f32")
-        sdef = f"  %s = arith.constant {dense_hex(s.astype(np.float32))} : {st}\n"
+        defs += f"  %s = arith.constant {dense_hex(s.astype(np.float32))} : {st}\n"
         parts, types = "%q, %s", f"{pt}, {st}"
-    tail = f"  return %y : {yt}"
-    if epilogue is not None:
-        bt = mlir_type([n], "f32")
-        tail = f"""  %b = arith.constant {dense_hex(epilogue)} : {bt}
-  %o = tensor.empty() : {yt}
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : {yt}, {bt}) outs(%o : {yt}) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> {yt}
-  return %r : {yt}"""
-    return f"""
-func.func @f(%x: {xt}) -> {yt} {{
-  %q = arith.constant {dense_hex(bits)} : {pt}
-{sdef}  %c = mc.assemble {parts} : ({types}) -> {ct}
-  %w = mc.decode %c : {ct} -> {wt}
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yt}
-  %i = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
-  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%i : {yt}) -> {yt}
-{tail}
-}}"""
+    return assembled_matmul_ir(m, k, n, defs, parts, types,
+                               f"#mc.float<{MLIR_TYPE[storage]}{granularity}>")
 
 
 def make_case(m, k, n, storage, group, exact, epilogue=False):
@@ -139,31 +113,20 @@ def make_case(m, k, n, storage, group, exact, epilogue=False):
         gran, full = f", block = [{group}, 1]", np.repeat(s, group, axis=0)
     # decode(q) * s, rounded to f32 as the reference does.
     w = (decode(bits, storage) * full.astype(np.float32)).astype(np.float32)
-    bias = rng.standard_normal(n).astype(np.float32) if epilogue else None
+    ir = weight_only_ir(bits, storage, s, gran, m)
     want = x.astype(np.float64) @ w.astype(np.float64)
     if epilogue:
+        bias = rng.standard_normal(n).astype(np.float32)
+        ir = with_bias_relu(ir, m, bias)
         want = np.maximum(want + bias, 0)
-    return weight_only_ir(bits, storage, s, gran, m, bias), x, want
+    return ir, x, want
 
 
 def check(m, k, n, storage, group, exact=False, epilogue=False):
     ir, x, want = make_case(m, k, n, storage, group, exact, epilogue)
     assert "mc.decode" not in opt(ir, "--mc-cpu-kernels")
-    (ref,) = run(ir, "f", [x], 1, ["--reference"])
-    tol = 1e-5 * np.linalg.norm(want)
-    what = (m, k, n, storage, group)
-    for isa, threads in configs:
-        (got,) = run(ir, "f", [x], 1, [f"--isa={isa}",
-                                       f"--num-threads={threads}"])
-        assert got.dtype == np.float32 and got.shape == (m, n), what
-        if exact:
-            assert (got == want).all() and (got == ref).all(), \
-                (what, isa, threads, np.argwhere(got != want)[:5])
-        else:
-            for other in (want, ref):
-                err = np.abs(got - other).max()
-                assert err <= tol, (what, isa, threads, err, tol)
-    assert np.abs(ref - want).max() <= tol, what
+    check_close_configs(ir, [x], want, configs, exact,
+                        (m, k, n, storage, group))
 
 
 for m, k, n, storage, group in [

@@ -14,7 +14,8 @@
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import dense_hex, mlir_type, opt, run
+from mctest import (assembled_matmul_ir, check_close_configs, dense_hex,
+                    mlir_type, with_bias_relu)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
@@ -22,56 +23,27 @@ configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
            for t in (1, 2)]
 
 
-def weight_only_ir(q, s, zp, storage, granularity, m, resource=False,
-                   epilogue=None):
+def weight_only_ir(q, s, zp, storage, granularity, m, resource=False):
     """`@f(%x: M x K) -> M x N` = x . decode(assemble(q, s[, zp]))."""
     k, n = q.shape
-    xt, yt, wt = (mlir_type([m, k], "f32"), mlir_type([m, n], "f32"),
-                  mlir_type([k, n], "f32"))
     bits = int(storage.lstrip("ui"))
     pt, st = mlir_type([k, n], f"i{bits}"), mlir_type(s.shape, "f32")
     enc = f"#mc.uniform<{storage}{granularity}" + \
         (", zero_point" if zp is not None else "") + ">"
-    ct = f"!mc.compressed<{k}x{n}xf32, {enc}>"
     parts, types, blob = "%q, %s", f"{pt}, {st}", ""
-    if zp is not None:
-        zt = mlir_type(zp.shape, "i32")
-        parts += ", %zp"
-        types += f", {zt}"
     payload = dense_hex(q.astype(np.int8))
     if resource:
         payload = "dense_resource<q>"
         blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      q: "0x01000000'
                 + q.astype(np.int8).tobytes().hex() + '"\n    }\n  }\n#-}\n')
-    zdef = (f"  %zp = arith.constant {dense_hex(zp.astype(np.int32))} : {zt}\n"
-            if zp is not None else "")
-    tail = f"  return %y : {yt}"
-    if epilogue is not None:
-        tail = f"""  %b = arith.constant {dense_hex(epilogue)} : {mlir_type([n], "f32")}
-  %o = tensor.empty() : {yt}
-  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>,
-                         affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>],
-                        iterator_types = ["parallel", "parallel"]}}
-      ins(%y, %b : {yt}, {mlir_type([n], "f32")}) outs(%o : {yt}) {{
-  ^bb0(%a: f32, %bb: f32, %out: f32):
-    %c0 = arith.constant 0.0 : f32
-    %sum = arith.addf %a, %bb : f32
-    %relu = arith.maximumf %sum, %c0 : f32
-    linalg.yield %relu : f32
-  }} -> {yt}
-  return %r : {yt}"""
-    return f"""
-func.func @f(%x: {xt}) -> {yt} {{
-  %q = arith.constant {payload} : {pt}
-  %s = arith.constant {dense_hex(s.astype(np.float32))} : {st}
-{zdef}  %c = mc.assemble {parts} : ({types}) -> {ct}
-  %w = mc.decode %c : {ct} -> {wt}
-  %z = arith.constant 0.0 : f32
-  %e = tensor.empty() : {yt}
-  %i = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
-  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%i : {yt}) -> {yt}
-{tail}
-}}""" + blob
+    defs = (f"  %q = arith.constant {payload} : {pt}\n"
+            f"  %s = arith.constant {dense_hex(s.astype(np.float32))} : {st}\n")
+    if zp is not None:
+        zt = mlir_type(zp.shape, "i32")
+        parts += ", %zp"
+        types += f", {zt}"
+        defs += f"  %zp = arith.constant {dense_hex(zp.astype(np.int32))} : {zt}\n"
+    return assembled_matmul_ir(m, k, n, defs, parts, types, enc) + blob
 
 
 def make_weight(k, n, storage, group, zero_point, scale_fn):
@@ -106,27 +78,14 @@ def check(m, k, n, storage, group, zero_point=False, exact=False,
         x = rng.standard_normal((m, k)).astype(np.float32)
     q, s, zp, gran, deq = make_weight(k, n, storage, group, zero_point,
                                       scale_fn)
-    bias = rng.standard_normal(n).astype(np.float32) if epilogue else None
-    ir = weight_only_ir(q, s, zp, storage, gran, m, resource, bias)
+    ir = weight_only_ir(q, s, zp, storage, gran, m, resource)
     want = x.astype(np.float64) @ deq
     if epilogue:
+        bias = rng.standard_normal(n).astype(np.float32)
+        ir = with_bias_relu(ir, m, bias)
         want = np.maximum(want + bias, 0)
-    (ref,) = run(ir, "f", [x], 1, ["--reference"])
-    tol = 1e-5 * np.linalg.norm(want)
-    what = (m, k, n, storage, group, zero_point)
-    for isa, threads in configs:
-        (got,) = run(ir, "f", [x], 1, [f"--isa={isa}",
-                                       f"--num-threads={threads}"])
-        assert got.dtype == np.float32 and got.shape == (m, n), what
-        if exact:
-            assert (got == want).all() and (got == ref).all(), \
-                (what, isa, threads, np.argwhere(got != want)[:5])
-        else:
-            for other in (want, ref):
-                err = np.abs(got - other).max()
-                assert err <= tol, (what, isa, threads, err, tol)
-    # The reference itself is within the same tolerance of numpy.
-    assert np.abs(ref - want).max() <= tol, what
+    check_close_configs(ir, [x], want, configs, exact,
+                        (m, k, n, storage, group, zero_point))
 
 
 for m, k, n, storage, group, zp in [

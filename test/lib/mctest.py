@@ -61,21 +61,38 @@ def mlir_type(shape, dtype):
     return f"tensor<{dims}{dtype}>"
 
 
-def matmul_model(w, batch):
-    """MLIR text of `@f(%x: batch x K) -> x . w` with `w` (K x N) as an
-    exact constant weight."""
-    k, n = w.shape
-    xt, wt, yt = (mlir_type([batch, k], "f32"), mlir_type([k, n], "f32"),
-                  mlir_type([batch, n], "f32"))
+def _matmul_func(m, k, n, defs):
+    """`@f(%x: M x K) -> M x N` = x . %w, where the lines `defs` define %w
+    (K x N f32)."""
+    xt, wt, yt = (mlir_type([m, k], "f32"), mlir_type([k, n], "f32"),
+                  mlir_type([m, n], "f32"))
     return f"""
 func.func @f(%x: {xt}) -> {yt} {{
-  %w = arith.constant {dense_hex(w)} : {wt}
-  %z = arith.constant 0.0 : f32
+{defs}  %z = arith.constant 0.0 : f32
   %e = tensor.empty() : {yt}
   %i = linalg.fill ins(%z : f32) outs(%e : {yt}) -> {yt}
   %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%i : {yt}) -> {yt}
   return %y : {yt}
 }}"""
+
+
+def matmul_model(w, batch):
+    """MLIR text of `@f(%x: batch x K) -> x . w` with `w` (K x N) as an
+    exact constant weight."""
+    k, n = w.shape
+    wt = mlir_type([k, n], "f32")
+    return _matmul_func(batch, k, n,
+                        f"  %w = arith.constant {dense_hex(w)} : {wt}\n")
+
+
+def assembled_matmul_ir(m, k, n, defs, parts, types, encoding):
+    """`@f(%x: M x K) -> M x N` = x . decode(assemble(`parts`)) (SSA names,
+    of MLIR `types`, defined by the lines `defs`) of a K x N f32 weight with
+    `encoding`."""
+    ct = f"!mc.compressed<{k}x{n}xf32, {encoding}>"
+    return _matmul_func(m, k, n, f"""{defs}  %c = mc.assemble {parts} : ({types}) -> {ct}
+  %w = mc.decode %c : {ct} -> {mlir_type([k, n], "f32")}
+""")
 
 
 def matmul_init_model(w, batch, resource=False):
@@ -105,6 +122,27 @@ def check_exact_configs(ir, inputs, want, configs, label=()):
                      [f"--isa={isa}", f"--num-threads={threads}"])
         assert got.dtype == np.float32 and (got == want).all(), \
             (*label, isa, threads, np.argwhere(got != want)[:5])
+
+
+def check_close_configs(ir, inputs, want, configs, exact, label=()):
+    """Runs @f of `ir` on `inputs` with the reference lowering and with each
+    (isa, threads) of `configs`. `exact`: every result equals `want` (numpy's
+    float64 result) bit for bit; else all of them, the reference included,
+    are within 1e-5 of `want`'s norm of `want` and of each other."""
+    (ref,) = run(ir, "f", inputs, 1, ["--reference"])
+    tol = 1e-5 * np.linalg.norm(want)
+    assert np.abs(ref - want).max() <= tol, label
+    for isa, threads in configs:
+        (got,) = run(ir, "f", inputs, 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert got.dtype == np.float32 and got.shape == want.shape, label
+        if exact:
+            assert (got == want).all() and (got == ref).all(), \
+                (*label, isa, threads, np.argwhere(got != want)[:5])
+        else:
+            for other in (want, ref):
+                err = np.abs(got - other).max()
+                assert err <= tol, (*label, isa, threads, err, tol)
 
 
 def with_bias_relu(ir, batch, bias, accumulate=False):
