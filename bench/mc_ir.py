@@ -98,6 +98,33 @@ def weight_only(q, s, bits, m, name="wq"):
 """
 
 
+def weight_only_float(bits, s, storage, m, name="wf"):
+    """`@NAME(%x: M x K f32) -> M x N f32` = x . decode(W), W an mc.assemble
+    of the `storage` (f16, bf16, f8E4M3FN, f8E5M2) payload `bits` (K x N,
+    unsigned ints of the raw bits) and per-column scales `s` (N), or
+    unscaled if `s` is None: the form `--mc-quantize=type=...` leaves."""
+    k, n = bits.shape
+    xt, yt = tensor((m, k), "f32"), tensor((m, n), "f32")
+    wt, pt = tensor((k, n), "f32"), tensor((k, n), storage)
+    parts, types, sdef, enc = "%q", pt, "", storage
+    if s is not None:
+        st = tensor(s.shape, "f32")
+        sdef = f"  %s = arith.constant {dense_hex(s)} : {st}\n"
+        parts, types, enc = "%q, %s", f"{pt}, {st}", storage + ", axis = 1"
+    ct = f"!mc.compressed<{k}x{n}xf32, #mc.float<{enc}>>"
+    return f"""func.func @{name}(%x: {xt}) -> {yt} {{
+  %zero = arith.constant 0.000000e+00 : f32
+  %e = tensor.empty() : {yt}
+  %y0 = linalg.fill ins(%zero : f32) outs(%e : {yt}) -> {yt}
+  %q = arith.constant {dense_hex(bits)} : {pt}
+{sdef}  %c = mc.assemble {parts} : ({types}) -> {ct}
+  %w = mc.decode %c : {ct} -> {wt}
+  %y = linalg.matmul ins(%x, %w : {xt}, {wt}) outs(%y0 : {yt}) -> {yt}
+  return %y : {yt}
+}}
+"""
+
+
 def weight_only_dynamic(q, s, bits, m, name="wqd"):
     """`weight_only` with int8 activations quantized at run time (W4A8 /
     W8A8 per group): the form `--mc-quantize="bits=B granularity=group

@@ -65,7 +65,8 @@ def bytes_of(kind, k, n):
 
 
 class Weight:
-    """w (K x N f32) quantized by ggml to `kind` (q4_0, q4_k, q8_0), in the
+    """w (K x N f32) quantized by ggml to `kind` (q4_0, q4_k, q8_0, f16,
+    bf16), in the
     CPU backend's repacked layout where ggml has one (llama.cpp's default);
     bind(x) gives a call computing x . w with ggml_mul_mat."""
 

@@ -51,6 +51,8 @@ int gg_type(const char *name) {
   if (!strcmp(name, "q4_0")) return GGML_TYPE_Q4_0;
   if (!strcmp(name, "q4_k")) return GGML_TYPE_Q4_K;
   if (!strcmp(name, "q8_0")) return GGML_TYPE_Q8_0;
+  if (!strcmp(name, "f16")) return GGML_TYPE_F16;
+  if (!strcmp(name, "bf16")) return GGML_TYPE_BF16;
   return -1;
 }
 

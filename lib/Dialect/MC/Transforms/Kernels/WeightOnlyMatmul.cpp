@@ -1,4 +1,4 @@
-//===- WeightOnlyMatmul.cpp - f32 x weight-only integer GEMV/GEMM ---------===//
+//===- WeightOnlyMatmul.cpp - f32 x weight-only int/float GEMV/GEMM -------===//
 //
 // Y[M x N] (+)= X[M x K] * decode(W)[K x N] with X f32 and W a constant
 // `#mc.uniform<iB|uiB>` weight (B in 2..8) or `#mc.float<f16|bf16|f8E4M3FN|
@@ -70,7 +70,7 @@ namespace {
 /// The raw little-endian bytes of a constant tensor, `eltBytes` per element
 /// (sub-byte integers take a byte each, as in MLIR's dense storage).
 /// The weight as the kernel sees it: payload, scales and zero points of a
-/// K x N `#mc.uniform` value with groups of `groupK` along K.
+/// K x N `#mc.uniform` or `#mc.float` value with groups of `groupK` along K.
 struct Weight {
   /// One of the two is set.
   mc::UniformEncodingAttr encoding;
@@ -78,6 +78,8 @@ struct Weight {
   std::optional<int64_t> axis;
   SmallVector<int64_t> block;
   int64_t k, n, groupK;
+  /// Bytes per payload element in the packed layout (sub-byte: 1).
+  int64_t elementBytes = 1;
   RawConstant payload;
   /// Absent for unscaled floats.
   std::optional<RawConstant> scales, zeroPoints;
@@ -85,8 +87,6 @@ struct Weight {
   bool isNibble() const {
     return encoding && encoding.getStorage().getWidth() <= 4;
   }
-  /// Bytes per payload element in the packed layout (sub-byte: 1).
-  int64_t elementBytes = 1;
   /// The packed scale of index `s`: the decoded f8E4M3FN is 2^-8 of q.
   float scale(int64_t s) const {
     float v = 1.0f;
