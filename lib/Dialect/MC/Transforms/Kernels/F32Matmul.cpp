@@ -29,6 +29,13 @@
 // sequential streams the hardware prefetches). With M no larger than one
 // tile the weights have no reuse and K is not cut.
 //
+// Every panel reads all of X, which comes from L3 or DRAM when X does not
+// fit L2 (16 MB at 2048^3, read by each of 43 panels). Then blocks of rows
+// run in parallel instead (`scf.forall`, chooseBlockRows), and in each, for
+// each K block, the panels one after the other: the block's X over one K
+// block (rows x kc x 4 bytes) stays in L2 while each panel's weights for
+// that K block stream past it.
+//
 // Numerics: y = fma(w[k], x[m, k], y) in increasing k, from Y's initial
 // value (partial sums round-trip through memory in f32, exactly). The
 // reference rounds each product and adds it, so the two agree within float
