@@ -80,9 +80,9 @@ def has_row_blocks(lowered):
     return lowered.count("scf.forall (") == 1 and "tensor<?x" in lowered
 
 
-# A above 512 KB: row blocks by default (600 x 300: 3 blocks of about 200
-# rows; 400 x 1400: K in 2 blocks on AVX-512, 2 blocks of about 200 rows).
-for m, k, n in [(600, 300, 50), (400, 1400, 20)]:
+# X above 2 MB: row blocks by default (600 x 1000: 3 blocks of 200 rows;
+# 520 x 3000: 3 blocks of 176 rows, K in 2 blocks on AVX-512).
+for m, k, n in [(600, 1000, 50), (520, 3000, 20)]:
     for isa in isas:
         assert has_row_blocks(opt(matmul_model(ints((k, n), 1), m),
                                   f"--mc-cpu-kernels=isa={isa}")), (m, isa)
@@ -92,8 +92,9 @@ for m, k, n in [(600, 300, 50), (400, 1400, 20)]:
 # Row blocks forced on small shapes (`block-m`, rounded up to the tile's 8,
 # 6 or 4 rows): the last block ending inside a register tile (the tail tile
 # in the last block, or a block of only tail rows), partial panels, both
-# inits, K in 2 (AVX-512) and 3 blocks (all three ISAs), and a fused bias +
-# ReLU; exact, equal to the reference lowering.
+# inits, K in 2 blocks (all three ISAs) and 5 (AVX-512), and a fused bias
+# + ReLU (with K blocks on AVX-512); exact, equal to the reference
+# lowering.
 def check_row_blocks(m, k, n, rows, init=False, relu=False):
     w, x = ints((k, n), 2), ints((m, k), 8)
     want = x.astype(np.float64) @ w.astype(np.float64)
@@ -116,7 +117,7 @@ def check_row_blocks(m, k, n, rows, init=False, relu=False):
 
 
 for m, k, n, rows, init in [(40, 100, 50, 16, False), (37, 103, 70, 5, True),
-                            (21, 9, 20, 12, False), (25, 1400, 60, 8, False),
+                            (21, 9, 20, 12, False), (25, 2800, 60, 8, False),
                             (19, 11000, 20, 8, True)]:
     check_row_blocks(m, k, n, rows, init)
 check_row_blocks(29, 3000, 50, 8, relu=True)

@@ -29,12 +29,14 @@
 // sequential streams the hardware prefetches). With M no larger than one
 // tile the weights have no reuse and K is not cut.
 //
-// Every panel reads all of X, which comes from L3 or DRAM when X does not
-// fit L2 (16 MB at 2048^3, read by each of 43 panels). Then blocks of rows
-// run in parallel instead (`scf.forall`, chooseBlockRows), and in each, for
-// each K block, the panels one after the other: the block's X over one K
-// block (rows x kc x 4 bytes) stays in L2 while each panel's weights for
-// that K block stream past it.
+// Every panel reads all of X: from DRAM when X, the weights and Y do not
+// fit L3 together (16 MB each at 2048^3, X read by each of 43 panels).
+// When X exceeds 2 MB, blocks of up to 256 rows run in parallel instead
+// (`scf.forall`, chooseBlockRows), and in each, for each K block, the panels
+// one after the other: each panel's weights for the K block (up to 512 KB)
+// stay in L2 while the block's row tiles stream past them, and the block's
+// X over the K block (at most 2 MB) stays in L3, re-read by every panel
+// (sizes: kRowBlockWeightBytes).
 //
 // Numerics: y = fma(w[k], x[m, k], y) in increasing k, from Y's initial
 // value (partial sums round-trip through memory in f32, exactly). The
@@ -60,6 +62,18 @@ using namespace mc::kernels;
 /// Most bytes of a panel's weights per K block: a quarter of a 1 MB L2,
 /// leaving room for the streams of X and the output.
 static constexpr int64_t kBlockBytes = 256 * 1024;
+
+/// With row blocks: most bytes of a panel's weights per K block (half of
+/// L2: the block's 256 rows of X stream past them from L3), and of a row
+/// block's X over one K block (re-read by every panel from L3: with two
+/// threads, 4 MB of the 35.8 MB, next to the weights; all of X at 2048^3 is
+/// 16 MB, with 16 MB of weights and 16 MB of output). Measured at 2048^3
+/// (1 thread, interleaved with oneDNN): 256-row blocks without a K cut (W
+/// in L2, X from L3) about 0.98x oneDNN; 128-row blocks 0.89x; K blocks
+/// of 512 or 1024 with X's block in L2 and partial sums through the output
+/// 0.75-0.88x, no better than the column panels' 0.85-0.88x.
+static constexpr int64_t kRowBlockWeightBytes = 512 * 1024,
+                         kRowBlockXBytes = 2 * 1024 * 1024;
 
 /// How far ahead a GEMV prefetches its weights.
 static constexpr int64_t kPrefetchBytes = 4096;
@@ -129,7 +143,8 @@ private:
   }
   void packWeights();
   void emitPrefetch(Value panel, Value kk);
-  int64_t getBlockK(std::optional<Epilogue> epilogue) const;
+  int64_t getBlockK(std::optional<Epilogue> epilogue,
+                    int64_t blockBytes) const;
   Value emitTile(Value slice, Value row, int64_t rows, const Panel &panel,
                  const KBlock &block, const RowRange &range);
   Value emitRowTiles(Value slice, const Panel &panel, const KBlock &block,
@@ -183,11 +198,12 @@ void F32MatmulEmitter::emitPrefetch(Value panel, Value kk) {
 }
 
 /// k per block: all of K unless the weights are reused by several row tiles
-/// and a panel's weights exceed kBlockBytes. Partial sums go through the
+/// and a panel's weights exceed `blockBytes`. Partial sums go through the
 /// output, so not where the consumer reads the output or stores another
 /// type.
-int64_t F32MatmulEmitter::getBlockK(std::optional<Epilogue> epilogue) const {
-  int64_t fit = std::max<int64_t>(1, kBlockBytes / (panelWidth * 4));
+int64_t F32MatmulEmitter::getBlockK(std::optional<Epilogue> epilogue,
+                                    int64_t blockBytes) const {
+  int64_t fit = std::max<int64_t>(1, blockBytes / (panelWidth * 4));
   if (m <= tile.tileM || k <= fit)
     return k;
   if (epilogue) {
@@ -299,8 +315,11 @@ Value F32MatmulEmitter::emitKBlocks(
 Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
-  blockK = getBlockK(epilogue);
-  blockRows = chooseBlockRows(m, k * 4, blockK * 4, tile.tileM, blockM);
+  blockK = getBlockK(epilogue, kRowBlockWeightBytes);
+  blockRows = chooseBlockRows(m, k * 4, blockK * 4, kRowBlockXBytes,
+                              tile.tileM, blockM);
+  if (blockRows == m)
+    blockK = getBlockK(epilogue, kBlockBytes);
   prefetch = m <= tile.tileM;
   packWeights();
   if (blockRows == m)
@@ -312,8 +331,8 @@ Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
                                 RowRange{});
           });
         });
-  // A row block's rows of A over one K block stay in L2 while each panel's
-  // weights for that K block stream past them (see getBlockK).
+  // Each panel's weights for a K block stay in L2 while the row block's
+  // rows of X stream past them (see kRowBlockWeightBytes).
   return emitRowBlocks(
       b, loc, output->getDest(), blockRows,
       [&](Value rows, const RowRange &range) {

@@ -420,26 +420,24 @@ Value mc::kernels::emitRowTiles(
   return ifOp.getResult(0);
 }
 
-/// Column groups in parallel read all of A once per group: from L3 (or
-/// DRAM) when A does not fit L2, every group again, and two threads share
-/// L3. Then the threads take blocks of rows instead, each block's part of
-/// A staying in L2 (half of the 1 MB, the weights and outputs streaming
-/// through the rest) while every group's weights stream past it once per
+/// Column groups in parallel read all of A once per group, from further
+/// out in the cache hierarchy the larger A is. Then the threads take blocks
+/// of rows instead, each block's part of A staying close (the kernel says
+/// where: `blockBytes`) while every group's weights stream past it once per
 /// block.
 int64_t mc::kernels::chooseBlockRows(int64_t m, int64_t rowBytes,
-                                     int64_t blockRowBytes, int64_t tileM,
-                                     int64_t blockM) {
-  constexpr int64_t kL2ActivationBytes = 512 * 1024, kMaxRows = 256,
-                    kMinRows = 64;
+                                     int64_t blockRowBytes, int64_t blockBytes,
+                                     int64_t tileM, int64_t blockM) {
+  constexpr int64_t kMaxRows = 256, kMinRows = 64;
   auto roundUp = [&](int64_t rows) {
     return static_cast<int64_t>(llvm::divideCeil(rows, tileM)) * tileM;
   };
   if (blockM)
     return std::min(m, roundUp(blockM));
   int64_t rows =
-      std::min(kMaxRows, kL2ActivationBytes / blockRowBytes) / tileM * tileM;
+      std::min(kMaxRows, blockBytes / blockRowBytes) / tileM * tileM;
   // Fewer rows than that re-read the weights too often.
-  if (m * rowBytes <= kL2ActivationBytes || rows < kMinRows || m < 2 * rows)
+  if (m * rowBytes <= blockBytes || rows < kMinRows || m < 2 * rows)
     return m;
   // Blocks of nearly equal size, for the threads' sake.
   int64_t blocks = llvm::divideCeil(m, rows);

@@ -157,11 +157,13 @@ mlir::Value emitRowTiles(
     const RowRange &rows = {});
 
 /// Rows per parallel row block of an M-row GEMM whose A has `rowBytes` per
-/// row, of which a block keeps `blockRowBytes` per row in L2 (all of the
-/// row, or one K block's part of it); m for parallel column groups. A
-/// positive `blockM` (the `block-m` option) is taken, rounded up to `tileM`.
+/// row, of which a block reads `blockRowBytes` per row while the column
+/// groups go past (all of the row, or one K block's part of it): blocks of
+/// at most 256 rows and `blockBytes` of A, when all of A exceeds
+/// `blockBytes`; else m (parallel column groups). A positive `blockM` (the
+/// `block-m` option) is taken instead, rounded up to `tileM`.
 int64_t chooseBlockRows(int64_t m, int64_t rowBytes, int64_t blockRowBytes,
-                        int64_t tileM, int64_t blockM);
+                        int64_t blockBytes, int64_t tileM, int64_t blockM);
 
 /// Splits the rows of `dest` (static M x N) into blocks of `blockRows` that
 /// run in parallel (`scf.forall`): `body(slice, rows)` gets the block's
