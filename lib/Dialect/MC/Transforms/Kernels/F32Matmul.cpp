@@ -36,7 +36,7 @@
 // one after the other: each panel's weights for the K block (up to 512 KB)
 // stay in L2 while the block's row tiles stream past them, and the block's
 // X over the K block (at most 2 MB) stays in L3, re-read by every panel
-// (sizes: kRowBlockWeightBytes).
+// (sizes: kRowBlockWeightBytes; the pass's `block-m` sets the rows).
 //
 // Numerics: y = fma(w[k], x[m, k], y) in increasing k, from Y's initial
 // value (partial sums round-trip through memory in f32, exactly). The
