@@ -10,10 +10,13 @@
 # 3+ blocks (the blocked path, on every ISA); a fill-zero and an
 # accumulate-into-input init; a dense_resource weight; fused bias + ReLU
 # (also with K blocks) and a consumer reading its output (no K blocks);
-# 1 and 2 threads; isa generic, avx2 and the host's (avx512-vnni).
+# 1 and 2 threads; isa generic, avx2 and the host's (avx512-vnni). Parallel
+# row blocks: by default (A above 512 KB, with one and with 2 K blocks) and
+# forced with `block-m` on small shapes.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: blocked: ok
+# CHECK: row blocks: ok
 # CHECK: rounding: ok
 # CHECK: epilogue: ok
 import numpy as np
@@ -69,6 +72,56 @@ for m, k, n in [(9, 1400, 60), (10, 3000, 50), (7, 11000, 20)]:
     check_exact(m, k, n, wbound=2)
 check_exact(11, 2900, 49, init=True, wbound=2)
 print("blocked: ok")
+
+
+def has_row_blocks(lowered):
+    """Row blocks: one scf.forall, over blocks whose slices have a dynamic
+    number of rows."""
+    return lowered.count("scf.forall (") == 1 and "tensor<?x" in lowered
+
+
+# X above 2 MB: row blocks by default (600 x 1000: 3 blocks of 200 rows;
+# 520 x 3000: 3 blocks of 176 rows, K in 2 blocks on AVX-512).
+for m, k, n in [(600, 1000, 50), (520, 3000, 20)]:
+    for isa in isas:
+        assert has_row_blocks(opt(matmul_model(ints((k, n), 1), m),
+                                  f"--mc-cpu-kernels=isa={isa}")), (m, isa)
+    check_exact(m, k, n, wbound=2)
+
+
+# Row blocks forced on small shapes (`block-m`, rounded up to the tile's 8,
+# 6 or 4 rows): the last block ending inside a register tile (the tail tile
+# in the last block, or a block of only tail rows), partial panels, both
+# inits, K in 2 blocks (all three ISAs) and 5 (AVX-512), and a fused bias
+# + ReLU (with K blocks on AVX-512); exact, equal to the reference
+# lowering.
+def check_row_blocks(m, k, n, rows, init=False, relu=False):
+    w, x = ints((k, n), 2), ints((m, k), 8)
+    want = x.astype(np.float64) @ w.astype(np.float64)
+    ir, inputs = matmul_model(w, m), [x]
+    if init:
+        c = ints((m, n), 1000)
+        ir, inputs = matmul_init_model(w, m), [x, c]
+        want += c
+    if relu:
+        bias = ints(n, 20)
+        ir = with_bias_relu(ir, m, bias)
+        want = np.maximum(want + bias, 0)
+    (ref,) = run(ir, "f", inputs, 1, ["--reference"])
+    assert (ref == want).all(), (m, k, n)
+    for isa in isas:
+        lowered = opt(ir, f"--mc-cpu-kernels=isa={isa} block-m={rows}")
+        assert has_row_blocks(lowered), (m, k, n, rows, isa)
+        check_exact_configs(lowered, inputs, want, [(isa, 1), (isa, 2)],
+                            (m, k, n, rows))
+
+
+for m, k, n, rows, init in [(40, 100, 50, 16, False), (37, 103, 70, 5, True),
+                            (21, 9, 20, 12, False), (25, 2800, 60, 8, False),
+                            (19, 11000, 20, 8, True)]:
+    check_row_blocks(m, k, n, rows, init)
+check_row_blocks(29, 3000, 50, 8, relu=True)
+print("row blocks: ok")
 
 
 def within_bound(got, x, w, ref=None):

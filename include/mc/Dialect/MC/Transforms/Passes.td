@@ -352,10 +352,10 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       of up to 4; the combine's element-wise consumer is fused as above.
 
     Column panels are distributed over threads with `scf.forall`
-    (`num-threads` is used by the pipelines that lower it); the int8 GEMM
-    distributes blocks of rows instead when its activations do not fit L2
-    (or with `block-m`), each block going through the column panels in
-    turn.
+    (`num-threads` is used by the pipelines that lower it); the int8 and
+    dense f32 GEMMs distribute blocks of rows instead when their activations
+    are large (int8: above 512 KB, f32: above 2 MB; or with `block-m`), each
+    block going through the column panels in turn.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
@@ -366,9 +366,9 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
     Option<"tileN", "tile-n", "int64_t", /*default=*/"0",
            "vectors of columns in the register tile (0: the ISA's default)">,
     Option<"blockM", "block-m", "int64_t", /*default=*/"0",
-           "int8 GEMM: rows per parallel row block, rounded to the register "
-           "tile (0: row blocks whose activations fit L2 when A does not, "
-           "else parallel column panels)">,
+           "int8 and f32 GEMMs: rows per parallel row block, rounded to "
+           "the register tile (0: row blocks when the activations are "
+           "large, else parallel column panels)">,
   ];
   let dependentDialects = ["::mc::MCDialect", "::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",

@@ -29,6 +29,15 @@
 // sequential streams the hardware prefetches). With M no larger than one
 // tile the weights have no reuse and K is not cut.
 //
+// Every panel reads all of X: from DRAM when X, the weights and Y do not
+// fit L3 together (16 MB each at 2048^3, X read by each of 43 panels).
+// When X exceeds 2 MB, blocks of up to 256 rows run in parallel instead
+// (`scf.forall`, chooseBlockRows), and in each, for each K block, the panels
+// one after the other: each panel's weights for the K block (up to 512 KB)
+// stay in L2 while the block's row tiles stream past them, and the block's
+// X over the K block (at most 2 MB) stays in L3, re-read by every panel
+// (sizes: kRowBlockWeightBytes; the pass's `block-m` sets the rows).
+//
 // Numerics: y = fma(w[k], x[m, k], y) in increasing k, from Y's initial
 // value (partial sums round-trip through memory in f32, exactly). The
 // reference rounds each product and adds it, so the two agree within float
@@ -53,6 +62,18 @@ using namespace mc::kernels;
 /// Most bytes of a panel's weights per K block: a quarter of a 1 MB L2,
 /// leaving room for the streams of X and the output.
 static constexpr int64_t kBlockBytes = 256 * 1024;
+
+/// With row blocks: most bytes of a panel's weights per K block (half of
+/// L2: the block's 256 rows of X stream past them from L3), and of a row
+/// block's X over one K block (re-read by every panel from L3: with two
+/// threads, 4 MB of the 35.8 MB, next to the weights; all of X at 2048^3 is
+/// 16 MB, with 16 MB of weights and 16 MB of output). Measured at 2048^3
+/// (1 thread, interleaved with oneDNN): 256-row blocks without a K cut (W
+/// in L2, X from L3) about 0.98x oneDNN; 128-row blocks 0.89x; K blocks
+/// of 512 or 1024 with X's block in L2 and partial sums through the output
+/// 0.75-0.88x, no better than the column panels' 0.85-0.88x.
+static constexpr int64_t kRowBlockWeightBytes = 512 * 1024,
+                         kRowBlockXBytes = 2 * 1024 * 1024;
 
 /// How far ahead a GEMV prefetches its weights.
 static constexpr int64_t kPrefetchBytes = 4096;
@@ -82,6 +103,21 @@ static F32Tile getF32Tile(Isa isa, bool tableLookup) {
 }
 
 namespace {
+/// One column panel: output columns from `n0`, `width` of them (less than
+/// a panel for the last one), weights `packed[panel]`.
+struct Panel {
+  Value n0, panel;
+  int64_t width;
+};
+
+/// One K block: k0 .. k0 + kLen; the first starts from Y's initial value,
+/// the last applies the consumer and stores the result.
+struct KBlock {
+  Value k0;
+  int64_t kLen;
+  bool first, last;
+};
+
 /// Emits the kernel for one matmul.
 class F32MatmulEmitter {
 public:
@@ -95,6 +131,7 @@ public:
     n = cast<RankedTensorType>(matmul.getOutputs()[0].getType()).getDimSize(1);
     panelWidth = tile.tileN * tile.lanes;
     numPanels = llvm::divideCeil(n, panelWidth);
+    blockM = config.blockM;
   }
 
   Value emit(std::optional<Epilogue> epilogue);
@@ -106,12 +143,14 @@ private:
   }
   void packWeights();
   void emitPrefetch(Value panel, Value kk);
-  int64_t getBlockK(std::optional<Epilogue> epilogue) const;
-  Value emitTile(Value slice, Value row, int64_t rows, Value n0, Value panel,
-                 int64_t width, Value k0, int64_t kLen, bool first, bool last);
-  Value emitBlock(Value slice, Value n0, Value panel, int64_t width, Value k0,
-                  int64_t kLen, bool first, bool last);
-  Value emitPanel(Value slice, Value n0, Value panel, int64_t width);
+  int64_t getBlockK(std::optional<Epilogue> epilogue,
+                    int64_t blockBytes) const;
+  Value emitTile(Value slice, Value row, int64_t rows, const Panel &panel,
+                 const KBlock &block, const RowRange &range);
+  Value emitRowTiles(Value slice, const Panel &panel, const KBlock &block,
+                     const RowRange &range);
+  Value emitKBlocks(Value dest,
+                    function_ref<Value(Value, const KBlock &)> body);
 
   RewriterBase &b;
   Location loc;
@@ -119,6 +158,8 @@ private:
   const RawConstant &w;
   F32Tile tile;
   int64_t m, k, n, panelWidth, numPanels, blockK = 0;
+  /// The `block-m` option, and the rows per parallel row block (m: none).
+  int64_t blockM, blockRows = 0;
   /// Whether the tiles prefetch their weights (a GEMV: no reuse).
   bool prefetch = false;
   Value x, packed;
@@ -157,11 +198,12 @@ void F32MatmulEmitter::emitPrefetch(Value panel, Value kk) {
 }
 
 /// k per block: all of K unless the weights are reused by several row tiles
-/// and a panel's weights exceed kBlockBytes. Partial sums go through the
+/// and a panel's weights exceed `blockBytes`. Partial sums go through the
 /// output, so not where the consumer reads the output or stores another
 /// type.
-int64_t F32MatmulEmitter::getBlockK(std::optional<Epilogue> epilogue) const {
-  int64_t fit = std::max<int64_t>(1, kBlockBytes / (panelWidth * 4));
+int64_t F32MatmulEmitter::getBlockK(std::optional<Epilogue> epilogue,
+                                    int64_t blockBytes) const {
+  int64_t fit = std::max<int64_t>(1, blockBytes / (panelWidth * 4));
   if (m <= tile.tileM || k <= fit)
     return k;
   if (epilogue) {
@@ -174,37 +216,43 @@ int64_t F32MatmulEmitter::getBlockK(std::optional<Epilogue> epilogue) const {
   return llvm::divideCeil(k, llvm::divideCeil(k, fit));
 }
 
-/// Rows `row` .. `row` + rows of the panel's `width` columns from `n0`, over
-/// k0 .. k0 + kLen: from Y's initial value if `first` (else from the
-/// partial sums in `slice`), through the consumer into `slice` if `last`.
-Value F32MatmulEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
-                                 Value panel, int64_t width, Value k0,
-                                 int64_t kLen, bool first, bool last) {
+/// Rows `row` .. `row` + rows of the panel over the K block: from Y's
+/// initial value if it is the first (else from the partial sums in
+/// `slice`), through the consumer into `slice` if it is the last. `slice`
+/// holds the panel's columns of the rows in `range`.
+Value F32MatmulEmitter::emitTile(Value slice, Value row, int64_t rows,
+                                 const Panel &panel, const KBlock &block,
+                                 const RowRange &range) {
   int64_t lanes = tile.lanes;
-  int64_t vectors = llvm::divideCeil(width, lanes);
+  int64_t vectors = llvm::divideCeil(panel.width, lanes);
   auto vecType = VectorType::get({lanes}, b.getF32Type());
-  auto inBounds = [&](int64_t j) { return (j + 1) * lanes <= width; };
+  auto inBounds = [&](int64_t j) { return (j + 1) * lanes <= panel.width; };
 
-  SmallVector<Value> accs;
-  for (int64_t i = 0; i < rows; ++i)
+  SmallVector<Value> accs, local;
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    local.push_back(range.sliceRow(b, loc, r));
     for (int64_t j = 0; j < vectors; ++j) {
-      Value r = add(row, i), col = index(j * lanes);
-      accs.push_back(
-          first ? output->readInit(b, loc, slice, r, add(n0, j * lanes), col,
-                                   lanes, inBounds(j))
-                : readVector(b, loc, slice, {r, col}, lanes, inBounds(j)));
+      Value col = index(j * lanes);
+      accs.push_back(block.first
+                         ? output->readInit(b, loc, slice, r,
+                                            add(panel.n0, j * lanes), col,
+                                            lanes, inBounds(j), local[i])
+                         : readVector(b, loc, slice, {local[i], col}, lanes,
+                                      inBounds(j)));
     }
+  }
 
   auto loop = scf::ForOp::create(
-      b, loc, k0, add(k0, kLen), index(1), accs,
+      b, loc, block.k0, add(block.k0, block.kLen), index(1), accs,
       [&](OpBuilder &, Location, Value kk, ValueRange in) {
         if (prefetch)
-          emitPrefetch(panel, kk);
+          emitPrefetch(panel.panel, kk);
         SmallVector<Value> weights;
         for (int64_t j = 0; j < vectors; ++j)
-          weights.push_back(
-              vector::LoadOp::create(b, loc, vecType, packed,
-                                     ValueRange{panel, kk, index(j * lanes)}));
+          weights.push_back(vector::LoadOp::create(
+              b, loc, vecType, packed,
+              ValueRange{panel.panel, kk, index(j * lanes)}));
         SmallVector<Value> out(in.begin(), in.end());
         for (int64_t i = 0; i < rows; ++i) {
           Value xv =
@@ -220,58 +268,83 @@ Value F32MatmulEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
 
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < vectors; ++j) {
-      Value r = add(row, i), col = index(j * lanes);
+      Value col = index(j * lanes);
       Value acc = loop.getResult(i * vectors + j);
-      slice = last ? output->store(b, loc, slice, acc, r, add(n0, j * lanes),
-                                   col, inBounds(j))
-                   : writeVector(b, loc, acc, slice, {r, col}, inBounds(j));
+      slice = block.last
+                  ? output->store(b, loc, slice, acc, add(row, i),
+                                  add(panel.n0, j * lanes), col, inBounds(j),
+                                  local[i])
+                  : writeVector(b, loc, acc, slice, {local[i], col},
+                                inBounds(j));
     }
   return slice;
 }
 
-Value F32MatmulEmitter::emitBlock(Value slice, Value n0, Value panel,
-                                  int64_t width, Value k0, int64_t kLen,
-                                  bool first, bool last) {
-  return emitRowTiles(b, loc, slice, m, tile.tileM,
-                      [&](Value dest, Value row, int64_t rows) {
-                        return emitTile(dest, row, rows, n0, panel, width, k0,
-                                        kLen, first, last);
-                      });
+Value F32MatmulEmitter::emitRowTiles(Value slice, const Panel &panel,
+                                     const KBlock &block,
+                                     const RowRange &range) {
+  return mc::kernels::emitRowTiles(
+      b, loc, slice, m, tile.tileM,
+      [&](Value dest, Value row, int64_t rows) {
+        return emitTile(dest, row, rows, panel, block, range);
+      },
+      range);
 }
 
-/// The K blocks of a panel: the first, those between in a loop, the last.
-Value F32MatmulEmitter::emitPanel(Value slice, Value n0, Value panel,
-                                  int64_t width) {
+/// `body` over the K blocks: the first, those between in a loop, the last.
+Value F32MatmulEmitter::emitKBlocks(
+    Value dest, function_ref<Value(Value, const KBlock &)> body) {
   int64_t blocks = llvm::divideCeil(k, blockK);
   int64_t lastK = k - (blocks - 1) * blockK;
   if (blocks == 1)
-    return emitBlock(slice, n0, panel, width, index(0), k, true, true);
-  slice = emitBlock(slice, n0, panel, width, index(0), blockK, true, false);
+    return body(dest, KBlock{index(0), k, true, true});
+  dest = body(dest, KBlock{index(0), blockK, true, false});
   if (blocks > 2) {
     auto loop = scf::ForOp::create(
         b, loc, index(blockK), index((blocks - 1) * blockK), index(blockK),
-        ValueRange{slice},
+        ValueRange{dest},
         [&](OpBuilder &, Location, Value k0, ValueRange iter) {
-          scf::YieldOp::create(
-              b, loc,
-              emitBlock(iter[0], n0, panel, width, k0, blockK, false, false));
+          scf::YieldOp::create(b, loc,
+                               body(iter[0], KBlock{k0, blockK, false, false}));
         });
-    slice = loop.getResult(0);
+    dest = loop.getResult(0);
   }
-  return emitBlock(slice, n0, panel, width, index((blocks - 1) * blockK), lastK,
-                   false, true);
+  return body(dest, KBlock{index((blocks - 1) * blockK), lastK, false, true});
 }
 
 Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
-  blockK = getBlockK(epilogue);
+  blockK = getBlockK(epilogue, kRowBlockWeightBytes);
+  blockRows = chooseBlockRows(m, k * 4, blockK * 4, kRowBlockXBytes,
+                              tile.tileM, blockM);
+  if (blockRows == m)
+    blockK = getBlockK(epilogue, kBlockBytes);
   prefetch = m <= tile.tileM;
   packWeights();
-  return emitColumnGroups(
-      b, loc, output->getDest(), panelWidth,
-      [&](Value slice, Value n0, Value panel, int64_t width) {
-        return emitPanel(slice, n0, panel, width);
+  if (blockRows == m)
+    return emitColumnGroups(
+        b, loc, output->getDest(), panelWidth,
+        [&](Value slice, Value n0, Value panel, int64_t width) {
+          return emitKBlocks(slice, [&](Value dest, const KBlock &block) {
+            return emitRowTiles(dest, Panel{n0, panel, width}, block,
+                                RowRange{});
+          });
+        });
+  // Each panel's weights for a K block stay in L2 while the row block's
+  // rows of X stream past them (see kRowBlockWeightBytes).
+  return emitRowBlocks(
+      b, loc, output->getDest(), blockRows,
+      [&](Value rows, const RowRange &range) {
+        return emitKBlocks(rows, [&](Value dest, const KBlock &block) {
+          return emitColumnGroups(
+              b, loc, dest, panelWidth,
+              [&](Value slice, Value n0, Value panel, int64_t width) {
+                return emitRowTiles(slice, Panel{n0, panel, width}, block,
+                                    range);
+              },
+              /*parallel=*/false);
+        });
       });
 }
 

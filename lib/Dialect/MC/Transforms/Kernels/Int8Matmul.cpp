@@ -34,7 +34,7 @@
 // of K with the tileM x tileN accumulators in registers, then the optional
 // element-wise consumer is applied and the tile is stored. When A does not
 // fit L2, blocks of rows run in parallel instead, each going through the
-// column panels in turn (see chooseBlockRows).
+// column panels in turn (see chooseBlockRows in KernelSupport.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -55,17 +55,15 @@ namespace {
 /// One column group within one block of rows: the group's output columns
 /// start at `n0` and its packed weights are `packed[group]`; it has
 /// `vectors` output vectors, the last one partial if `partial`. The slice
-/// the tiles write starts at row `rowBase` (null: row 0).
+/// the tiles write holds `rows`.
 struct Panel {
   Value n0, group;
   int64_t vectors;
   bool partial;
-  Value rowBase;
+  RowRange rows;
   bool inBounds(int64_t j) const { return !partial || j + 1 < vectors; }
-  /// Row `row` of the output within the slice.
   Value sliceRow(OpBuilder &b, Location loc, Value row) const {
-    return rowBase ? arith::SubIOp::create(b, loc, row, rowBase).getResult()
-                   : row;
+    return rows.sliceRow(b, loc, row);
   }
 };
 
@@ -87,7 +85,10 @@ public:
             : config.isa == Isa::Avx2   ? 2
                                         : 4;
     numKSteps = llvm::divideCeil(k, kStep);
-    blockRows = chooseBlockRows();
+    // A block's A (rows x K bytes) stays in half of a 1 MB L2; 4 MB at
+    // 2048 x 2048 would be read 43 times from L3, which two threads share.
+    blockRows = chooseBlockRows(m, k, k, 512 * 1024, config.tileM,
+                                config.blockM);
   }
 
   Value emit(ArrayRef<int8_t> weights, std::optional<Epilogue> epilogue);
@@ -97,14 +98,12 @@ private:
   Value add(Value x, int64_t y) {
     return y ? arith::AddIOp::create(b, loc, x, index(y)).getResult() : x;
   }
-  int64_t chooseBlockRows() const;
   Value packWeights(ArrayRef<int8_t> weights);
   Value emitRowCompensation();
   Value dot(Value acc, Value weights, Value activations);
   Value broadcastA(Value row, Value kk, bool inBounds);
-  Value emitRowBlocks(Value dest);
   Value emitPanel(Value slice, Value n0, Value group, int64_t width,
-                  Value rowBase, Value rowEnd);
+                  const RowRange &rows);
   using Step =
       function_ref<SmallVector<Value>(ValueRange accs, Value kk, bool tail)>;
   SmallVector<Value> emitReduction(ValueRange accs, Step step);
@@ -125,30 +124,6 @@ private:
   std::optional<MatmulOutput> output;
 };
 } // namespace
-
-/// Column groups in parallel read all of A once per group: from L3 when A
-/// does not fit L2 (4 MB at 2048 x 2048 is read 43 times, and two threads
-/// share L3). Then the threads take blocks of rows instead, each block's
-/// A (rows x K) staying in L2 while every group's weight panel streams
-/// past it once per block.
-int64_t Int8MatmulEmitter::chooseBlockRows() const {
-  constexpr int64_t kL2ActivationBytes = 512 * 1024, kMaxRows = 256,
-                    kMinRows = 64;
-  auto roundUp = [&](int64_t rows) {
-    return static_cast<int64_t>(llvm::divideCeil(rows, config.tileM)) *
-           config.tileM;
-  };
-  if (config.blockM)
-    return std::min(m, roundUp(config.blockM));
-  int64_t rows = std::min(kMaxRows, kL2ActivationBytes / k) /
-                 config.tileM * config.tileM;
-  // Fewer rows than that re-read the weights too often.
-  if (m * k <= kL2ActivationBytes || rows < kMinRows || m < 2 * rows)
-    return m;
-  // Blocks of nearly equal size, for the threads' sake.
-  int64_t blocks = llvm::divideCeil(m, rows);
-  return roundUp(llvm::divideCeil(m, blocks));
-}
 
 Value Int8MatmulEmitter::packWeights(ArrayRef<int8_t> weights) {
   // Zero padding past K meets zero-padded A, past N columns never stored.
@@ -377,70 +352,17 @@ Value Int8MatmulEmitter::emitTileI8mm(Value dest, Value row, int64_t rows,
   return dest;
 }
 
-/// The register tiles of one column group over rows [`rowBase`, `rowEnd`)
-/// (all rows if `rowBase` is null): full tiles in a loop, then the tail
-/// tile of the last m % tileM rows in the block that holds them.
+/// The register tiles of one column group over `rows`.
 Value Int8MatmulEmitter::emitPanel(Value slice, Value n0, Value group,
-                                   int64_t width, Value rowBase,
-                                   Value rowEnd) {
+                                   int64_t width, const RowRange &rows) {
   Panel panel{n0, group, static_cast<int64_t>(llvm::divideCeil(width, lanes)),
-              width % lanes != 0, rowBase};
-  int64_t tileM = config.tileM, fullRows = m / tileM * tileM;
-  auto tile = [&](Value dest, Value row, int64_t rows) {
-    return emitTile(dest, row, rows, panel);
-  };
-  if (!rowBase)
-    return emitRowTiles(b, loc, slice, m, tileM, tile);
-
-  Value fullEnd = arith::MinSIOp::create(b, loc, rowEnd, index(fullRows));
-  auto loop = scf::ForOp::create(
-      b, loc, rowBase, fullEnd, index(tileM), ValueRange{slice},
-      [&](OpBuilder &, Location, Value row, ValueRange iter) {
-        scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
-      });
-  slice = loop.getResult(0);
-  if (m % tileM == 0)
-    return slice;
-  Value holdsTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
-                                          rowEnd, index(m));
-  auto ifOp = scf::IfOp::create(
-      b, loc, holdsTail,
-      [&](OpBuilder &, Location) {
-        scf::YieldOp::create(b, loc,
-                             tile(slice, index(fullRows), m % tileM));
+              width % lanes != 0, rows};
+  return emitRowTiles(
+      b, loc, slice, m, config.tileM,
+      [&](Value dest, Value row, int64_t tileRows) {
+        return emitTile(dest, row, tileRows, panel);
       },
-      [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, slice); });
-  return ifOp.getResult(0);
-}
-
-/// Row blocks in parallel; in each, the column groups one after the other.
-Value Int8MatmulEmitter::emitRowBlocks(Value dest) {
-  int64_t blocks = llvm::divideCeil(m, blockRows);
-  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{dest},
-      std::nullopt, [&](OpBuilder &, Location, ValueRange args) {
-        Value r0 = arith::MulIOp::create(b, loc, args[0], index(blockRows));
-        Value rowEnd =
-            arith::MinSIOp::create(b, loc, add(r0, blockRows), index(m));
-        Value rows = arith::SubIOp::create(b, loc, rowEnd, r0);
-        SmallVector<OpFoldResult> offsets = {r0, b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes = {rows, b.getIndexAttr(n)};
-        Value slice = tensor::ExtractSliceOp::create(b, loc, args[1], offsets,
-                                                     sizes, unit);
-        Value result = emitColumnGroups(
-            b, loc, slice, groupWidth,
-            [&](Value slice, Value n0, Value group, int64_t width) {
-              return emitPanel(slice, n0, group, width, r0, rowEnd);
-            },
-            /*parallel=*/false);
-        auto terminator = scf::InParallelOp::create(b, loc);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(terminator.getBody());
-        tensor::ParallelInsertSliceOp::create(b, loc, result, args[1], offsets,
-                                              sizes, unit);
-      });
-  return forall.getResult(0);
+      rows);
 }
 
 Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
@@ -454,13 +376,21 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
   if (config.isa == Isa::Avx2)
     a = arith::ExtSIOp::create(
         b, loc, RankedTensorType::get({m, k}, b.getI16Type()), a);
-  if (blockRows < m)
-    return emitRowBlocks(output->getDest());
-  return emitColumnGroups(
-      b, loc, output->getDest(), groupWidth,
-      [&](Value slice, Value n0, Value group, int64_t width) {
-        return emitPanel(slice, n0, group, width, Value(), Value());
-      });
+  auto groups = [&](Value dest, const RowRange &rows, bool parallel) {
+    return emitColumnGroups(
+        b, loc, dest, groupWidth,
+        [&](Value slice, Value n0, Value group, int64_t width) {
+          return emitPanel(slice, n0, group, width, rows);
+        },
+        parallel);
+  };
+  if (blockRows == m)
+    return groups(output->getDest(), RowRange{}, /*parallel=*/true);
+  // Row blocks in parallel; in each, the column groups one after the other.
+  return emitRowBlocks(b, loc, output->getDest(), blockRows,
+                       [&](Value block, const RowRange &rows) {
+                         return groups(block, rows, /*parallel=*/false);
+                       });
 }
 
 LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,

@@ -375,24 +375,105 @@ Value mc::kernels::getConstantGlobal(OpBuilder &b, Location loc,
   return memref::GetGlobalOp::create(b, loc, type, global.getSymName());
 }
 
+Value RowRange::sliceRow(OpBuilder &b, Location loc, Value row) const {
+  return base ? arith::SubIOp::create(b, loc, row, base).getResult() : row;
+}
+
 Value mc::kernels::emitRowTiles(
     OpBuilder &b, Location loc, Value dest, int64_t m, int64_t tileM,
-    function_ref<Value(Value, Value, int64_t)> tile) {
+    function_ref<Value(Value, Value, int64_t)> tile, const RowRange &rows) {
   auto index = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
   int64_t full = m / tileM * tileM;
-  if (full > 0) {
-    auto loop = scf::ForOp::create(
-        b, loc, index(0), index(full), index(tileM), ValueRange{dest},
-        [&](OpBuilder &, Location, Value row, ValueRange iter) {
-          scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
-        });
-    dest = loop.getResult(0);
+  if (!rows.base) {
+    if (full > 0) {
+      auto loop = scf::ForOp::create(
+          b, loc, index(0), index(full), index(tileM), ValueRange{dest},
+          [&](OpBuilder &, Location, Value row, ValueRange iter) {
+            scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
+          });
+      dest = loop.getResult(0);
+    }
+    if (m % tileM)
+      dest = tile(dest, index(full), m % tileM);
+    return dest;
   }
-  if (m % tileM)
-    dest = tile(dest, index(full), m % tileM);
-  return dest;
+
+  Value fullEnd = arith::MinSIOp::create(b, loc, rows.end, index(full));
+  auto loop = scf::ForOp::create(
+      b, loc, rows.base, fullEnd, index(tileM), ValueRange{dest},
+      [&](OpBuilder &, Location, Value row, ValueRange iter) {
+        scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
+      });
+  dest = loop.getResult(0);
+  if (m % tileM == 0)
+    return dest;
+  Value holdsTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                          rows.end, index(m));
+  auto ifOp = scf::IfOp::create(
+      b, loc, holdsTail,
+      [&](OpBuilder &, Location) {
+        scf::YieldOp::create(b, loc, tile(dest, index(full), m % tileM));
+      },
+      [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, dest); });
+  return ifOp.getResult(0);
+}
+
+/// Column groups in parallel read all of A once per group, from further
+/// out in the cache hierarchy the larger A is. Then the threads take blocks
+/// of rows instead, each block's part of A staying close (the kernel says
+/// where: `blockBytes`) while every group's weights stream past it once per
+/// block.
+int64_t mc::kernels::chooseBlockRows(int64_t m, int64_t rowBytes,
+                                     int64_t blockRowBytes, int64_t blockBytes,
+                                     int64_t tileM, int64_t blockM) {
+  constexpr int64_t kMaxRows = 256, kMinRows = 64;
+  auto roundUp = [&](int64_t rows) {
+    return static_cast<int64_t>(llvm::divideCeil(rows, tileM)) * tileM;
+  };
+  if (blockM)
+    return std::min(m, roundUp(blockM));
+  int64_t rows =
+      std::min(kMaxRows, blockBytes / blockRowBytes) / tileM * tileM;
+  // Fewer rows than that re-read the weights too often.
+  if (m * rowBytes <= blockBytes || rows < kMinRows || m < 2 * rows)
+    return m;
+  // Blocks of nearly equal size, for the threads' sake.
+  int64_t blocks = llvm::divideCeil(m, rows);
+  return roundUp(llvm::divideCeil(m, blocks));
+}
+
+Value mc::kernels::emitRowBlocks(
+    OpBuilder &b, Location loc, Value dest, int64_t blockRows,
+    function_ref<Value(Value, const RowRange &)> body) {
+  auto type = cast<RankedTensorType>(dest.getType());
+  int64_t m = type.getDimSize(0), n = type.getDimSize(1);
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  int64_t blocks = llvm::divideCeil(m, blockRows);
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{dest},
+      std::nullopt, [&](OpBuilder &, Location, ValueRange args) {
+        Value r0 = arith::MulIOp::create(b, loc, args[0], index(blockRows));
+        Value rowEnd = arith::MinSIOp::create(
+            b, loc, arith::AddIOp::create(b, loc, r0, index(blockRows)),
+            index(m));
+        Value rows = arith::SubIOp::create(b, loc, rowEnd, r0);
+        SmallVector<OpFoldResult> offsets = {r0, b.getIndexAttr(0)};
+        SmallVector<OpFoldResult> sizes = {rows, b.getIndexAttr(n)};
+        Value slice = tensor::ExtractSliceOp::create(b, loc, args[1], offsets,
+                                                     sizes, unit);
+        Value result = body(slice, RowRange{r0, rowEnd});
+        auto terminator = scf::InParallelOp::create(b, loc);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(terminator.getBody());
+        tensor::ParallelInsertSliceOp::create(b, loc, result, args[1], offsets,
+                                              sizes, unit);
+      });
+  return forall.getResult(0);
 }
 
 void mc::kernels::replaceWithKernel(

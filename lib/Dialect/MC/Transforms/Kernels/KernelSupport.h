@@ -51,7 +51,8 @@ struct KernelConfig {
   /// The target looks bytes up in a 64-byte table (AArch64 `tbl`, any
   /// Advanced SIMD), so `mc.table_lookup` is one instruction per 16 bytes.
   bool tableLookup = false;
-  /// Rows per parallel block of the int8 GEMM (0: chosen from the shape).
+  /// Rows per parallel row block of the int8 and f32 GEMMs (0: chosen from
+  /// the shape).
   int64_t blockM = 0;
 };
 
@@ -135,13 +136,43 @@ std::optional<RawConstant> getRawConstant(mlir::Value value, int64_t eltBytes);
 /// tensors) whose weight is a non-empty constant, or none.
 std::optional<RawConstant> getF32MatmulWeight(mlir::linalg::MatmulOp matmul);
 
-/// Rows 0..m in register tiles of `tileM` rows (a loop) and one tail tile:
-/// `tile(dest, row, rows)` emits the tile at `row` and returns the updated
-/// destination.
+/// Rows [`base`, `end`) of a matmul's output: those of a row block, whose
+/// slice of the output starts at row `base` (see emitRowBlocks). A null
+/// `base` stands for all rows, in a slice that starts at row 0.
+struct RowRange {
+  mlir::Value base, end;
+  /// Row `row` of the output within the slice.
+  mlir::Value sliceRow(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value row) const;
+};
+
+/// Rows [`rows`) of an M-row output in register tiles of `tileM` rows (a
+/// loop) and the tail tile of the last m % tileM rows (in the block that
+/// holds them): `tile(dest, row, rows)` emits the tile at absolute row
+/// `row` and returns the updated destination.
 mlir::Value emitRowTiles(
     mlir::OpBuilder &b, mlir::Location loc, mlir::Value dest, int64_t m,
     int64_t tileM,
-    llvm::function_ref<mlir::Value(mlir::Value, mlir::Value, int64_t)> tile);
+    llvm::function_ref<mlir::Value(mlir::Value, mlir::Value, int64_t)> tile,
+    const RowRange &rows = {});
+
+/// Rows per parallel row block of an M-row GEMM whose A has `rowBytes` per
+/// row, of which a block reads `blockRowBytes` per row while the column
+/// groups go past (all of the row, or one K block's part of it): blocks of
+/// at most 256 rows and `blockBytes` of A, when all of A exceeds
+/// `blockBytes`; else m (parallel column groups). A positive `blockM` (the
+/// `block-m` option) is taken instead, rounded up to `tileM`.
+int64_t chooseBlockRows(int64_t m, int64_t rowBytes, int64_t blockRowBytes,
+                        int64_t blockBytes, int64_t tileM, int64_t blockM);
+
+/// Splits the rows of `dest` (static M x N) into blocks of `blockRows` that
+/// run in parallel (`scf.forall`): `body(slice, rows)` gets the block's
+/// slice of `dest` (rows x N, the last block may be shorter) and its rows,
+/// and returns the updated slice. Returns the updated `dest`.
+mlir::Value emitRowBlocks(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value dest,
+    int64_t blockRows,
+    llvm::function_ref<mlir::Value(mlir::Value, const RowRange &)> body);
 
 /// The body of one column group of a kernel: gets the group's M x `width`
 /// slice of the result, its first column `n0`, the group's index and
