@@ -155,19 +155,23 @@ func.func @unsupported(%x: tensor<1x16xf32>, %p: tensor<16x16xi8>, %xh: tensor<1
 // -----
 
 // f8E4M3FN per channel: the payload keeps its bytes (0.5 = 0x30), the
-// scales are packed * 2^8 (2.0 -> 512.0 = 0x44000000), and each row of 16
-// bytes widens through f16: sext, << 7, clear bit 14, extf.
+// scales are packed * 2^8 (2.0 -> 512.0 = 0x44000000), and each two rows
+// of 16 bytes widen through f16 together: sext, << 7, clear bit 14, then
+// extf of each half.
 // CHECK-LABEL: func.func @e4m3_gemv
-// CHECK-DAG: %[[CLEAR:.*]] = arith.constant dense<-16385> : vector<16xi16>
-// CHECK-DAG: %[[SEVEN:.*]] = arith.constant dense<7> : vector<16xi16>
+// CHECK-DAG: %[[CLEAR:.*]] = arith.constant dense<-16385> : vector<32xi16>
+// CHECK-DAG: %[[SEVEN:.*]] = arith.constant dense<7> : vector<32xi16>
 // CHECK-DAG: %[[W:.*]] = arith.constant dense<"0x{{(00000044)+}}{{(30)+}}"> : tensor<1x320xi8>
 // CHECK: scf.for
-// CHECK:   vector.transfer_read %[[W]]{{.*}} : tensor<1x320xi8>, vector<16xi8>
-// CHECK:   %[[WIDE:.*]] = arith.extsi {{.*}} : vector<16xi8> to vector<16xi16>
+// CHECK:   vector.transfer_read %[[W]]{{.*}} : tensor<1x320xi8>, vector<32xi8>
+// CHECK:   %[[WIDE:.*]] = arith.extsi {{.*}} : vector<32xi8> to vector<32xi16>
 // CHECK:   %[[SHIFTED:.*]] = arith.shli %[[WIDE]], %[[SEVEN]]
 // CHECK:   %[[HALF:.*]] = arith.andi %[[SHIFTED]], %[[CLEAR]]
-// CHECK:   %[[F16:.*]] = arith.bitcast %[[HALF]] : vector<16xi16> to vector<16xf16>
-// CHECK:   arith.extf %[[F16]] : vector<16xf16> to vector<16xf32>
+// CHECK:   %[[F16:.*]] = arith.bitcast %[[HALF]] : vector<32xi16> to vector<32xf16>
+// CHECK:   %[[LO:.*]] = vector.extract_strided_slice %[[F16]] {offsets = [0], sizes = [16], strides = [1]}
+// CHECK:   arith.extf %[[LO]] : vector<16xf16> to vector<16xf32>
+// CHECK:   %[[HI:.*]] = vector.extract_strided_slice %[[F16]] {offsets = [16], sizes = [16], strides = [1]}
+// CHECK:   arith.extf %[[HI]] : vector<16xf16> to vector<16xf32>
 // CHECK-NOT: mc.decode
 // CHECK-NOT: linalg.matmul
 func.func @e4m3_gemv(%x: tensor<1x16xf32>) -> tensor<1x16xf32> {
