@@ -43,6 +43,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Matchers.h"
 
+#include <cstdlib>
 #include <cstring>
 
 using namespace mlir;
@@ -209,14 +210,21 @@ public:
     stepBytes = mm.bits == 4 ? kLanes * 4 : 2 * kLanes * 4;
     groupBytes = kPanel * 4 + mm.groupK / 4 * stepBytes;
     panelBytes = numGroups * groupBytes;
+    // 16 P must fit the i32 accumulators: |P| <= G * 128 * 8.
+    highInPlace = vnni && mm.bits == 4 && mm.groupK <= (1 << 16) &&
+                  scalesDivideBy16() && getenv("MC_W4A8_NOHI") == nullptr;
   }
 
   Value emit(std::optional<Epilogue> epilogue);
 
 private:
   /// i32 lanes per vector, columns per panel, most rows per tile.
-  static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes, kTileM = 4;
-  static constexpr int64_t kPrefetchDistance = 4096;
+  static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes;
+  int64_t kTileM = getenv("MC_W4A8_TILE") ? atoi(getenv("MC_W4A8_TILE")) : 8;
+  int64_t kSplit = getenv("MC_W4A8_SPLIT") ? atoi(getenv("MC_W4A8_SPLIT")) : 4;
+  int64_t kPrefetchDistance =
+      getenv("MC_W4A8_PF") ? atoi(getenv("MC_W4A8_PF")) : 4096;
+  int64_t kHint = getenv("MC_W4A8_HINT") ? atoi(getenv("MC_W4A8_HINT")) : 3;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -229,18 +237,22 @@ private:
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(VectorType::get({kLanes}, type), value));
   }
+  /// Whether every scale s has s / 16 exact (16 * (s / 16) == s): then
+  /// 16 * f32(P) * (s / 16) is f32(P) * s rounded the same.
+  bool scalesDivideBy16() const;
   Value packWeights();
   /// Software prefetches of the `bytes` from byte `offset` of the panel,
   /// kPrefetchDistance ahead (clamped to the panel): the hardware
   /// prefetcher stops at 4 KiB pages, which the weight stream of a loaded
   /// object crosses every few groups (measured: 62 % -> 68 % of the
   /// same-run DRAM read at M = 1, 4096 x 14336).
-  void emitPrefetch(Value panel, Value offset, int64_t bytes);
+  void emitPrefetch(Value panel, Value offset);
   Value emitCompensation();
   /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
   Value readPacked(Value panel, Value offset, Type type);
   SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
-                              Value row, int64_t rows, Value k0);
+                              Value row, int64_t rows, Value k0,
+                              ArrayRef<int64_t> vectors);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
                  int64_t width);
   Value emitPanel(Value dest, Value n0, Value panel, int64_t width);
@@ -250,12 +262,27 @@ private:
   const GroupMatmul &mm;
   bool vnni;
   int32_t offset;
+  /// The second column vector's nibbles are used where they are (16 u, a
+  /// mask and no shift; `vpdpbusd` takes them as u8), their accumulators
+  /// start at 16 times the compensation and their scales are stored / 16.
+  bool highInPlace;
   int64_t numGroups, numPanels, stepBytes, groupBytes, panelBytes;
-  Value packed, compensation;
+  Value packed, stream, compensation;
   std::optional<Attribute> fillValue;
   std::optional<Epilogue> epilogue;
 };
 } // namespace
+
+bool DynamicGroupEmitter::scalesDivideBy16() const {
+  int64_t count = mm.scales.splat ? 1 : numGroups * mm.n;
+  for (int64_t i = 0; i < count; ++i) {
+    float s;
+    std::memcpy(&s, mm.scales.at(i), 4);
+    if (s / 16 * 16 != s)
+      return false;
+  }
+  return true;
+}
 
 Value DynamicGroupEmitter::packWeights() {
   // Columns past N get the offset (q = 0) and scale 0; they are never
@@ -264,9 +291,13 @@ Value DynamicGroupEmitter::packWeights() {
   for (int64_t p = 0; p < numPanels; ++p)
     for (int64_t g = 0; g < numGroups; ++g) {
       char *group = &data[p * panelBytes + g * groupBytes];
-      for (int64_t c = 0; c < kPanel && p * kPanel + c < mm.n; ++c)
-        std::memcpy(group + c * 4, mm.scales.at(g * mm.n + p * kPanel + c),
-                    4);
+      for (int64_t c = 0; c < kPanel && p * kPanel + c < mm.n; ++c) {
+        float s;
+        std::memcpy(&s, mm.scales.at(g * mm.n + p * kPanel + c), 4);
+        if (highInPlace && c >= kLanes)
+          s /= 16;
+        std::memcpy(group + c * 4, &s, 4);
+      }
       for (int64_t t = 0; t < mm.groupK; ++t) {
         char *step = group + kPanel * 4 + t / 4 * stepBytes;
         for (int64_t c = 0; c < kPanel; ++c) {
@@ -306,7 +337,7 @@ Value DynamicGroupEmitter::emitCompensation() {
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(chunkType, b.getI32IntegerAttr(0)));
   Value empty = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{mm.m, numGroups}, i32);
+      b, loc, ArrayRef<int64_t>{mm.m, numGroups, 2}, i32);
   auto rows = scf::ForOp::create(
       b, loc, index(0), index(mm.m), index(1), ValueRange{empty},
       [&](OpBuilder &, Location, Value r, ValueRange rowIter) {
@@ -332,28 +363,34 @@ Value DynamicGroupEmitter::emitCompensation() {
                   });
               Value sum = vector::ReductionOp::create(
                   b, loc, vector::CombiningKind::ADD, chunks.getResult(0));
-              sum = arith::MulIOp::create(
-                  b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, -offset));
-              scf::YieldOp::create(
-                  b, loc,
-                  tensor::InsertOp::create(b, loc, sum, iter[0],
-                                           ValueRange{r, g})
-                      .getResult());
+              // One per column vector, so that each accumulator starts
+              // from its own broadcast load.
+              Value out = iter[0];
+              for (int64_t j = 0; j < 2; ++j) {
+                int32_t factor = j == 1 && highInPlace ? 16 : 1;
+                Value start = arith::MulIOp::create(
+                    b, loc, sum,
+                    arith::ConstantIntOp::create(b, loc, i32,
+                                                 -offset * factor));
+                out = tensor::InsertOp::create(b, loc, start, out,
+                                               ValueRange{r, g, index(j)});
+              }
+              scf::YieldOp::create(b, loc, out);
             });
         scf::YieldOp::create(b, loc, groups.getResult(0));
       });
   return rows.getResult(0);
 }
 
-void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset,
-                                       int64_t bytes) {
-  for (int64_t line = 0; line < bytes; line += 64) {
-    Value at = arith::MinUIOp::create(
-        b, loc, add(offset, kPrefetchDistance + line), index(panelBytes - 1));
-    memref::PrefetchOp::create(b, loc, packed, ValueRange{panel, at},
-                               /*isWrite=*/false, /*localityHint=*/3,
+void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset) {
+  // In the whole stream, so the next panel's start is fetched too.
+  Value at = arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset);
+  at = arith::MinUIOp::create(b, loc, add(at, kPrefetchDistance),
+                              index(numPanels * panelBytes - groupBytes));
+  for (int64_t line = 0; line < groupBytes; line += 64)
+    memref::PrefetchOp::create(b, loc, stream, ValueRange{add(at, line)},
+                               /*isWrite=*/false, /*localityHint=*/kHint,
                                /*isDataCache=*/true);
-  }
 }
 
 Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
@@ -371,32 +408,37 @@ Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
 /// products of the two column vectors at byte `offset` of the panel.
 SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
                                                  Value offset, Value row,
-                                                 int64_t rows, Value k0) {
+                                                 int64_t rows, Value k0,
+                                                 ArrayRef<int64_t> vectors) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   auto bytesType = VectorType::get({kLanes * 4}, i8);
-  Value weights[2];
-  if (mm.bits == 4) {
-    // Nibbles through i32 lanes: the mask drops what the shift brings in
-    // from the next byte.
-    Value words = readPacked(panel, offset, i32);
-    Value mask = splat(i32, b.getI32IntegerAttr(0x0F0F0F0F));
-    Value high = arith::ShRUIOp::create(b, loc, words,
-                                        splat(i32, b.getI32IntegerAttr(4)));
-    weights[0] = vector::BitCastOp::create(
-        b, loc, bytesType, arith::AndIOp::create(b, loc, words, mask));
-    weights[1] = vector::BitCastOp::create(
-        b, loc, bytesType, arith::AndIOp::create(b, loc, high, mask));
-  } else {
-    weights[0] = readPacked(panel, offset, i8);
-    weights[1] = readPacked(panel, add(offset, kLanes * 4), i8);
+  SmallVector<Value> weights;
+  for (int64_t j : vectors) {
+    if (mm.bits == 4) {
+      // Nibbles through i32 lanes: the mask drops what the shift brings in
+      // from the next byte.
+      Value words = readPacked(panel, offset, i32);
+      int32_t bits = 0x0F0F0F0F;
+      if (j == 1 && highInPlace)
+        bits = static_cast<int32_t>(0xF0F0F0F0);
+      else if (j == 1)
+        words = arith::ShRUIOp::create(b, loc, words,
+                                       splat(i32, b.getI32IntegerAttr(4)));
+      Value mask = splat(i32, b.getI32IntegerAttr(bits));
+      weights.push_back(vector::BitCastOp::create(
+          b, loc, bytesType, arith::AndIOp::create(b, loc, words, mask)));
+    } else {
+      weights.push_back(readPacked(panel, add(offset, j * kLanes * 4), i8));
+    }
   }
   SmallVector<Value> out(accs.begin(), accs.end());
+  int64_t count = vectors.size();
   for (int64_t i = 0; i < rows; ++i) {
     Value act = broadcastWord(b, loc, mm.qx, add(row, i), k0, kLanes, true);
-    for (int64_t j = 0; j < 2; ++j)
-      out[i * 2 + j] = mc::Dot4Op::create(b, loc, out[i * 2 + j].getType(),
-                                          out[i * 2 + j], weights[j], act,
-                                          /*lhs_unsigned=*/vnni);
+    for (int64_t v = 0; v < count; ++v)
+      out[i * count + v] = mc::Dot4Op::create(
+          b, loc, out[i * count + v].getType(), out[i * count + v],
+          weights[v], act, /*lhs_unsigned=*/vnni);
   }
   return out;
 }
@@ -425,6 +467,14 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
     }
   }
 
+  // Up to 4 rows, both column vectors at once (2 x rows accumulators, one
+  // unpack per step); more, one vector after the other, so the rows x 2 f32
+  // sums, rows i32 accumulators and the operands fit the 32 registers.
+  SmallVector<SmallVector<int64_t>> passes;
+  if (rows > kSplit)
+    passes = {{0}, {1}};
+  else
+    passes = {{0, 1}};
   int64_t steps = mm.groupK / 4;
   int64_t unroll = 8;
   while (steps % unroll)
@@ -433,54 +483,60 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
       b, loc, index(0), index(numGroups), index(1), ys,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
-        emitPrefetch(panel, base, groupBytes);
+        emitPrefetch(panel, base);
         Value scales[2] = {readPacked(panel, base, f32),
                            readPacked(panel, add(base, kLanes * 4), f32)};
         Value kGroup = mul(g, mm.groupK);
-        SmallVector<Value> accs;
-        for (int64_t i = 0; i < rows; ++i) {
-          Value start = splat(i32, b.getI32IntegerAttr(0));
-          if (compensation)
-            start = vector::BroadcastOp::create(
-                b, loc, i32Type,
-                tensor::ExtractOp::create(b, loc, compensation,
-                                          ValueRange{add(row, i), g}));
-          accs.append(2, start);
-        }
-        // `unroll` steps per iteration, or all of them without a loop.
-        auto body = [&](ValueRange in, Value s) {
-          SmallVector<Value> out(in.begin(), in.end());
-          Value payload = arith::AddIOp::create(
-              b, loc, base,
-              arith::AddIOp::create(b, loc, index(kPanel * 4),
-                                    arith::MulIOp::create(
-                                        b, loc, s, index(stepBytes))));
-          Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
-          for (int64_t u = 0; u < unroll; ++u)
-            out = emitStep(out, panel, add(payload, u * stepBytes), row, rows,
-                           add(k0, u * 4));
-          return out;
-        };
-        if (steps == unroll) {
-          accs = body(accs, index(0));
-        } else {
-          auto loop = scf::ForOp::create(
-              b, loc, index(0), index(steps), index(unroll), accs,
-              [&](OpBuilder &, Location, Value s, ValueRange in) {
-                scf::YieldOp::create(b, loc, body(in, s));
-              });
-          accs.assign(loop.getResults().begin(), loop.getResults().end());
-        }
-        // The reference's order: y + (f32(P) * sw) * sx.
-        SmallVector<Value> out;
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < 2; ++j) {
-            Value p = arith::SIToFPOp::create(b, loc, f32Type, accs[i * 2 + j]);
-            p = arith::MulFOp::create(b, loc, p, scales[j]);
-            p = arith::MulFOp::create(b, loc, p, rowScales[i]);
-            out.push_back(
-                arith::AddFOp::create(b, loc, iter[i * 2 + j], p).getResult());
+        SmallVector<Value> out(iter.begin(), iter.end());
+        for (ArrayRef<int64_t> vectors : passes) {
+          int64_t count = vectors.size();
+          SmallVector<Value> accs;
+          for (int64_t i = 0; i < rows; ++i)
+            for (int64_t j : vectors) {
+              Value start = splat(i32, b.getI32IntegerAttr(0));
+              if (compensation)
+                start = vector::BroadcastOp::create(
+                    b, loc, i32Type,
+                    tensor::ExtractOp::create(
+                        b, loc, compensation,
+                        ValueRange{add(row, i), g, index(j)}));
+              accs.push_back(start);
+            }
+          // `unroll` steps per iteration, or all of them without a loop.
+          auto body = [&](ValueRange in, Value s) {
+            SmallVector<Value> next(in.begin(), in.end());
+            Value payload = arith::AddIOp::create(
+                b, loc, base,
+                arith::AddIOp::create(b, loc, index(kPanel * 4),
+                                      arith::MulIOp::create(
+                                          b, loc, s, index(stepBytes))));
+            Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
+            for (int64_t u = 0; u < unroll; ++u)
+              next = emitStep(next, panel, add(payload, u * stepBytes), row,
+                              rows, add(k0, u * 4), vectors);
+            return next;
+          };
+          if (steps == unroll) {
+            accs = body(accs, index(0));
+          } else {
+            auto loop = scf::ForOp::create(
+                b, loc, index(0), index(steps), index(unroll), accs,
+                [&](OpBuilder &, Location, Value s, ValueRange in) {
+                  scf::YieldOp::create(b, loc, body(in, s));
+                });
+            accs.assign(loop.getResults().begin(), loop.getResults().end());
           }
+          // The reference's order: y + (f32(P) * sw) * sx.
+          for (int64_t i = 0; i < rows; ++i)
+            for (auto [v, j] : llvm::enumerate(vectors)) {
+              Value p = arith::SIToFPOp::create(b, loc, f32Type,
+                                                accs[i * count + v]);
+              p = arith::MulFOp::create(b, loc, p, scales[j]);
+              p = arith::MulFOp::create(b, loc, p, rowScales[i]);
+              out[i * 2 + j] =
+                  arith::AddFOp::create(b, loc, iter[i * 2 + j], p);
+            }
+        }
         scf::YieldOp::create(b, loc, out);
       });
 
@@ -518,6 +574,8 @@ Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {
       fillValue = value;
   }
   packed = packWeights();
+  stream = memref::CollapseShapeOp::create(
+      b, loc, packed, ArrayRef<ReassociationIndices>{{0, 1}});
   if (offset)
     compensation = emitCompensation();
   Value dest;
