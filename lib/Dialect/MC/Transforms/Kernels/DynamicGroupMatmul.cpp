@@ -221,7 +221,6 @@ private:
   /// i32 lanes per vector, columns per panel, most rows per tile.
   static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes;
   int64_t kTileM = getenv("MC_W4A8_TILE") ? atoi(getenv("MC_W4A8_TILE")) : 8;
-  int64_t kSplit = getenv("MC_W4A8_SPLIT") ? atoi(getenv("MC_W4A8_SPLIT")) : 4;
   int64_t kPrefetchDistance =
       getenv("MC_W4A8_PF") ? atoi(getenv("MC_W4A8_PF")) : 4096;
   int64_t kHint = getenv("MC_W4A8_HINT") ? atoi(getenv("MC_W4A8_HINT")) : 3;
@@ -251,8 +250,7 @@ private:
   /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
   Value readPacked(Value panel, Value offset, Type type);
   SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
-                              Value row, int64_t rows, Value k0,
-                              ArrayRef<int64_t> vectors);
+                              Value row, int64_t rows, Value k0);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
                  int64_t width);
   Value emitPanel(Value dest, Value n0, Value panel, int64_t width);
@@ -408,37 +406,41 @@ Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
 /// products of the two column vectors at byte `offset` of the panel.
 SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
                                                  Value offset, Value row,
-                                                 int64_t rows, Value k0,
-                                                 ArrayRef<int64_t> vectors) {
+                                                 int64_t rows, Value k0) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
   auto bytesType = VectorType::get({kLanes * 4}, i8);
-  SmallVector<Value> weights;
-  for (int64_t j : vectors) {
-    if (mm.bits == 4) {
-      // Nibbles through i32 lanes: the mask drops what the shift brings in
-      // from the next byte.
-      Value words = readPacked(panel, offset, i32);
-      int32_t bits = 0x0F0F0F0F;
-      if (j == 1 && highInPlace)
-        bits = static_cast<int32_t>(0xF0F0F0F0);
-      else if (j == 1)
-        words = arith::ShRUIOp::create(b, loc, words,
-                                       splat(i32, b.getI32IntegerAttr(4)));
-      Value mask = splat(i32, b.getI32IntegerAttr(bits));
-      weights.push_back(vector::BitCastOp::create(
-          b, loc, bytesType, arith::AndIOp::create(b, loc, words, mask)));
-    } else {
-      weights.push_back(readPacked(panel, add(offset, j * kLanes * 4), i8));
+  Value weights[2];
+  if (mm.bits == 4) {
+    // Nibbles through i32 lanes: a mask each, and for the high ones either
+    // a shift first (the mask drops what it brings in from the next byte)
+    // or nothing (16 u in place).
+    Value words = readPacked(panel, offset, i32);
+    Value high = words;
+    int32_t highMask = static_cast<int32_t>(0xF0F0F0F0);
+    if (!highInPlace) {
+      high = arith::ShRUIOp::create(b, loc, words,
+                                    splat(i32, b.getI32IntegerAttr(4)));
+      highMask = 0x0F0F0F0F;
     }
+    weights[0] = vector::BitCastOp::create(
+        b, loc, bytesType,
+        arith::AndIOp::create(b, loc, words,
+                              splat(i32, b.getI32IntegerAttr(0x0F0F0F0F))));
+    weights[1] = vector::BitCastOp::create(
+        b, loc, bytesType,
+        arith::AndIOp::create(b, loc, high,
+                              splat(i32, b.getI32IntegerAttr(highMask))));
+  } else {
+    weights[0] = readPacked(panel, offset, i8);
+    weights[1] = readPacked(panel, add(offset, kLanes * 4), i8);
   }
   SmallVector<Value> out(accs.begin(), accs.end());
-  int64_t count = vectors.size();
   for (int64_t i = 0; i < rows; ++i) {
     Value act = broadcastWord(b, loc, mm.qx, add(row, i), k0, kLanes, true);
-    for (int64_t v = 0; v < count; ++v)
-      out[i * count + v] = mc::Dot4Op::create(
-          b, loc, out[i * count + v].getType(), out[i * count + v],
-          weights[v], act, /*lhs_unsigned=*/vnni);
+    for (int64_t j = 0; j < 2; ++j)
+      out[i * 2 + j] = mc::Dot4Op::create(b, loc, out[i * 2 + j].getType(),
+                                          out[i * 2 + j], weights[j], act,
+                                          /*lhs_unsigned=*/vnni);
   }
   return out;
 }
@@ -467,14 +469,6 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
     }
   }
 
-  // Up to 4 rows, both column vectors at once (2 x rows accumulators, one
-  // unpack per step); more, one vector after the other, so the rows x 2 f32
-  // sums, rows i32 accumulators and the operands fit the 32 registers.
-  SmallVector<SmallVector<int64_t>> passes;
-  if (rows > kSplit)
-    passes = {{0}, {1}};
-  else
-    passes = {{0, 1}};
   int64_t steps = mm.groupK / 4;
   int64_t unroll = 8;
   while (steps % unroll)
@@ -487,56 +481,52 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
         Value scales[2] = {readPacked(panel, base, f32),
                            readPacked(panel, add(base, kLanes * 4), f32)};
         Value kGroup = mul(g, mm.groupK);
-        SmallVector<Value> out(iter.begin(), iter.end());
-        for (ArrayRef<int64_t> vectors : passes) {
-          int64_t count = vectors.size();
-          SmallVector<Value> accs;
-          for (int64_t i = 0; i < rows; ++i)
-            for (int64_t j : vectors) {
-              Value start = splat(i32, b.getI32IntegerAttr(0));
-              if (compensation)
-                start = vector::BroadcastOp::create(
-                    b, loc, i32Type,
-                    tensor::ExtractOp::create(
-                        b, loc, compensation,
-                        ValueRange{add(row, i), g, index(j)}));
-              accs.push_back(start);
-            }
-          // `unroll` steps per iteration, or all of them without a loop.
-          auto body = [&](ValueRange in, Value s) {
-            SmallVector<Value> next(in.begin(), in.end());
-            Value payload = arith::AddIOp::create(
-                b, loc, base,
-                arith::AddIOp::create(b, loc, index(kPanel * 4),
-                                      arith::MulIOp::create(
-                                          b, loc, s, index(stepBytes))));
-            Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
-            for (int64_t u = 0; u < unroll; ++u)
-              next = emitStep(next, panel, add(payload, u * stepBytes), row,
-                              rows, add(k0, u * 4), vectors);
-            return next;
-          };
-          if (steps == unroll) {
-            accs = body(accs, index(0));
-          } else {
-            auto loop = scf::ForOp::create(
-                b, loc, index(0), index(steps), index(unroll), accs,
-                [&](OpBuilder &, Location, Value s, ValueRange in) {
-                  scf::YieldOp::create(b, loc, body(in, s));
-                });
-            accs.assign(loop.getResults().begin(), loop.getResults().end());
+        SmallVector<Value> accs;
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < 2; ++j) {
+            Value start = splat(i32, b.getI32IntegerAttr(0));
+            if (compensation)
+              start = vector::BroadcastOp::create(
+                  b, loc, i32Type,
+                  tensor::ExtractOp::create(
+                      b, loc, compensation,
+                      ValueRange{add(row, i), g, index(j)}));
+            accs.push_back(start);
           }
-          // The reference's order: y + (f32(P) * sw) * sx.
-          for (int64_t i = 0; i < rows; ++i)
-            for (auto [v, j] : llvm::enumerate(vectors)) {
-              Value p = arith::SIToFPOp::create(b, loc, f32Type,
-                                                accs[i * count + v]);
-              p = arith::MulFOp::create(b, loc, p, scales[j]);
-              p = arith::MulFOp::create(b, loc, p, rowScales[i]);
-              out[i * 2 + j] =
-                  arith::AddFOp::create(b, loc, iter[i * 2 + j], p);
-            }
+        // `unroll` steps per iteration, or all of them without a loop.
+        auto body = [&](ValueRange in, Value s) {
+          SmallVector<Value> out(in.begin(), in.end());
+          Value payload = arith::AddIOp::create(
+              b, loc, base,
+              arith::AddIOp::create(b, loc, index(kPanel * 4),
+                                    arith::MulIOp::create(
+                                        b, loc, s, index(stepBytes))));
+          Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
+          for (int64_t u = 0; u < unroll; ++u)
+            out = emitStep(out, panel, add(payload, u * stepBytes), row, rows,
+                           add(k0, u * 4));
+          return out;
+        };
+        if (steps == unroll) {
+          accs = body(accs, index(0));
+        } else {
+          auto loop = scf::ForOp::create(
+              b, loc, index(0), index(steps), index(unroll), accs,
+              [&](OpBuilder &, Location, Value s, ValueRange in) {
+                scf::YieldOp::create(b, loc, body(in, s));
+              });
+          accs.assign(loop.getResults().begin(), loop.getResults().end());
         }
+        // The reference's order: y + (f32(P) * sw) * sx.
+        SmallVector<Value> out;
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < 2; ++j) {
+            Value p = arith::SIToFPOp::create(b, loc, f32Type, accs[i * 2 + j]);
+            p = arith::MulFOp::create(b, loc, p, scales[j]);
+            p = arith::MulFOp::create(b, loc, p, rowScales[i]);
+            out.push_back(
+                arith::AddFOp::create(b, loc, iter[i * 2 + j], p).getResult());
+          }
         scf::YieldOp::create(b, loc, out);
       });
 
