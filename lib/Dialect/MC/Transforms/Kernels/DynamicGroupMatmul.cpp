@@ -39,10 +39,11 @@
 //
 // Cost per group (G = 32 k x 32 columns, 640 bytes) and tile of R rows
 // (int4, VNNI): 16 R `vpdpbusd`, 16 masks, 8 R combine ops (cvt, 2 mul,
-// add); at R = 8, 208 zmm ops on ports 0 and 5, about 48 ns here, against
-// 60 ns of DRAM read for the 640 bytes. The 32 zmm registers hold the 16
-// i32 accumulators; LLVM spills some of the 16 f32 sums, read and written
-// once per group.
+// add); at R = 8, 208 zmm ops on ports 0 and 5: the loop alone, from L1,
+// takes about 51 ns on the Cascade Lake of bench/RESULTS.md, against 60 ns
+// of DRAM read for the 640 bytes (R = 4: 27 ns). The 32 zmm registers hold
+// the 16 i32 accumulators; LLVM spills some of the 16 f32 sums, read and
+// written once per group.
 //
 //===----------------------------------------------------------------------===//
 
