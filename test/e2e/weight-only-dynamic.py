@@ -4,12 +4,10 @@
 # i32 products per group, y += (f32(P_g) * sw_g) * sx for g ascending)
 # equals numpy's evaluation of that definition and mc-run --reference bit
 # for bit. Covered: int4 and int8, G = 4, 12, 32, 64, 96, 128, M = 1, 3, 4,
-# 5, 7, 8, 9, 13, 17 (row tiles of up to 4 rows with both column vectors
-# at once, of 5 to 8 rows one vector after the other, and their
-# remainders), N with partial panels, an all-zero row, scales with and
-# without an exact s / 16 (int4 on VNNI uses the high nibbles in place
-# only with), 1 and 2 threads, isa generic and the host's, a fused
-# bias + ReLU.
+# 5, 7, 8, 9, 13, 17 (row tiles of up to 8 rows and their remainders), N
+# with partial panels, an all-zero row, scales with and without an exact
+# s / 16 (int4 on VNNI uses the high nibbles in place only with), 1 and 2
+# threads, isa generic and the host's, a fused bias + ReLU.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: epilogue: ok
