@@ -1,11 +1,16 @@
-"""M = 1 int4 G = 32 GEMV, mc's W4A8 dynamic-activation kernel against mc's
-W4 f32-activation kernel and a one-core streaming read, interleaved in one
-process (the machine is shared: each round measures all three, the ratios
+"""Small-M int4 G = 32 GEMV, mc's W4A8 dynamic-activation kernel against
+mc's W4 f32-activation kernel and a streaming read, interleaved in one
+process (the machine is shared: each round measures all of them, the ratios
 are per round). Weight sets rotate so DRAM, not the cache, is measured.
 
-    python3 bench/w4a8_gemv.py K N SETS [ROUNDS]
+    python3 bench/w4a8_gemv.py K N SETS [ROUNDS] [--m=M] [--threads=T]
+                               [--baseline=BIN]
     python3 bench/w4a8_gemv.py 4096 14336 3 10    # 3 x 36.7 MB
-    python3 bench/w4a8_gemv.py 4096 4096 12 10    # 12 x 10.5 MB
+    python3 bench/w4a8_gemv.py 4096 4096 16 10 --m=8
+
+M rows (default 1), T threads (default 1; the read uses as many).
+--baseline=BIN also times the W4A8 kernel that BIN/mc-compile (another
+build, e.g. of main) generates, as "W4A8 base", in the same rounds.
 
 GB/s are weight bytes (int4 payload + f32 group scales) per second."""
 import sys, time, os
@@ -16,31 +21,60 @@ import mc_ir  # noqa: E402
 mc_ir.CACHE = os.path.join(mc_ir.ROOT, "bench", ".cache-w4a8")
 from peers import machine  # noqa: E402
 
-K, N, G, BITS = int(sys.argv[1]), int(sys.argv[2]), 32, 4
-SETS = int(sys.argv[3])
-ROUNDS = int(sys.argv[4]) if len(sys.argv) > 4 else 5
-libs = []
-for i in range(SETS):
-    def text(i=i):
+opts = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
+args = [a for a in sys.argv[1:] if not a.startswith("--")]
+K, N, G, BITS = int(args[0]), int(args[1]), 32, 4
+SETS = int(args[2])
+ROUNDS = int(args[3]) if len(args) > 3 else 5
+M = int(opts.get("m", 1))
+T = int(opts.get("threads", 1))
+BASELINE = opts.get("baseline")
+OWN = (mc_ir.BIN, mc_ir.CACHE)
+
+
+def compile_set(i, baseline=False):
+    def text():
         rng = np.random.default_rng([7, i])
         w = rng.standard_normal((K, N), dtype=np.float32) * 0.02
         q, s = mc_ir.quantize_groups(w, BITS, G)
-        return (mc_ir.weight_only_dynamic(q, s, BITS, 1, "wqd") +
-                mc_ir.weight_only(q, s, BITS, 1, "wq"))
+        out = mc_ir.weight_only_dynamic(q, s, BITS, M, "wqd")
+        return out if baseline else out + mc_ir.weight_only(q, s, BITS, M, "wq")
+    # A build's modules go to their own cache (a cache holds one build's).
+    mc_ir.BIN, mc_ir.CACHE = ((BASELINE, OWN[1] + "-baseline") if baseline
+                              else OWN)
+    try:
+        return mc_ir.compile_module(
+            text, T, f"dynbench {K} {N} {G} {i}" + (f" m{M}" if M > 1 else "")
+            + (" baseline" if baseline else ""))
+    finally:
+        mc_ir.BIN, mc_ir.CACHE = OWN
+
+
+libs, base = [], []
+for i in range(SETS):
     t0 = time.time()
-    libs.append(mc_ir.compile_module(text, 1, f"dynbench {K} {N} {G} {i}"))
+    libs.append(compile_set(i))
+    if BASELINE:
+        base.append(compile_set(i, baseline=True))
     print(f"# set {i}: {time.time() - t0:.1f} s", file=sys.stderr, flush=True)
 
-x = np.random.default_rng(1).standard_normal((1, K), dtype=np.float32)
-ys = [np.zeros((1, N), np.float32) for _ in libs]
-dyn = [mc_ir.Entry(l, "wqd", [x], [y]) for l, y in zip(libs, ys)]
-f32 = [mc_ir.Entry(l, "wq", [x], [y]) for l, y in zip(libs, ys)]
+x = np.random.default_rng(1).standard_normal((M, K), dtype=np.float32)
+ys = [np.zeros((M, N), np.float32) for _ in libs]
+impls = {"W4A8 dyn": [mc_ir.Entry(l, "wqd", [x], [y]) for l, y in zip(libs, ys)],
+         "W4 f32-act": [mc_ir.Entry(l, "wq", [x], [y]) for l, y in zip(libs, ys)]}
+if BASELINE:
+    yb = [np.zeros((M, N), np.float32) for _ in base]
+    impls["W4A8 base"] = [mc_ir.Entry(l, "wqd", [x], [y])
+                          for l, y in zip(base, yb)]
 # Both against each other: they differ only by the activation quantization.
-ya, yb = dyn[0]()[0].copy(), f32[0]()[0].copy()
-err = np.abs(ya - yb).max() / np.abs(yb).max()
+ya, yf = impls["W4A8 dyn"][0]()[0].copy(), impls["W4 f32-act"][0]()[0].copy()
+err = np.abs(ya - yf).max() / np.abs(yf).max()
 assert err < 3e-2, f"W4A8 differs from W4 f32-act by {err:.3g}"
+if BASELINE:
+    assert (impls["W4A8 base"][0]()[0] == ya).all(), "baseline differs"
 nbytes = K * N * BITS // 8 + K // G * N * 4  # payload + f32 scales
 m = machine.load()
+
 
 def rate(calls, reps=3):
     for c in calls:
@@ -54,22 +88,23 @@ def rate(calls, reps=3):
     ts = sorted(best)
     return nbytes / ts[0], nbytes / ts[len(ts) // 2]
 
-res = {"read": [], "dyn": [], "f32": []}
+
+res = {"read": [], **{k: [] for k in impls}}
 for r in range(ROUNDS):
-    res["read"].append(m.read_bw(1 << 30, 1, 3))
-    res["dyn"].append(rate(dyn))
-    res["f32"].append(rate(f32))
-    print(f"round {r}: read {res['read'][-1]/1e9:.2f} GB/s, W4A8 dyn "
-          f"best {res['dyn'][-1][0]/1e9:.2f} med {res['dyn'][-1][1]/1e9:.2f}, "
-          f"W4 f32-act best {res['f32'][-1][0]/1e9:.2f} med {res['f32'][-1][1]/1e9:.2f} GB/s",
-          flush=True)
-rd = max(res["read"])
-d = max(b for b, _ in res["dyn"])
-f = max(b for b, _ in res["f32"])
+    res["read"].append(m.read_bw(1 << 30, T, 3))
+    for name, calls in impls.items():
+        res[name].append(rate(calls))
+    print(f"round {r}: read {res['read'][-1]/1e9:.2f} GB/s, " + ", ".join(
+        f"{name} best {res[name][-1][0]/1e9:.2f} med {res[name][-1][1]/1e9:.2f}"
+        for name in impls) + " GB/s", flush=True)
 med = lambda v: sorted(v)[len(v) // 2]
-rdyn = med([m_ / r_ for (_, m_), r_ in zip(res["dyn"], res["read"])])
-rf32 = med([m_ / r_ for (_, m_), r_ in zip(res["f32"], res["read"])])
-print(f"{K}x{N} int4 G={G}, {SETS} sets x {nbytes/1e6:.1f} MB, {ROUNDS} rounds: "
-      f"best read {rd/1e9:.2f} GB/s; best W4A8 dyn {d/1e9:.2f} GB/s, "
-      f"best W4 f32-act {f/1e9:.2f} GB/s; median per-round ratio to the "
-      f"round's read: W4A8 dyn {100*rdyn:.0f} %, W4 f32-act {100*rf32:.0f} %")
+ratios = {name: sorted(m_ / r_ for (_, m_), r_ in zip(res[name], res["read"]))
+          for name in impls}
+print(f"{K}x{N} int4 G={G}, M={M}, {T} thread(s), {SETS} sets x "
+      f"{nbytes/1e6:.1f} MB, {ROUNDS} rounds: best read "
+      f"{max(res['read'])/1e9:.2f} GB/s; " + ", ".join(
+          f"best {name} {max(b for b, _ in res[name])/1e9:.2f} GB/s"
+          for name in impls) +
+      "; per-round ratio to the round's read, median (min-max): " + ", ".join(
+          f"{name} {100*med(v):.0f} % ({100*v[0]:.0f}-{100*v[-1]:.0f})"
+          for name, v in ratios.items()))

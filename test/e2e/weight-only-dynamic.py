@@ -4,8 +4,10 @@
 # i32 products per group, y += (f32(P_g) * sw_g) * sx for g ascending)
 # equals numpy's evaluation of that definition and mc-run --reference bit
 # for bit. Covered: int4 and int8, G = 4, 12, 32, 64, 96, 128, M = 1, 3, 4,
-# 8, 17 (row tiles and their remainder), N with partial panels, an all-zero
-# row, 1 and 2 threads, isa generic and the host's, a fused bias + ReLU.
+# 5, 7, 8, 9, 13, 17 (row tiles of up to 8 rows and their remainders), N
+# with partial panels, an all-zero row, scales with and without an exact
+# s / 16 (int4 on VNNI uses the high nibbles in place only with), 1 and 2
+# threads, isa generic and the host's, a fused bias + ReLU.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: epilogue: ok
@@ -34,9 +36,12 @@ def expected(x, qw, sw, g):
     return y
 
 
-def check(m, k, n, bits, g, epilogue=False):
+def check(m, k, n, bits, g, epilogue=False, subnormal=False):
     w = (rng.standard_normal((k, n)) * 0.5).astype(np.float32)
     w[:, 0] = 0  # an all-zero column: scale 1, payload 0
+    if subnormal:
+        # A group whose scale is subnormal: s / 16 is not exact.
+        w[:g, 1] = (rng.standard_normal(g) * 1e-39).astype(np.float32)
     x = rng.standard_normal((m, k)).astype(np.float32)
     x[m // 2] = 0  # an all-zero row: scale 1
     model = matmul_model(w, m)
@@ -53,7 +58,9 @@ def check(m, k, n, bits, g, epilogue=False):
     if epilogue:
         want = np.maximum(want + np.float32(0.25), np.float32(0))
     (ref,) = run(ir, "f", [x], 1, ["--reference"])
-    what = (m, k, n, bits, g)
+    what = (m, k, n, bits, g, subnormal)
+    if subnormal:
+        assert (sw / 16 * 16 != sw).any(), what
     assert (ref == want).all(), (what, np.abs(ref - want).max())
     for isa, threads in configs:
         (got,) = run(ir, "f", [x], 1, [f"--isa={isa}",
@@ -68,11 +75,17 @@ for m, k, n, bits, g in [
         (8, 384, 40, 4, 128),
         (17, 128, 33, 4, 32),
         (4, 96, 20, 4, 12),
+        (5, 128, 48, 4, 32),
+        (7, 64, 70, 4, 32),
+        (9, 128, 40, 4, 32),
+        (13, 96, 64, 4, 12),
         (1, 256, 70, 8, 32),
         (8, 256, 36, 8, 128),
         (3, 192, 17, 8, 96),
         (17, 64, 24, 8, 4)]:
     check(m, k, n, bits, g)
+for m in (4, 8):
+    check(m, 128, 40, 4, 32, subnormal=True)
 print("exact: ok")
 
 check(8, 128, 40, 4, 32, epilogue=True)

@@ -3,40 +3,55 @@
 // per panel of 32 columns and group (32 f32 scales, then per 4 k the
 // mc.dot4 operands: int4 nibbles q + 8, int8 bytes q + 128 on VNNI), the
 // offset taken off through accumulators that start at -offset * sum_g qx,
-// and the f32 combine in the reference's order. The packed weights are a
-// private global, loaded with vector.load and prefetched ahead.
+// and the f32 combine in the reference's order. On VNNI the int4 high
+// nibbles are used in place (16 (q + 8): a mask, no shift), with scales / 16
+// and 16 times the compensation, when every s / 16 is exact. Row tiles of
+// up to 8 rows. The packed weights are a private global, loaded with
+// vector.load and prefetched ahead along the whole stream.
 // RUN: mc-opt %s --mc-cpu-kernels=isa=avx512-vnni | FileCheck %s
 // RUN: mc-opt %s --mc-cpu-kernels=isa=generic | FileCheck %s --check-prefix=GENERIC
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NEON
 
 // int4: q = -3 is nibble 5 in both halves of each byte (columns c and
-// c + 16); the 8 columns of the second panel past N = 40 hold nibble 8
-// (q = 0) and scale 0.
+// c + 16), whose scales 0.5 are stored as 0.5 / 16; the 8 columns of the
+// second panel past N = 40 hold nibble 8 (q = 0) and scale 0.
 // CHECK-DAG: memref.global "private" constant @[[W8:__mc_dynamic_group_weights.*]] : memref<2x512xi8> = dense<"0x0000003F{{(0000003F){31}(1C){128}()}}{{.*}}"> {alignment = 64 : i64}
-// CHECK-DAG: memref.global "private" constant @[[W4:__mc_dynamic_group_weights.*]] : memref<2x384xi8> = dense<"0x0000003F{{(0000003F){31}(55){64}()}}{{.*}}{{(0000003F){8}(00000000){24}(85){32}(88){32}()}}"> {alignment = 64 : i64}
+// CHECK-DAG: memref.global "private" constant @[[W4:__mc_dynamic_group_weights.*]] : memref<2x384xi8> = dense<"0x0000003F{{(0000003F){15}(0000003D){16}(55){64}()}}{{.*}}{{(0000003F){8}(00000000){24}(85){32}(88){32}()}}"> {alignment = 64 : i64}
 // CHECK-LABEL: func.func @int4
 // CHECK: %[[PACKED:.*]] = memref.get_global @[[W4]] : memref<2x384xi8>
-// CHECK: %[[SUMS:.*]] = scf.for
+// CHECK: %[[STREAM:.*]] = memref.collapse_shape %[[PACKED]] {{\[\[}}0, 1]] : memref<2x384xi8> into memref<768xi8>
+// CHECK: %[[SUMS:.*]] = scf.for {{.*}} -> (tensor<3x2x2xi32>)
 // CHECK: arith.extsi %{{.*}} : vector<4xi8> to vector<4xi32>
-// CHECK: vector.reduction <add>
-// CHECK: arith.constant -8 : i32
+// CHECK: %[[SUM:.*]] = vector.reduction <add>
+// CHECK: %[[M8:.*]] = arith.constant -8 : i32
+// CHECK: arith.muli %[[SUM]], %[[M8]]
+// CHECK: %[[M128:.*]] = arith.constant -128 : i32
+// CHECK: arith.muli %[[SUM]], %[[M128]]
 // CHECK: scf.forall (%[[P:.*]]) in (1)
 // CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK: memref.prefetch %[[PACKED]][%[[P]], %{{.*}}], read, locality<3>, data
+// One clamped address per group, 4096 bytes ahead in the stream of all
+// panels (at most its last group, 768 - 192).
+// CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c4096
+// CHECK: %[[AT:.*]] = arith.minui %[[AHEAD]], %c576
+// CHECK: memref.prefetch %[[STREAM]][%[[AT]]], read, locality<3>, data : memref<768xi8>
 // CHECK: %[[S0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK: %[[S1:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xf32>
-// CHECK: %[[C:.*]] = tensor.extract %[[SUMS]]
-// CHECK: %[[ACC:.*]] = vector.broadcast %[[C]] : i32 to vector<16xi32>
+// CHECK: %[[C0:.*]] = tensor.extract %[[SUMS]][%{{.*}}, %{{.*}}, %c0{{.*}}]
+// CHECK: %[[ACC0:.*]] = vector.broadcast %[[C0]] : i32 to vector<16xi32>
+// CHECK: %[[C1:.*]] = tensor.extract %[[SUMS]][%{{.*}}, %{{.*}}, %c1{{.*}}]
+// CHECK: %[[ACC1:.*]] = vector.broadcast %[[C1]] : i32 to vector<16xi32>
 // CHECK: %[[W:.*]] = vector.load %[[PACKED]][%[[P]], %{{.*}}] : memref<2x384xi8>, vector<64xi8>
 // CHECK: %[[WORDS:.*]] = vector.bitcast %[[W]] : vector<64xi8> to vector<16xi32>
-// CHECK: %[[HI:.*]] = arith.shrui %[[WORDS]]
-// CHECK: %[[LO:.*]] = arith.andi %[[WORDS]]
+// CHECK-NOT: arith.shrui
+// CHECK: %[[LOMASK:.*]] = arith.constant dense<252645135> : vector<16xi32>
+// CHECK: %[[LO:.*]] = arith.andi %[[WORDS]], %[[LOMASK]]
 // CHECK: %[[LOB:.*]] = vector.bitcast %[[LO]] : vector<16xi32> to vector<64xi8>
-// CHECK: %[[HIM:.*]] = arith.andi %[[HI]]
-// CHECK: %[[HIB:.*]] = vector.bitcast %[[HIM]] : vector<16xi32> to vector<64xi8>
+// CHECK: %[[HIMASK:.*]] = arith.constant dense<-252645136> : vector<16xi32>
+// CHECK: %[[HI:.*]] = arith.andi %[[WORDS]], %[[HIMASK]]
+// CHECK: %[[HIB:.*]] = vector.bitcast %[[HI]] : vector<16xi32> to vector<64xi8>
 // CHECK: %[[X:.*]] = vector.bitcast %{{.*}} : vector<16xi32> to vector<64xi8>
-// CHECK: %[[D0:.*]] = mc.dot4 %[[ACC]], %[[LOB]], %[[X]] {lhs_unsigned} : vector<64xi8> into vector<16xi32>
-// CHECK: mc.dot4 %[[ACC]], %[[HIB]], %[[X]] {lhs_unsigned}
+// CHECK: %[[D0:.*]] = mc.dot4 %[[ACC0]], %[[LOB]], %[[X]] {lhs_unsigned} : vector<64xi8> into vector<16xi32>
+// CHECK: mc.dot4 %[[ACC1]], %[[HIB]], %[[X]] {lhs_unsigned}
 // CHECK: %[[F:.*]] = arith.sitofp %[[D0]] : vector<16xi32> to vector<16xf32>
 // CHECK-NEXT: %[[FS:.*]] = arith.mulf %[[F]], %[[S0]]
 // CHECK-NEXT: %[[FX:.*]] = arith.mulf %[[FS]], %{{.*}}
@@ -46,6 +61,19 @@
 // CHECK: tensor.extract_slice %{{.*}}[0, 32] [3, 8] [1, 1]
 // CHECK-COUNT-3: vector.transfer_write %{{.*}}[%{{.*}}, %{{.*}}] : vector<16xf32>, tensor<3x8xf32>
 // CHECK-NOT: vector<16xf32>, tensor<3x8xf32>
+// CHECK: return
+
+// 9 rows: a loop of 8-row tiles (2 x 8 f32 sums) and a tile of 1. The
+// scale 1e-45 is subnormal (s / 16 is not exact): the high nibbles are
+// shifted down, the scales and the compensation stay as they are.
+// CHECK-LABEL: func.func @int4_rows9
+// CHECK: arith.constant -8 : i32
+// CHECK-NOT: arith.constant -128 : i32
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c8{{.*}} step %c8{{.*}} iter_args(%{{.*}}) -> (tensor<9x32xf32>)
+// CHECK: scf.for {{.*}} -> ({{(vector<16xf32>, ){15}()}}vector<16xf32>)
+// CHECK: arith.shrui
+// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
 // CHECK: return
 
 // int8 with an init C and a bias + ReLU consumer: q = -100 is byte 28
@@ -64,6 +92,8 @@
 // GENERIC: memref.global "private" constant @{{.*}} : memref<2x512xi8> = dense<"0x0000003F{{(0000003F){31}(9C){128}()}}
 // GENERIC-LABEL: func.func @int4
 // GENERIC: arith.constant -8 : i32
+// GENERIC-NOT: arith.constant -128 : i32
+// GENERIC: arith.shrui
 // GENERIC: mc.dot4
 // GENERIC-NOT: lhs_unsigned
 // GENERIC-LABEL: func.func @int8_init_epilogue
@@ -110,6 +140,35 @@ func.func @int4(%qx: tensor<3x8xi8>, %sx: tensor<3xf32>) -> tensor<3x40xf32> {
     linalg.yield %3 : f32
   } -> tensor<3x40xf32>
   return %y : tensor<3x40xf32>
+}
+
+func.func @int4_rows9(%qx: tensor<9x8xi8>, %sx: tensor<9xf32>) -> tensor<9x32xf32> {
+  %x3 = tensor.expand_shape %qx [[0], [1, 2]] output_shape [9, 2, 4] : tensor<9x8xi8> into tensor<9x2x4xi8>
+  %qw = arith.constant dense<-3> : tensor<2x4x32xi4>
+  %sw = arith.constant dense<1.0e-45> : tensor<2x32xf32>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<9x2x32xi32>
+  %z = linalg.fill ins(%c0 : i32) outs(%e : tensor<9x2x32xi32>) -> tensor<9x2x32xi32>
+  %pg = linalg.generic {indexing_maps = [#x3, #w3, #p3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x3, %qw : tensor<9x2x4xi8>, tensor<2x4x32xi4>) outs(%z : tensor<9x2x32xi32>) {
+  ^bb0(%a: i8, %b: i4, %acc: i32):
+    %0 = arith.extsi %a : i8 to i32
+    %1 = arith.extsi %b : i4 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  } -> tensor<9x2x32xi32>
+  %f0 = arith.constant 0.0 : f32
+  %ey = tensor.empty() : tensor<9x32xf32>
+  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<9x32xf32>) -> tensor<9x32xf32>
+  %y = linalg.generic {indexing_maps = [#p, #s, #r, #y], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw, %sx : tensor<9x2x32xi32>, tensor<2x32xf32>, tensor<9xf32>) outs(%zy : tensor<9x32xf32>) {
+  ^bb0(%p: i32, %s: f32, %r: f32, %out: f32):
+    %0 = arith.sitofp %p : i32 to f32
+    %1 = arith.mulf %0, %s : f32
+    %2 = arith.mulf %1, %r : f32
+    %3 = arith.addf %out, %2 : f32
+    linalg.yield %3 : f32
+  } -> tensor<9x32xf32>
+  return %y : tensor<9x32xf32>
 }
 
 func.func @int8_init_epilogue(%qx: tensor<3x8xi8>, %sx: tensor<3xf32>, %c: tensor<3x40xf32>, %bias: tensor<40xf32>) -> tensor<3x40xf32> {

@@ -19,16 +19,31 @@
 //   int8: two 64-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
 // So a panel is read once, in order, scales next to their group's data. The
 // packed weights are a private `memref.global`, read with `vector.load` and
-// prefetched in software 4 KiB ahead.
+// prefetched in software 4 KiB ahead along all panels.
 //
 // The weight offset o (8, or 128 on VNNI for int8, else 0) is taken off
 // exactly: the accumulators of row m start at -o * sum_{k in g} qx[m, k],
-// computed once per call for all rows and groups.
+// computed once per call for all rows, groups and both column vectors (a
+// broadcast load each). int4 on VNNI uses the high nibbles in place, 16 u,
+// when every scale s has an exact s / 16: their accumulators start at
+// -16 o * sum and end at 16 P, whose f32 is 16 f32(P) exactly, and their
+// scales are stored as s / 16, so (f32(16 P) * (s / 16)) rounds like
+// f32(P) * s; this saves the shift (the kernel is bound by ports 0 and 5
+// from M = 8).
 //
 // Loops: column panels run in parallel (`scf.forall`); in each, the rows go
-// in tiles of up to 4 with their 2 x 4 f32 sums carried over the groups and
-// the i32 accumulators over the steps of a group. The combine's element-wise
-// consumer, if any, is applied before the store.
+// in tiles of up to 8 with their 2 x 8 f32 sums carried over the groups and
+// the i32 accumulators over the steps of a group, so a panel is streamed
+// once for up to 8 rows. The combine's element-wise consumer, if any, is
+// applied before the store.
+//
+// Cost per group (G = 32 k x 32 columns, 640 bytes) and tile of R rows
+// (int4, VNNI): 16 R `vpdpbusd`, 16 masks, 8 R combine ops (cvt, 2 mul,
+// add); at R = 8, 208 zmm ops on ports 0 and 5: the loop alone, from L1,
+// takes about 51 ns on the Cascade Lake of bench/RESULTS.md, against 60 ns
+// of DRAM read for the 640 bytes (R = 4: 27 ns). The 32 zmm registers hold
+// the 16 i32 accumulators; LLVM spills some of the 16 f32 sums, read and
+// written once per group.
 //
 //===----------------------------------------------------------------------===//
 
@@ -209,13 +224,16 @@ public:
     stepBytes = mm.bits == 4 ? kLanes * 4 : 2 * kLanes * 4;
     groupBytes = kPanel * 4 + mm.groupK / 4 * stepBytes;
     panelBytes = numGroups * groupBytes;
+    // 16 P must fit the i32 accumulators: |P| <= G * 128 * 8.
+    highInPlace =
+        vnni && mm.bits == 4 && mm.groupK <= (1 << 16) && scalesDivideBy16();
   }
 
   Value emit(std::optional<Epilogue> epilogue);
 
 private:
   /// i32 lanes per vector, columns per panel, most rows per tile.
-  static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes, kTileM = 4;
+  static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes, kTileM = 8;
   static constexpr int64_t kPrefetchDistance = 4096;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -229,13 +247,17 @@ private:
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(VectorType::get({kLanes}, type), value));
   }
+  /// Whether every scale s has s / 16 exact (16 * (s / 16) == s): then
+  /// 16 * f32(P) * (s / 16) is f32(P) * s rounded the same.
+  bool scalesDivideBy16() const;
   Value packWeights();
-  /// Software prefetches of the `bytes` from byte `offset` of the panel,
-  /// kPrefetchDistance ahead (clamped to the panel): the hardware
+  /// Software prefetches of the group at byte `offset` of the panel,
+  /// kPrefetchDistance ahead in the stream of all panels (clamped to its
+  /// last group; one address, then the group's lines): the hardware
   /// prefetcher stops at 4 KiB pages, which the weight stream of a loaded
   /// object crosses every few groups (measured: 62 % -> 68 % of the
   /// same-run DRAM read at M = 1, 4096 x 14336).
-  void emitPrefetch(Value panel, Value offset, int64_t bytes);
+  void emitPrefetch(Value panel, Value offset);
   Value emitCompensation();
   /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
   Value readPacked(Value panel, Value offset, Type type);
@@ -250,12 +272,27 @@ private:
   const GroupMatmul &mm;
   bool vnni;
   int32_t offset;
+  /// The second column vector's nibbles are used where they are (16 u, a
+  /// mask and no shift; `vpdpbusd` takes them as u8), their accumulators
+  /// start at 16 times the compensation and their scales are stored / 16.
+  bool highInPlace;
   int64_t numGroups, numPanels, stepBytes, groupBytes, panelBytes;
-  Value packed, compensation;
+  Value packed, stream, compensation;
   std::optional<Attribute> fillValue;
   std::optional<Epilogue> epilogue;
 };
 } // namespace
+
+bool DynamicGroupEmitter::scalesDivideBy16() const {
+  int64_t count = mm.scales.splat ? 1 : numGroups * mm.n;
+  for (int64_t i = 0; i < count; ++i) {
+    float s;
+    std::memcpy(&s, mm.scales.at(i), 4);
+    if (s / 16 * 16 != s)
+      return false;
+  }
+  return true;
+}
 
 Value DynamicGroupEmitter::packWeights() {
   // Columns past N get the offset (q = 0) and scale 0; they are never
@@ -264,9 +301,13 @@ Value DynamicGroupEmitter::packWeights() {
   for (int64_t p = 0; p < numPanels; ++p)
     for (int64_t g = 0; g < numGroups; ++g) {
       char *group = &data[p * panelBytes + g * groupBytes];
-      for (int64_t c = 0; c < kPanel && p * kPanel + c < mm.n; ++c)
-        std::memcpy(group + c * 4, mm.scales.at(g * mm.n + p * kPanel + c),
-                    4);
+      for (int64_t c = 0; c < kPanel && p * kPanel + c < mm.n; ++c) {
+        float s;
+        std::memcpy(&s, mm.scales.at(g * mm.n + p * kPanel + c), 4);
+        if (highInPlace && c >= kLanes)
+          s /= 16;
+        std::memcpy(group + c * 4, &s, 4);
+      }
       for (int64_t t = 0; t < mm.groupK; ++t) {
         char *step = group + kPanel * 4 + t / 4 * stepBytes;
         for (int64_t c = 0; c < kPanel; ++c) {
@@ -306,7 +347,7 @@ Value DynamicGroupEmitter::emitCompensation() {
   Value zero = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(chunkType, b.getI32IntegerAttr(0)));
   Value empty = tensor::EmptyOp::create(
-      b, loc, ArrayRef<int64_t>{mm.m, numGroups}, i32);
+      b, loc, ArrayRef<int64_t>{mm.m, numGroups, 2}, i32);
   auto rows = scf::ForOp::create(
       b, loc, index(0), index(mm.m), index(1), ValueRange{empty},
       [&](OpBuilder &, Location, Value r, ValueRange rowIter) {
@@ -332,28 +373,34 @@ Value DynamicGroupEmitter::emitCompensation() {
                   });
               Value sum = vector::ReductionOp::create(
                   b, loc, vector::CombiningKind::ADD, chunks.getResult(0));
-              sum = arith::MulIOp::create(
-                  b, loc, sum, arith::ConstantIntOp::create(b, loc, i32, -offset));
-              scf::YieldOp::create(
-                  b, loc,
-                  tensor::InsertOp::create(b, loc, sum, iter[0],
-                                           ValueRange{r, g})
-                      .getResult());
+              // One per column vector, so that each accumulator starts
+              // from its own broadcast load.
+              Value out = iter[0];
+              for (int64_t j = 0; j < 2; ++j) {
+                int32_t factor = j == 1 && highInPlace ? 16 : 1;
+                Value start =
+                    arith::MulIOp::create(b, loc, sum,
+                                          arith::ConstantIntOp::create(
+                                              b, loc, i32, -offset * factor));
+                out = tensor::InsertOp::create(b, loc, start, out,
+                                               ValueRange{r, g, index(j)});
+              }
+              scf::YieldOp::create(b, loc, out);
             });
         scf::YieldOp::create(b, loc, groups.getResult(0));
       });
   return rows.getResult(0);
 }
 
-void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset,
-                                       int64_t bytes) {
-  for (int64_t line = 0; line < bytes; line += 64) {
-    Value at = arith::MinUIOp::create(
-        b, loc, add(offset, kPrefetchDistance + line), index(panelBytes - 1));
-    memref::PrefetchOp::create(b, loc, packed, ValueRange{panel, at},
+void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset) {
+  // In the whole stream, so the next panel's start is fetched too.
+  Value at = arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset);
+  at = arith::MinUIOp::create(b, loc, add(at, kPrefetchDistance),
+                              index(numPanels * panelBytes - groupBytes));
+  for (int64_t line = 0; line < groupBytes; line += 64)
+    memref::PrefetchOp::create(b, loc, stream, ValueRange{add(at, line)},
                                /*isWrite=*/false, /*localityHint=*/3,
                                /*isDataCache=*/true);
-  }
 }
 
 Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
@@ -376,16 +423,25 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
   auto bytesType = VectorType::get({kLanes * 4}, i8);
   Value weights[2];
   if (mm.bits == 4) {
-    // Nibbles through i32 lanes: the mask drops what the shift brings in
-    // from the next byte.
+    // Nibbles through i32 lanes: a mask each, and for the high ones either
+    // a shift first (the mask drops what it brings in from the next byte)
+    // or nothing (16 u in place).
     Value words = readPacked(panel, offset, i32);
-    Value mask = splat(i32, b.getI32IntegerAttr(0x0F0F0F0F));
-    Value high = arith::ShRUIOp::create(b, loc, words,
-                                        splat(i32, b.getI32IntegerAttr(4)));
+    Value high = words;
+    int32_t highMask = static_cast<int32_t>(0xF0F0F0F0);
+    if (!highInPlace) {
+      high = arith::ShRUIOp::create(b, loc, words,
+                                    splat(i32, b.getI32IntegerAttr(4)));
+      highMask = 0x0F0F0F0F;
+    }
     weights[0] = vector::BitCastOp::create(
-        b, loc, bytesType, arith::AndIOp::create(b, loc, words, mask));
+        b, loc, bytesType,
+        arith::AndIOp::create(b, loc, words,
+                              splat(i32, b.getI32IntegerAttr(0x0F0F0F0F))));
     weights[1] = vector::BitCastOp::create(
-        b, loc, bytesType, arith::AndIOp::create(b, loc, high, mask));
+        b, loc, bytesType,
+        arith::AndIOp::create(b, loc, high,
+                              splat(i32, b.getI32IntegerAttr(highMask))));
   } else {
     weights[0] = readPacked(panel, offset, i8);
     weights[1] = readPacked(panel, add(offset, kLanes * 4), i8);
@@ -433,20 +489,22 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
       b, loc, index(0), index(numGroups), index(1), ys,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
-        emitPrefetch(panel, base, groupBytes);
+        emitPrefetch(panel, base);
         Value scales[2] = {readPacked(panel, base, f32),
                            readPacked(panel, add(base, kLanes * 4), f32)};
         Value kGroup = mul(g, mm.groupK);
         SmallVector<Value> accs;
-        for (int64_t i = 0; i < rows; ++i) {
-          Value start = splat(i32, b.getI32IntegerAttr(0));
-          if (compensation)
-            start = vector::BroadcastOp::create(
-                b, loc, i32Type,
-                tensor::ExtractOp::create(b, loc, compensation,
-                                          ValueRange{add(row, i), g}));
-          accs.append(2, start);
-        }
+        for (int64_t i = 0; i < rows; ++i)
+          for (int64_t j = 0; j < 2; ++j) {
+            Value start = splat(i32, b.getI32IntegerAttr(0));
+            if (compensation)
+              start = vector::BroadcastOp::create(
+                  b, loc, i32Type,
+                  tensor::ExtractOp::create(
+                      b, loc, compensation,
+                      ValueRange{add(row, i), g, index(j)}));
+            accs.push_back(start);
+          }
         // `unroll` steps per iteration, or all of them without a loop.
         auto body = [&](ValueRange in, Value s) {
           SmallVector<Value> out(in.begin(), in.end());
@@ -518,6 +576,8 @@ Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {
       fillValue = value;
   }
   packed = packWeights();
+  stream = memref::CollapseShapeOp::create(
+      b, loc, packed, ArrayRef<ReassociationIndices>{{0, 1}});
   if (offset)
     compensation = emitCompensation();
   Value dest;
