@@ -410,9 +410,7 @@ LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,
   std::optional<RawConstant> raw = getRawConstant(matmul.getInputs()[1], 1);
   if (!raw)
     return failure();
-  SmallVector<int8_t> weights(bType.getNumElements());
-  for (auto [i, w] : llvm::enumerate(weights))
-    w = static_cast<int8_t>(*raw->at(i));
+  SmallVector<int8_t> weights = raw->toInt8(bType.getNumElements());
 
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
     return Int8MatmulEmitter(rewriter, matmul, config)

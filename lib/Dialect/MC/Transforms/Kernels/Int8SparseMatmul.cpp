@@ -53,9 +53,7 @@ static constexpr int64_t kStep = 8;
 /// The weights of `bytes` (K x N) if they are 2:4 along K.
 static std::optional<SmallVector<int8_t>>
 getSparseWeights(const RawConstant &bytes, int64_t k, int64_t n) {
-  SmallVector<int8_t> weights(k * n);
-  for (int64_t i = 0; i < k * n; ++i)
-    weights[i] = static_cast<int8_t>(*bytes.at(i));
+  SmallVector<int8_t> weights = bytes.toInt8(k * n);
   for (int64_t k0 = 0; k0 < k; k0 += 4)
     for (int64_t col = 0; col < n; ++col) {
       int64_t nonzeros = 0;

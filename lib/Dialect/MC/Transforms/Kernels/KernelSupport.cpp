@@ -386,29 +386,25 @@ Value mc::kernels::emitRowTiles(
     return arith::ConstantIndexOp::create(b, loc, v);
   };
   int64_t full = m / tileM * tileM;
-  if (!rows.base) {
-    if (full > 0) {
-      auto loop = scf::ForOp::create(
-          b, loc, index(0), index(full), index(tileM), ValueRange{dest},
-          [&](OpBuilder &, Location, Value row, ValueRange iter) {
-            scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
-          });
-      dest = loop.getResult(0);
-    }
-    if (m % tileM)
-      dest = tile(dest, index(full), m % tileM);
-    return dest;
+  // A row block's full tiles are those of [base, min(end, full)).
+  Value lower = rows.base ? rows.base : index(0);
+  Value upper = rows.base ? arith::MinSIOp::create(b, loc, rows.end,
+                                                   index(full))
+                                .getResult()
+                          : index(full);
+  if (rows.base || full > 0) {
+    auto loop = scf::ForOp::create(
+        b, loc, lower, upper, index(tileM), ValueRange{dest},
+        [&](OpBuilder &, Location, Value row, ValueRange iter) {
+          scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
+        });
+    dest = loop.getResult(0);
   }
-
-  Value fullEnd = arith::MinSIOp::create(b, loc, rows.end, index(full));
-  auto loop = scf::ForOp::create(
-      b, loc, rows.base, fullEnd, index(tileM), ValueRange{dest},
-      [&](OpBuilder &, Location, Value row, ValueRange iter) {
-        scf::YieldOp::create(b, loc, tile(iter[0], row, tileM));
-      });
-  dest = loop.getResult(0);
   if (m % tileM == 0)
     return dest;
+  if (!rows.base)
+    return tile(dest, index(full), m % tileM);
+  // The tail tile, in the block that holds it.
   Value holdsTail = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
                                           rows.end, index(m));
   auto ifOp = scf::IfOp::create(

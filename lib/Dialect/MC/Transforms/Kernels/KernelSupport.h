@@ -127,6 +127,13 @@ struct RawConstant {
   const char *at(int64_t i) const {
     return data.data() + (splat ? 0 : i * eltBytes);
   }
+  /// Elements 0 .. `count` of a byte constant, as signed bytes.
+  llvm::SmallVector<int8_t> toInt8(int64_t count) const {
+    llvm::SmallVector<int8_t> values(count);
+    for (int64_t i = 0; i < count; ++i)
+      values[i] = static_cast<int8_t>(*at(i));
+    return values;
+  }
 };
 
 /// The bytes of `value` if it is such a constant of the expected size.

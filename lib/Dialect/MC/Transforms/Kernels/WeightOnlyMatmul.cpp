@@ -57,8 +57,6 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
-#include "mlir/IR/Matchers.h"
 
 #include <cmath>
 #include <cstring>
@@ -259,11 +257,10 @@ private:
   const Weight &w;
   int64_t m, lanes, numPanels, numGroups, stepsPerGroup;
   int64_t headerBytes, stepBytes, groupBytes, panelBytes;
-  Value x, packed, init;
+  Value x, packed;
   /// x' for nibbles (else x), and sum_g x[m, k] as M x K/G.
   Value xs, groupSums;
-  std::optional<Attribute> fillValue;
-  std::optional<Epilogue> epilogue;
+  std::optional<MatmulOutput> output;
 };
 } // namespace
 
@@ -523,16 +520,9 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
   auto zeroIndex = index(0);
 
   SmallVector<Value> ys;
-  for (int64_t i = 0; i < rows; ++i) {
-    Value r = add(row, i);
-    if (fillValue)
-      ys.push_back(arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(f32Type, *fillValue)));
-    else if (epilogue)
-      ys.push_back(readVector(b, loc, init, {r, n0}, lanes, !partial));
-    else
-      ys.push_back(readVector(b, loc, dest, {r, zeroIndex}, lanes, !partial));
-  }
+  for (int64_t i = 0; i < rows; ++i)
+    ys.push_back(output->readInit(b, loc, dest, add(row, i), n0, zeroIndex,
+                                  lanes, !partial));
 
   // One step: `count` k from `k0`, weights at byte `offset` of the panel.
   auto step = [&](ValueRange in, Value offset, Value k0, Value zeroPoint,
@@ -614,18 +604,9 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
         scf::YieldOp::create(b, loc, out);
       });
 
-  for (int64_t i = 0; i < rows; ++i) {
-    Value r = add(row, i);
-    Value value = groups.getResult(i);
-    if (epilogue)
-      value = epilogue->apply(
-          b, loc, value,
-          [&] {
-            return readVector(b, loc, dest, {r, zeroIndex}, lanes, !partial);
-          },
-          r, n0, !partial);
-    dest = writeVector(b, loc, value, dest, {r, zeroIndex}, !partial);
-  }
+  for (int64_t i = 0; i < rows; ++i)
+    dest = output->store(b, loc, dest, groups.getResult(i), add(row, i), n0,
+                         zeroIndex, !partial);
   return dest;
 }
 
@@ -637,71 +618,19 @@ Value WeightOnlyEmitter::emitPanel(Value dest, Value n0, Value panel,
                       });
 }
 
-Value WeightOnlyEmitter::emit(std::optional<Epilogue> epi) {
-  epilogue = epi;
+Value WeightOnlyEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
-  init = matmul.getOutputs()[0];
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    Attribute value;
-    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
-      fillValue = value;
-  }
+  output.emplace(b, loc, matmul, epilogue);
   packed = packWeights();
   xs = w.isNibble() ? emitScaledX() : x;
   if (needsGroupSums())
     groupSums = emitGroupSums();
-
-  Value dest;
-  if (epilogue)
-    dest = epilogue->getInit();
-  else if (fillValue)
-    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, w.n},
-                                   b.getF32Type());
-  else
-    dest = init;
-  Type eltType = cast<RankedTensorType>(dest.getType()).getElementType();
-
-  // The tile of one panel: all rows, `cols` columns from `n0`.
-  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  auto offsets = [&](OpFoldResult n0) {
-    return SmallVector<OpFoldResult>{b.getIndexAttr(0), n0};
-  };
-  auto sizes = [&](int64_t cols) {
-    return SmallVector<OpFoldResult>{b.getIndexAttr(m), b.getIndexAttr(cols)};
-  };
-
-  int64_t fullPanels = w.n / lanes;
-  if (fullPanels > 0) {
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(fullPanels)},
-        ValueRange{dest}, std::nullopt,
-        [&](OpBuilder &, Location, ValueRange args) {
-          Value panel = args[0];
-          Value n0 = mul(panel, lanes);
-          Value tile = tensor::ExtractSliceOp::create(
-              b, loc, RankedTensorType::get({m, lanes}, eltType), args[1],
-              offsets(n0), sizes(lanes), unit);
-          Value result = emitPanel(tile, n0, panel, /*partial=*/false);
-          auto terminator = scf::InParallelOp::create(b, loc);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(terminator.getBody());
-          tensor::ParallelInsertSliceOp::create(
-              b, loc, result, args[1], offsets(n0), sizes(lanes), unit);
-        });
-    dest = forall.getResult(0);
-  }
-  if (int64_t tail = w.n % lanes) {
-    int64_t start = fullPanels * lanes;
-    Value tile = tensor::ExtractSliceOp::create(
-        b, loc, RankedTensorType::get({m, tail}, eltType), dest,
-        offsets(b.getIndexAttr(start)), sizes(tail), unit);
-    Value result =
-        emitPanel(tile, index(start), index(fullPanels), /*partial=*/true);
-    dest = tensor::InsertSliceOp::create(b, loc, result, dest,
-                                         offsets(b.getIndexAttr(start)),
-                                         sizes(tail), unit);
-  }
-  return dest;
+  // Panels of one vector of columns in parallel.
+  return emitColumnGroups(
+      b, loc, output->getDest(), lanes,
+      [&](Value slice, Value n0, Value panel, int64_t width) {
+        return emitPanel(slice, n0, panel, /*partial=*/width < lanes);
+      });
 }
 
 LogicalResult mc::kernels::rewriteWeightOnlyMatmul(RewriterBase &rewriter,
