@@ -241,6 +241,29 @@ mc::kernels::getF32MatmulWeight(linalg::MatmulOp matmul) {
   return getRawConstant(matmul.getInputs()[1], 4);
 }
 
+/// An `scf.forall` over `count` slices of `dest`: `body(i, dest, offsets,
+/// sizes)` emits slice i's work on the forall's `dest`, sets where the
+/// result goes and returns it; the slices are written back in parallel.
+static Value emitParallelSlices(
+    OpBuilder &b, Location loc, Value dest, int64_t count,
+    function_ref<Value(Value, Value, SmallVector<OpFoldResult> &,
+                       SmallVector<OpFoldResult> &)>
+        body) {
+  SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(count)}, ValueRange{dest},
+      std::nullopt, [&](OpBuilder &, Location, ValueRange args) {
+        SmallVector<OpFoldResult> offsets, sizes;
+        Value result = body(args[0], args[1], offsets, sizes);
+        auto terminator = scf::InParallelOp::create(b, loc);
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(terminator.getBody());
+        tensor::ParallelInsertSliceOp::create(b, loc, result, args[1], offsets,
+                                              sizes, unit);
+      });
+  return forall.getResult(0);
+}
+
 Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
                                     int64_t groupWidth, ColumnGroupBody body,
                                     bool parallel) {
@@ -265,21 +288,14 @@ Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
   };
   int64_t groups = n / groupWidth;
   if (groups > 0 && parallel) {
-    auto forall = scf::ForallOp::create(
-        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(groups)},
-        ValueRange{dest}, std::nullopt,
-        [&](OpBuilder &, Location, ValueRange args) {
-          Value n0 = arith::MulIOp::create(b, loc, args[0], index(groupWidth));
-          SmallVector<OpFoldResult> offsets;
-          Value result = group(args[1], args[0], n0, groupWidth, offsets);
-          auto terminator = scf::InParallelOp::create(b, loc);
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPointToStart(terminator.getBody());
-          tensor::ParallelInsertSliceOp::create(b, loc, result, args[1],
-                                                offsets, sizes(groupWidth),
-                                                unit);
+    dest = emitParallelSlices(
+        b, loc, dest, groups,
+        [&](Value g, Value into, SmallVector<OpFoldResult> &offsets,
+            SmallVector<OpFoldResult> &groupSizes) {
+          Value n0 = arith::MulIOp::create(b, loc, g, index(groupWidth));
+          groupSizes = sizes(groupWidth);
+          return group(into, g, n0, groupWidth, offsets);
         });
-    dest = forall.getResult(0);
   } else if (groups > 0) {
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(groups), index(1), ValueRange{dest},
@@ -448,28 +464,22 @@ Value mc::kernels::emitRowBlocks(
   auto index = [&](int64_t v) -> Value {
     return arith::ConstantIndexOp::create(b, loc, v);
   };
-  int64_t blocks = llvm::divideCeil(m, blockRows);
   SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
-  auto forall = scf::ForallOp::create(
-      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(blocks)}, ValueRange{dest},
-      std::nullopt, [&](OpBuilder &, Location, ValueRange args) {
-        Value r0 = arith::MulIOp::create(b, loc, args[0], index(blockRows));
+  return emitParallelSlices(
+      b, loc, dest, llvm::divideCeil(m, blockRows),
+      [&](Value block, Value into, SmallVector<OpFoldResult> &offsets,
+          SmallVector<OpFoldResult> &sizes) {
+        Value r0 = arith::MulIOp::create(b, loc, block, index(blockRows));
         Value rowEnd = arith::MinSIOp::create(
             b, loc, arith::AddIOp::create(b, loc, r0, index(blockRows)),
             index(m));
         Value rows = arith::SubIOp::create(b, loc, rowEnd, r0);
-        SmallVector<OpFoldResult> offsets = {r0, b.getIndexAttr(0)};
-        SmallVector<OpFoldResult> sizes = {rows, b.getIndexAttr(n)};
-        Value slice = tensor::ExtractSliceOp::create(b, loc, args[1], offsets,
-                                                     sizes, unit);
-        Value result = body(slice, RowRange{r0, rowEnd});
-        auto terminator = scf::InParallelOp::create(b, loc);
-        OpBuilder::InsertionGuard guard(b);
-        b.setInsertionPointToStart(terminator.getBody());
-        tensor::ParallelInsertSliceOp::create(b, loc, result, args[1], offsets,
-                                              sizes, unit);
+        offsets = {r0, b.getIndexAttr(0)};
+        sizes = {rows, b.getIndexAttr(n)};
+        Value slice =
+            tensor::ExtractSliceOp::create(b, loc, into, offsets, sizes, unit);
+        return body(slice, RowRange{r0, rowEnd});
       });
-  return forall.getResult(0);
 }
 
 void mc::kernels::replaceWithKernel(
