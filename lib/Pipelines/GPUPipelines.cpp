@@ -80,18 +80,6 @@ struct FailPass : PassWrapper<FailPass, OperationPass<ModuleOp>> {
   std::string message;
 };
 
-/// Marks public functions for C-interface wrappers (as the host pipeline).
-struct EmitCInterface : PassWrapper<EmitCInterface, OperationPass<ModuleOp>> {
-  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(EmitCInterface)
-  StringRef getArgument() const override { return "mc-gpu-emit-c-interface"; }
-  void runOnOperation() override {
-    for (auto func : getOperation().getOps<func::FuncOp>())
-      if (func.isPublic() && !func.isExternal())
-        func->setAttr(LLVM::LLVMDialect::getEmitCWrapperAttrName(),
-                      UnitAttr::get(&getContext()));
-  }
-};
-
 /// The kernels' mma-sized `vector.contract` (A: m x k, B: n x k, C: m x n)
 /// as scalar loops over stack buffers, with the vector dialect's semantics:
 /// operands sign-extended (integers) or extended (floats) to the
@@ -345,10 +333,7 @@ void mc::buildGPUTilesToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(std::make_unique<EmitCInterface>());
+  mc::addPreLLVMConversionPasses(pm);
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createArithToLLVMConversionPass());

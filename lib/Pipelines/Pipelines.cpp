@@ -14,6 +14,7 @@
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
@@ -35,7 +36,26 @@ struct EmitCInterface
                       UnitAttr::get(&getContext()));
   }
 };
+
+/// Upstream's --arith-expand without its maximumf/minimumf expansion.
+struct ExpandArithForLLVM
+    : PassWrapper<ExpandArithForLLVM, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(ExpandArithForLLVM)
+  StringRef getArgument() const override { return "mc-expand-arith"; }
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    arith::populateCeilFloorDivExpandOpsPatterns(patterns);
+    arith::populateExpandBFloat16Patterns(patterns);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
 } // namespace
+
+void mc::addPreLLVMConversionPasses(OpPassManager &pm) {
+  pm.addPass(std::make_unique<ExpandArithForLLVM>());
+  pm.addPass(std::make_unique<EmitCInterface>());
+}
 
 void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   CPUPipelineOptions options;
@@ -101,10 +121,7 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   // lowered while they are still single blocks.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
-  arith::ArithExpandOpsPassOptions expand;
-  expand.includeBf16 = true;
-  pm.addPass(arith::createArithExpandOpsPass(expand));
-  pm.addPass(std::make_unique<EmitCInterface>());
+  addPreLLVMConversionPasses(pm);
   ConvertVectorToLLVMPassOptions vector;
   vector.armNeon = StringRef(options.isa).starts_with("neon-");
   pm.addPass(createConvertVectorToLLVMPass(vector));

@@ -40,6 +40,15 @@ void buildTensorToBuffersPipeline(mlir::OpPassManager &pm,
 void buildCPUToLLVMPipeline(mlir::OpPassManager &pm,
                             const CPUPipelineOptions &options);
 
+/// The passes right before the conversions to the LLVM dialect, shared by
+/// the CPU and GPU host pipelines: the arith ops the conversions lack
+/// (ceil/floor division, bf16 extension and truncation) expanded, and
+/// public functions marked for C-interface wrappers. Unlike upstream's
+/// `--arith-expand`, `arith.maximumf` / `minimumf` are kept for LLVM's
+/// `maximum` / `minimum`, which order -0 below +0 as arith specifies (the
+/// expansion's compare-and-select returns either zero).
+void addPreLLVMConversionPasses(mlir::OpPassManager &pm);
+
 /// The kernel ISAs an LLVM target triple, CPU and feature string can run,
 /// best first, ending with "generic": on x86-64 "avx512-vnni" (+avx512vnni
 /// and +avx512bw), "avx-vnni" (+avxvnni, or +avx512vnni and +avx512vl),

@@ -62,6 +62,13 @@ static void densifyNMUniformWeight(RewriterBase &rewriter,
 }
 
 namespace {
+/// Records the ops that rewrites erase, so that candidates collected before
+/// them can be skipped.
+struct ErasedOps : RewriterBase::Listener {
+  void notifyOperationErased(Operation *op) override { ops.insert(op); }
+  llvm::DenseSet<Operation *> ops;
+};
+
 struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
   using Base::Base;
 
@@ -112,10 +119,18 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
           failed(mc::kernels::rewriteWeightOnlyMatmul(rewriter, matmul,
                                                       *config)))
         (void)mc::kernels::rewriteF32Matmul(rewriter, matmul, *config);
+    // A group combine's rewrite erases its products and its consumer, which
+    // are candidates too.
+    ErasedOps erased;
+    IRRewriter genericRewriter(&getContext(), &erased);
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
     for (linalg::GenericOp generic : generics)
-      (void)mc::kernels::rewriteDynamicGroupMatmul(rewriter, generic, *config);
+      if (!erased.ops.contains(generic) &&
+          failed(mc::kernels::rewriteDynamicGroupMatmul(genericRewriter,
+                                                        generic, *config)))
+        (void)mc::kernels::rewriteRowReduction(genericRewriter, generic,
+                                               *config);
   }
 };
 } // namespace

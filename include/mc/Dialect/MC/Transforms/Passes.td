@@ -351,6 +351,17 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       reference's order, so the result is bit-identical. Rows go in tiles
       of up to 4; the combine's element-wise consumer is fused as above.
 
+    - A `linalg.generic` reducing its one input along the last dimension
+      with `arith.maximumf`, `minimumf` or an integer max/min after
+      element-wise ops (the row abs-max of `activations=dynamic`, softmax's
+      row max): per row, 4 accumulators of one register from the output's
+      value, the body applied with vector types, the last partial vector
+      padded with the row's first element, one `vector.reduction`. These
+      combiners ignore order and repetition (maximumf / minimumf order -0
+      below +0 and propagate NaN), so the result is the reference's bit for
+      bit. Sums, `maxnumf` / `minnumf` and other reductions keep the
+      reference loops.
+
     Column panels are distributed over threads with `scf.forall`
     (`num-threads` is used by the pipelines that lower it); the int8 and
     dense f32 GEMMs distribute blocks of rows instead when their activations

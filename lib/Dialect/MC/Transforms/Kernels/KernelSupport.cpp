@@ -172,13 +172,18 @@ Value Epilogue::apply(OpBuilder &b, Location loc, Value acc,
   if (!outArg.use_empty())
     mapping.map(outArg, out());
 
+  return vectorizeBody(b, loc, *body, mapping, lanes);
+}
+
+Value mc::kernels::vectorizeBody(OpBuilder &b, Location loc, Block &body,
+                                 IRMapping &mapping, int64_t lanes) {
   auto toVector = [&](Value v) -> Value {
     if (isa<VectorType>(v.getType()))
       return v;
     return vector::BroadcastOp::create(
         b, loc, VectorType::get({lanes}, v.getType()), v);
   };
-  for (Operation &bodyOp : body->without_terminator()) {
+  for (Operation &bodyOp : body.without_terminator()) {
     SmallVector<Value> operands;
     bool anyVector = false;
     for (Value v : bodyOp.getOperands()) {
@@ -197,7 +202,7 @@ Value Epilogue::apply(OpBuilder &b, Location loc, Value acc,
                          bodyOp.getAttrs());
     mapping.map(bodyOp.getResult(0), b.create(state)->getResult(0));
   }
-  Value yielded = body->getTerminator()->getOperand(0);
+  Value yielded = body.getTerminator()->getOperand(0);
   return toVector(mapping.lookupOrDefault(yielded));
 }
 

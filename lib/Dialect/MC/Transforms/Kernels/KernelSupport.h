@@ -90,6 +90,14 @@ private:
   unsigned accInput;
 };
 
+/// Clones the ops of `body` (a `linalg.generic` body of element-wise ops
+/// and constants, its arguments mapped in `mapping` to scalars or vectors
+/// of `lanes`) with vector types where an operand is a vector, and returns
+/// the yielded value as a vector.
+mlir::Value vectorizeBody(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Block &body, mlir::IRMapping &mapping,
+                          int64_t lanes);
+
 /// Replaces `matmul`, and its fusable element-wise consumer if it has one,
 /// by the value `emit(epilogue)` builds in front of the op being replaced.
 void replaceWithKernel(

@@ -77,6 +77,15 @@ mlir::LogicalResult rewriteDynamicGroupMatmul(mlir::RewriterBase &rewriter,
                                               mlir::linalg::GenericOp combine,
                                               const KernelConfig &config);
 
+/// A `linalg.generic` reducing its input along the last dimension with
+/// `arith.maximumf` / `minimumf` or an integer max/min after element-wise
+/// ops (e.g. the row abs-max of dynamic activation quantization) to a
+/// vector loop per row. Exact: these combiners do not depend on order or
+/// repetition. Fails, changing nothing, on ops it does not handle.
+mlir::LogicalResult rewriteRowReduction(mlir::RewriterBase &rewriter,
+                                        mlir::linalg::GenericOp op,
+                                        const KernelConfig &config);
+
 } // namespace mc::kernels
 
 #endif // MC_LIB_DIALECT_MC_TRANSFORMS_KERNELS_KERNELS_H
