@@ -52,9 +52,22 @@ struct ExpandArithForLLVM
 };
 } // namespace
 
-void mc::addPreLLVMConversionPasses(OpPassManager &pm) {
+void mc::addLLVMConversionPasses(OpPassManager &pm, bool armNeon) {
   pm.addPass(std::make_unique<ExpandArithForLLVM>());
   pm.addPass(std::make_unique<EmitCInterface>());
+  ConvertVectorToLLVMPassOptions vector;
+  vector.armNeon = armNeon;
+  pm.addPass(createConvertVectorToLLVMPass(vector));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
@@ -121,20 +134,7 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   // lowered while they are still single blocks.
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
-  addPreLLVMConversionPasses(pm);
-  ConvertVectorToLLVMPassOptions vector;
-  vector.armNeon = StringRef(options.isa).starts_with("neon-");
-  pm.addPass(createConvertVectorToLLVMPass(vector));
-  pm.addPass(createConvertMathToLLVMPass());
-  pm.addPass(createArithToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertControlFlowToLLVMPass());
-  pm.addPass(createConvertFuncToLLVMPass());
-  pm.addPass(createConvertIndexToLLVMPass());
-  pm.addPass(createConvertOpenMPToLLVMPass());
-  pm.addPass(createUBToLLVMConversionPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
+  addLLVMConversionPasses(pm, StringRef(options.isa).starts_with("neon-"));
 }
 
 SmallVector<std::string> mc::getKernelIsas(StringRef triple, StringRef cpu,

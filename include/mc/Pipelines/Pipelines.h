@@ -40,14 +40,16 @@ void buildTensorToBuffersPipeline(mlir::OpPassManager &pm,
 void buildCPUToLLVMPipeline(mlir::OpPassManager &pm,
                             const CPUPipelineOptions &options);
 
-/// The passes right before the conversions to the LLVM dialect, shared by
-/// the CPU and GPU host pipelines: the arith ops the conversions lack
-/// (ceil/floor division, bf16 extension and truncation) expanded, and
-/// public functions marked for C-interface wrappers. Unlike upstream's
-/// `--arith-expand`, `arith.maximumf` / `minimumf` are kept for LLVM's
-/// `maximum` / `minimum`, which order -0 below +0 as arith specifies (the
-/// expansion's compare-and-select returns either zero).
-void addPreLLVMConversionPasses(mlir::OpPassManager &pm);
+/// The conversion of lowered loops, vectors, arith, math, memrefs and
+/// functions to the LLVM dialect, shared by the CPU and GPU host pipelines
+/// (`armNeon`: vector ops go to `arm_neon` where they can). First the arith
+/// ops the conversions lack are expanded (ceil/floor division, bf16
+/// extension and truncation) and public functions are marked for
+/// C-interface wrappers. Unlike upstream's `--arith-expand`, this keeps
+/// `arith.maximumf` / `minimumf` for LLVM's `maximum` / `minimum`, which
+/// order -0 below +0 as arith specifies (the expansion's compare-and-select
+/// returns whichever zero comes second).
+void addLLVMConversionPasses(mlir::OpPassManager &pm, bool armNeon);
 
 /// The kernel ISAs an LLVM target triple, CPU and feature string can run,
 /// best first, ending with "generic": on x86-64 "avx512-vnni" (+avx512vnni
