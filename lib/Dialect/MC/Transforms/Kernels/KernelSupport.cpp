@@ -2,6 +2,9 @@
 
 #include "KernelSupport.h"
 
+#include "mc/Dialect/MC/IR/MC.h"
+#include "mc/Dialect/MC/Transforms/Weights.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -231,17 +234,20 @@ std::optional<RawConstant> mc::kernels::getRawConstant(Value value,
   return bytes;
 }
 
+bool mc::kernels::isStaticF32Matmul(linalg::MatmulOp matmul) {
+  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
+    return false;
+  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  return xType && yType && xType.hasStaticShape() && yType.hasStaticShape() &&
+         xType.getElementType().isF32() && yType.getElementType().isF32();
+}
+
 std::optional<RawConstant>
 mc::kernels::getF32MatmulWeight(linalg::MatmulOp matmul) {
-  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
-    return std::nullopt;
-  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
   auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
-  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
-  if (!xType || !wType || !yType || !xType.hasStaticShape() ||
-      !wType.hasStaticShape() || !yType.hasStaticShape() ||
-      !xType.getElementType().isF32() || !wType.getElementType().isF32() ||
-      !yType.getElementType().isF32() || wType.getNumElements() == 0)
+  if (!isStaticF32Matmul(matmul) || !wType || !wType.hasStaticShape() ||
+      !wType.getElementType().isF32() || wType.getNumElements() == 0)
     return std::nullopt;
   return getRawConstant(matmul.getInputs()[1], 4);
 }
@@ -493,8 +499,18 @@ void mc::kernels::replaceWithKernel(
   std::optional<Epilogue> epilogue = Epilogue::match(matmul.getResult(0));
   Operation *replaced = epilogue ? epilogue->getOp().getOperation()
                                  : matmul.getOperation();
+  Value weight = matmul.getInputs()[1];
   rewriter.setInsertionPoint(replaced);
   rewriter.replaceOp(replaced, emit(epilogue));
   if (epilogue)
     rewriter.eraseOp(matmul);
+  // The kernel packed the weight: a decode only the matmul used goes, and
+  // with it the assembled parts.
+  auto decode = weight.getDefiningOp<mc::DecodeOp>();
+  if (!decode || !decode->use_empty())
+    return;
+  auto assemble = decode.getInput().getDefiningOp<mc::AssembleOp>();
+  rewriter.eraseOp(decode);
+  if (assemble)
+    mc::eraseDeadAssemble(rewriter, assemble);
 }

@@ -100,6 +100,8 @@ mlir::Value vectorizeBody(mlir::OpBuilder &b, mlir::Location loc,
 
 /// Replaces `matmul`, and its fusable element-wise consumer if it has one,
 /// by the value `emit(epilogue)` builds in front of the op being replaced.
+/// A weight `mc.decode` left without users is erased, and its
+/// `mc.assemble` and parts if they are dead then.
 void replaceWithKernel(
     mlir::RewriterBase &rewriter, mlir::linalg::MatmulOp matmul,
     llvm::function_ref<mlir::Value(std::optional<Epilogue>)> emit);
@@ -146,6 +148,10 @@ struct RawConstant {
 
 /// The bytes of `value` if it is such a constant of the expected size.
 std::optional<RawConstant> getRawConstant(mlir::Value value, int64_t eltBytes);
+
+/// Whether `matmul` has default maps and static f32 activations and result
+/// tensors (its weight is the caller's to check).
+bool isStaticF32Matmul(mlir::linalg::MatmulOp matmul);
 
 /// The weight of an f32 x f32 -> f32 `linalg.matmul` (default maps, static
 /// tensors) whose weight is a non-empty constant, or none.

@@ -636,27 +636,15 @@ Value WeightOnlyEmitter::emit(std::optional<Epilogue> epilogue) {
 LogicalResult mc::kernels::rewriteWeightOnlyMatmul(RewriterBase &rewriter,
                                                    linalg::MatmulOp matmul,
                                                    const KernelConfig &config) {
-  if (matmul.hasUserDefinedMaps() || !matmul.hasPureTensorSemantics())
-    return failure();
-  auto xType = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
-  auto yType = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
-  if (!xType || !yType || !xType.hasStaticShape() || !yType.hasStaticShape() ||
-      !xType.getElementType().isF32() || !yType.getElementType().isF32())
+  if (!isStaticF32Matmul(matmul))
     return failure();
   std::optional<Weight> weight = matchWeight(matmul.getInputs()[1]);
   if (!weight)
     return failure();
 
-  auto decode = matmul.getInputs()[1].getDefiningOp<mc::DecodeOp>();
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
     return WeightOnlyEmitter(rewriter, matmul, config, *weight)
         .emit(epilogue);
   });
-  if (decode->use_empty()) {
-    Operation *assemble = decode.getInput().getDefiningOp();
-    rewriter.eraseOp(decode);
-    if (assemble->use_empty())
-      rewriter.eraseOp(assemble);
-  }
   return success();
 }
