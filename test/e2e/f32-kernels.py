@@ -12,13 +12,17 @@
 # (also with K blocks) and a consumer reading its output (no K blocks);
 # 1 and 2 threads; isa generic, avx2 and the host's (avx512-vnni). Parallel
 # row blocks: by default (A above 512 KB, with one and with 2 K blocks) and
-# forced with `block-m` on small shapes.
+# forced with `block-m` on small shapes. A weight that is not a constant
+# (an argument here; a decoded codebook at large M) is packed per panel at
+# run time: exact and within the bound the same way, with both inits, K
+# blocks and a fused bias + ReLU.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: blocked: ok
 # CHECK: row blocks: ok
 # CHECK: rounding: ok
 # CHECK: epilogue: ok
+# CHECK: run-time weights: ok
 import numpy as np
 
 from mctest import (check_exact_configs, host_isas, matmul_init_model,
@@ -170,3 +174,69 @@ for m, k, n, accumulate in [(3, 100, 90, False), (10, 3000, 50, False),
                      [f"--isa={isa}", f"--num-threads={threads}"])
         assert (got == want).all(), (m, k, n, accumulate, isa, threads)
 print("epilogue: ok")
+
+
+def runtime_weight_ir(m, k, n, init, bias):
+    """@f(x, w[, c]) = x.w (+ c) (then relu(. + bias) if `bias`)."""
+    def t(r, c):
+        return f"tensor<{r}x{c}xf32>"
+    params = f"%x: {t(m, k)}, %w: {t(k, n)}" + (f", %c: {t(m, n)}" if init
+                                                else "")
+    body = "" if init else f"""%z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {t(m, n)}
+  %c = linalg.fill ins(%z : f32) outs(%e : {t(m, n)}) -> {t(m, n)}
+  """
+    out = "%y"
+    if bias is not None:
+        out = "%r"
+        body_bias = f"""
+  %b = arith.constant dense<{bias.tolist()}> : tensor<{n}xf32>
+  %zero = arith.constant 0.0 : f32
+  %e2 = tensor.empty() : {t(m, n)}
+  %r = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}} ins(%y, %b : {t(m, n)}, tensor<{n}xf32>) outs(%e2 : {t(m, n)}) {{
+  ^bb0(%a: f32, %bb: f32, %o: f32):
+    %s = arith.addf %a, %bb : f32
+    %q = arith.maximumf %s, %zero : f32
+    linalg.yield %q : f32
+  }} -> {t(m, n)}"""
+    else:
+        body_bias = ""
+    return f"""func.func @f({params}) -> {t(m, n)} {{
+  {body}%y = linalg.matmul ins(%x, %w : {t(m, k)}, {t(k, n)}) outs(%c : {t(m, n)}) -> {t(m, n)}{body_bias}
+  return {out} : {t(m, n)}
+}}
+"""
+
+
+for m, k, n, init, relu in [(1, 7, 5, False, False), (9, 33, 50, True, False),
+                            (17, 130, 97, False, True),
+                            (9, 1400, 60, True, False),
+                            (10, 3000, 50, False, True),
+                            (600, 20, 33, False, False)]:
+    w, x = ints((k, n), 4), ints((m, k), 8)
+    bias = ints(n, 20) if relu else None
+    ir = runtime_weight_ir(m, k, n, init, bias)
+    lowered = opt(ir, "--mc-cpu-kernels")
+    assert "vector.fma" in lowered and "linalg.matmul" not in lowered and \
+        "__mc_f32_weights" not in lowered, (m, k, n)
+    inputs = [x, w]
+    want = x.astype(np.float64) @ w
+    if init:
+        c = ints((m, n), 1000)
+        inputs.append(c)
+        want += c
+    if relu:
+        want = np.maximum(want + bias, 0)
+    (ref,) = run(ir, "f", inputs, 1, ["--reference"])
+    assert (ref == want).all()
+    check_exact_configs(ir, inputs, want, configs, (m, k, n, init, relu))
+# Random floats.
+m, k, n = 12, 1500, 50
+w = rng.standard_normal((k, n)).astype(np.float32)
+x = rng.standard_normal((m, k)).astype(np.float32)
+ir = runtime_weight_ir(m, k, n, False, None)
+for isa, threads in configs:
+    (got,) = run(ir, "f", [x, w], 1,
+                 [f"--isa={isa}", f"--num-threads={threads}"])
+    assert within_bound(got, x, w), (m, k, n, isa, threads)
+print("run-time weights: ok")

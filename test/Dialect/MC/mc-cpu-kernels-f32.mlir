@@ -126,13 +126,39 @@ func.func @accumulate(%x: tensor<7x10xf32>, %c: tensor<7x20xf32>) -> tensor<7x20
 
 // -----
 
-// Left alone: a weight that is not a constant, f16.
+// Left alone: f16, a dynamic weight.
 // CHECK-LABEL: func.func @not_taken
 // CHECK-NOT: __mc_f32_weights
 // CHECK-COUNT-2: linalg.matmul
-func.func @not_taken(%x: tensor<2x4xf32>, %w: tensor<4x8xf32>, %c: tensor<2x8xf32>, %xh: tensor<2x4xf16>, %ch: tensor<2x8xf16>) -> (tensor<2x8xf32>, tensor<2x8xf16>) {
-  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x8xf32>) outs(%c : tensor<2x8xf32>) -> tensor<2x8xf32>
+func.func @not_taken(%x: tensor<2x4xf32>, %w: tensor<4x?xf32>, %c: tensor<2x?xf32>, %xh: tensor<2x4xf16>, %ch: tensor<2x8xf16>) -> (tensor<2x?xf32>, tensor<2x8xf16>) {
+  %y = linalg.matmul ins(%x, %w : tensor<2x4xf32>, tensor<4x?xf32>) outs(%c : tensor<2x?xf32>) -> tensor<2x?xf32>
   %wh = arith.constant dense<1.0> : tensor<4x8xf16>
   %yh = linalg.matmul ins(%xh, %wh : tensor<2x4xf16>, tensor<4x8xf16>) outs(%ch : tensor<2x8xf16>) -> tensor<2x8xf16>
-  return %y, %yh : tensor<2x8xf32>, tensor<2x8xf16>
+  return %y, %yh : tensor<2x?xf32>, tensor<2x8xf16>
+}
+
+// -----
+
+// A weight that is not a constant: per panel, its columns are copied into
+// a K x panel-width tensor (the vectors that hold them, the last one read
+// past N as zeros), which the register tiles read in place of the packed
+// global.
+// CHECK-LABEL: func.func @runtime_weight
+// CHECK-SAME:    (%[[X:.*]]: tensor<9x5xf32>, %[[W:.*]]: tensor<5x20xf32>, %{{.*}}: tensor<9x20xf32>)
+// CHECK-NOT:   memref.global
+// AVX512:      %[[E:.*]] = tensor.empty() : tensor<5x48xf32>
+// AVX512:      %[[P:.*]] = scf.for %[[K:[a-z0-9_]+]] = %{{.*}} iter_args(%[[D:.*]] = %[[E]]) -> (tensor<5x48xf32>)
+// AVX512:        %[[V0:.*]] = vector.transfer_read %[[W]][%[[K]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<5x20xf32>, vector<16xf32>
+// AVX512:        %[[D0:.*]] = vector.transfer_write %[[V0]], %[[D]][%[[K]], %{{.*}}] {in_bounds = [true]}
+// AVX512:        %[[V1:.*]] = vector.transfer_read %[[W]][%[[K]], %{{.*}}], %{{.*}} : tensor<5x20xf32>, vector<16xf32>
+// AVX512:        vector.transfer_write %[[V1]], %[[D0]]
+// AVX512-NOT:    vector.transfer_read %[[W]]
+// AVX512:      scf.for
+// AVX512:        scf.for %[[KK:[a-z0-9_]+]] =
+// AVX512:          vector.transfer_read %[[P]][%[[KK]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<5x48xf32>, vector<16xf32>
+// AVX512:          vector.fma
+// CHECK-NOT:   linalg.matmul
+func.func @runtime_weight(%x: tensor<9x5xf32>, %w: tensor<5x20xf32>, %c: tensor<9x20xf32>) -> tensor<9x20xf32> {
+  %y = linalg.matmul ins(%x, %w : tensor<9x5xf32>, tensor<5x20xf32>) outs(%c : tensor<9x20xf32>) -> tensor<9x20xf32>
+  return %y : tensor<9x20xf32>
 }

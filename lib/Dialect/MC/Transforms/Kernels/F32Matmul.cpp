@@ -1,16 +1,19 @@
 //===- F32Matmul.cpp - dense f32 x f32 -> f32 GEMV/GEMM kernels -----------===//
 //
 // Y[M x N] (+)= X[M x K] * W[K x N] on f32, W a constant (`dense` or
-// `dense_resource`) that no other kernel took (sparse, quantized, codebook).
+// `dense_resource`) that no other kernel took (sparse, quantized, codebook)
+// or a run-time value (e.g. a codebook weight decoded once per call).
 //
 // Layout (compile time): W's columns go in panels of NR = tileN vectors of
 // L lanes (L = 16 on AVX-512, 8 on AVX2, 4 on Advanced SIMD / generic),
 // a panel's K rows one after the other: Wp[p][k][c] = W[k][p NR + c],
 // zero past N. A register tile reads one sequential stream of weights,
 // which is what a GEMV (M = 1, memory-bound) needs to run at the DRAM read
-// rate; with no more rows than one tile, the stream is also prefetched in
-// software 4 KiB ahead (the hardware prefetcher stops at 4 KiB pages;
-// measured +4-10 % of the DRAM read at M = 1, 4096 x 4096 and 14336 x 4096).
+// rate; with no more rows than one tile, the stream of a constant W is
+// also prefetched in software 4 KiB ahead (the hardware prefetcher stops at
+// 4 KiB pages; measured +4-10 % of the DRAM read at M = 1, 4096 x 4096 and
+// 14336 x 4096). A run-time W is copied into this layout one panel at a
+// time, in the panel's parallel iteration (no row blocks then).
 //
 // Kernel: per k, tileN weight vectors are loaded and each of tileM rows of
 // X is broadcast (`vbroadcastss` from memory; AArch64 `ld1r`, or `fmla` by
@@ -104,10 +107,12 @@ static F32Tile getF32Tile(Isa isa, bool tableLookup) {
 
 namespace {
 /// One column panel: output columns from `n0`, `width` of them (less than
-/// a panel for the last one), weights `packed[panel]`.
+/// a panel for the last one), weights `packed[panel]` or, for run-time
+/// weights, `weights` (k x panel width).
 struct Panel {
   Value n0, panel;
   int64_t width;
+  Value weights = {};
 };
 
 /// One K block: k0 .. k0 + kLen; the first starts from Y's initial value,
@@ -122,7 +127,8 @@ struct KBlock {
 class F32MatmulEmitter {
 public:
   F32MatmulEmitter(RewriterBase &rewriter, linalg::MatmulOp matmul,
-                   const KernelConfig &config, const RawConstant &weights)
+                   const KernelConfig &config,
+                   std::optional<RawConstant> weights)
       : b(rewriter), loc(matmul.getLoc()), matmul(matmul), w(weights),
         tile(getF32Tile(config.isa, config.tableLookup)) {
     auto xType = cast<RankedTensorType>(matmul.getInputs()[0].getType());
@@ -142,6 +148,7 @@ private:
     return y ? b.createOrFold<arith::AddIOp>(loc, x, index(y)) : x;
   }
   void packWeights();
+  Value packPanel(Value n0, int64_t width);
   void emitPrefetch(Value panel, Value kk);
   int64_t getBlockK(std::optional<Epilogue> epilogue,
                     int64_t blockBytes) const;
@@ -155,7 +162,9 @@ private:
   RewriterBase &b;
   Location loc;
   linalg::MatmulOp matmul;
-  const RawConstant &w;
+  /// The constant weights, packed at compile time; else (none) the
+  /// weight tensor is read in place.
+  std::optional<RawConstant> w;
   F32Tile tile;
   int64_t m, k, n, panelWidth, numPanels, blockK = 0;
   /// The `block-m` option, and the rows per parallel row block (m: none).
@@ -173,12 +182,36 @@ void F32MatmulEmitter::packWeights() {
     for (int64_t col = 0; col < n; ++col) {
       int64_t p = col / panelWidth, c = col % panelWidth;
       std::memcpy(&data[((p * k + kk) * panelWidth + c) * 4],
-                  w.at(kk * n + col), 4);
+                  w->at(kk * n + col), 4);
     }
   auto type = RankedTensorType::get({numPanels, k, panelWidth}, b.getF32Type());
   packed = getConstantGlobal(
       b, loc, matmul, "__mc_f32_weights",
       DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
+}
+
+/// The `width` columns of run-time weights from `n0` copied into a k x
+/// panel width panel (the vectors holding them; zero past N): read in place, a panel's rows are N * 4 bytes apart
+/// (4 KiB at N = 1024: each row in its own page, and all of them in a few
+/// L2 sets).
+Value F32MatmulEmitter::packPanel(Value n0, int64_t width) {
+  Value weights = matmul.getInputs()[1];
+  int64_t lanes = tile.lanes;
+  Value init = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{k, panelWidth}, b.getF32Type());
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), index(k), index(1), ValueRange{init},
+      [&](OpBuilder &, Location, Value kk, ValueRange iter) {
+        Value dest = iter[0];
+        for (int64_t j = 0; j * lanes < width; ++j) {
+          Value v = readVector(b, loc, weights, {kk, add(n0, j * lanes)},
+                               lanes, /*inBounds=*/(j + 1) * lanes <= width);
+          dest = writeVector(b, loc, v, dest, {kk, index(j * lanes)},
+                             /*inBounds=*/true);
+        }
+        scf::YieldOp::create(b, loc, dest);
+      });
+  return loop.getResult(0);
 }
 
 /// Software prefetches of the weights of row kk + d of the panel, d rows
@@ -250,9 +283,12 @@ Value F32MatmulEmitter::emitTile(Value slice, Value row, int64_t rows,
           emitPrefetch(panel.panel, kk);
         SmallVector<Value> weights;
         for (int64_t j = 0; j < vectors; ++j)
-          weights.push_back(vector::LoadOp::create(
-              b, loc, vecType, packed,
-              ValueRange{panel.panel, kk, index(j * lanes)}));
+          weights.push_back(
+              w ? vector::LoadOp::create(
+                      b, loc, vecType, packed,
+                      ValueRange{panel.panel, kk, index(j * lanes)})
+                : readVector(b, loc, panel.weights, {kk, index(j * lanes)},
+                             lanes, /*inBounds=*/true));
         SmallVector<Value> out(in.begin(), in.end());
         for (int64_t i = 0; i < rows; ++i) {
           Value xv =
@@ -320,14 +356,18 @@ Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
                               tile.tileM, blockM);
   if (blockRows == m)
     blockK = getBlockK(epilogue, kBlockBytes);
-  prefetch = m <= tile.tileM;
-  packWeights();
+  prefetch = w && m <= tile.tileM;
+  if (w)
+    packWeights();
+  else
+    blockRows = m;
   if (blockRows == m)
     return emitColumnGroups(
         b, loc, output->getDest(), panelWidth,
         [&](Value slice, Value n0, Value panel, int64_t width) {
+          Value weights = w ? Value() : packPanel(n0, width);
           return emitKBlocks(slice, [&](Value dest, const KBlock &block) {
-            return emitRowTiles(dest, Panel{n0, panel, width}, block,
+            return emitRowTiles(dest, Panel{n0, panel, width, weights}, block,
                                 RowRange{});
           });
         });
@@ -351,11 +391,13 @@ Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
 LogicalResult mc::kernels::rewriteF32Matmul(RewriterBase &rewriter,
                                             linalg::MatmulOp matmul,
                                             const KernelConfig &config) {
-  std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
-  if (!raw)
+  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
+  if (!isStaticF32Matmul(matmul) || !wType || !wType.hasStaticShape() ||
+      !wType.getElementType().isF32() || wType.getNumElements() == 0)
     return failure();
+  std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {
-    return F32MatmulEmitter(rewriter, matmul, config, *raw).emit(epilogue);
+    return F32MatmulEmitter(rewriter, matmul, config, raw).emit(epilogue);
   });
   return success();
 }

@@ -57,11 +57,12 @@ mlir::LogicalResult rewriteCodebookMatmul(mlir::RewriterBase &rewriter,
                                           mlir::linalg::MatmulOp matmul,
                                           const KernelConfig &config);
 
-/// f32 x f32 -> f32 `linalg.matmul` with a constant dense weight (and its
-/// fusable element-wise consumer) to a register-tiled GEMV / GEMM kernel of
-/// FMAs. Meant to run after the kernels above, which take the f32 weights
-/// they handle better (sparse, `mc.decode`d). Fails, changing nothing, on
-/// matmuls it does not handle.
+/// f32 x f32 -> f32 `linalg.matmul` with a static weight (and its fusable
+/// element-wise consumer) to a register-tiled GEMV / GEMM kernel of FMAs:
+/// a constant weight packed at compile time, any other copied per column
+/// panel at run time. Meant to run after the kernels above, which take the
+/// f32 weights they handle better (sparse, `mc.decode`d). Fails, changing
+/// nothing, on matmuls it does not handle.
 mlir::LogicalResult rewriteF32Matmul(mlir::RewriterBase &rewriter,
                                      mlir::linalg::MatmulOp matmul,
                                      const KernelConfig &config);
