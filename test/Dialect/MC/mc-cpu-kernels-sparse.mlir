@@ -147,12 +147,15 @@ func.func @codebook(%x: tensor<2x300xf32>) -> tensor<2x6xf32> {
 
 // -----
 
-// Unsupported codebooks stay for the reference lowering: a table per k
-// (axis 0: a different table in every lane) and 5-bit indices (32 entries,
-// more than one register).
+// Codebooks the look-up kernel does not take are decoded by the reference
+// lowering for the f32 kernel (run-time weights): a table per k (axis 0:
+// a different table in every lane) and 5-bit indices (32 entries, more
+// than one register).
 // CHECK-LABEL: func.func @codebook_axis0
-// CHECK: mc.decode
-// CHECK: linalg.matmul
+// CHECK: %[[W:.*]] = mc.decode
+// CHECK: vector.transfer_read %[[W]]
+// CHECK: vector.fma
+// CHECK-NOT: linalg.matmul
 func.func @codebook_axis0(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
   %q = arith.constant dense<1> : tensor<32x4xi4>
   %t = arith.constant dense<1.0> : tensor<32x16xf32>
@@ -168,8 +171,10 @@ func.func @codebook_axis0(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
 // -----
 
 // CHECK-LABEL: func.func @codebook_5bit
-// CHECK: mc.decode
-// CHECK: linalg.matmul
+// CHECK: %[[W:.*]] = mc.decode
+// CHECK: vector.transfer_read %[[W]]
+// CHECK: vector.fma
+// CHECK-NOT: linalg.matmul
 func.func @codebook_5bit(%x: tensor<1x32xf32>) -> tensor<1x4xf32> {
   %q = arith.constant dense<1> : tensor<32x4xi5>
   %t = arith.constant dense<1.0> : tensor<32xf32>

@@ -27,8 +27,8 @@
 // the high byte of an f16; an f8E4M3FN byte b gives the f16 bits
 // (sext(b) << 7) & 0xBFFF, which is b's value * 2^-8 (both biases differ by
 // 8, subnormals included), so its scales are packed * 2^8; bf16 is the high
-// half of an f32. f8E4M3FN NaN has no such image: weights with NaN keep the
-// reference lowering. The scale is applied once per group.
+// half of an f32. f8E4M3FN NaN has no such image: weights with NaN are left
+// to the reference decode and the f32 kernel. The scale is applied once per group.
 //
 // Rounding order, per output (row m, column n), starting from Y's initial
 // value y:
