@@ -55,8 +55,10 @@ static Operation *matchRowReduction(linalg::GenericOp op) {
       op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
     return nullptr;
   auto inType = dyn_cast<RankedTensorType>(op.getDpsInputs()[0].getType());
+  // Bytes and wider: memrefs of i1 hold a byte per element.
   if (!inType || !inType.hasStaticShape() || inType.getNumElements() == 0 ||
-      !inType.getElementType().isIntOrFloat())
+      !inType.getElementType().isIntOrFloat() ||
+      inType.getElementTypeBitWidth() < 8)
     return nullptr;
   unsigned rank = op.getNumLoops();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
@@ -114,7 +116,7 @@ LogicalResult mc::kernels::rewriteRowReduction(RewriterBase &rewriter,
     Value dest = iterArgs[0];
     SmallVector<Value> at(ivs);
     at.push_back(index(b, 0));
-    // acc <- body(x, acc) on `lanes` elements of the row from column `col`.
+    // acc <- body(x, acc) on the vl elements of the row from column `col`.
     auto step = [&](OpBuilder &b, Value acc, Value col, Value pad) {
       at.back() = col;
       Value x = vector::TransferReadOp::create(
