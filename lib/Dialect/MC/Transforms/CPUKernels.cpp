@@ -62,6 +62,11 @@ static void densifyNMUniformWeight(RewriterBase &rewriter,
 }
 
 namespace {
+struct ErasedOps : RewriterBase::Listener {
+  void notifyOperationErased(Operation *op) override { ops.insert(op); }
+  DenseSet<Operation *> ops;
+};
+
 struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
   using Base::Base;
 
@@ -114,8 +119,14 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
         (void)mc::kernels::rewriteF32Matmul(rewriter, matmul, *config);
     SmallVector<linalg::GenericOp> generics;
     getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    // A rewrite erases the generics it fuses, the consumer after it among
+    // them: those are skipped.
+    ErasedOps erased;
+    IRRewriter groupRewriter(&getContext(), &erased);
     for (linalg::GenericOp generic : generics)
-      (void)mc::kernels::rewriteDynamicGroupMatmul(rewriter, generic, *config);
+      if (!erased.ops.contains(generic))
+        (void)mc::kernels::rewriteDynamicGroupMatmul(groupRewriter, generic,
+                                                     *config);
   }
 };
 } // namespace
