@@ -310,8 +310,7 @@ private:
   bool highInPlace;
   int64_t numGroups, numPanels, stepBytes, groupBytes, panelBytes;
   Value packed, stream, compensation;
-  std::optional<Attribute> fillValue;
-  std::optional<Epilogue> epilogue;
+  std::optional<MatmulOutput> output;
 };
 } // namespace
 
@@ -567,27 +566,14 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
     for (int64_t j = 0; j < 2; ++j) {
       if (j * kLanes >= width)
         continue;
-      Value col = index(j * kLanes);
-      Value c;
-      if (fillValue)
-        c = splat(f32, *fillValue);
-      else if (epilogue)
-        c = readVector(b, loc, mm.init, {r, add(n0, j * kLanes)}, kLanes,
-                       inBounds(j));
-      else
-        c = readVector(b, loc, dest, {r, col}, kLanes, inBounds(j));
+      Value col = index(j * kLanes), n = add(n0, j * kLanes);
+      Value c = output->readInit(b, loc, dest, r, n, col, kLanes,
+                                 inBounds(j));
       Value value = arith::AddFOp::create(
           b, loc, c,
           arith::MulFOp::create(b, loc, groups.getResult(i * 2 + j),
                                 rowScale));
-      if (epilogue)
-        value = epilogue->apply(
-            b, loc, value,
-            [&] {
-              return readVector(b, loc, dest, {r, col}, kLanes, inBounds(j));
-            },
-            r, add(n0, j * kLanes), inBounds(j));
-      dest = writeVector(b, loc, value, dest, {r, col}, inBounds(j));
+      dest = output->store(b, loc, dest, value, r, n, col, inBounds(j));
     }
   }
   return dest;
@@ -601,28 +587,15 @@ Value DynamicGroupEmitter::emitPanel(Value dest, Value n0, Value panel,
                       });
 }
 
-Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {
-  epilogue = epi;
-  if (auto fill = mm.init.getDefiningOp<linalg::FillOp>()) {
-    Attribute value;
-    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
-      fillValue = value;
-  }
+Value DynamicGroupEmitter::emit(std::optional<Epilogue> epilogue) {
+  output.emplace(b, loc, mm.init, epilogue);
   packed = packWeights();
   stream = memref::CollapseShapeOp::create(
       b, loc, packed, ArrayRef<ReassociationIndices>{{0, 1}});
   if (offset)
     compensation = emitCompensation();
-  Value dest;
-  if (epilogue)
-    dest = epilogue->getInit();
-  else if (fillValue)
-    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{mm.m, mm.n},
-                                   b.getF32Type());
-  else
-    dest = mm.init;
   return emitColumnGroups(
-      b, loc, dest, kPanel,
+      b, loc, output->getDest(), kPanel,
       [&](Value slice, Value n0, Value panel, int64_t width) {
         return emitPanel(slice, n0, panel, width);
       });
