@@ -39,12 +39,18 @@
 // element-wise consumer, if any, is applied before the store.
 //
 // Cost per group (G = 32 k x 32 columns, 640 bytes) and tile of R rows
-// (int4, VNNI): 16 R `vpdpbusd`, 16 masks, 8 R combine ops (cvt, 2 mul,
-// add); at R = 8, 208 zmm ops on ports 0 and 5: the loop alone, from L1,
-// takes about 51 ns on the Cascade Lake of bench/RESULTS.md, against 60 ns
-// of DRAM read for the 640 bytes (R = 4: 27 ns). The 32 zmm registers hold
-// the 16 i32 accumulators; LLVM spills some of the 16 f32 sums, read and
-// written once per group.
+// (int4, VNNI): 16 R `vpdpbusd`, 16 masks and 6 R combine ops (cvt, mul,
+// add; sx comes in once after the groups, which took a multiply per group
+// away: 208 -> 192 zmm ops at R = 8), all on ports 0 and 5. On the Cascade
+// Lake of bench/RESULTS.md the R = 8 loop alone, from L2, takes about
+// 50 ns (58 ns with sx per group) against 53-55 ns of DRAM read for the
+// 640 bytes, so M = 8 is nearly compute-bound and the stream overlaps it
+// only in part (~70 % of the read; R = 4: 29 ns, 85-92 %). Prefetching
+// 2-16 KiB ahead, into L2 (t1/t2) as well or instead, or fewer lines per
+// group measured no better. Splitting the tile's two column vectors into
+// two passes of 8 accumulators (no f32 sums spilled) measured 4 % slower.
+// The 32 zmm registers hold the 16 i32 accumulators; LLVM spills 5 of the
+// 16 f32 sums, read and written once per group (load and store ports).
 //
 //===----------------------------------------------------------------------===//
 
