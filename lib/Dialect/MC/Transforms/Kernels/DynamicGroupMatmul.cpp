@@ -71,7 +71,7 @@ using namespace mlir;
 using namespace mc::kernels;
 
 namespace {
-/// The matched pair of ops and the kernel's operands.
+/// The matched ops (products, sums, combine) and the kernel's operands.
 struct GroupMatmul {
   linalg::GenericOp products, sums, combine;
   Value qx, sx, init;
