@@ -45,10 +45,12 @@
 // Lake of bench/RESULTS.md the R = 8 loop alone, from L2, takes about
 // 50 ns (58 ns with sx per group) against 53-55 ns of DRAM read for the
 // 640 bytes, so M = 8 is nearly compute-bound and the stream overlaps it
-// only in part (~70 % of the read; R = 4: 29 ns, 85-92 %). Prefetching
-// 2-16 KiB ahead, into L2 (t1/t2) as well or instead, or fewer lines per
-// group measured no better. Splitting the tile's two column vectors into
-// two passes of 8 accumulators (no f32 sums spilled) measured 4 % slower.
+// only in part: 60-65 % of the same-run read in bench/w4a8_gemv.py, 1 or
+// 2 threads (R = 4: 29 ns, 85-95 %). Prefetching 2-16 KiB ahead, into L2
+// (t1/t2) as well or instead, or fewer lines per group measured no
+// better; so did two passes of 8 accumulators, one column vector at a time
+// (no f32 sums spilled; 4 % slower) and two panels per tile, two streams
+// (32 f32 sums; 40 % slower).
 // The 32 zmm registers hold the 16 i32 accumulators; LLVM spills 5 of the
 // 16 f32 sums, read and written once per group (load and store ports).
 //
