@@ -130,7 +130,7 @@ def weight_only_dynamic(q, s, bits, m, name="wqd"):
     W8A8 per group): the form `--mc-quantize="bits=B granularity=group
     group-size=G activations=dynamic"` leaves, on the same payload and
     scales. Per row sx = max|x| / 127, qx = mc.encode(x); exact i32 products
-    per group P; y += (f32(P) * s) * sx over the groups."""
+    per group P; a += f32(P) * s over the groups; y = 0 + a * sx."""
     k, n = q.shape
     g = k // s.shape[0]
     xt, yt, rt = tensor((m, k), "f32"), tensor((m, n), "f32"), tensor((m,), "f32")
@@ -175,12 +175,17 @@ def weight_only_dynamic(q, s, bits, m, name="wqd"):
   }} -> {at}
   %ey = tensor.empty() : {yt}
   %y0 = linalg.fill ins(%f0 : f32) outs(%ey : {yt}) -> {yt}
-  %y = linalg.generic {{indexing_maps = [affine_map<(m, n, g) -> (m, g, n)>, affine_map<(m, n, g) -> (g, n)>, affine_map<(m, n, g) -> (m)>, affine_map<(m, n, g) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%p, %s, %sx : {at}, {st}, {rt}) outs(%y0 : {yt}) {{
-  ^bb0(%pg: i32, %sg: f32, %r: f32, %o: f32):
+  %a = linalg.generic {{indexing_maps = [affine_map<(m, n, g) -> (m, g, n)>, affine_map<(m, n, g) -> (g, n)>, affine_map<(m, n, g) -> (m, n)>], iterator_types = ["parallel", "parallel", "reduction"]}} ins(%p, %s : {at}, {st}) outs(%y0 : {yt}) {{
+  ^bb0(%pg: i32, %sg: f32, %o: f32):
     %f = arith.sitofp %pg : i32 to f32
     %fs = arith.mulf %f, %sg : f32
-    %fx = arith.mulf %fs, %r : f32
-    %sum = arith.addf %o, %fx : f32
+    %sum = arith.addf %o, %fs : f32
+    linalg.yield %sum : f32
+  }} -> {yt}
+  %y = linalg.generic {{indexing_maps = [affine_map<(m, n) -> (m, n)>, affine_map<(m, n) -> (m)>, affine_map<(m, n) -> (m, n)>], iterator_types = ["parallel", "parallel"]}} ins(%a, %sx : {yt}, {rt}) outs(%y0 : {yt}) {{
+  ^bb0(%v: f32, %r: f32, %o: f32):
+    %vx = arith.mulf %v, %r : f32
+    %sum = arith.addf %o, %vx : f32
     linalg.yield %sum : f32
   }} -> {yt}
   return %y : {yt}

@@ -213,7 +213,7 @@ assert (y == want).all(), np.abs(y - want).max()
 print("dynamic activations: ok")
 
 # Per group (int8/int4 weights): exact i32 products per group, combined in
-# f32 as y = C; y += (f32(P[g]) * sw[g]) * sx for g ascending.
+# f32 as a = 0; a += f32(P[g]) * sw[g] for g ascending; y = C + a * sx.
 for bits, g in ((8, 32), (4, 16), (4, 4)):
     out = opt(MODEL, f"--mc-quantize=activations=dynamic bits={bits} "
               f"granularity=group group-size={g}",
@@ -226,9 +226,10 @@ for bits, g in ((8, 32), (4, 16), (4, 4)):
     assert (payload.reshape(K, N) == qw).all()
     p = np.einsum("mgt,gtn->mgn", qx.reshape(M, K // g, g),
                   qw.reshape(K // g, g, N))
-    want = np.zeros((M, N), np.float32)
+    a = np.zeros((M, N), np.float32)
     for gi in range(K // g):
-        want = want + (p[:, gi, :].astype(np.float32) * sw[gi]) * sx[:, None]
+        a = a + p[:, gi, :].astype(np.float32) * sw[gi]
+    want = np.float32(0) + a * sx[:, None]
     (y,) = run(out, "f", [xd], 1)
     assert (y == want).all(), (bits, g, np.abs(y - want).max())
 print("dynamic group activations: ok")

@@ -1,7 +1,8 @@
 # The per-group dynamic-activation kernel of --mc-cpu-kernels (the form
 # --mc-quantize="activations=dynamic granularity=group" leaves: int8
 # activations with row scales, int4/int8 weights with group scales, exact
-# i32 products per group, y += (f32(P_g) * sw_g) * sx for g ascending)
+# i32 products per group, a += f32(P_g) * sw_g for g ascending from 0, then
+# y = C + a * sx)
 # equals numpy's evaluation of that definition and mc-run --reference bit
 # for bit. Covered: int4 and int8, G = 4, 12, 32, 64, 96, 128, M = 1, 3, 4,
 # 5, 7, 8, 9, 13, 17 (row tiles of up to 8 rows and their remainders), N
@@ -30,10 +31,10 @@ def expected(x, qw, sw, g):
     qx = np.clip(np.round(x / sx[:, None]), -127, 127).astype(np.int64)
     p = np.einsum("mgt,gtn->mgn", qx.reshape(m, k // g, g),
                   qw.reshape(k // g, g, n).astype(np.int64))
-    y = np.zeros((m, n), np.float32)
+    a = np.zeros((m, n), np.float32)
     for gi in range(k // g):
-        y = y + (p[:, gi, :].astype(np.float32) * sw[gi]) * sx[:, None]
-    return y
+        a = a + p[:, gi, :].astype(np.float32) * sw[gi]
+    return np.float32(0) + a * sx[:, None]
 
 
 def check(m, k, n, bits, g, epilogue=False, subnormal=False):

@@ -1,9 +1,10 @@
 // The per-group dynamic-activation form of --mc-quantize (exact i32 group
-// products, then y += (f32(P) * sw) * sx) becomes one kernel: weights packed
+// products, a += f32(P) * sw over the groups, then y = C + a * sx) becomes
+// one kernel: weights packed
 // per panel of 32 columns and group (32 f32 scales, then per 4 k the
 // mc.dot4 operands: int4 nibbles q + 8, int8 bytes q + 128 on VNNI), the
 // offset taken off through accumulators that start at -offset * sum_g qx,
-// and the f32 combine in the reference's order. On VNNI the int4 high
+// and the f32 sums and the final y = C + a * sx in the reference's order. On VNNI the int4 high
 // nibbles are used in place (16 (q + 8): a mask, no shift), with scales / 16
 // and 16 times the compensation, when every s / 16 is exact. Row tiles of
 // up to 8 rows. The packed weights are a private global, loaded with
@@ -28,7 +29,7 @@
 // CHECK: %[[M128:.*]] = arith.constant -128 : i32
 // CHECK: arith.muli %[[SUM]], %[[M128]]
 // CHECK: scf.forall (%[[P:.*]]) in (1)
-// CHECK: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK: %[[A:.*]]:6 = scf.for {{.*}} iter_args(%[[A0:arg[0-9]+]] = {{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
 // One clamped address per group, 4096 bytes ahead in the stream of all
 // panels (at most its last group, 768 - 192).
 // CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c4096
@@ -54,8 +55,12 @@
 // CHECK: mc.dot4 %[[ACC1]], %[[HIB]], %[[X]] {lhs_unsigned}
 // CHECK: %[[F:.*]] = arith.sitofp %[[D0]] : vector<16xi32> to vector<16xf32>
 // CHECK-NEXT: %[[FS:.*]] = arith.mulf %[[F]], %[[S0]]
-// CHECK-NEXT: %[[FX:.*]] = arith.mulf %[[FS]], %{{.*}}
-// CHECK-NEXT: arith.addf %{{.*}}, %[[FX]]
+// CHECK-NEXT: arith.addf %[[A0]], %[[FS]]
+// sx once, after the groups: y = C + a * sx (C = 0 here).
+// CHECK: %[[SX0:.*]] = tensor.extract %{{.*}}[%{{.*}}] : tensor<3xf32>
+// CHECK: %[[RS0:.*]] = vector.broadcast %[[SX0]] : f32 to vector<16xf32>
+// CHECK: %[[Y0:.*]] = arith.mulf %[[A]]#0, %[[RS0]]
+// CHECK: arith.addf %{{.*}}, %[[Y0]]
 // The last 8 columns: a panel after the forall, one masked store per row
 // (the second vector lies past N).
 // CHECK: tensor.extract_slice %{{.*}}[0, 32] [3, 8] [1, 1]
@@ -78,13 +83,15 @@
 
 // int8 with an init C and a bias + ReLU consumer: q = -100 is byte 28
 // (q + 128) on VNNI and the accumulators start at -128 * sum_g qx; C is
-// the start of the f32 sums, the consumer is applied before the store.
+// added after the groups, the consumer is applied before the store.
 // CHECK-LABEL: func.func @int8_init_epilogue
 // CHECK: memref.get_global @[[W8]] : memref<2x512xi8>
 // CHECK: arith.constant -128 : i32
 // CHECK: scf.forall
-// CHECK: vector.transfer_read %arg2{{.*}} : tensor<3x40xf32>, vector<16xf32>
 // CHECK: mc.dot4 {{.*}} {lhs_unsigned}
+// CHECK: %[[CT:.*]] = vector.transfer_read %arg2{{.*}} : tensor<3x40xf32>, vector<16xf32>
+// CHECK: %[[AX:.*]] = arith.mulf
+// CHECK: arith.addf %[[CT]], %[[AX]]
 // CHECK: arith.maximumf
 // CHECK-NOT: linalg.generic
 // CHECK: return
@@ -110,8 +117,9 @@
 #p3 = affine_map<(m, g, n, t) -> (m, g, n)>
 #p = affine_map<(m, n, g) -> (m, g, n)>
 #s = affine_map<(m, n, g) -> (g, n)>
-#r = affine_map<(m, n, g) -> (m)>
-#y = affine_map<(m, n, g) -> (m, n)>
+#a = affine_map<(m, n, g) -> (m, n)>
+#mn = affine_map<(m, n) -> (m, n)>
+#m = affine_map<(m, n) -> (m)>
 
 func.func @int4(%qx: tensor<3x8xi8>, %sx: tensor<3xf32>) -> tensor<3x40xf32> {
   %x3 = tensor.expand_shape %qx [[0], [1, 2]] output_shape [3, 2, 4] : tensor<3x8xi8> into tensor<3x2x4xi8>
@@ -129,15 +137,22 @@ func.func @int4(%qx: tensor<3x8xi8>, %sx: tensor<3xf32>) -> tensor<3x40xf32> {
     linalg.yield %3 : i32
   } -> tensor<3x2x40xi32>
   %f0 = arith.constant 0.0 : f32
-  %ey = tensor.empty() : tensor<3x40xf32>
-  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<3x40xf32>) -> tensor<3x40xf32>
-  %y = linalg.generic {indexing_maps = [#p, #s, #r, #y], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw, %sx : tensor<3x2x40xi32>, tensor<2x40xf32>, tensor<3xf32>) outs(%zy : tensor<3x40xf32>) {
-  ^bb0(%p: i32, %s: f32, %r: f32, %out: f32):
+  %ea = tensor.empty() : tensor<3x40xf32>
+  %za = linalg.fill ins(%f0 : f32) outs(%ea : tensor<3x40xf32>) -> tensor<3x40xf32>
+  %sums = linalg.generic {indexing_maps = [#p, #s, #a], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw : tensor<3x2x40xi32>, tensor<2x40xf32>) outs(%za : tensor<3x40xf32>) {
+  ^bb0(%p: i32, %s: f32, %out: f32):
     %0 = arith.sitofp %p : i32 to f32
     %1 = arith.mulf %0, %s : f32
-    %2 = arith.mulf %1, %r : f32
-    %3 = arith.addf %out, %2 : f32
-    linalg.yield %3 : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<3x40xf32>
+  %ey = tensor.empty() : tensor<3x40xf32>
+  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<3x40xf32>) -> tensor<3x40xf32>
+  %y = linalg.generic {indexing_maps = [#mn, #m, #mn], iterator_types = ["parallel", "parallel"]} ins(%sums, %sx : tensor<3x40xf32>, tensor<3xf32>) outs(%zy : tensor<3x40xf32>) {
+  ^bb0(%v: f32, %r: f32, %out: f32):
+    %0 = arith.mulf %v, %r : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
   } -> tensor<3x40xf32>
   return %y : tensor<3x40xf32>
 }
@@ -158,15 +173,22 @@ func.func @int4_rows9(%qx: tensor<9x8xi8>, %sx: tensor<9xf32>) -> tensor<9x32xf3
     linalg.yield %3 : i32
   } -> tensor<9x2x32xi32>
   %f0 = arith.constant 0.0 : f32
-  %ey = tensor.empty() : tensor<9x32xf32>
-  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<9x32xf32>) -> tensor<9x32xf32>
-  %y = linalg.generic {indexing_maps = [#p, #s, #r, #y], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw, %sx : tensor<9x2x32xi32>, tensor<2x32xf32>, tensor<9xf32>) outs(%zy : tensor<9x32xf32>) {
-  ^bb0(%p: i32, %s: f32, %r: f32, %out: f32):
+  %ea = tensor.empty() : tensor<9x32xf32>
+  %za = linalg.fill ins(%f0 : f32) outs(%ea : tensor<9x32xf32>) -> tensor<9x32xf32>
+  %sums = linalg.generic {indexing_maps = [#p, #s, #a], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw : tensor<9x2x32xi32>, tensor<2x32xf32>) outs(%za : tensor<9x32xf32>) {
+  ^bb0(%p: i32, %s: f32, %out: f32):
     %0 = arith.sitofp %p : i32 to f32
     %1 = arith.mulf %0, %s : f32
-    %2 = arith.mulf %1, %r : f32
-    %3 = arith.addf %out, %2 : f32
-    linalg.yield %3 : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<9x32xf32>
+  %ey = tensor.empty() : tensor<9x32xf32>
+  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<9x32xf32>) -> tensor<9x32xf32>
+  %y = linalg.generic {indexing_maps = [#mn, #m, #mn], iterator_types = ["parallel", "parallel"]} ins(%sums, %sx : tensor<9x32xf32>, tensor<9xf32>) outs(%zy : tensor<9x32xf32>) {
+  ^bb0(%v: f32, %r: f32, %out: f32):
+    %0 = arith.mulf %v, %r : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
   } -> tensor<9x32xf32>
   return %y : tensor<9x32xf32>
 }
@@ -186,13 +208,21 @@ func.func @int8_init_epilogue(%qx: tensor<3x8xi8>, %sx: tensor<3xf32>, %c: tenso
     %3 = arith.addi %acc, %2 : i32
     linalg.yield %3 : i32
   } -> tensor<3x2x40xi32>
-  %y = linalg.generic {indexing_maps = [#p, #s, #r, #y], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw, %sx : tensor<3x2x40xi32>, tensor<2x40xf32>, tensor<3xf32>) outs(%c : tensor<3x40xf32>) {
-  ^bb0(%p: i32, %s: f32, %r: f32, %out: f32):
+  %f0 = arith.constant 0.0 : f32
+  %ea = tensor.empty() : tensor<3x40xf32>
+  %za = linalg.fill ins(%f0 : f32) outs(%ea : tensor<3x40xf32>) -> tensor<3x40xf32>
+  %sums = linalg.generic {indexing_maps = [#p, #s, #a], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw : tensor<3x2x40xi32>, tensor<2x40xf32>) outs(%za : tensor<3x40xf32>) {
+  ^bb0(%p: i32, %s: f32, %out: f32):
     %0 = arith.sitofp %p : i32 to f32
     %1 = arith.mulf %0, %s : f32
-    %2 = arith.mulf %1, %r : f32
-    %3 = arith.addf %out, %2 : f32
-    linalg.yield %3 : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<3x40xf32>
+  %y = linalg.generic {indexing_maps = [#mn, #m, #mn], iterator_types = ["parallel", "parallel"]} ins(%sums, %sx : tensor<3x40xf32>, tensor<3xf32>) outs(%c : tensor<3x40xf32>) {
+  ^bb0(%v: f32, %r: f32, %out: f32):
+    %0 = arith.mulf %v, %r : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
   } -> tensor<3x40xf32>
   %o = tensor.empty() : tensor<3x40xf32>
   %r = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]} ins(%y, %bias : tensor<3x40xf32>, tensor<40xf32>) outs(%o : tensor<3x40xf32>) {

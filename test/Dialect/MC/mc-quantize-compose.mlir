@@ -44,7 +44,7 @@
 
 // Per group: the int8 activations expanded to M x K/G x G, the int4 payload
 // as a K/G x G x N constant, exact i32 products per group (the layer), then
-// y += (f32(P) * sw) * sx over the groups.
+// a += f32(P) * sw over the groups from a = 0, and y = C + a * sx.
 // DYNGROUP: %[[C:.*]] = mc.encode %{{.*}}, %[[SX:.*]] : (tensor<3x8xf32>, tensor<3xf32>) -> !mc.compressed<3x8xf32, #mc.uniform<i8, axis = 0, narrow>>
 // DYNGROUP: %[[P:.*]]:2 = mc.disassemble %[[C]]
 // DYNGROUP: %[[X3:.*]] = tensor.expand_shape %[[P]]#0 {{\[}}[0], [1, 2]] output_shape [3, 2, 4] : tensor<3x8xi8> into tensor<3x2x4xi8>
@@ -55,11 +55,15 @@
 // DYNGROUP: arith.extsi %{{.*}} : i4 to i32
 // DYNGROUP: arith.muli
 // DYNGROUP: arith.addi
-// DYNGROUP: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[G]], %[[SW]], %[[SX]] : tensor<3x2x2xi32>, tensor<2x2xf32>, tensor<3xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// DYNGROUP: %[[F0:.*]] = arith.constant 0.000000e+00 : f32
+// DYNGROUP: %[[Z:.*]] = linalg.fill ins(%[[F0]] : f32) outs(%{{.*}} : tensor<3x2xf32>)
+// DYNGROUP: %[[A:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[G]], %[[SW]] : tensor<3x2x2xi32>, tensor<2x2xf32>) outs(%[[Z]] : tensor<3x2xf32>)
 // DYNGROUP: %[[F:.*]] = arith.sitofp %{{.*}} : i32 to f32
-// DYNGROUP: %[[A:.*]] = arith.mulf %[[F]], %{{.*}} : f32
-// DYNGROUP: %[[B:.*]] = arith.mulf %[[A]], %{{.*}} : f32
-// DYNGROUP: arith.addf %{{.*}}, %[[B]] : f32
+// DYNGROUP: %[[FS:.*]] = arith.mulf %[[F]], %{{.*}} : f32
+// DYNGROUP: arith.addf %{{.*}}, %[[FS]] : f32
+// DYNGROUP: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]} ins(%[[A]], %[[SX]] : tensor<3x2xf32>, tensor<3xf32>) outs(%{{.*}} : tensor<3x2xf32>)
+// DYNGROUP: %[[AX:.*]] = arith.mulf %{{.*}}, %{{.*}} : f32
+// DYNGROUP: arith.addf %{{.*}}, %[[AX]] : f32
 
 // W8A8 of a 2:4 weight: the i8 matmul's weight keeps the 2:4 structure,
 // the kept values quantized per channel (both columns' max |w| is 0.9:

@@ -287,11 +287,13 @@ static void moveLayerAttrs(OpBuilder &b, Operation *from, Operation *to,
 /// M x K int8 activations, qw the K x N int8/int4 payload and sw its
 /// (K/G) x N scales,
 ///   P[m, g, n] = sum_{t < G} qx[m, gG + t] * qw[gG + t, n]   (exact, i32)
-///   y_0 = C[m, n];  y_{g+1} = y_g + (f32(P[m, g, n]) * sw[g, n]) * sx[m]
-/// for g = 0, 1, ..., every step rounded to f32 (no FMA). qx is expanded to
-/// M x (K/G) x G and the payload stays in its storage type as a constant
-/// (K/G) x G x N tensor, so the contraction is the layer (its weight bytes
-/// are the payload's) and the f32 combine takes three inputs.
+///   a_0 = 0;  a_{g+1} = a_g + f32(P[m, g, n]) * sw[g, n]
+///   y[m, n] = C[m, n] + a_{K/G} * sx[m]
+/// for g = 0, 1, ..., every step rounded to f32 (no FMA). sx is applied
+/// once, not per group: a kernel saves a multiply per group and output.
+/// qx is expanded to M x (K/G) x G and the payload stays in its storage
+/// type as a constant (K/G) x G x N tensor, so the contraction is the layer
+/// (its weight bytes are the payload's).
 static Value emitGroupProducts(OpBuilder &b, Location loc,
                                linalg::MatmulOp matmul,
                                ArrayRef<DenseElementsAttr> parts, Value qx,
@@ -340,18 +342,39 @@ static Value emitGroupProducts(OpBuilder &b, Location loc,
       });
   moveLayerAttrs(b, matmul, products, parts[1]);
   // (m, n, g)
+  Value sumsInit =
+      linalg::FillOp::create(
+          b, loc,
+          arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0))
+              .getResult(),
+          tensor::EmptyOp::create(b, loc, initType.getShape(), f32)
+              .getResult())
+          .getResult(0);
+  Value sums =
+      linalg::GenericOp::create(
+          b, loc, sumsInit.getType(), ValueRange{products.getResult(0), sw},
+          sumsInit,
+          ArrayRef<AffineMap>{dims({0, 2, 1}, 3), dims({2, 1}, 3),
+                              dims({0, 1}, 3)},
+          ArrayRef<utils::IteratorType>{par, par, red},
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
+            f = arith::MulFOp::create(nb, nl, f, args[1]);
+            linalg::YieldOp::create(
+                nb, nl, arith::AddFOp::create(nb, nl, args[2], f).getResult());
+          })
+          .getResult(0);
+  // (m, n)
   return linalg::GenericOp::create(
-             b, loc, initType, ValueRange{products.getResult(0), sw, sx}, init,
-             ArrayRef<AffineMap>{dims({0, 2, 1}, 3), dims({2, 1}, 3),
-                                 dims({0}, 3), dims({0, 1}, 3)},
-             ArrayRef<utils::IteratorType>{par, par, red},
+             b, loc, initType, ValueRange{sums, sx}, init,
+             ArrayRef<AffineMap>{dims({0, 1}, 2), dims({0}, 2),
+                                 dims({0, 1}, 2)},
+             ArrayRef<utils::IteratorType>{par, par},
              [&](OpBuilder &nb, Location nl, ValueRange args) {
-               Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
-               f = arith::MulFOp::create(nb, nl, f, args[1]);
-               f = arith::MulFOp::create(nb, nl, f, args[2]);
+               Value f = arith::MulFOp::create(nb, nl, args[0], args[1]);
                linalg::YieldOp::create(
                    nb, nl,
-                   arith::AddFOp::create(nb, nl, args[3], f).getResult());
+                   arith::AddFOp::create(nb, nl, args[2], f).getResult());
              })
       .getResult(0);
 }

@@ -96,9 +96,10 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     qx expanded to M x (K/G) x G with the payload, kept in its storage type
     as a (K/G) x G x N constant (sign-extended in the body), into exact i32
     group products P[m, g, n], then a `linalg.generic` reducing over g:
-    `y_0 = C[m, n]`, `y_{g+1} = y_g + (f32(P[m, g, n]) * sw[g, n]) * sx[m]`
-    for g ascending, each operation rounded to f32 (no FMA). The
-    contraction carries the layer's name and statistics.
+    `a_0 = 0`, `a_{g+1} = a_g + f32(P[m, g, n]) * sw[g, n]` for g
+    ascending, and an element-wise one `y = C[m, n] + a[m, n] * sx[m]`,
+    each operation rounded to f32 (no FMA). The contraction carries the
+    layer's name and statistics.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"0",
@@ -338,8 +339,9 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
     - The per-group form of `--mc-quantize=activations=dynamic` (a
       contraction of int8 activations, expanded to M x K/G x G, with a
       constant int4/int8 (K/G) x G x N payload into exact i32 group
-      products, and the `linalg.generic` adding `(f32(P) * sw) * sx` over
-      the groups): one GEMV / small-M kernel for the x86 ISAs and
+      products, the `linalg.generic` adding `f32(P) * sw` over the groups
+      and the one adding that times sx to C): one GEMV / small-M kernel for
+      the x86 ISAs and
       `generic` (`vpdpbusd` on avx512-vnni and avx-vnni).
       The payload is packed at compile time into panels of 32 columns, per
       group 32 f32 scales then per 4 k the `mc.dot4` operands of the two
@@ -349,7 +351,7 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
       starting each group's i32 accumulators at -offset * sum_g qx
       (computed once per call); per group the f32 sums are updated in the
       reference's order, so the result is bit-identical. Rows go in tiles
-      of up to 4; the combine's element-wise consumer is fused as above.
+      of up to 8; the combine's element-wise consumer is fused as above.
 
     - A `linalg.generic` reducing its one input along the last dimension
       with `arith.maximumf`, `minimumf` or an integer max/min after

@@ -4,7 +4,8 @@
 // qx with row scales sx, a constant int4/int8 payload q with scales sw per
 // group of G k):
 //   P[m, g, n] = sum_{t < G} qx[m, gG + t] * q[gG + t, n]      (i32, exact)
-//   y[m, n] = C[m, n];  y += (f32(P[m, g, n]) * sw[g, n]) * sx[m], g = 0..
+//   a[m, n] = 0;  a += f32(P[m, g, n]) * sw[g, n], g = 0..
+//   y[m, n] = C[m, n] + a[m, n] * sx[m]
 // fused into one kernel that computes P with integer dot products
 // (`mc.dot4`: `vpdpbusd` on AVX512-VNNI and AVX-VNNI, `vpmaddwd` pairs on
 // AVX2) and combines in the same f32 order, so the result equals the
@@ -34,16 +35,24 @@
 // Loops: column panels run in parallel (`scf.forall`); in each, the rows go
 // in tiles of up to 8 with their 2 x 8 f32 sums carried over the groups and
 // the i32 accumulators over the steps of a group, so a panel is streamed
-// once for up to 8 rows. The combine's element-wise consumer, if any, is
-// applied before the store.
+// once for up to 8 rows. C and sx come in after the groups; the combine's
+// element-wise consumer, if any, is applied before the store.
 //
 // Cost per group (G = 32 k x 32 columns, 640 bytes) and tile of R rows
-// (int4, VNNI): 16 R `vpdpbusd`, 16 masks, 8 R combine ops (cvt, 2 mul,
-// add); at R = 8, 208 zmm ops on ports 0 and 5: the loop alone, from L1,
-// takes about 51 ns on the Cascade Lake of bench/RESULTS.md, against 60 ns
-// of DRAM read for the 640 bytes (R = 4: 27 ns). The 32 zmm registers hold
-// the 16 i32 accumulators; LLVM spills some of the 16 f32 sums, read and
-// written once per group.
+// (int4, VNNI): 16 R `vpdpbusd`, 16 masks and 6 R combine ops (cvt, mul,
+// add; sx comes in once after the groups, which took a multiply per group
+// away: 208 -> 192 zmm ops at R = 8), all on ports 0 and 5. On the Cascade
+// Lake of bench/RESULTS.md the R = 8 loop alone, from L2, takes about
+// 50 ns (58 ns with sx per group) against 53-55 ns of DRAM read for the
+// 640 bytes, so M = 8 is nearly compute-bound and the stream overlaps it
+// only in part: 60-65 % of the same-run read in bench/w4a8_gemv.py, 1 or
+// 2 threads (R = 4: 29 ns, 85-95 %). Prefetching 2-16 KiB ahead, into L2
+// (t1/t2) as well or instead, or fewer lines per group measured no
+// better; so did two passes of 8 accumulators, one column vector at a time
+// (no f32 sums spilled; 4 % slower) and two panels per tile, two streams
+// (32 f32 sums; 40 % slower).
+// The 32 zmm registers hold the 16 i32 accumulators; LLVM spills 5 of the
+// 16 f32 sums, read and written once per group (load and store ports).
 //
 //===----------------------------------------------------------------------===//
 
@@ -64,10 +73,12 @@ using namespace mlir;
 using namespace mc::kernels;
 
 namespace {
-/// The matched pair of ops and the kernel's operands.
+/// The matched ops (products, sums, combine) and the kernel's operands.
 struct GroupMatmul {
-  linalg::GenericOp products, combine;
+  linalg::GenericOp products, sums, combine;
   Value qx, sx, init;
+  /// The constant the f32 sums start from.
+  Attribute sumsStart;
   RawConstant payload, scales;
   unsigned bits;
   int64_t m, k, n, groupK;
@@ -126,41 +137,61 @@ static bool isGroupProducts(linalg::GenericOp op) {
          add.getRhs() == mul.getResult() && a.getType().isInteger(32);
 }
 
-/// `y += (sitofp(p) * s) * sx` over (m, n, g) with maps (m, g, n), (g, n),
-/// (m), (m, n).
-static bool isGroupCombine(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 3 || op.getNumDpsInits() != 1 ||
+/// Fast-math flags would let LLVM reassociate or contract the f32 ops.
+static bool isPlain(Operation *op) {
+  auto fm = dyn_cast<arith::ArithFastMathInterface>(op);
+  return !fm ||
+         fm.getFastMathFlagsAttr().getValue() == arith::FastMathFlags::none;
+}
+
+/// `a += sitofp(p) * s` over (m, n, g) with maps (m, g, n), (g, n), (m, n).
+static bool isGroupSums(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
       op.getNumLoops() != 3 || op.getNumReductionLoops() != 1 ||
       op.getIteratorTypesArray()[2] != utils::IteratorType::reduction ||
       !op.hasPureTensorSemantics())
     return false;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   if (!isDims(maps[0], {0, 2, 1}) || !isDims(maps[1], {2, 1}) ||
-      !isDims(maps[2], {0}) || !isDims(maps[3], {0, 1}))
+      !isDims(maps[2], {0, 1}))
     return false;
-  std::optional<SmallVector<Operation *>> body = getBody(op, 4);
+  std::optional<SmallVector<Operation *>> body = getBody(op, 3);
   if (!body)
     return false;
   Block *block = op.getBody();
   auto cvt = dyn_cast<arith::SIToFPOp>((*body)[0]);
   auto scaled = dyn_cast<arith::MulFOp>((*body)[1]);
-  auto rescaled = dyn_cast<arith::MulFOp>((*body)[2]);
-  auto add = dyn_cast<arith::AddFOp>((*body)[3]);
-  // Fast-math flags would let LLVM reassociate or contract the sums.
-  auto plain = [](Operation *o) {
-    auto fm = dyn_cast<arith::ArithFastMathInterface>(o);
-    return !fm || fm.getFastMathFlagsAttr().getValue() ==
-                      arith::FastMathFlags::none;
-  };
-  return cvt && scaled && rescaled && add && plain(scaled) &&
-         plain(rescaled) && plain(add) &&
-         cvt.getIn() == block->getArgument(0) &&
-         cvt.getType().isF32() && scaled.getLhs() == cvt.getResult() &&
+  auto add = dyn_cast<arith::AddFOp>((*body)[2]);
+  return cvt && scaled && add && isPlain(scaled) && isPlain(add) &&
+         cvt.getIn() == block->getArgument(0) && cvt.getType().isF32() &&
+         scaled.getLhs() == cvt.getResult() &&
          scaled.getRhs() == block->getArgument(1) &&
-         rescaled.getLhs() == scaled.getResult() &&
-         rescaled.getRhs() == block->getArgument(2) &&
-         add.getLhs() == block->getArgument(3) &&
-         add.getRhs() == rescaled.getResult();
+         add.getLhs() == block->getArgument(2) &&
+         add.getRhs() == scaled.getResult();
+}
+
+/// `y = c + a * sx` over (m, n) with maps (m, n), (m), (m, n).
+static bool isGroupCombine(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 2 || op.getNumParallelLoops() != 2 ||
+      !op.hasPureTensorSemantics())
+    return false;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!isDims(maps[0], {0, 1}) || !isDims(maps[1], {0}) ||
+      !isDims(maps[2], {0, 1}))
+    return false;
+  std::optional<SmallVector<Operation *>> body = getBody(op, 2);
+  if (!body)
+    return false;
+  Block *block = op.getBody();
+  auto rescaled = dyn_cast<arith::MulFOp>((*body)[0]);
+  auto add = dyn_cast<arith::AddFOp>((*body)[1]);
+  return rescaled && add && isPlain(rescaled) && isPlain(add) &&
+         rescaled.getLhs() == block->getArgument(0) &&
+         rescaled.getRhs() == block->getArgument(1) &&
+         add.getLhs() == block->getArgument(2) &&
+         add.getRhs() == rescaled.getResult() &&
+         block->getArgument(0).getType().isF32();
 }
 
 static std::optional<GroupMatmul> matchGroupMatmul(linalg::GenericOp combine) {
@@ -168,7 +199,16 @@ static std::optional<GroupMatmul> matchGroupMatmul(linalg::GenericOp combine) {
     return std::nullopt;
   GroupMatmul mm;
   mm.combine = combine;
-  mm.products = combine.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
+  mm.sums = combine.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
+  if (!mm.sums || !mm.sums->hasOneUse() || !isGroupSums(mm.sums))
+    return std::nullopt;
+  auto sumsFill = mm.sums.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+  if (!sumsFill ||
+      !matchPattern(sumsFill.getInputs()[0], m_Constant(&mm.sumsStart)) ||
+      !isa<FloatAttr>(mm.sumsStart) ||
+      !cast<FloatAttr>(mm.sumsStart).getType().isF32())
+    return std::nullopt;
+  mm.products = mm.sums.getDpsInputs()[0].getDefiningOp<linalg::GenericOp>();
   if (!mm.products || !mm.products->hasOneUse() ||
       !isGroupProducts(mm.products))
     return std::nullopt;
@@ -178,12 +218,12 @@ static std::optional<GroupMatmul> matchGroupMatmul(linalg::GenericOp combine) {
                      SmallVector<ReassociationIndices>{{0}, {1, 2}})
     return std::nullopt;
   mm.qx = expand.getSrc();
-  mm.sx = combine.getDpsInputs()[2];
+  mm.sx = combine.getDpsInputs()[1];
   mm.init = combine.getDpsInits()[0];
   auto xType = cast<RankedTensorType>(mm.qx.getType());
   auto wType =
       cast<RankedTensorType>(mm.products.getDpsInputs()[1].getType());
-  auto sType = cast<RankedTensorType>(combine.getDpsInputs()[1].getType());
+  auto sType = cast<RankedTensorType>(mm.sums.getDpsInputs()[1].getType());
   auto yType = cast<RankedTensorType>(mm.init.getType());
   if (!xType.hasStaticShape() || !wType.hasStaticShape() ||
       !yType.hasStaticShape() || !xType.getElementType().isInteger(8) ||
@@ -202,7 +242,7 @@ static std::optional<GroupMatmul> matchGroupMatmul(linalg::GenericOp combine) {
   std::optional<RawConstant> payload =
       getRawConstant(mm.products.getDpsInputs()[1], 1);
   std::optional<RawConstant> scales =
-      getRawConstant(combine.getDpsInputs()[1], 4);
+      getRawConstant(mm.sums.getDpsInputs()[1], 4);
   if (!payload || !scales)
     return std::nullopt;
   mm.payload = *payload;
@@ -278,8 +318,7 @@ private:
   bool highInPlace;
   int64_t numGroups, numPanels, stepBytes, groupBytes, panelBytes;
   Value packed, stream, compensation;
-  std::optional<Attribute> fillValue;
-  std::optional<Epilogue> epilogue;
+  std::optional<MatmulOutput> output;
 };
 } // namespace
 
@@ -464,29 +503,15 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
   auto i32Type = VectorType::get({kLanes}, i32);
   auto inBounds = [&](int64_t j) { return (j + 1) * kLanes <= width; };
 
-  SmallVector<Value> ys, rowScales;
-  for (int64_t i = 0; i < rows; ++i) {
-    Value r = add(row, i);
-    rowScales.push_back(vector::BroadcastOp::create(
-        b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, r)));
-    for (int64_t j = 0; j < 2; ++j) {
-      if (fillValue)
-        ys.push_back(splat(f32, *fillValue));
-      else if (epilogue)
-        ys.push_back(readVector(b, loc, mm.init, {r, add(n0, j * kLanes)},
-                                kLanes, inBounds(j)));
-      else
-        ys.push_back(readVector(b, loc, dest, {r, index(j * kLanes)}, kLanes,
-                                inBounds(j)));
-    }
-  }
+  // The f32 sums of f32(P) * sw; C and sx come in after the groups.
+  SmallVector<Value> sums(2 * rows, splat(f32, mm.sumsStart));
 
   int64_t steps = mm.groupK / 4;
   int64_t unroll = 8;
   while (steps % unroll)
     unroll /= 2;
   auto groups = scf::ForOp::create(
-      b, loc, index(0), index(numGroups), index(1), ys,
+      b, loc, index(0), index(numGroups), index(1), sums,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
         emitPrefetch(panel, base);
@@ -529,34 +554,36 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
               });
           accs.assign(loop.getResults().begin(), loop.getResults().end());
         }
-        // The reference's order: y + (f32(P) * sw) * sx.
+        // The reference's order: a + f32(P) * sw.
         SmallVector<Value> out;
         for (int64_t i = 0; i < rows; ++i)
           for (int64_t j = 0; j < 2; ++j) {
             Value p = arith::SIToFPOp::create(b, loc, f32Type, accs[i * 2 + j]);
             p = arith::MulFOp::create(b, loc, p, scales[j]);
-            p = arith::MulFOp::create(b, loc, p, rowScales[i]);
             out.push_back(
                 arith::AddFOp::create(b, loc, iter[i * 2 + j], p).getResult());
           }
         scf::YieldOp::create(b, loc, out);
       });
 
-  for (int64_t i = 0; i < rows; ++i)
+  // y = C + a * sx.
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i);
+    Value rowScale = vector::BroadcastOp::create(
+        b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, r));
     for (int64_t j = 0; j < 2; ++j) {
       if (j * kLanes >= width)
         continue;
-      Value r = add(row, i), col = index(j * kLanes);
-      Value value = groups.getResult(i * 2 + j);
-      if (epilogue)
-        value = epilogue->apply(
-            b, loc, value,
-            [&] {
-              return readVector(b, loc, dest, {r, col}, kLanes, inBounds(j));
-            },
-            r, add(n0, j * kLanes), inBounds(j));
-      dest = writeVector(b, loc, value, dest, {r, col}, inBounds(j));
+      Value col = index(j * kLanes), n = add(n0, j * kLanes);
+      Value c = output->readInit(b, loc, dest, r, n, col, kLanes,
+                                 inBounds(j));
+      Value value = arith::AddFOp::create(
+          b, loc, c,
+          arith::MulFOp::create(b, loc, groups.getResult(i * 2 + j),
+                                rowScale));
+      dest = output->store(b, loc, dest, value, r, n, col, inBounds(j));
     }
+  }
   return dest;
 }
 
@@ -568,28 +595,15 @@ Value DynamicGroupEmitter::emitPanel(Value dest, Value n0, Value panel,
                       });
 }
 
-Value DynamicGroupEmitter::emit(std::optional<Epilogue> epi) {
-  epilogue = epi;
-  if (auto fill = mm.init.getDefiningOp<linalg::FillOp>()) {
-    Attribute value;
-    if (matchPattern(fill.getInputs()[0], m_Constant(&value)))
-      fillValue = value;
-  }
+Value DynamicGroupEmitter::emit(std::optional<Epilogue> epilogue) {
+  output.emplace(b, loc, mm.init, epilogue);
   packed = packWeights();
   stream = memref::CollapseShapeOp::create(
       b, loc, packed, ArrayRef<ReassociationIndices>{{0, 1}});
   if (offset)
     compensation = emitCompensation();
-  Value dest;
-  if (epilogue)
-    dest = epilogue->getInit();
-  else if (fillValue)
-    dest = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{mm.m, mm.n},
-                                   b.getF32Type());
-  else
-    dest = mm.init;
   return emitColumnGroups(
-      b, loc, dest, kPanel,
+      b, loc, output->getDest(), kPanel,
       [&](Value slice, Value n0, Value panel, int64_t width) {
         return emitPanel(slice, n0, panel, width);
       });
@@ -611,6 +625,7 @@ LogicalResult mc::kernels::rewriteDynamicGroupMatmul(
   rewriter.replaceOp(replaced, result);
   if (epilogue)
     rewriter.eraseOp(combine);
+  rewriter.eraseOp(mm->sums);
   rewriter.eraseOp(mm->products);
   return success();
 }

@@ -334,8 +334,11 @@ Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
 
 MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, linalg::MatmulOp matmul,
                            std::optional<Epilogue> epi)
-    : epilogue(epi) {
-  init = matmul.getOutputs()[0];
+    : MatmulOutput(b, loc, matmul.getOutputs()[0], epi) {}
+
+MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, Value init,
+                           std::optional<Epilogue> epi)
+    : init(init), epilogue(epi) {
   if (auto fillOp = init.getDefiningOp<linalg::FillOp>()) {
     Attribute value;
     if (matchPattern(fillOp.getInputs()[0], m_Constant(&value)))

@@ -217,6 +217,9 @@ class MatmulOutput {
 public:
   MatmulOutput(mlir::OpBuilder &b, mlir::Location loc,
                mlir::linalg::MatmulOp matmul, std::optional<Epilogue> epi);
+  /// The same for a contraction with the M x N init `init`.
+  MatmulOutput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value init,
+               std::optional<Epilogue> epi);
 
   /// The M x N tensor the kernel writes.
   mlir::Value getDest() const { return dest; }

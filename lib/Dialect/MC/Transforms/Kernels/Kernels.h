@@ -67,10 +67,10 @@ mlir::LogicalResult rewriteF32Matmul(mlir::RewriterBase &rewriter,
                                      mlir::linalg::MatmulOp matmul,
                                      const KernelConfig &config);
 
-/// The per-group dynamic-activation form of `--mc-quantize` (a
-/// `linalg.generic` combining exact i32 group products of int8 activations
-/// and a constant int4/int8 payload into f32 as
-/// `y += (f32(P) * sw) * sx`), given the combine, with its fusable
+/// The per-group dynamic-activation form of `--mc-quantize` (exact i32
+/// group products of int8 activations and a constant int4/int8 payload,
+/// a `linalg.generic` summing `f32(P) * sw` over the groups and an
+/// element-wise one `y = C + a * sx`), given the last, with its fusable
 /// element-wise consumer, to one kernel of integer dot products
 /// (x86 ISAs and `generic`). Fails, changing nothing, on ops it does
 /// not handle.
