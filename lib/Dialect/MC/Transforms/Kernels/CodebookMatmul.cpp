@@ -62,10 +62,11 @@ using namespace mc::kernels;
 /// From this many rows the weight is better decoded once per call (by the
 /// reference lowering of its `mc.decode`) and left to the f32 GEMM, which
 /// packs it per panel at run time: this kernel repeats every look-up for
-/// each tile of 4 rows and sums along K. Measured (1 thread, 1024 x 1024,
-/// 4-bit per tensor; the other vCPU busy): 2.6 ms here vs 3.4 ms decoded at
-/// M = 64, 8.5 vs 7.4 ms at M = 128; the demo MLP (M = 360, K and N of 10
-/// to 128) 1.1 vs 0.19 ms.
+/// each tile of 4 rows and sums along K. Measured with
+/// `bench/f32_peers.py --kmeans` (1 thread, K = N = 1024, 4-bit per
+/// tensor), here vs decoded: 1.5 vs 2.9 ms at M = 32, 3.6 vs 3.6 ms at
+/// M = 64; 8.5 vs 7.4 ms at M = 128 (the other vCPU busy). The decode is
+/// the reference's scalar loop, about 1.5 ms of those for 1M weights.
 static constexpr int64_t kMinGemmRows = 128;
 
 namespace {
