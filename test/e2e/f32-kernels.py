@@ -212,7 +212,8 @@ for m, k, n, init, relu in [(1, 7, 5, False, False), (9, 33, 50, True, False),
                             (17, 130, 97, False, True),
                             (9, 1400, 60, True, False),
                             (10, 3000, 50, False, True),
-                            (600, 20, 33, False, False)]:
+                            (600, 20, 33, False, False),
+                            (2100, 300, 20, True, False)]:  # X > 2 MB
     w, x = ints((k, n), 4), ints((m, k), 8)
     bias = ints(n, 20) if relu else None
     ir = runtime_weight_ir(m, k, n, init, bias)

@@ -191,9 +191,9 @@ void F32MatmulEmitter::packWeights() {
 }
 
 /// The `width` columns of run-time weights from `n0` copied into a k x
-/// panel width panel (the vectors holding them; zero past N): read in place, a panel's rows are N * 4 bytes apart
-/// (4 KiB at N = 1024: each row in its own page, and all of them in a few
-/// L2 sets).
+/// panel width panel (the vectors holding them; zero past N). Read in
+/// place, a panel's rows would be N * 4 bytes apart (4 KiB at N = 1024:
+/// each row in its own page, and all of them in a few L2 sets).
 Value F32MatmulEmitter::packPanel(Value n0, int64_t width) {
   Value weights = matmul.getInputs()[1];
   int64_t lanes = tile.lanes;
@@ -352,15 +352,15 @@ Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
   blockK = getBlockK(epilogue, kRowBlockWeightBytes);
-  blockRows = chooseBlockRows(m, k * 4, blockK * 4, kRowBlockXBytes,
-                              tile.tileM, blockM);
+  // Run-time weights are packed per panel: column panels only.
+  blockRows = w ? chooseBlockRows(m, k * 4, blockK * 4, kRowBlockXBytes,
+                                  tile.tileM, blockM)
+                : m;
   if (blockRows == m)
     blockK = getBlockK(epilogue, kBlockBytes);
   prefetch = w && m <= tile.tileM;
   if (w)
     packWeights();
-  else
-    blockRows = m;
   if (blockRows == m)
     return emitColumnGroups(
         b, loc, output->getDest(), panelWidth,
