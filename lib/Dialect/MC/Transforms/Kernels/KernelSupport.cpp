@@ -339,20 +339,27 @@ MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, linalg::MatmulOp matmul,
 MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, Value init,
                            std::optional<Epilogue> epi)
     : init(init), epilogue(epi) {
-  if (auto fillOp = init.getDefiningOp<linalg::FillOp>()) {
-    Attribute value;
-    if (matchPattern(fillOp.getInputs()[0], m_Constant(&value)))
-      fill = value;
+  auto getFill = [](Value value) -> std::optional<Attribute> {
+    auto fillOp = value.getDefiningOp<linalg::FillOp>();
+    Attribute constant;
+    if (fillOp && matchPattern(fillOp.getInputs()[0], m_Constant(&constant)))
+      return constant;
+    return std::nullopt;
+  };
+  fill = getFill(init);
+  Value written = init;
+  std::optional<Attribute> writtenFill = fill;
+  if (epilogue) {
+    written = epilogue->getInit();
+    epilogueFill = writtenFill = getFill(written);
   }
-  auto type = cast<RankedTensorType>(init.getType());
-  if (epilogue)
-    dest = epilogue->getInit();
-  else if (fill)
-    // The fill's value is a constant of the tiles; nothing reads its tensor.
-    dest = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                   type.getElementType());
-  else
-    dest = init;
+  // A fill's value is a constant of the tiles; nothing reads its tensor
+  // (e.g. the W8A8 rescale's C = 0, which would be a memset per call).
+  auto type = cast<RankedTensorType>(written.getType());
+  dest = writtenFill ? tensor::EmptyOp::create(b, loc, type.getShape(),
+                                               type.getElementType())
+                           .getResult()
+                     : written;
 }
 
 Value MatmulOutput::readInit(OpBuilder &b, Location loc, Value slice,
@@ -378,7 +385,13 @@ Value MatmulOutput::store(OpBuilder &b, Location loc, Value slice, Value value,
     int64_t lanes = cast<VectorType>(value.getType()).getNumElements();
     value = epilogue->apply(
         b, loc, value,
-        [&] {
+        [&]() -> Value {
+          if (epilogueFill)
+            return arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(
+                    VectorType::get({lanes}, epilogue->getElementType()),
+                    *epilogueFill));
           return readVector(b, loc, slice, {sliceRow, col}, lanes, inBounds);
         },
         row, n, inBounds);

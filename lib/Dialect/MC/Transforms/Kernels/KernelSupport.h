@@ -243,7 +243,8 @@ public:
 
 private:
   mlir::Value init, dest;
-  std::optional<mlir::Attribute> fill;
+  /// The constants of `linalg.fill`s as the init and as the epilogue's.
+  std::optional<mlir::Attribute> fill, epilogueFill;
   std::optional<Epilogue> epilogue;
 };
 
