@@ -391,9 +391,7 @@ Value F32MatmulEmitter::emit(std::optional<Epilogue> epilogue) {
 LogicalResult mc::kernels::rewriteF32Matmul(RewriterBase &rewriter,
                                             linalg::MatmulOp matmul,
                                             const KernelConfig &config) {
-  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
-  if (!isStaticF32Matmul(matmul) || !wType || !wType.hasStaticShape() ||
-      !wType.getElementType().isF32() || wType.getNumElements() == 0)
+  if (!hasStaticF32Weight(matmul))
     return failure();
   std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
   replaceWithKernel(rewriter, matmul, [&](std::optional<Epilogue> epilogue) {

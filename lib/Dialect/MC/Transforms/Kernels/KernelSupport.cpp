@@ -243,11 +243,15 @@ bool mc::kernels::isStaticF32Matmul(linalg::MatmulOp matmul) {
          xType.getElementType().isF32() && yType.getElementType().isF32();
 }
 
+bool mc::kernels::hasStaticF32Weight(linalg::MatmulOp matmul) {
+  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
+  return isStaticF32Matmul(matmul) && wType && wType.hasStaticShape() &&
+         wType.getElementType().isF32() && wType.getNumElements() != 0;
+}
+
 std::optional<RawConstant>
 mc::kernels::getF32MatmulWeight(linalg::MatmulOp matmul) {
-  auto wType = dyn_cast<RankedTensorType>(matmul.getInputs()[1].getType());
-  if (!isStaticF32Matmul(matmul) || !wType || !wType.hasStaticShape() ||
-      !wType.getElementType().isF32() || wType.getNumElements() == 0)
+  if (!hasStaticF32Weight(matmul))
     return std::nullopt;
   return getRawConstant(matmul.getInputs()[1], 4);
 }
@@ -362,14 +366,19 @@ MatmulOutput::MatmulOutput(OpBuilder &b, Location loc, Value init,
                      : written;
 }
 
+/// A vector of `lanes` copies of the fill constant `value`.
+static Value splatFill(OpBuilder &b, Location loc, Attribute value, Type elt,
+                       int64_t lanes) {
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(VectorType::get({lanes}, elt), value));
+}
+
 Value MatmulOutput::readInit(OpBuilder &b, Location loc, Value slice,
                              Value row, Value n, Value col, int64_t lanes,
                              bool inBounds, Value sliceRow) const {
-  if (fill) {
-    auto type = VectorType::get({lanes}, getElementTypeOrSelf(init.getType()));
-    return arith::ConstantOp::create(b, loc,
-                                     DenseElementsAttr::get(type, *fill));
-  }
+  if (fill)
+    return splatFill(b, loc, *fill, getElementTypeOrSelf(init.getType()),
+                     lanes);
   if (epilogue)
     return readVector(b, loc, init, {row, n}, lanes, inBounds);
   return readVector(b, loc, slice, {sliceRow ? sliceRow : row, col}, lanes,
@@ -387,11 +396,8 @@ Value MatmulOutput::store(OpBuilder &b, Location loc, Value slice, Value value,
         b, loc, value,
         [&]() -> Value {
           if (epilogueFill)
-            return arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(
-                    VectorType::get({lanes}, epilogue->getElementType()),
-                    *epilogueFill));
+            return splatFill(b, loc, *epilogueFill,
+                             epilogue->getElementType(), lanes);
           return readVector(b, loc, slice, {sliceRow, col}, lanes, inBounds);
         },
         row, n, inBounds);

@@ -153,8 +153,11 @@ std::optional<RawConstant> getRawConstant(mlir::Value value, int64_t eltBytes);
 /// tensors (its weight is the caller's to check).
 bool isStaticF32Matmul(mlir::linalg::MatmulOp matmul);
 
-/// The weight of an f32 x f32 -> f32 `linalg.matmul` (default maps, static
-/// tensors) whose weight is a non-empty constant, or none.
+/// Whether `matmul` is such a matmul with a static, non-empty f32 weight.
+bool hasStaticF32Weight(mlir::linalg::MatmulOp matmul);
+
+/// The weight of a matmul with hasStaticF32Weight if it is a constant, or
+/// none.
 std::optional<RawConstant> getF32MatmulWeight(mlir::linalg::MatmulOp matmul);
 
 /// Rows [`base`, `end`) of a matmul's output: those of a row block, whose

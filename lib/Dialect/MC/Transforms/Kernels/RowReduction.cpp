@@ -119,10 +119,11 @@ LogicalResult mc::kernels::rewriteRowReduction(RewriterBase &rewriter,
     // acc <- body(x, acc) on the vl elements of the row from column `col`.
     auto step = [&](OpBuilder &b, Value acc, Value col, Value pad) {
       at.back() = col;
-      Value x = vector::TransferReadOp::create(
-          b, loc, vecType, input, at,
-          pad ? pad : arith::ConstantOp::create(b, loc, b.getZeroAttr(elt)),
-          ArrayRef<bool>{!pad});
+      Value x = pad ? vector::TransferReadOp::create(b, loc, vecType, input,
+                                                     at, pad,
+                                                     ArrayRef<bool>{false})
+                          .getResult()
+                    : readVector(b, loc, input, at, vl, /*inBounds=*/true);
       IRMapping mapping;
       mapping.map(body.getArgument(0), x);
       mapping.map(body.getArgument(1), acc);
