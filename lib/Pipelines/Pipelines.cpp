@@ -132,7 +132,9 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   // Before scf-to-cf: the OpenMP regions' memref.alloca_scope must be
   // lowered while they are still single blocks.
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  FinalizeMemRefToLLVMConversionPassOptions memrefToLLVM;
+  memrefToLLVM.useGenericFunctions = options.allocCache;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createSCFToControlFlowPass());
   addLLVMConversionPasses(pm, StringRef(options.isa).starts_with("neon-"));
 }

@@ -2,7 +2,7 @@
 # unevenly over the threads) are cross-compiled with mc-compile
 # --num-threads=2, 3 and the default (all cores at run time, here with
 # OMP_NUM_THREADS=5), linked with exactly the flags --print-link-flags names
-# (mc's own OpenMP runtime, lib/aarch64-linux-gnu/libmc_omp.a) and run under
+# (mc's own OpenMP runtime, lib/aarch64-linux-gnu/libmc_runtime.a) and run under
 # qemu-aarch64. Results equal numpy bit for bit; the objects call the
 # runtime (__kmpc_fork_call, and __kmpc_push_num_threads only with an
 # explicit count). Then 3 host threads call a 2-thread GEMM 200 times each
@@ -46,7 +46,7 @@ module = "\n".join(funcs)
 flags = subprocess.run(["mc-compile", "--print-link-flags",
                         "--target=aarch64-linux-gnu"], check=True,
                        capture_output=True, text=True).stdout.split()
-assert flags[0].endswith("/lib/aarch64-linux-gnu/libmc_omp.a") and \
+assert flags[0].endswith("/lib/aarch64-linux-gnu/libmc_runtime.a") and \
     os.path.exists(flags[0]), flags
 print("flags: ok")
 

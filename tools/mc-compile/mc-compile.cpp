@@ -9,7 +9,9 @@
 // `_mlir_ciface_<name>` wrapper taking one memref descriptor per argument
 // and per result (results become out-parameters). The header declares them.
 // Threads go through OpenMP: Debian's libomp on x86-64, mc's own runtime
-// (lib/aarch64-linux-gnu/libmc_omp.a, lib/Runtime/MCOpenMP.c) on AArch64.
+// (lib/aarch64-linux-gnu/libmc_runtime.a, lib/Runtime/MCOpenMP.c) on
+// AArch64. Buffers are allocated through mc's runtime on both
+// (lib/Runtime/MCAlloc.c), which --print-link-flags names.
 //
 //===----------------------------------------------------------------------===//
 
@@ -242,28 +244,35 @@ int main(int argc, char **argv) {
   // Non-contiguous memref copies call MLIR's `memrefCopy`, which Debian
   // ships for the host (x86-64) only, as it does libomp.
   bool hasRunnerUtils = targetTriple.getArch() == llvm::Triple::x86_64;
-  // AArch64 links mc's own OpenMP runtime, built next to the tools.
-  std::string ompRuntime;
-  if (targetTriple.isAArch64() && targetTriple.isOSLinux()) {
+  // mc's runtime (lib/Runtime), built next to the tools: the buffer cache on
+  // both targets, and on AArch64 also the OpenMP entry points.
+  bool isAArch64Linux = targetTriple.isAArch64() && targetTriple.isOSLinux();
+  std::string runtime;
+  if (hasRunnerUtils || isAArch64Linux) {
     SmallString<256> path(llvm::sys::path::parent_path(
         llvm::sys::path::parent_path(llvm::sys::fs::getMainExecutable(
             argv[0], reinterpret_cast<void *>(&fail)))));
-    llvm::sys::path::append(path, "lib", "aarch64-linux-gnu", "libmc_omp.a");
+    llvm::sys::path::append(path, "lib");
+    if (isAArch64Linux)
+      llvm::sys::path::append(path, "aarch64-linux-gnu");
+    llvm::sys::path::append(path, "libmc_runtime.a");
     if (llvm::sys::fs::exists(path))
-      ompRuntime = path.str().str();
+      runtime = path.str().str();
   }
   if (printLinkFlags) {
+    if (!runtime.empty())
+      llvm::outs() << runtime << " ";
     if (hasRunnerUtils)
       llvm::outs() << "-L" MC_MLIR_LIB_DIR " -Wl,-rpath," MC_MLIR_LIB_DIR
                       " -lmlir_c_runner_utils -lomp";
-    else if (!ompRuntime.empty())
-      llvm::outs() << ompRuntime << " -lpthread";
+    else if (!runtime.empty())
+      llvm::outs() << "-lpthread";
     llvm::outs() << "\n";
     return 0;
   }
   if (numThreads < -1)
     fail("--num-threads must be 0 (all cores) or positive");
-  bool hasOpenMP = hasRunnerUtils || !ompRuntime.empty();
+  bool hasOpenMP = hasRunnerUtils || !runtime.empty();
   int threads = reference ? 1 : numThreads;
   if (threads == -1)
     threads = hasOpenMP ? 0 : 1;
@@ -374,6 +383,7 @@ int main(int argc, char **argv) {
                  : kernelIsa == "auto" ? isas.front()
                                        : std::string(kernelIsa);
   pipeline.numThreads = threads;
+  pipeline.allocCache = !runtime.empty();
   mc::buildCPUToLLVMPipeline(pm, pipeline);
   if (failed(pm.run(*module)))
     fail("lowering '" + inputFile + "' to LLVM failed");

@@ -159,6 +159,28 @@ static SmallVector<int64_t> makeDescriptor(char *data,
   return desc;
 }
 
+extern "C" {
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
+}
+
+/// mc's buffer cache (lib/Runtime/MCAlloc.c, linked into mc-run) for the
+/// code of the CPU pipeline's `alloc-cache=true`.
+static llvm::orc::SymbolMap
+getAllocSymbols(llvm::orc::MangleAndInterner interner) {
+  llvm::orc::SymbolMap symbols;
+  auto add = [&](const char *name, auto *fn) {
+    symbols[interner(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                               llvm::JITSymbolFlags::Exported};
+  };
+  add("_mlir_memref_to_llvm_alloc", &_mlir_memref_to_llvm_alloc);
+  add("_mlir_memref_to_llvm_aligned_alloc",
+      &_mlir_memref_to_llvm_aligned_alloc);
+  add("_mlir_memref_to_llvm_free", &_mlir_memref_to_llvm_free);
+  return symbols;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
@@ -257,6 +279,7 @@ int main(int argc, char **argv) {
                    : kernelIsa == "host" ? hostIsas.front()
                                          : std::string(kernelIsa);
     pipeline.numThreads = reference ? 1 : threads;
+    pipeline.allocCache = true;
     threaded = pipeline.numThreads != 1;
     mc::buildCPUToLLVMPipeline(pm, pipeline);
   }
@@ -280,6 +303,7 @@ int main(int argc, char **argv) {
   auto engine = ExecutionEngine::create(*module, options);
   if (!engine)
     fail("JIT compilation failed: " + llvm::toString(engine.takeError()));
+  (*engine)->registerSymbols(getAllocSymbols);
   auto cudaFail = [](Error error) {
     if (error)
       fail("--device=cuda: " + llvm::toString(std::move(error)));

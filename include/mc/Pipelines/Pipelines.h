@@ -24,6 +24,13 @@ struct CPUPipelineOptions
                      "OpenMP; 0: all cores (the OpenMP default), 1: no "
                      "OpenMP"),
       llvm::cl::init(0)};
+  Option<bool> allocCache{
+      *this, "alloc-cache",
+      llvm::cl::desc("Allocate buffers through mc's runtime "
+                     "(lib/libmc_runtime.a: `_mlir_memref_to_llvm_alloc` and "
+                     "`_free`), which keeps freed buffers for the next call "
+                     "instead of malloc / free"),
+      llvm::cl::init(false)};
 };
 
 /// Tensor-level IR with mc ops to buffers (shared by the CPU and GPU
