@@ -9,8 +9,9 @@ are per round). Weight sets rotate so DRAM, not the cache, is measured.
     python3 bench/w4a8_gemv.py 4096 4096 16 10 --m=8
 
 M rows (default 1), T threads (default 1; the read uses as many).
---baseline=BIN also times the W4A8 kernel that BIN/mc-compile (another
-build, e.g. of main) generates, as "W4A8 base", in the same rounds, from
+--baseline=BIN also times the W4A8 and W4 kernels that BIN/mc-compile
+(another build, e.g. of main) generates, as "W4A8 base" and "W4 f32-act
+base", in the same rounds, from
 the IR that build's own bench/mc_ir.py (BIN/../../bench) writes, if there
 is one: the two may define the group form differently.
 
@@ -58,7 +59,8 @@ def compile_set(i, baseline=False):
         w = rng.standard_normal((K, N), dtype=np.float32) * 0.02
         q, s = mc_ir.quantize_groups(w, BITS, G)
         if baseline:
-            return BASE_IR.weight_only_dynamic(q, s, BITS, M, "wqd")
+            return (BASE_IR.weight_only_dynamic(q, s, BITS, M, "wqd") +
+                    BASE_IR.weight_only(q, s, BITS, M, "wq"))
         return (mc_ir.weight_only_dynamic(q, s, BITS, M, "wqd") +
                 mc_ir.weight_only(q, s, BITS, M, "wq"))
     # A build's modules go to their own cache (a cache holds one build's).
@@ -88,6 +90,8 @@ if BASELINE:
     yb = [np.zeros((M, N), np.float32) for _ in base]
     impls["W4A8 base"] = [mc_ir.Entry(l, "wqd", [x], [y])
                           for l, y in zip(base, yb)]
+    impls["W4 f32-act base"] = [mc_ir.Entry(l, "wq", [x], [y])
+                                for l, y in zip(base, yb)]
 # Both against each other: they differ only by the activation quantization.
 ya, yf = impls["W4A8 dyn"][0]()[0].copy(), impls["W4 f32-act"][0]()[0].copy()
 err = np.abs(ya - yf).max() / np.abs(yf).max()

@@ -6,12 +6,16 @@
 // summed per group (for the -8 * sum_g x offset term). Panels run in
 // parallel; groups carry the row's vector; the 8 k of a step go to 8
 // partial sums (one row), which are added, offset and scaled once a group.
+// The packed weights are a private global; a GEMV prefetches its stream
+// (clamped to the last group, 768 - 192) at the start of each group.
+// CHECK: memref.global "private" constant @[[W4:__mc_weight_only_weights.*]] : memref<2x384xi8> = dense<"0x0000003F0000003F{{(0000003F)+}}5555555555555555{{(55)+}}0000003F{{.*}}"> {alignment = 64 : i64}
 // CHECK-LABEL: func.func @int4_gemv
 // CHECK-DAG: %[[OFFSET:.*]] = arith.constant dense<-8.000000e+00> : vector<16xf32>
 // CHECK-DAG: %[[NIB0:.*]] = arith.constant dense<15> : vector<16xi32>
 // CHECK-DAG: %[[NIB7:.*]] = arith.constant dense<-268435456> : vector<16xi32>
 // CHECK-DAG: %[[FACTORS:.*]] = arith.constant dense<[1.000000e+00, 6.250000e-02, {{.*}}, 3.7252903E-9, 1.000000e+00, {{.*}}]> : tensor<32xf32>
-// CHECK-DAG: %[[W:.*]] = arith.constant dense<"0x0000003F0000003F{{(0000003F)+}}5555555555555555{{(55)+}}0000003F{{.*}}"> : tensor<2x384xi8>
+// CHECK-DAG: %[[W:.*]] = memref.get_global @[[W4]] : memref<2x384xi8>
+// CHECK-DAG: %[[STREAM:.*]] = memref.collapse_shape %[[W]] {{\[\[}}0, 1]] : memref<2x384xi8> into memref<768xi8>
 // CHECK: %[[XS:.*]] = scf.for
 // CHECK:   arith.mulf {{.*}} : vector<16xf32>
 // CHECK: %[[SUMS:.*]] = scf.for
@@ -19,9 +23,11 @@
 // CHECK:   tensor.insert {{.*}} : tensor<1x2xf32>
 // CHECK: scf.forall (%[[P:.*]]) in (2) shared_outs
 // CHECK:   scf.for %[[G:.*]] = %c0 to %c2 step %c1 iter_args(%[[Y:.*]] = %{{.*}}) -> (vector<16xf32>)
+// CHECK:     %[[AT:.*]] = arith.minui %{{.*}}, %c576 : index
+// CHECK:     memref.prefetch %[[STREAM]][%[[AT]]], read, locality<3>, data : memref<768xi8>
 // CHECK:     %[[SCALE:.*]] = vector.bitcast {{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK:     %[[PART:.*]]:8 = scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK:       vector.transfer_read %[[W]][%[[P]], %{{.*}}]{{.*}}in_bounds = [true]{{.*}} : tensor<2x384xi8>, vector<64xi8>
+// CHECK:       vector.load %[[W]][%[[P]], %{{.*}}] : memref<2x384xi8>, vector<64xi8>
 // CHECK:       %[[WORDS:.*]] = vector.bitcast {{.*}} : vector<64xi8> to vector<16xi32>
 // CHECK:       arith.andi %[[WORDS]], %[[NIB0]]
 // CHECK:       arith.uitofp
@@ -56,12 +62,13 @@ func.func @int4_gemv(%x: tensor<1x32xf32>) -> tensor<1x32xf32> {
 // partial sums each. 36 columns: two parallel panels and a partial one
 // (zero-padded weights, masked stores) after the loop. One group: the
 // group loop folds away.
+// CHECK: memref.global "private" constant @[[W8:__mc_weight_only_weights.*]] : memref<3x384xi8> = dense<"0x0000803F{{.*}}07000000{{.*}}C8C8C8C8{{.*}}">
 // CHECK-LABEL: func.func @uint8_zero_point
-// CHECK: %[[W:.*]] = arith.constant dense<"0x0000803F{{.*}}07000000{{.*}}C8C8C8C8{{.*}}"> : tensor<3x384xi8>
+// CHECK: %[[W:.*]] = memref.get_global @[[W8]] : memref<3x384xi8>
 // CHECK: scf.forall (%{{.*}}) in (2)
 // CHECK:     %[[ZP:.*]] = vector.bitcast {{.*}} : vector<64xi8> to vector<16xi32>
 // CHECK:     scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// CHECK:       vector.transfer_read %[[W]]{{.*}} : tensor<3x384xi8>, vector<16xi8>
+// CHECK:       vector.load %[[W]]{{.*}} : memref<3x384xi8>, vector<16xi8>
 // CHECK:       arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
 // CHECK:       arith.subi %{{.*}}, %[[ZP]]
 // CHECK:       arith.sitofp
@@ -162,12 +169,13 @@ func.func @unsupported(%x: tensor<1x16xf32>, %p: tensor<16x16xi8>, %xh: tensor<1
 // scales are packed * 2^8 (2.0 -> 512.0 = 0x44000000), and each two rows
 // of 16 bytes widen through f16 together: sext, << 7, clear bit 14, then
 // extf of each half.
+// CHECK: memref.global "private" constant @[[WF:__mc_weight_only_weights.*]] : memref<1x320xi8> = dense<"0x{{(00000044)+}}{{(30)+}}">
 // CHECK-LABEL: func.func @e4m3_gemv
 // CHECK-DAG: %[[CLEAR:.*]] = arith.constant dense<-16385> : vector<32xi16>
 // CHECK-DAG: %[[SEVEN:.*]] = arith.constant dense<7> : vector<32xi16>
-// CHECK-DAG: %[[W:.*]] = arith.constant dense<"0x{{(00000044)+}}{{(30)+}}"> : tensor<1x320xi8>
+// CHECK-DAG: %[[W:.*]] = memref.get_global @[[WF]] : memref<1x320xi8>
 // CHECK: scf.for
-// CHECK:   vector.transfer_read %[[W]]{{.*}} : tensor<1x320xi8>, vector<32xi8>
+// CHECK:   vector.load %[[W]]{{.*}} : memref<1x320xi8>, vector<32xi8>
 // CHECK:   %[[WIDE:.*]] = arith.extsi {{.*}} : vector<32xi8> to vector<32xi16>
 // CHECK:   %[[SHIFTED:.*]] = arith.shli %[[WIDE]], %[[SEVEN]]
 // CHECK:   %[[HALF:.*]] = arith.andi %[[SHIFTED]], %[[CLEAR]]
@@ -188,4 +196,24 @@ func.func @e4m3_gemv(%x: tensor<1x16xf32>) -> tensor<1x16xf32> {
   %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x16xf32>) -> tensor<1x16xf32>
   %y = linalg.matmul ins(%x, %w : tensor<1x16xf32>, tensor<16x16xf32>) outs(%i : tensor<1x16xf32>) -> tensor<1x16xf32>
   return %y : tensor<1x16xf32>
+}
+
+// -----
+
+// Over 8 rows the row tiles reuse the panel: no prefetches.
+// CHECK-LABEL: func.func @e4m3_rows
+// CHECK-NOT: memref.prefetch
+// CHECK: vector.load
+// CHECK-NOT: memref.prefetch
+// CHECK: return
+func.func @e4m3_rows(%x: tensor<9x16xf32>) -> tensor<9x16xf32> {
+  %q = arith.constant dense<0.5> : tensor<16x16xf8E4M3FN>
+  %s = arith.constant dense<2.0> : tensor<16xf32>
+  %c = mc.assemble %q, %s : (tensor<16x16xf8E4M3FN>, tensor<16xf32>) -> !mc.compressed<16x16xf32, #mc.float<f8E4M3FN, axis = 1>>
+  %w = mc.decode %c : !mc.compressed<16x16xf32, #mc.float<f8E4M3FN, axis = 1>> -> tensor<16x16xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<9x16xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<9x16xf32>) -> tensor<9x16xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<9x16xf32>, tensor<16x16xf32>) outs(%i : tensor<9x16xf32>) -> tensor<9x16xf32>
+  return %y : tensor<9x16xf32>
 }

@@ -54,6 +54,7 @@
 
 #include "mc/Dialect/MC/IR/MC.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -221,6 +222,8 @@ private:
   static constexpr int64_t kStep = 8;
   /// Most rows of a register tile.
   static constexpr int64_t tileM = 8;
+  /// How far ahead a GEMV prefetches its weight stream.
+  static constexpr int64_t kPrefetchBytes = 4096;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -244,6 +247,9 @@ private:
   }
   /// `lanes` 32-bit values of the packed panel at byte `offset`.
   Value readWords(Value panel, Value offset, Type elementType);
+  /// `bytes` bytes of the packed panel at byte `offset`.
+  Value readBytes(Value panel, Value offset, int64_t bytes);
+  void emitPrefetch(Value panel, Value offset);
   SmallVector<Value> decodeFloats(Value panel, Value offset, int64_t rows);
   SmallVector<Value> decodeStep(Value panel, Value offset, Value zeroPoint,
                                 int64_t count);
@@ -257,7 +263,9 @@ private:
   const Weight &w;
   int64_t m, lanes, numPanels, numGroups, stepsPerGroup;
   int64_t headerBytes, stepBytes, groupBytes, panelBytes;
-  Value x, packed;
+  /// The packed weights (a global, so they can be prefetched), and the
+  /// same as one stream of bytes.
+  Value x, packed, stream;
   /// x' for nibbles (else x), and sum_g x[m, k] as M x K/G.
   Value xs, groupSums;
   std::optional<MatmulOutput> output;
@@ -310,8 +318,8 @@ Value WeightOnlyEmitter::packWeights() {
   }
   auto type =
       RankedTensorType::get({numPanels, panelBytes}, b.getIntegerType(8));
-  return arith::ConstantOp::create(
-      b, loc,
+  return getConstantGlobal(
+      b, loc, matmul, "__mc_weight_only_weights",
       DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
 }
 
@@ -404,9 +412,30 @@ Value WeightOnlyEmitter::emitGroupSums() {
   return rows.getResult(0);
 }
 
+Value WeightOnlyEmitter::readBytes(Value panel, Value offset,
+                                   int64_t bytes) {
+  return vector::LoadOp::create(
+      b, loc, VectorType::get({bytes}, b.getI8Type()), packed,
+      ValueRange{panel, offset});
+}
+
+/// Software prefetches of the group at byte `offset` of the panel,
+/// kPrefetchBytes ahead in the stream of all panels (clamped to its last
+/// group): the hardware prefetcher stops at 4 KiB pages, and without them
+/// the stream overlaps the decoding arithmetic only in part.
+void WeightOnlyEmitter::emitPrefetch(Value panel, Value offset) {
+  Value at = arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset);
+  at = arith::MinUIOp::create(b, loc, add(at, kPrefetchBytes),
+                              index(numPanels * panelBytes - groupBytes));
+  for (int64_t line = 0; line < groupBytes; line += 64)
+    memref::PrefetchOp::create(b, loc, stream, ValueRange{add(at, line)},
+                               /*isWrite=*/false, /*localityHint=*/3,
+                               /*isDataCache=*/true);
+}
+
 Value WeightOnlyEmitter::readWords(Value panel, Value offset,
                                    Type elementType) {
-  Value bytes = readVector(b, loc, packed, {panel, offset}, lanes * 4, true);
+  Value bytes = readBytes(panel, offset, lanes * 4);
   return vector::BitCastOp::create(
       b, loc, VectorType::get({lanes}, elementType), bytes);
 }
@@ -426,8 +455,7 @@ SmallVector<Value> WeightOnlyEmitter::decodeFloats(Value panel, Value offset,
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(i16Type, b.getI16IntegerAttr(v)));
   };
-  Value bytes = readVector(b, loc, packed, {panel, offset},
-                           width * w.elementBytes, true);
+  Value bytes = readBytes(panel, offset, width * w.elementBytes);
   Value half;
   if (w.floatStorage.isF16()) {
     half = vector::BitCastOp::create(b, loc, vec(b.getF16Type()), bytes);
@@ -497,8 +525,7 @@ SmallVector<Value> WeightOnlyEmitter::decodeStep(Value panel, Value offset,
     return result;
   }
   for (int64_t j = 0; j < count; ++j) {
-    Value bytes = readVector(b, loc, packed, {panel, add(offset, j * lanes)},
-                             lanes, true);
+    Value bytes = readBytes(panel, add(offset, j * lanes), lanes);
     Value q =
         w.encoding.isSigned()
             ? arith::ExtSIOp::create(b, loc, i32Type, bytes).getResult()
@@ -546,6 +573,9 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
       b, loc, index(0), index(numGroups), index(1), ys,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
+        // A GEMV streams the weights once; more rows reuse them.
+        if (m <= tileM)
+          emitPrefetch(panel, base);
         Value scale = readWords(panel, base, b.getF32Type());
         Value zeroPoint, zeroPointTerm;
         if (w.zeroPoints && w.isNibble())
@@ -622,6 +652,8 @@ Value WeightOnlyEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
   packed = packWeights();
+  stream = memref::CollapseShapeOp::create(
+      b, loc, packed, ArrayRef<ReassociationIndices>{{0, 1}});
   xs = w.isNibble() ? emitScaledX() : x;
   if (needsGroupSums())
     groupSums = emitGroupSums();
