@@ -5,12 +5,15 @@
 # multiple of 4, 8 or 64), groups with 0, 1 or 2 nonzeros, extreme values,
 # a non-zero accumulator and a fused requantization epilogue; an int8 model
 # pruned by --mc-prune="mode=nm" takes the kernel. `--isa=generic`
-# (the dense kernel there) runs the same IR. mc.byte_shuffle's two lowerings
+# (the dense kernel there) runs the same IR. When A exceeds 512 KB (or with
+# `block-m`), blocks of rows run in parallel, as in the dense kernel.
+# mc.byte_shuffle's two lowerings
 # (vpshufb, compares and selects) equal a numpy model of pshufb.
 # RUN: %python %s | FileCheck %s
 # CHECK: dispatch: ok
 # CHECK: gemm: ok
 # CHECK: epilogue: ok
+# CHECK: row blocks: ok
 # CHECK: byte_shuffle: ok
 import numpy as np
 
@@ -125,6 +128,30 @@ for isa in isas:
                      [f"--isa={isa}", f"--num-threads={threads}"])
         assert got.dtype == ref.dtype and (got == ref).all(), (isa, threads)
 print("epilogue: ok")
+
+# Parallel row blocks: forced on small shapes (`block-m`: blocks that end
+# mid-way through a register tile, the tail tile in the last block, an
+# accumulator, the requantization above), and chosen for A > 512 KB.
+for m, k, n, rows, init in [(40, 100, 50, 16, False), (37, 103, 70, 8, True),
+                            (21, 9, 20, 12, False)]:
+    x = rng.integers(-128, 128, (m, k), dtype=np.int8)
+    b = sparse_2_4(k, n)
+    c = rng.integers(-2**31, 2**31, (m, n), dtype=np.int64)
+    want = x.astype(np.int64) @ b.astype(np.int64) + (c if init else 0)
+    want = want.astype(np.uint64).astype(np.uint32).view(np.int32)
+    ir = opt(gemm_ir(b, m, init=init),
+             f"--mc-cpu-kernels=isa=avx512-vnni block-m={rows}")
+    assert ir.count("scf.forall (") == 1 and "mc.byte_shuffle" in ir, m
+    for threads in (1, 2):
+        (got,) = run(ir, "g", [x, c.astype(np.int32)] if init else [x], 1,
+                     [f"--num-threads={threads}"])
+        assert (got == want).all(), (m, k, n, rows, threads)
+blocked = opt(requant, "--mc-cpu-kernels=isa=avx512-vnni block-m=4")
+assert blocked.count("scf.forall (") == 1
+(got,) = run(blocked, "f", [a], 1, ["--num-threads=2"])
+assert (got == ref).all()
+check(1100, 600, 100)  # A > 512 KB: 4 blocks of 224 rows and one of 204
+print("row blocks: ok")
 
 # mc.byte_shuffle on 16, 32 and 64 bytes against numpy's pshufb.
 shuffle = ""

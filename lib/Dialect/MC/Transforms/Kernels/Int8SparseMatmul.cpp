@@ -31,7 +31,9 @@
 //
 // Loops: column groups in parallel (`scf.forall`), row tiles, the k steps
 // with the accumulators in registers, then the fused element-wise consumer
-// (if any) and the store.
+// (if any) and the store. When A does not fit L2, blocks of rows run in
+// parallel instead, each going through the column groups in turn, as in
+// the dense kernel (chooseBlockRows).
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,6 +83,9 @@ public:
     groupWidth = config.tileN * lanes;
     numGroups = llvm::divideCeil(n, groupWidth);
     numKSteps = llvm::divideCeil(k, kStep);
+    // As the dense kernel: a block's A stays in half of a 1 MB L2.
+    blockRows = chooseBlockRows(m, numKSteps * kStep, numKSteps * kStep,
+                                512 * 1024, config.tileM, config.blockM);
   }
 
   Value emit(linalg::MatmulOp matmul, ArrayRef<int8_t> weights,
@@ -95,12 +100,13 @@ private:
   Value emitOffsetActivations(Value a);
   Value broadcastStep(Value row, Value step);
   Value emitTile(Value slice, Value row, int64_t rows, Value n0, Value group,
-                 int64_t vectors, bool partial);
+                 int64_t vectors, bool partial, const RowRange &range);
 
   RewriterBase &b;
   Location loc;
   KernelConfig config;
   int64_t m, n, k, lanes, vectorBytes, groupWidth, numGroups, numKSteps;
+  int64_t blockRows;
   /// Weights and indices (see the file comment), the per-column
   /// compensation, and A + 128 padded to numKSteps * 8 columns.
   Value packed, compensation, offsetA;
@@ -201,20 +207,22 @@ Value Int8SparseMatmulEmitter::broadcastStep(Value row, Value step) {
 
 Value Int8SparseMatmulEmitter::emitTile(Value slice, Value row, int64_t rows,
                                         Value n0, Value group, int64_t vectors,
-                                        bool partial) {
+                                        bool partial, const RowRange &range) {
   auto inBounds = [&](int64_t j) { return !partial || j + 1 < vectors; };
   SmallVector<Value> comps;
   for (int64_t j = 0; j < vectors; ++j)
     comps.push_back(
         readVector(b, loc, compensation, {add(n0, j * lanes)}, lanes, true));
   SmallVector<Value> accs;
-  for (int64_t i = 0; i < rows; ++i)
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i), local = range.sliceRow(b, loc, r);
     for (int64_t j = 0; j < vectors; ++j) {
-      Value init = output->readInit(b, loc, slice, add(row, i),
-                                    add(n0, j * lanes), index(j * lanes),
-                                    lanes, inBounds(j));
+      Value init =
+          output->readInit(b, loc, slice, r, add(n0, j * lanes),
+                           index(j * lanes), lanes, inBounds(j), local);
       accs.push_back(arith::AddIOp::create(b, loc, init, comps[j]));
     }
+  }
 
   auto loop = scf::ForOp::create(
       b, loc, index(0), index(numKSteps), index(1), accs,
@@ -244,11 +252,13 @@ Value Int8SparseMatmulEmitter::emitTile(Value slice, Value row, int64_t rows,
         scf::YieldOp::create(b, loc, out);
       });
 
-  for (int64_t i = 0; i < rows; ++i)
+  for (int64_t i = 0; i < rows; ++i) {
+    Value r = add(row, i), local = range.sliceRow(b, loc, r);
     for (int64_t j = 0; j < vectors; ++j)
-      slice = output->store(b, loc, slice, loop.getResult(i * vectors + j),
-                            add(row, i), add(n0, j * lanes), index(j * lanes),
-                            inBounds(j));
+      slice = output->store(b, loc, slice, loop.getResult(i * vectors + j), r,
+                            add(n0, j * lanes), index(j * lanes), inBounds(j),
+                            local);
+  }
   return slice;
 }
 
@@ -258,17 +268,29 @@ Value Int8SparseMatmulEmitter::emit(linalg::MatmulOp matmul,
   packWeights(weights);
   offsetA = emitOffsetActivations(matmul.getInputs()[0]);
   output.emplace(b, loc, matmul, epilogue);
-  int64_t tileM = config.tileM;
-  auto body = [&](Value slice, Value n0, Value group, int64_t width) {
-    int64_t vectors = llvm::divideCeil(width, lanes);
-    bool partial = width % lanes != 0;
-    return emitRowTiles(b, loc, slice, m, tileM,
-                        [&](Value dest, Value row, int64_t rows) {
-                          return emitTile(dest, row, rows, n0, group, vectors,
-                                          partial);
-                        });
+  auto groups = [&](Value dest, const RowRange &rows, bool parallel) {
+    return emitColumnGroups(
+        b, loc, dest, groupWidth,
+        [&](Value slice, Value n0, Value group, int64_t width) {
+          int64_t vectors = llvm::divideCeil(width, lanes);
+          bool partial = width % lanes != 0;
+          return emitRowTiles(
+              b, loc, slice, m, config.tileM,
+              [&](Value dest, Value row, int64_t tileRows) {
+                return emitTile(dest, row, tileRows, n0, group, vectors,
+                                partial, rows);
+              },
+              rows);
+        },
+        parallel);
   };
-  return emitColumnGroups(b, loc, output->getDest(), groupWidth, body);
+  if (blockRows == m)
+    return groups(output->getDest(), RowRange{}, /*parallel=*/true);
+  // Row blocks in parallel; in each, the column groups one after the other.
+  return emitRowBlocks(b, loc, output->getDest(), blockRows,
+                       [&](Value block, const RowRange &rows) {
+                         return groups(block, rows, /*parallel=*/false);
+                       });
 }
 
 LogicalResult mc::kernels::rewriteInt8SparseMatmul(RewriterBase &rewriter,
