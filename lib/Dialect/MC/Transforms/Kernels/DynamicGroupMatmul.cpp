@@ -433,13 +433,10 @@ Value DynamicGroupEmitter::emitCompensation() {
 
 void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset) {
   // In the whole stream, so the next panel's start is fetched too.
-  Value at = arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset);
-  at = arith::MinUIOp::create(b, loc, add(at, kPrefetchDistance),
-                              index(numPanels * panelBytes - groupBytes));
-  for (int64_t line = 0; line < groupBytes; line += 64)
-    memref::PrefetchOp::create(b, loc, stream, ValueRange{add(at, line)},
-                               /*isWrite=*/false, /*localityHint=*/3,
-                               /*isDataCache=*/true);
+  prefetchAhead(b, loc, stream,
+                arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset),
+                kPrefetchDistance, numPanels * panelBytes - groupBytes,
+                groupBytes);
 }
 
 Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {

@@ -376,21 +376,13 @@ Value Int8MatmulEmitter::emit(ArrayRef<int8_t> weights,
   if (config.isa == Isa::Avx2)
     a = arith::ExtSIOp::create(
         b, loc, RankedTensorType::get({m, k}, b.getI16Type()), a);
-  auto groups = [&](Value dest, const RowRange &rows, bool parallel) {
-    return emitColumnGroups(
-        b, loc, dest, groupWidth,
-        [&](Value slice, Value n0, Value group, int64_t width) {
-          return emitPanel(slice, n0, group, width, rows);
-        },
-        parallel);
-  };
-  if (blockRows == m)
-    return groups(output->getDest(), RowRange{}, /*parallel=*/true);
-  // Row blocks in parallel; in each, the column groups one after the other.
-  return emitRowBlocks(b, loc, output->getDest(), blockRows,
-                       [&](Value block, const RowRange &rows) {
-                         return groups(block, rows, /*parallel=*/false);
-                       });
+  // Row blocks, if any, in parallel; in each, the column groups in turn.
+  return emitBlockedColumnGroups(
+      b, loc, output->getDest(), blockRows, groupWidth,
+      [&](Value slice, Value n0, Value group, int64_t width,
+          const RowRange &rows) {
+        return emitPanel(slice, n0, group, width, rows);
+      });
 }
 
 LogicalResult mc::kernels::rewriteInt8Matmul(RewriterBase &rewriter,

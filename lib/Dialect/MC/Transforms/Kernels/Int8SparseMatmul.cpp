@@ -268,29 +268,21 @@ Value Int8SparseMatmulEmitter::emit(linalg::MatmulOp matmul,
   packWeights(weights);
   offsetA = emitOffsetActivations(matmul.getInputs()[0]);
   output.emplace(b, loc, matmul, epilogue);
-  auto groups = [&](Value dest, const RowRange &rows, bool parallel) {
-    return emitColumnGroups(
-        b, loc, dest, groupWidth,
-        [&](Value slice, Value n0, Value group, int64_t width) {
-          int64_t vectors = llvm::divideCeil(width, lanes);
-          bool partial = width % lanes != 0;
-          return emitRowTiles(
-              b, loc, slice, m, config.tileM,
-              [&](Value dest, Value row, int64_t tileRows) {
-                return emitTile(dest, row, tileRows, n0, group, vectors,
-                                partial, rows);
-              },
-              rows);
-        },
-        parallel);
-  };
-  if (blockRows == m)
-    return groups(output->getDest(), RowRange{}, /*parallel=*/true);
-  // Row blocks in parallel; in each, the column groups one after the other.
-  return emitRowBlocks(b, loc, output->getDest(), blockRows,
-                       [&](Value block, const RowRange &rows) {
-                         return groups(block, rows, /*parallel=*/false);
-                       });
+  // Row blocks, if any, in parallel; in each, the column groups in turn.
+  return emitBlockedColumnGroups(
+      b, loc, output->getDest(), blockRows, groupWidth,
+      [&](Value slice, Value n0, Value group, int64_t width,
+          const RowRange &rows) {
+        int64_t vectors = llvm::divideCeil(width, lanes);
+        bool partial = width % lanes != 0;
+        return emitRowTiles(
+            b, loc, slice, m, config.tileM,
+            [&](Value dest, Value row, int64_t tileRows) {
+              return emitTile(dest, row, tileRows, n0, group, vectors,
+                              partial, rows);
+            },
+            rows);
+      });
 }
 
 LogicalResult mc::kernels::rewriteInt8SparseMatmul(RewriterBase &rewriter,

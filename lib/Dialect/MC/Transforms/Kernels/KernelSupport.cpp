@@ -515,6 +515,44 @@ Value mc::kernels::emitRowBlocks(
       });
 }
 
+Value mc::kernels::emitBlockedColumnGroups(OpBuilder &b, Location loc,
+                                           Value dest, int64_t blockRows,
+                                           int64_t groupWidth,
+                                           BlockedColumnGroupBody body) {
+  auto groups = [&](Value into, const RowRange &rows, bool parallel) {
+    return emitColumnGroups(
+        b, loc, into, groupWidth,
+        [&](Value slice, Value n0, Value group, int64_t width) {
+          return body(slice, n0, group, width, rows);
+        },
+        parallel);
+  };
+  if (blockRows == cast<RankedTensorType>(dest.getType()).getDimSize(0))
+    return groups(dest, RowRange{}, /*parallel=*/true);
+  return emitRowBlocks(b, loc, dest, blockRows,
+                       [&](Value block, const RowRange &rows) {
+                         return groups(block, rows, /*parallel=*/false);
+                       });
+}
+
+void mc::kernels::prefetchAhead(OpBuilder &b, Location loc, Value stream,
+                                Value at, int64_t distance, int64_t last,
+                                int64_t bytes) {
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  Value start = arith::MinUIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, at, index(distance)), index(last));
+  for (int64_t line = 0; line < bytes; line += 64) {
+    Value address =
+        line ? arith::AddIOp::create(b, loc, start, index(line)).getResult()
+             : start;
+    memref::PrefetchOp::create(b, loc, stream, ValueRange{address},
+                               /*isWrite=*/false, /*localityHint=*/3,
+                               /*isDataCache=*/true);
+  }
+}
+
 void mc::kernels::replaceWithKernel(
     RewriterBase &rewriter, linalg::MatmulOp matmul,
     function_ref<Value(std::optional<Epilogue>)> emit) {

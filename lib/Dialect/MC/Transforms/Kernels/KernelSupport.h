@@ -213,6 +213,28 @@ mlir::Value emitColumnGroups(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::Value dest, int64_t groupWidth,
                              ColumnGroupBody body, bool parallel = true);
 
+/// The body of one column group within a block of rows (`rows`; all rows
+/// for a null `rows.base`).
+using BlockedColumnGroupBody = llvm::function_ref<mlir::Value(
+    mlir::Value slice, mlir::Value n0, mlir::Value group, int64_t width,
+    const RowRange &rows)>;
+
+/// The column groups of `dest` (M x N, static) in parallel when `blockRows`
+/// is M; else parallel blocks of `blockRows` rows (emitRowBlocks), each
+/// going through the column groups in turn.
+mlir::Value emitBlockedColumnGroups(mlir::OpBuilder &b, mlir::Location loc,
+                                    mlir::Value dest, int64_t blockRows,
+                                    int64_t groupWidth,
+                                    BlockedColumnGroupBody body);
+
+/// Software prefetches (read, into L1) of `bytes` bytes at byte `at` +
+/// `distance` of the 1-D byte `stream`, clamped to start at most at byte
+/// `last`: the hardware prefetcher stops at 4 KiB pages, and without them a
+/// weight stream overlaps the arithmetic on it only in part.
+void prefetchAhead(mlir::OpBuilder &b, mlir::Location loc, mlir::Value stream,
+                   mlir::Value at, int64_t distance, int64_t last,
+                   int64_t bytes);
+
 /// Where the register tiles of a matmul kernel start and go: from the
 /// constant of a `linalg.fill` init, from the init, or from the epilogue's
 /// init, and through the epilogue (if any) into the result.

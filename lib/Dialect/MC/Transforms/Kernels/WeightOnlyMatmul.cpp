@@ -239,7 +239,7 @@ private:
                                b.getI32IntegerAttr(v)));
   }
   Value packWeights();
-  Value emitScaledX();
+  Value emitActivations();
   Value emitGroupSums();
   /// Whether nibble sums need -(o + zp) * sum_g x.
   bool needsGroupSums() const {
@@ -323,23 +323,35 @@ Value WeightOnlyEmitter::packWeights() {
       DenseElementsAttr::getFromRawBuffer(type, ArrayRef<char>(data)));
 }
 
-/// x'[m, k] = x[m, k] * 2^-4j with j = k mod G mod 8, the nibble of k.
-Value WeightOnlyEmitter::emitScaledX() {
-  SmallVector<float> factors;
-  for (int64_t kk = 0; kk < w.k; ++kk)
-    factors.push_back(std::ldexp(1.0f, -4 * static_cast<int>(
-                                           kk % w.groupK % kStep)));
+/// The activations the FMAs broadcast from: x'[m, k] = x[m, k] * 2^-4j for
+/// nibbles (j = k mod G mod 8, the nibble of k), else x, in rows padded by
+/// a cache line when there are several: at K = 4096 the rows of x are
+/// 16 KiB apart, so a tile's 8 rows would fall in one set of the 8-way L1,
+/// with the weight stream's lines (5-12 % faster at M = 8, interleaved).
+Value WeightOnlyEmitter::emitActivations() {
+  int64_t stride = m > 1 ? w.k + 16 : w.k;
+  if (!w.isNibble() && stride == w.k)
+    return x;
   auto f32 = b.getF32Type();
-  Value factor = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get({w.k}, f32),
-                             ArrayRef<float>(factors)));
-  Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, w.k}, f32);
+  Value factor;
+  if (w.isNibble()) {
+    SmallVector<float> factors;
+    for (int64_t kk = 0; kk < w.k; ++kk)
+      factors.push_back(std::ldexp(
+          1.0f, -4 * static_cast<int>(kk % w.groupK % kStep)));
+    factor = arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(RankedTensorType::get({w.k}, f32),
+                               ArrayRef<float>(factors)));
+  }
+  Value empty =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m, stride}, f32);
   auto chunk = [&](Value dest, Value r, Value c, bool inBounds) {
     Value v = readVector(b, loc, x, {r, c}, lanes, inBounds);
-    Value f = readVector(b, loc, factor, {c}, lanes, inBounds);
-    return writeVector(b, loc, arith::MulFOp::create(b, loc, v, f), dest,
-                       {r, c}, inBounds);
+    if (factor)
+      v = arith::MulFOp::create(
+          b, loc, v, readVector(b, loc, factor, {c}, lanes, inBounds));
+    return writeVector(b, loc, v, dest, {r, c}, inBounds);
   };
   int64_t full = w.k / lanes * lanes;
   auto rows = scf::ForOp::create(
@@ -420,17 +432,12 @@ Value WeightOnlyEmitter::readBytes(Value panel, Value offset,
 }
 
 /// Software prefetches of the group at byte `offset` of the panel,
-/// kPrefetchBytes ahead in the stream of all panels (clamped to its last
-/// group): the hardware prefetcher stops at 4 KiB pages, and without them
-/// the stream overlaps the decoding arithmetic only in part.
+/// kPrefetchBytes ahead in the stream of all panels.
 void WeightOnlyEmitter::emitPrefetch(Value panel, Value offset) {
-  Value at = arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset);
-  at = arith::MinUIOp::create(b, loc, add(at, kPrefetchBytes),
-                              index(numPanels * panelBytes - groupBytes));
-  for (int64_t line = 0; line < groupBytes; line += 64)
-    memref::PrefetchOp::create(b, loc, stream, ValueRange{add(at, line)},
-                               /*isWrite=*/false, /*localityHint=*/3,
-                               /*isDataCache=*/true);
+  prefetchAhead(b, loc, stream,
+                arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset),
+                kPrefetchBytes, numPanels * panelBytes - groupBytes,
+                groupBytes);
 }
 
 Value WeightOnlyEmitter::readWords(Value panel, Value offset,
@@ -654,7 +661,7 @@ Value WeightOnlyEmitter::emit(std::optional<Epilogue> epilogue) {
   packed = packWeights();
   stream = memref::CollapseShapeOp::create(
       b, loc, packed, ArrayRef<ReassociationIndices>{{0, 1}});
-  xs = w.isNibble() ? emitScaledX() : x;
+  xs = emitActivations();
   if (needsGroupSums())
     groupSums = emitGroupSums();
   // Panels of one vector of columns in parallel.
