@@ -27,6 +27,7 @@
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/SourceMgr.h"
@@ -291,8 +292,20 @@ int main(int argc, char **argv) {
   if (printIR)
     module->print(llvm::errs());
 
-  auto transformer = makeOptimizingTransformer(/*optLevel=*/2,
-                                               /*sizeLevel=*/0, nullptr);
+  // The host's target machine, so that LLVM's optimizations (the loop
+  // vectorizer's cost model above all) know this CPU's vector registers as
+  // mc-compile's do; without one the loops the kernels leave (quantizing
+  // the activations, element-wise ops) stayed scalar.
+  auto hostMachine = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!hostMachine)
+    fail("cannot describe the host: " +
+         llvm::toString(hostMachine.takeError()));
+  auto targetMachine = hostMachine->createTargetMachine();
+  if (!targetMachine)
+    fail("cannot describe the host: " +
+         llvm::toString(targetMachine.takeError()));
+  auto transformer = makeOptimizingTransformer(
+      /*optLevel=*/2, /*sizeLevel=*/0, targetMachine->get());
   ExecutionEngineOptions options;
   options.transformer = transformer;
   SmallVector<StringRef> libs{MC_MLIR_LIB_DIR "/libmlir_c_runner_utils.so",
