@@ -17,6 +17,8 @@
 //           a step is one vector of L x 4 bytes for 8 k;
 //   B > 4:  8 rows of L bytes, byte c of row j = q[k0 + j][column c];
 //   floats: the same with the storage's 1 or 2 bytes per element.
+// The packed weights are a private `memref.global`, read with `vector.load`;
+// a GEMV (one tile of rows) prefetches them 4 KiB ahead along all panels.
 //
 // Dequantization happens in registers and is exact. Nibbles: one mask and
 // an unsigned conversion give u * 2^(4j), so x is pre-scaled once per call
@@ -266,7 +268,8 @@ private:
   /// The packed weights (a global, so they can be prefetched), and the
   /// same as one stream of bytes.
   Value x, packed, stream;
-  /// x' for nibbles (else x), and sum_g x[m, k] as M x K/G.
+  /// The activations the FMAs read (emitActivations), and sum_g x[m, k] as
+  /// M x K/G.
   Value xs, groupSums;
   std::optional<MatmulOutput> output;
 };
