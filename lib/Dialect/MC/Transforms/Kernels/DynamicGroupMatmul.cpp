@@ -107,17 +107,29 @@ static std::optional<SmallVector<Operation *>> getBody(linalg::GenericOp op,
   return ops;
 }
 
+/// Whether `op` works on tensors with one init and `loops` loops, all
+/// parallel but the last if `reduction`, and its operands (inputs, then the
+/// init) index the dims `dims`.
+static bool hasForm(linalg::GenericOp op, unsigned loops, bool reduction,
+                    ArrayRef<ArrayRef<unsigned>> dims) {
+  if (static_cast<size_t>(op.getNumDpsInputs()) + 1 != dims.size() ||
+      op.getNumDpsInits() != 1 || op.getNumLoops() != loops ||
+      !op.hasPureTensorSemantics())
+    return false;
+  for (auto [i, type] : llvm::enumerate(op.getIteratorTypesArray()))
+    if (type != (reduction && i + 1 == loops ? utils::IteratorType::reduction
+                                             : utils::IteratorType::parallel))
+      return false;
+  return llvm::all_of(llvm::zip(op.getIndexingMapsArray(), dims),
+                      [](auto pair) {
+                        return isDims(std::get<0>(pair), std::get<1>(pair));
+                      });
+}
+
 /// `sum += extsi(a) * extsi(b)` over (m, g, n, t) with maps (m, g, t),
 /// (g, t, n), (m, g, n) and a zero-filled init.
 static bool isGroupProducts(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 4 || op.getNumReductionLoops() != 1 ||
-      op.getIteratorTypesArray()[3] != utils::IteratorType::reduction ||
-      !op.hasPureTensorSemantics())
-    return false;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (!isDims(maps[0], {0, 1, 3}) || !isDims(maps[1], {1, 3, 2}) ||
-      !isDims(maps[2], {0, 1, 2}))
+  if (!hasForm(op, 4, /*reduction=*/true, {{0, 1, 3}, {1, 3, 2}, {0, 1, 2}}))
     return false;
   auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
   if (!fill || !matchPattern(fill.getInputs()[0], m_Zero()))
@@ -146,14 +158,7 @@ static bool isPlain(Operation *op) {
 
 /// `a += sitofp(p) * s` over (m, n, g) with maps (m, g, n), (g, n), (m, n).
 static bool isGroupSums(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 3 || op.getNumReductionLoops() != 1 ||
-      op.getIteratorTypesArray()[2] != utils::IteratorType::reduction ||
-      !op.hasPureTensorSemantics())
-    return false;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (!isDims(maps[0], {0, 2, 1}) || !isDims(maps[1], {2, 1}) ||
-      !isDims(maps[2], {0, 1}))
+  if (!hasForm(op, 3, /*reduction=*/true, {{0, 2, 1}, {2, 1}, {0, 1}}))
     return false;
   std::optional<SmallVector<Operation *>> body = getBody(op, 3);
   if (!body)
@@ -172,13 +177,7 @@ static bool isGroupSums(linalg::GenericOp op) {
 
 /// `y = c + a * sx` over (m, n) with maps (m, n), (m), (m, n).
 static bool isGroupCombine(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 2 || op.getNumParallelLoops() != 2 ||
-      !op.hasPureTensorSemantics())
-    return false;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  if (!isDims(maps[0], {0, 1}) || !isDims(maps[1], {0}) ||
-      !isDims(maps[2], {0, 1}))
+  if (!hasForm(op, 2, /*reduction=*/false, {{0, 1}, {0}, {0, 1}}))
     return false;
   std::optional<SmallVector<Operation *>> body = getBody(op, 2);
   if (!body)

@@ -18,6 +18,10 @@
 using namespace mlir;
 using namespace mc::kernels;
 
+static Value constantIndex(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
 FailureOr<KernelConfig> mc::kernels::getKernelConfig(StringRef isa,
                                                      int64_t tileM,
                                                      int64_t tileN) {
@@ -289,9 +293,7 @@ Value mc::kernels::emitColumnGroups(OpBuilder &b, Location loc, Value dest,
   auto sizes = [&](int64_t cols) {
     return SmallVector<OpFoldResult>{rows, b.getIndexAttr(cols)};
   };
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
+  auto index = [&](int64_t v) { return constantIndex(b, loc, v); };
   // The group's slice of `into`, the body, and the offsets it goes back to.
   auto group = [&](Value into, Value g, Value n0, int64_t cols,
                    SmallVector<OpFoldResult> &offsets) {
@@ -431,9 +433,7 @@ Value RowRange::sliceRow(OpBuilder &b, Location loc, Value row) const {
 Value mc::kernels::emitRowTiles(
     OpBuilder &b, Location loc, Value dest, int64_t m, int64_t tileM,
     function_ref<Value(Value, Value, int64_t)> tile, const RowRange &rows) {
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
+  auto index = [&](int64_t v) { return constantIndex(b, loc, v); };
   int64_t full = m / tileM * tileM;
   // A row block's full tiles are those of [base, min(end, full)).
   Value lower = rows.base ? rows.base : index(0);
@@ -494,9 +494,7 @@ Value mc::kernels::emitRowBlocks(
     function_ref<Value(Value, const RowRange &)> body) {
   auto type = cast<RankedTensorType>(dest.getType());
   int64_t m = type.getDimSize(0), n = type.getDimSize(1);
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
+  auto index = [&](int64_t v) { return constantIndex(b, loc, v); };
   SmallVector<OpFoldResult> unit = {b.getIndexAttr(1), b.getIndexAttr(1)};
   return emitParallelSlices(
       b, loc, dest, llvm::divideCeil(m, blockRows),
@@ -538,9 +536,7 @@ Value mc::kernels::emitBlockedColumnGroups(OpBuilder &b, Location loc,
 void mc::kernels::prefetchAhead(OpBuilder &b, Location loc, Value stream,
                                 Value at, int64_t distance, int64_t last,
                                 int64_t bytes) {
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
+  auto index = [&](int64_t v) { return constantIndex(b, loc, v); };
   Value start = arith::MinUIOp::create(
       b, loc, arith::AddIOp::create(b, loc, at, index(distance)), index(last));
   for (int64_t line = 0; line < bytes; line += 64) {
