@@ -14,27 +14,12 @@
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import matmul_model, opt, parse_constants, run, with_bias_relu
+from mctest import dynamic_group_model, run
 
 rng = np.random.default_rng(7)
 host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
 configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
            for t in (1, 2)]
-
-
-def expected(x, qw, sw, g):
-    """numpy's evaluation of the definition in the pass description."""
-    m, k = x.shape
-    n = qw.shape[-1]
-    sx = np.abs(x).max(axis=1) / np.float32(127)
-    sx = np.where(sx > 0, sx, np.float32(1)).astype(np.float32)
-    qx = np.clip(np.round(x / sx[:, None]), -127, 127).astype(np.int64)
-    p = np.einsum("mgt,gtn->mgn", qx.reshape(m, k // g, g),
-                  qw.reshape(k // g, g, n).astype(np.int64))
-    a = np.zeros((m, n), np.float32)
-    for gi in range(k // g):
-        a = a + p[:, gi, :].astype(np.float32) * sw[gi]
-    return np.float32(0) + a * sx[:, None]
 
 
 def check(m, k, n, bits, g, epilogue=False, subnormal=False):
@@ -45,19 +30,8 @@ def check(m, k, n, bits, g, epilogue=False, subnormal=False):
         w[:g, 1] = (rng.standard_normal(g) * 1e-39).astype(np.float32)
     x = rng.standard_normal((m, k)).astype(np.float32)
     x[m // 2] = 0  # an all-zero row: scale 1
-    model = matmul_model(w, m)
-    if epilogue:
-        model = with_bias_relu(model, m, np.full(n, 0.25, np.float32))
-    ir = opt(model, f"--mc-quantize=activations=dynamic bits={bits} "
-             f"granularity=group group-size={g}",
-             "--mlir-print-elementsattrs-with-hex-if-larger=1")
-    consts = parse_constants(ir)
-    qw = next(v for v in consts.values() if v.shape == (k // g, g, n))
-    sw = next(v for v in consts.values()
-              if v.shape == (k // g, n) and v.dtype == np.float32)
-    want = expected(x, qw, sw, g)
-    if epilogue:
-        want = np.maximum(want + np.float32(0.25), np.float32(0))
+    bias = np.full(n, 0.25, np.float32) if epilogue else None
+    ir, want, sw = dynamic_group_model(w, x, bits, g, bias)
     (ref,) = run(ir, "f", [x], 1, ["--reference"])
     what = (m, k, n, bits, g, subnormal)
     if subnormal:

@@ -172,6 +172,38 @@ def with_bias_relu(ir, batch, bias, accumulate=False):
   return %r : {yt}""")
 
 
+def dynamic_group_model(w, x, bits, g, bias=None):
+    """`matmul_model(w, len(x))` (relu(y + bias) fused if `bias`) after
+    `--mc-quantize=activations=dynamic granularity=group`, and numpy's
+    evaluation of that form's definition on `x` (int8 activations with row
+    scales, exact i32 products per group, a += f32(P_g) * sw_g for g
+    ascending, y = 0 + a * sx): (IR, expected y, the group scales)."""
+    m, k = x.shape
+    n = w.shape[1]
+    model = matmul_model(w, m)
+    if bias is not None:
+        model = with_bias_relu(model, m, bias)
+    ir = opt(model, f"--mc-quantize=activations=dynamic bits={bits} "
+             f"granularity=group group-size={g}",
+             "--mlir-print-elementsattrs-with-hex-if-larger=1")
+    consts = parse_constants(ir)
+    qw = next(v for v in consts.values() if v.shape == (k // g, g, n))
+    sw = next(v for v in consts.values()
+              if v.shape == (k // g, n) and v.dtype == np.float32)
+    sx = np.abs(x).max(axis=1) / np.float32(127)
+    sx = np.where(sx > 0, sx, np.float32(1)).astype(np.float32)
+    qx = np.clip(np.round(x / sx[:, None]), -127, 127).astype(np.int64)
+    p = np.einsum("mgt,gtn->mgn", qx.reshape(m, k // g, g),
+                  qw.reshape(k // g, g, n).astype(np.int64))
+    a = np.zeros((m, n), np.float32)
+    for gi in range(k // g):
+        a = a + p[:, gi, :].astype(np.float32) * sw[gi]
+    want = np.float32(0) + a * sx[:, None]
+    if bias is not None:
+        want = np.maximum(want + bias, np.float32(0))
+    return ir, want, sw
+
+
 def scale_index(shape, axis=None, block=None):
     """For each element (C order) of `shape`, the flat index of its scale."""
     idx = np.indices(shape).reshape(len(shape), -1)

@@ -12,6 +12,7 @@
 // RUN: mc-opt %s --mc-cpu-kernels=isa=avx512-vnni | FileCheck %s
 // RUN: mc-opt %s --mc-cpu-kernels=isa=generic | FileCheck %s --check-prefix=GENERIC
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NEON
+// RUN: mc-opt %s --mc-cpu-kernels=isa=neon-i8mm | FileCheck %s --check-prefix=I8MM
 
 // int4: q = -3 is nibble 5 in both halves of each byte (columns c and
 // c + 16), whose scales 0.5 are stored as 0.5 / 16; the 8 columns of the
@@ -108,9 +109,36 @@
 // GENERIC-NOT: lhs_unsigned
 // GENERIC: mc.dot4
 
-// Other ISAs keep the reference form.
+// neon-dotprod: `sdot` (s8 x s8, so int8 bytes are q, no offset) on 4 i32
+// lanes, panels of 8 columns, row tiles of up to 4 rows; the high nibbles
+// by a byte shift; with 4 steps a loop (G % 16 == 0), 16 bytes of x serve
+// them, a lane each (`sdot` by element).
+// NEON-DAG: memref.global "private" constant @{{.*}} : memref<5x96xi8> = dense<"0x0000003F{{(0000003F){7}(55){16}()}}
+// NEON-DAG: memref.global "private" constant @{{.*}} : memref<5x128xi8> = dense<"0x0000003F{{(0000003F){7}(9C){32}()}}
+// NEON-LABEL: func.func @int4
 // NEON-NOT: mc.dot4
-// NEON: linalg.generic
+// NEON: %[[LO:.*]] = arith.andi %[[B:.*]], %{{.*}} : vector<16xi8>
+// NEON: %[[HI:.*]] = arith.shrui %[[B]], %{{.*}} : vector<16xi8>
+// NEON: arm_neon.intr.sdot %{{.*}}, %[[LO]], %{{.*}} : vector<16xi8>, vector<16xi8> to vector<4xi32>
+// NEON: arm_neon.intr.sdot %{{.*}}, %[[HI]], %{{.*}} : vector<16xi8>, vector<16xi8> to vector<4xi32>
+// NEON-LABEL: func.func @int4_quads
+// NEON: arith.shrui
+// NEON: vector.transfer_read %{{.*}}[%{{.*}}, %[[K:.*]]], %{{.*}} : tensor<1x32xi8>, vector<16xi8>
+// NEON: vector.shuffle %{{.*}} [0, 0, 0, 0] : vector<4xi32>
+// NEON: vector.transfer_read %{{.*}}[%{{.*}}, %[[K]]], %{{.*}} : tensor<1x32xi8>, vector<16xi8>
+// NEON: vector.shuffle %{{.*}} [1, 1, 1, 1] : vector<4xi32>
+// NEON: vector.transfer_read %{{.*}}[%{{.*}}, %[[K]]], %{{.*}} : tensor<1x32xi8>, vector<16xi8>
+// NEON: vector.shuffle %{{.*}} [2, 2, 2, 2] : vector<4xi32>
+// NEON: vector.transfer_read %{{.*}}[%{{.*}}, %[[K]]], %{{.*}} : tensor<1x32xi8>, vector<16xi8>
+// NEON: vector.shuffle %{{.*}} [3, 3, 3, 3] : vector<4xi32>
+// NEON-LABEL: func.func @int8_init_epilogue
+// NEON-NOT: arith.constant -128 : i32
+// NEON: arm_neon.intr.sdot
+
+// neon-i8mm (no sdot) keeps the reference form.
+// I8MM-NOT: mc.dot4
+// I8MM-NOT: arm_neon
+// I8MM: linalg.generic
 
 #x3 = affine_map<(m, g, n, t) -> (m, g, t)>
 #w3 = affine_map<(m, g, n, t) -> (g, t, n)>
@@ -155,6 +183,42 @@ func.func @int4(%qx: tensor<3x8xi8>, %sx: tensor<3xf32>) -> tensor<3x40xf32> {
     linalg.yield %1 : f32
   } -> tensor<3x40xf32>
   return %y : tensor<3x40xf32>
+}
+
+func.func @int4_quads(%qx: tensor<1x32xi8>, %sx: tensor<1xf32>) -> tensor<1x8xf32> {
+  %x3 = tensor.expand_shape %qx [[0], [1, 2]] output_shape [1, 2, 16] : tensor<1x32xi8> into tensor<1x2x16xi8>
+  %qw = arith.constant dense<-3> : tensor<2x16x8xi4>
+  %sw = arith.constant dense<0.5> : tensor<2x8xf32>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x2x8xi32>
+  %z = linalg.fill ins(%c0 : i32) outs(%e : tensor<1x2x8xi32>) -> tensor<1x2x8xi32>
+  %pg = linalg.generic {indexing_maps = [#x3, #w3, #p3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x3, %qw : tensor<1x2x16xi8>, tensor<2x16x8xi4>) outs(%z : tensor<1x2x8xi32>) {
+  ^bb0(%a: i8, %b: i4, %acc: i32):
+    %0 = arith.extsi %a : i8 to i32
+    %1 = arith.extsi %b : i4 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  } -> tensor<1x2x8xi32>
+  %f0 = arith.constant 0.0 : f32
+  %ea = tensor.empty() : tensor<1x8xf32>
+  %za = linalg.fill ins(%f0 : f32) outs(%ea : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %sums = linalg.generic {indexing_maps = [#p, #s, #a], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw : tensor<1x2x8xi32>, tensor<2x8xf32>) outs(%za : tensor<1x8xf32>) {
+  ^bb0(%p: i32, %s: f32, %out: f32):
+    %0 = arith.sitofp %p : i32 to f32
+    %1 = arith.mulf %0, %s : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<1x8xf32>
+  %ey = tensor.empty() : tensor<1x8xf32>
+  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<1x8xf32>) -> tensor<1x8xf32>
+  %y = linalg.generic {indexing_maps = [#mn, #m, #mn], iterator_types = ["parallel", "parallel"]} ins(%sums, %sx : tensor<1x8xf32>, tensor<1xf32>) outs(%zy : tensor<1x8xf32>) {
+  ^bb0(%v: f32, %r: f32, %out: f32):
+    %0 = arith.mulf %v, %r : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<1x8xf32>
+  return %y : tensor<1x8xf32>
 }
 
 func.func @int4_rows9(%qx: tensor<9x8xi8>, %sx: tensor<9xf32>) -> tensor<9x32xf32> {

@@ -8,16 +8,16 @@
 //   y[m, n] = C[m, n] + a[m, n] * sx[m]
 // fused into one kernel that computes P with integer dot products
 // (`mc.dot4`: `vpdpbusd` on AVX512-VNNI and AVX-VNNI, `vpmaddwd` pairs on
-// AVX2) and combines in the same f32 order, so the result equals the
-// reference bit for bit.
+// AVX2; AArch64 `sdot` with +dotprod) and combines in the same f32 order,
+// so the result equals the reference bit for bit.
 //
 // Layout: q is packed at compile time into panels of 2L columns (L = 16 i32
-// lanes). A panel holds its K / G groups one after the other, each 2L f32
+// lanes, 4 for `sdot`). A panel holds its K / G groups one after the other, each 2L f32
 // scales followed by G / 4 steps of 4 k, a step being the `mc.dot4` operands
 // of the panel's two column vectors ([L columns][4 k] bytes each):
-//   int4: one 64-byte vector; byte 4c + t holds u = q + 8 (1..15) of column
-//         c in its low nibble and of column L + c in its high nibble;
-//   int8: two 64-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
+//   int4: one 4L-byte vector; byte 4c + t holds u = q + 8 (1..15) of
+//         column c in its low nibble and of column L + c in its high nibble;
+//   int8: two 4L-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
 // So a panel is read once, in order, scales next to their group's data. The
 // packed weights are a private `memref.global`, read with `vector.load` and
 // prefetched in software 4 KiB ahead along all panels.
@@ -32,8 +32,14 @@
 // f32(P) * s; this saves the shift (the kernel is bound by ports 0 and 5
 // from M = 8).
 //
+// `sdot` (s8 x s8) takes the nibbles as they are, the high ones by a byte
+// shift, and where a group's steps come in fours, each row's 16 bytes of x
+// for 4 steps once, a lane per step (`sdot` by element): by llvm-mca
+// (-mcpu=neoverse-n1), 26 cycles per group of 32 k at M = 1 against 35
+// with a broadcast load (`ld1r`) per step and row, 66 against 96 for 4 rows.
+//
 // Loops: column panels run in parallel (`scf.forall`); in each, the rows go
-// in tiles of up to 8 with their 2 x 8 f32 sums carried over the groups and
+// in tiles of up to 8 (4 on NEON's 32 registers) with their 2 x 8 f32 sums carried over the groups and
 // the i32 accumulators over the steps of a group, so a panel is streamed
 // once for up to 8 rows. C and sx come in after the groups; the combine's
 // element-wise consumer, if any, is applied before the store.
@@ -61,6 +67,7 @@
 
 #include "mc/Dialect/MC/IR/MC.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ArmNeon/ArmNeonDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -257,11 +264,17 @@ public:
                       const KernelConfig &config)
       : b(rewriter), loc(mm.combine->getLoc()), mm(mm) {
     vnni = hasVpdpbusd(config.isa);
+    sdot = config.isa == Isa::NeonDot;
+    // NEON's 32 q registers: 4 rows x 2 vectors of i32 accumulators and as
+    // many f32 sums, the weights, scales and the activation word.
+    lanes = sdot ? config.lanes : 16;
+    panelWidth = 2 * lanes;
+    tileM = sdot ? 4 : 8;
     offset = mm.bits == 4 ? 8 : vnni ? 128 : 0;
     numGroups = mm.k / mm.groupK;
-    numPanels = llvm::divideCeil(mm.n, kPanel);
-    stepBytes = mm.bits == 4 ? kLanes * 4 : 2 * kLanes * 4;
-    groupBytes = kPanel * 4 + mm.groupK / 4 * stepBytes;
+    numPanels = llvm::divideCeil(mm.n, panelWidth);
+    stepBytes = mm.bits == 4 ? lanes * 4 : 2 * lanes * 4;
+    groupBytes = panelWidth * 4 + mm.groupK / 4 * stepBytes;
     panelBytes = numGroups * groupBytes;
     // 16 P must fit the i32 accumulators: |P| <= G * 128 * 8.
     highInPlace =
@@ -271,8 +284,6 @@ public:
   Value emit(std::optional<Epilogue> epilogue);
 
 private:
-  /// i32 lanes per vector, columns per panel, most rows per tile.
-  static constexpr int64_t kLanes = 16, kPanel = 2 * kLanes, kTileM = 8;
   static constexpr int64_t kPrefetchDistance = 4096;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
@@ -284,7 +295,7 @@ private:
   }
   Value splat(Type type, Attribute value) {
     return arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(VectorType::get({kLanes}, type), value));
+        b, loc, DenseElementsAttr::get(VectorType::get({lanes}, type), value));
   }
   /// Whether every scale s has s / 16 exact (16 * (s / 16) == s): then
   /// 16 * f32(P) * (s / 16) is f32(P) * s rounded the same.
@@ -300,8 +311,12 @@ private:
   Value emitCompensation();
   /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
   Value readPacked(Value panel, Value offset, Type type);
+  /// x's 4 bytes at k0 (k0 + 4 * `lane` if `lane` >= 0: then 16 bytes are
+  /// read at k0, and `sdot`'s indexed form takes the lane) in every lane.
+  Value activationWord(Value row, Value k0, int64_t lane);
   SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
-                              Value row, int64_t rows, Value k0);
+                              Value row, int64_t rows, Value k0,
+                              int64_t lane);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
                  int64_t width);
   Value emitPanel(Value dest, Value n0, Value panel, int64_t width);
@@ -309,7 +324,11 @@ private:
   RewriterBase &b;
   Location loc;
   const GroupMatmul &mm;
-  bool vnni;
+  /// `vpdpbusd` (u8 x s8) or AArch64 `sdot` (s8 x s8) dot products; else
+  /// `mc.dot4`'s plain vector arithmetic.
+  bool vnni, sdot;
+  /// i32 lanes per vector, columns per panel, most rows per tile.
+  int64_t lanes, panelWidth, tileM;
   int32_t offset;
   /// The second column vector's nibbles are used where they are (16 u, a
   /// mask and no shift; `vpdpbusd` takes them as u8), their accumulators
@@ -339,17 +358,17 @@ Value DynamicGroupEmitter::packWeights() {
   for (int64_t p = 0; p < numPanels; ++p)
     for (int64_t g = 0; g < numGroups; ++g) {
       char *group = &data[p * panelBytes + g * groupBytes];
-      for (int64_t c = 0; c < kPanel && p * kPanel + c < mm.n; ++c) {
+      for (int64_t c = 0; c < panelWidth && p * panelWidth + c < mm.n; ++c) {
         float s;
-        std::memcpy(&s, mm.scales.at(g * mm.n + p * kPanel + c), 4);
-        if (highInPlace && c >= kLanes)
+        std::memcpy(&s, mm.scales.at(g * mm.n + p * panelWidth + c), 4);
+        if (highInPlace && c >= lanes)
           s /= 16;
         std::memcpy(group + c * 4, &s, 4);
       }
       for (int64_t t = 0; t < mm.groupK; ++t) {
-        char *step = group + kPanel * 4 + t / 4 * stepBytes;
-        for (int64_t c = 0; c < kPanel; ++c) {
-          int64_t col = p * kPanel + c;
+        char *step = group + panelWidth * 4 + t / 4 * stepBytes;
+        for (int64_t c = 0; c < panelWidth; ++c) {
+          int64_t col = p * panelWidth + c;
           int32_t q = 0;
           if (col < mm.n) {
             q = static_cast<int8_t>(*mm.payload.at((g * mm.groupK + t) * mm.n +
@@ -359,11 +378,11 @@ Value DynamicGroupEmitter::packWeights() {
               q = static_cast<int8_t>(static_cast<uint8_t>(q) << 4) >> 4;
           }
           int32_t u = q + offset;
-          int64_t byte = c % kLanes * 4 + t % 4;
+          int64_t byte = c % lanes * 4 + t % 4;
           if (mm.bits == 4)
-            step[byte] |= static_cast<char>((u & 0xF) << (c / kLanes * 4));
+            step[byte] |= static_cast<char>((u & 0xF) << (c / lanes * 4));
           else
-            step[c / kLanes * kLanes * 4 + byte] = static_cast<char>(u);
+            step[c / lanes * lanes * 4 + byte] = static_cast<char>(u);
         }
       }
     }
@@ -440,24 +459,47 @@ void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset) {
 
 Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
   Value bytes = vector::LoadOp::create(
-      b, loc, VectorType::get({kLanes * 4}, b.getI8Type()), packed,
+      b, loc, VectorType::get({lanes * 4}, b.getI8Type()), packed,
       ValueRange{panel, offset});
-  int64_t count = kLanes * 4 * 8 / type.getIntOrFloatBitWidth();
-  if (count == kLanes * 4)
+  int64_t count = lanes * 4 * 8 / type.getIntOrFloatBitWidth();
+  if (count == lanes * 4)
     return bytes;
   return vector::BitCastOp::create(b, loc, VectorType::get({count}, type),
                                    bytes);
 }
 
-/// One step of 4 k from `k0` for rows `row` .. `row` + rows: the dot
-/// products of the two column vectors at byte `offset` of the panel.
+Value DynamicGroupEmitter::activationWord(Value row, Value k0, int64_t lane) {
+  if (lane < 0)
+    return broadcastWord(b, loc, mm.qx, row, k0, lanes, true);
+  auto words = VectorType::get({4}, b.getI32Type());
+  Value quad = vector::BitCastOp::create(
+      b, loc, words, readVector(b, loc, mm.qx, {row, k0}, 16, true));
+  Value splat = vector::ShuffleOp::create(b, loc, quad, quad,
+                                          SmallVector<int64_t>(4, lane));
+  return vector::BitCastOp::create(
+      b, loc, VectorType::get({16}, b.getI8Type()), splat);
+}
+
+/// One step of 4 k for rows `row` .. `row` + rows (see `activationWord`):
+/// the dot products of the two column vectors at byte `offset` of the
+/// panel.
 SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
                                                  Value offset, Value row,
-                                                 int64_t rows, Value k0) {
+                                                 int64_t rows, Value k0,
+                                                 int64_t lane) {
   Type i8 = b.getI8Type(), i32 = b.getI32Type();
-  auto bytesType = VectorType::get({kLanes * 4}, i8);
+  auto bytesType = VectorType::get({lanes * 4}, i8);
   Value weights[2];
-  if (mm.bits == 4) {
+  if (mm.bits == 4 && sdot) {
+    // NEON shifts bytes: `ushr` by 4 leaves the high nibble alone.
+    Value bytes = readPacked(panel, offset, i8);
+    auto byteSplat = [&](int8_t v) {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(v)));
+    };
+    weights[0] = arith::AndIOp::create(b, loc, bytes, byteSplat(0x0F));
+    weights[1] = arith::ShRUIOp::create(b, loc, bytes, byteSplat(4));
+  } else if (mm.bits == 4) {
     // Nibbles through i32 lanes: a mask each, and for the high ones either
     // a shift first (the mask drops what it brings in from the next byte)
     // or nothing (16 u in place).
@@ -479,15 +521,20 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
                               splat(i32, b.getI32IntegerAttr(highMask))));
   } else {
     weights[0] = readPacked(panel, offset, i8);
-    weights[1] = readPacked(panel, add(offset, kLanes * 4), i8);
+    weights[1] = readPacked(panel, add(offset, lanes * 4), i8);
   }
   SmallVector<Value> out(accs.begin(), accs.end());
   for (int64_t i = 0; i < rows; ++i) {
-    Value act = broadcastWord(b, loc, mm.qx, add(row, i), k0, kLanes, true);
-    for (int64_t j = 0; j < 2; ++j)
-      out[i * 2 + j] = mc::Dot4Op::create(b, loc, out[i * 2 + j].getType(),
-                                          out[i * 2 + j], weights[j], act,
-                                          /*lhs_unsigned=*/vnni);
+    Value act = activationWord(add(row, i), k0, lane);
+    for (int64_t j = 0; j < 2; ++j) {
+      Value &acc = out[i * 2 + j];
+      acc = sdot ? arm_neon::SdotOp::create(b, loc, acc.getType(), acc,
+                                            weights[j], act)
+                       .getResult()
+                 : mc::Dot4Op::create(b, loc, acc.getType(), acc, weights[j],
+                                      act, /*lhs_unsigned=*/vnni)
+                       .getResult();
+    }
   }
   return out;
 }
@@ -495,9 +542,9 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
 Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
                                     Value n0, Value panel, int64_t width) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  auto f32Type = VectorType::get({kLanes}, f32);
-  auto i32Type = VectorType::get({kLanes}, i32);
-  auto inBounds = [&](int64_t j) { return (j + 1) * kLanes <= width; };
+  auto f32Type = VectorType::get({lanes}, f32);
+  auto i32Type = VectorType::get({lanes}, i32);
+  auto inBounds = [&](int64_t j) { return (j + 1) * lanes <= width; };
 
   // The f32 sums of f32(P) * sw; C and sx come in after the groups.
   SmallVector<Value> sums(2 * rows, splat(f32, mm.sumsStart));
@@ -512,7 +559,7 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
         Value base = mul(g, groupBytes);
         emitPrefetch(panel, base);
         Value scales[2] = {readPacked(panel, base, f32),
-                           readPacked(panel, add(base, kLanes * 4), f32)};
+                           readPacked(panel, add(base, lanes * 4), f32)};
         Value kGroup = mul(g, mm.groupK);
         SmallVector<Value> accs;
         for (int64_t i = 0; i < rows; ++i)
@@ -531,13 +578,16 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
           SmallVector<Value> out(in.begin(), in.end());
           Value payload = arith::AddIOp::create(
               b, loc, base,
-              arith::AddIOp::create(b, loc, index(kPanel * 4),
+              arith::AddIOp::create(b, loc, index(panelWidth * 4),
                                     arith::MulIOp::create(
                                         b, loc, s, index(stepBytes))));
           Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
+          // `sdot` by element: 16 bytes of x serve 4 steps.
+          bool quads = sdot && unroll % 4 == 0;
           for (int64_t u = 0; u < unroll; ++u)
             out = emitStep(out, panel, add(payload, u * stepBytes), row, rows,
-                           add(k0, u * 4));
+                           add(k0, quads ? u / 4 * 16 : u * 4),
+                           quads ? u % 4 : -1);
           return out;
         };
         if (steps == unroll) {
@@ -568,10 +618,10 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
     Value rowScale = vector::BroadcastOp::create(
         b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, r));
     for (int64_t j = 0; j < 2; ++j) {
-      if (j * kLanes >= width)
+      if (j * lanes >= width)
         continue;
-      Value col = index(j * kLanes), n = add(n0, j * kLanes);
-      Value c = output->readInit(b, loc, dest, r, n, col, kLanes,
+      Value col = index(j * lanes), n = add(n0, j * lanes);
+      Value c = output->readInit(b, loc, dest, r, n, col, lanes,
                                  inBounds(j));
       Value value = arith::AddFOp::create(
           b, loc, c,
@@ -585,7 +635,7 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
 
 Value DynamicGroupEmitter::emitPanel(Value dest, Value n0, Value panel,
                                      int64_t width) {
-  return emitRowTiles(b, loc, dest, mm.m, kTileM,
+  return emitRowTiles(b, loc, dest, mm.m, tileM,
                       [&](Value dest, Value row, int64_t rows) {
                         return emitTile(dest, row, rows, n0, panel, width);
                       });
@@ -599,7 +649,7 @@ Value DynamicGroupEmitter::emit(std::optional<Epilogue> epilogue) {
   if (offset)
     compensation = emitCompensation();
   return emitColumnGroups(
-      b, loc, output->getDest(), kPanel,
+      b, loc, output->getDest(), panelWidth,
       [&](Value slice, Value n0, Value panel, int64_t width) {
         return emitPanel(slice, n0, panel, width);
       });
@@ -608,7 +658,8 @@ Value DynamicGroupEmitter::emit(std::optional<Epilogue> epilogue) {
 LogicalResult mc::kernels::rewriteDynamicGroupMatmul(
     RewriterBase &rewriter, linalg::GenericOp combine,
     const KernelConfig &config) {
-  if (config.isa == Isa::NeonDot || config.isa == Isa::NeonI8mm)
+  // smmla's 2 x 8 operands would need another packing.
+  if (config.isa == Isa::NeonI8mm)
     return failure();
   std::optional<GroupMatmul> mm = matchGroupMatmul(combine);
   if (!mm)

@@ -1,0 +1,66 @@
+# The W4A8 / W8A8 group kernel (the form --mc-quantize="activations=dynamic
+# granularity=group" leaves) for AArch64, for real: cross-compiled with
+# mc-compile without features (generic kernel), with +dotprod (`sdot`, by
+# element on 16 bytes of x for 4 steps, or on a broadcast word when a
+# group's steps do not come in fours) and with +i8mm (no kernel: the
+# reference lowering), linked with aarch64-linux-gnu-gcc and run under
+# qemu-aarch64 (all cores). Every result equals numpy's evaluation of the
+# form and the x86 host's (mc-run) bit for bit. Covered: int4 and int8, G =
+# 12, 32, 48, 64, 96, 128, M = 1, 3, 4, 5, 9 (row tiles of 4 on NEON and
+# their remainders), partial column panels, an all-zero row, a fused bias +
+# ReLU. llvm-objdump finds `sdot` in the +dotprod build only, indexed
+# where G is a multiple of 16.
+# RUN: %python %s | FileCheck %s
+# CHECK: neon: ok
+# CHECK: dotprod: ok
+# CHECK: i8mm: ok
+import os
+import re
+import subprocess
+import tempfile
+
+import numpy as np
+
+from mctest import compile_and_call, dynamic_group_model, run
+
+rng = np.random.default_rng(81)
+objdump = "/usr/lib/llvm-22/bin/llvm-objdump"
+indexed_sdot = re.compile(r"\tsdot\tv\d+\.4s, v\d+\.16b, v\d+\.4b\[[0-3]\]")
+
+cases = []
+for m, k, n, bits, g, bias in [
+        (1, 256, 64, 4, 32, False),
+        (3, 256, 50, 4, 64, False),
+        (4, 96, 20, 4, 12, False),
+        (5, 192, 44, 4, 48, True),
+        (9, 384, 36, 4, 128, False),
+        (1, 256, 70, 8, 32, False),
+        (6, 192, 17, 8, 96, False)]:
+    w = (rng.standard_normal((k, n)) * 0.5).astype(np.float32)
+    x = rng.standard_normal((m, k)).astype(np.float32)
+    x[m // 2] = 0  # an all-zero row: scale 1
+    ir, want, _ = dynamic_group_model(
+        w, x, bits, g, np.full(n, 0.25, np.float32) if bias else None)
+    (host,) = run(ir, "f", [x], 1)
+    assert (host == want).all(), ("x86", m, k, n, bits, g)
+    cases.append((ir, x, want, (m, k, n, bits, g)))
+
+for label, mattr in [("neon", None), ("dotprod", "+dotprod"),
+                     ("i8mm", "+i8mm")]:
+    for ir, x, want, what in cases:
+        with tempfile.TemporaryDirectory() as tmp:
+            ((got,),) = compile_and_call(
+                ir, [("f", [x], [(want.shape, np.float32)])],
+                "aarch64-linux-gnu", ["aarch64-linux-gnu-gcc", "-static"],
+                ["qemu-aarch64"], mattr, workdir=tmp)
+            asm = subprocess.run([objdump, "-d", os.path.join(tmp, "model.o")],
+                                 check=True, capture_output=True,
+                                 text=True).stdout
+        assert (got.view(np.uint32) == want.view(np.uint32)).all(), \
+            (label, what, np.argwhere(got != want)[:5])
+        sdot = label == "dotprod"
+        assert ("\tsdot\t" in asm) == sdot, (label, what)
+        # By element where a group's steps come in fours (G % 16 == 0).
+        assert bool(indexed_sdot.search(asm)) == (sdot and what[4] % 16 == 0), \
+            (label, what)
+    print(f"{label}: ok")
