@@ -111,7 +111,7 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   // mc.dot4 and mc.byte_shuffle become the instructions of the x86 ISAs;
   // elsewhere plain vector arithmetic.
   MCLowerDot4Options dot4;
-  StringRef isa = options.isa;
+  StringRef isa = StringRef(options.isa).split(',').first;
   dot4.isa = isa == "avx2" || isa == "avx-vnni" || isa == "avx512-vnni"
                  ? isa.str()
              : isa.starts_with("neon") ? std::string("neon")
@@ -136,7 +136,7 @@ void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
   memrefToLLVM.useGenericFunctions = options.allocCache;
   pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefToLLVM));
   pm.addPass(createSCFToControlFlowPass());
-  addLLVMConversionPasses(pm, StringRef(options.isa).starts_with("neon-"));
+  addLLVMConversionPasses(pm, isa.starts_with("neon-"));
 }
 
 SmallVector<std::string> mc::getKernelIsas(StringRef triple, StringRef cpu,
@@ -169,6 +169,13 @@ SmallVector<std::string> mc::getKernelIsas(StringRef triple, StringRef cpu,
   }
   isas.push_back("generic");
   return isas;
+}
+
+std::string mc::getKernelIsaOption(ArrayRef<std::string> isas,
+                                   StringRef chosen) {
+  const auto *it = llvm::find(isas, chosen);
+  assert(it != isas.end() && "not one of the ISAs");
+  return llvm::join(llvm::make_range(it, isas.end()), ",");
 }
 
 std::string mc::getKernelIsa(StringRef triple, StringRef cpu,

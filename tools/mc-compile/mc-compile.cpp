@@ -379,9 +379,11 @@ int main(int argc, char **argv) {
 
   PassManager pm(&context);
   mc::CPUPipelineOptions pipeline;
-  pipeline.isa = reference            ? "none"
-                 : kernelIsa == "auto" ? isas.front()
-                                       : std::string(kernelIsa);
+  pipeline.isa =
+      reference ? "none"
+                : mc::getKernelIsaOption(isas, kernelIsa == "auto"
+                                                   ? StringRef(isas.front())
+                                                   : StringRef(kernelIsa));
   pipeline.numThreads = threads;
   pipeline.allocCache = !runtime.empty();
   mc::buildCPUToLLVMPipeline(pm, pipeline);

@@ -276,9 +276,12 @@ int main(int argc, char **argv) {
     if (kernelIsa != "host" && !llvm::is_contained(hostIsas, kernelIsa))
       fail("--isa=" + kernelIsa + " cannot run here: expected host or one "
            "of this CPU's " + llvm::join(hostIsas, ", "));
-    pipeline.isa = reference ? "none"
-                   : kernelIsa == "host" ? hostIsas.front()
-                                         : std::string(kernelIsa);
+    pipeline.isa =
+        reference
+            ? "none"
+            : mc::getKernelIsaOption(hostIsas, kernelIsa == "host"
+                                                   ? hostIsas.front()
+                                                   : StringRef(kernelIsa));
     pipeline.numThreads = reference ? 1 : threads;
     pipeline.allocCache = true;
     threaded = pipeline.numThreads != 1;

@@ -15,8 +15,10 @@ struct CPUPipelineOptions
   Option<std::string> isa{
       *this, "isa",
       llvm::cl::desc("Kernel ISA (see --mc-cpu-kernels): generic, avx2, "
-                     "avx-vnni, avx512-vnni, neon, neon-dotprod, neon-i8mm, "
-                     "or none for the reference lowering only"),
+                     "avx-vnni, avx512-vnni, neon, neon-dotprod, neon-i8mm "
+                     "(optionally followed by ','-separated further ISAs "
+                     "of the target), or none for the reference lowering "
+                     "only"),
       llvm::cl::init("generic")};
   Option<int64_t> numThreads{
       *this, "num-threads",
@@ -66,6 +68,11 @@ void addLLVMConversionPasses(mlir::OpPassManager &pm, bool armNeon);
 llvm::SmallVector<std::string>
 getKernelIsas(llvm::StringRef triple, llvm::StringRef cpu,
               llvm::StringRef features);
+
+/// The `isa=` value for the kernels of `chosen`, one of `isas` (a
+/// getKernelIsas result): it and the ISAs after it, joined by ','.
+std::string getKernelIsaOption(llvm::ArrayRef<std::string> isas,
+                               llvm::StringRef chosen);
 
 /// The best of getKernelIsas.
 std::string getKernelIsa(llvm::StringRef triple, llvm::StringRef cpu,

@@ -13,6 +13,7 @@
 // RUN: mc-opt %s --mc-cpu-kernels=isa=generic | FileCheck %s --check-prefix=GENERIC
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NEON
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-i8mm | FileCheck %s --check-prefix=I8MM
+// RUN: mc-opt %s --mc-cpu-kernels=isa=neon-i8mm,neon-dotprod | FileCheck %s --check-prefix=BOTH
 
 // int4: q = -3 is nibble 5 in both halves of each byte (columns c and
 // c + 16), whose scales 0.5 are stored as 0.5 / 16; the 8 columns of the
@@ -135,10 +136,49 @@
 // NEON-NOT: arith.constant -128 : i32
 // NEON: arm_neon.intr.sdot
 
-// neon-i8mm (no sdot) keeps the reference form.
-// I8MM-NOT: mc.dot4
+// neon-i8mm: `smmla` on row pairs (a half pair repeats its row), 4 blocks
+// of 2 x 2 per pair, each operand 2 columns x 8 k (int4: columns 4v + {0,
+// 1} in the low nibbles of vector v, 4v + {2, 3} in the high); block h's
+// scales [s(2h), s(2h + 1)] twice, its accumulators start at the two rows'
+// compensations, and rows are unzipped from the blocks after the groups.
+// Groups of 4 k (not a multiple of 8) keep the reference form.
+// I8MM-DAG: memref.global "private" constant @{{.*}} : memref<1x128xi8> = dense<"0x0000003F{{(0000003F){7}(55){32}()}}
+// I8MM-LABEL: func.func @int4
 // I8MM-NOT: arm_neon
 // I8MM: linalg.generic
+// I8MM-LABEL: func.func @int4_quads
+// I8MM: arm_neon.intr.smmla
+// I8MM-LABEL: func.func @int4_pairs
+// I8MM: vector.shuffle %[[S0:.*]], %[[S0]] [0, 1, 0, 1] : vector<4xf32>
+// I8MM: vector.shuffle %[[S0]], %[[S0]] [2, 3, 2, 3] : vector<4xf32>
+// I8MM: %[[C0:.*]] = tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %c0{{.*}}] : tensor<3x2x2xi32>
+// I8MM: %[[C1:.*]] = tensor.extract %{{.*}}[%{{.*}}, %{{.*}}, %c0{{.*}}] : tensor<3x2x2xi32>
+// I8MM: vector.from_elements %[[C0]], %[[C0]], %[[C1]], %[[C1]] : vector<4xi32>
+// I8MM: %[[LO:.*]] = arith.andi %{{.*}} : vector<16xi8>
+// I8MM: %[[HI:.*]] = arith.shrui %{{.*}} : vector<16xi8>
+// I8MM: %[[X:.*]] = vector.shuffle %{{.*}} [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15] : vector<8xi8>, vector<8xi8>
+// I8MM-NEXT: arm_neon.intr.smmla %{{.*}}, %[[X]], %[[LO]] : vector<16xi8> to vector<4xi32>
+// I8MM-NEXT: arm_neon.intr.smmla %{{.*}}, %[[X]], %[[HI]] : vector<16xi8> to vector<4xi32>
+// I8MM-COUNT-6: arm_neon.intr.smmla
+// I8MM: vector.shuffle %{{.*}}#0, %{{.*}}#1 [0, 1, 4, 5]
+// I8MM: vector.shuffle %{{.*}}#2, %{{.*}}#3 [0, 1, 4, 5]
+// I8MM: vector.shuffle %{{.*}}#0, %{{.*}}#1 [2, 3, 6, 7]
+// I8MM: vector.shuffle %{{.*}}#2, %{{.*}}#3 [2, 3, 6, 7]
+// I8MM: vector.shuffle %{{.*}}#4, %{{.*}}#5 [0, 1, 4, 5]
+// I8MM-NOT: [2, 3, 6, 7]
+// I8MM: return
+
+// neon-i8mm with neon-dotprod: `sdot` for a GEMV and groups of 4 k,
+// `smmla` for row pairs.
+// BOTH-LABEL: func.func @int4
+// BOTH: arm_neon.intr.sdot
+// BOTH-LABEL: func.func @int4_quads
+// BOTH-NOT: smmla
+// BOTH: arm_neon.intr.sdot
+// BOTH-LABEL: func.func @int4_pairs
+// BOTH-NOT: sdot
+// BOTH: arm_neon.intr.smmla
+// BOTH-LABEL: func.func @int4_rows9
 
 #x3 = affine_map<(m, g, n, t) -> (m, g, t)>
 #w3 = affine_map<(m, g, n, t) -> (g, t, n)>
@@ -219,6 +259,42 @@ func.func @int4_quads(%qx: tensor<1x32xi8>, %sx: tensor<1xf32>) -> tensor<1x8xf3
     linalg.yield %1 : f32
   } -> tensor<1x8xf32>
   return %y : tensor<1x8xf32>
+}
+
+func.func @int4_pairs(%qx: tensor<3x16xi8>, %sx: tensor<3xf32>) -> tensor<3x8xf32> {
+  %x3 = tensor.expand_shape %qx [[0], [1, 2]] output_shape [3, 2, 8] : tensor<3x16xi8> into tensor<3x2x8xi8>
+  %qw = arith.constant dense<-3> : tensor<2x8x8xi4>
+  %sw = arith.constant dense<0.5> : tensor<2x8xf32>
+  %c0 = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<3x2x8xi32>
+  %z = linalg.fill ins(%c0 : i32) outs(%e : tensor<3x2x8xi32>) -> tensor<3x2x8xi32>
+  %pg = linalg.generic {indexing_maps = [#x3, #w3, #p3], iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%x3, %qw : tensor<3x2x8xi8>, tensor<2x8x8xi4>) outs(%z : tensor<3x2x8xi32>) {
+  ^bb0(%a: i8, %b: i4, %acc: i32):
+    %0 = arith.extsi %a : i8 to i32
+    %1 = arith.extsi %b : i4 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  } -> tensor<3x2x8xi32>
+  %f0 = arith.constant 0.0 : f32
+  %ea = tensor.empty() : tensor<3x8xf32>
+  %za = linalg.fill ins(%f0 : f32) outs(%ea : tensor<3x8xf32>) -> tensor<3x8xf32>
+  %sums = linalg.generic {indexing_maps = [#p, #s, #a], iterator_types = ["parallel", "parallel", "reduction"]} ins(%pg, %sw : tensor<3x2x8xi32>, tensor<2x8xf32>) outs(%za : tensor<3x8xf32>) {
+  ^bb0(%p: i32, %s: f32, %out: f32):
+    %0 = arith.sitofp %p : i32 to f32
+    %1 = arith.mulf %0, %s : f32
+    %2 = arith.addf %out, %1 : f32
+    linalg.yield %2 : f32
+  } -> tensor<3x8xf32>
+  %ey = tensor.empty() : tensor<3x8xf32>
+  %zy = linalg.fill ins(%f0 : f32) outs(%ey : tensor<3x8xf32>) -> tensor<3x8xf32>
+  %y = linalg.generic {indexing_maps = [#mn, #m, #mn], iterator_types = ["parallel", "parallel"]} ins(%sums, %sx : tensor<3x8xf32>, tensor<3xf32>) outs(%zy : tensor<3x8xf32>) {
+  ^bb0(%v: f32, %r: f32, %out: f32):
+    %0 = arith.mulf %v, %r : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  } -> tensor<3x8xf32>
+  return %y : tensor<3x8xf32>
 }
 
 func.func @int4_rows9(%qx: tensor<9x8xi8>, %sx: tensor<9xf32>) -> tensor<9x32xf32> {

@@ -1,8 +1,10 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=avx512-vnni tile-m=4 tile-n=2" --canonicalize --cse | FileCheck %s
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=generic tile-m=4 tile-n=2" --canonicalize --cse | FileCheck %s --check-prefix=GENERIC
 // RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=sse2" 2>&1 | FileCheck %s --check-prefix=BADISA
+// RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm,sve" 2>&1 | FileCheck %s --check-prefix=BADLIST
 
-// BADISA: unknown isa 'sse2' (expected generic, avx2, avx-vnni, avx512-vnni, neon, neon-dotprod or neon-i8mm)
+// BADISA: unknown isa 'sse2' (expected generic, avx2, avx-vnni, avx512-vnni, neon, neon-dotprod or neon-i8mm, optionally followed by ','-separated further ISAs of the target)
+// BADLIST: unknown isa 'neon-i8mm,sve'
 
 // Weights packed at compile time, +128 (x86: 3 ^ 0x80 = 0x83), in groups of
 // tile-n vectors of 16 columns x 4 k; 96 columns are 3 groups of 32. Rows:

@@ -79,7 +79,8 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
       emitError(getOperation().getLoc())
           << "mc-cpu-kernels: unknown isa '" << isa
           << "' (expected generic, avx2, avx-vnni, avx512-vnni, neon, "
-             "neon-dotprod or neon-i8mm) or negative tile size";
+             "neon-dotprod or neon-i8mm, optionally followed by ','-separated "
+             "further ISAs of the target) or negative tile size";
       return signalPassFailure();
     }
     if (blockM < 0) {

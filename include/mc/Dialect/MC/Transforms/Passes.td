@@ -373,7 +373,9 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",
            "generic, avx2, avx-vnni, avx512-vnni, neon, neon-dotprod or "
-           "neon-i8mm">,
+           "neon-i8mm; then optionally ','-separated further ISAs the "
+           "target has, which some kernels prefer (the W4A8 group kernel "
+           "takes sdot for a GEMV on neon-i8mm,neon-dotprod)">,
     Option<"tileM", "tile-m", "int64_t", /*default=*/"0",
            "rows of the register tile (0: the ISA's default)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"0",

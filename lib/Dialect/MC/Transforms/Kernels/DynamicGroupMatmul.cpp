@@ -8,13 +8,13 @@
 //   y[m, n] = C[m, n] + a[m, n] * sx[m]
 // fused into one kernel that computes P with integer dot products
 // (`mc.dot4`: `vpdpbusd` on AVX512-VNNI and AVX-VNNI, `vpmaddwd` pairs on
-// AVX2; AArch64 `sdot` with +dotprod) and combines in the same f32 order,
-// so the result equals the reference bit for bit.
+// AVX2; AArch64 `sdot` with +dotprod, `smmla` with +i8mm) and combines in
+// the same f32 order, so the result equals the reference bit for bit.
 //
 // Layout: q is packed at compile time into panels of 2L columns (L = 16 i32
-// lanes, 4 for `sdot`). A panel holds its K / G groups one after the other, each 2L f32
-// scales followed by G / 4 steps of 4 k, a step being the `mc.dot4` operands
-// of the panel's two column vectors ([L columns][4 k] bytes each):
+// lanes, 4 for `sdot`). A panel holds its K / G groups one after the other,
+// each 2L f32 scales followed by G / 4 steps of 4 k, a step being the `mc.dot4`
+// operands of the panel's two column vectors ([L columns][4 k] bytes each):
 //   int4: one 4L-byte vector; byte 4c + t holds u = q + 8 (1..15) of
 //         column c in its low nibble and of column L + c in its high nibble;
 //   int8: two 4L-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
@@ -38,11 +38,18 @@
 // (-mcpu=neoverse-n1), 26 cycles per group of 32 k at M = 1 against 35
 // with a broadcast load (`ld1r`) per step and row, 66 against 96 for 4 rows.
 //
+// `smmla` (2 rows x 8 k of x times 2 columns x 8 k of q into a 2 x 2
+// block) takes 8 k a step: a panel's 8 columns are 4 operands of 2 columns
+// x 8 k (int4: columns 4v + {0, 1} in the low nibbles of 16 bytes, 4v +
+// {2, 3} in the high), the rows go in pairs, and sums stay in blocks until
+// they are unzipped into rows after the groups (`emitTileMmla`).
+//
 // Loops: column panels run in parallel (`scf.forall`); in each, the rows go
-// in tiles of up to 8 (4 on NEON's 32 registers) with their 2 x 8 f32 sums carried over the groups and
-// the i32 accumulators over the steps of a group, so a panel is streamed
-// once for up to 8 rows. C and sx come in after the groups; the combine's
-// element-wise consumer, if any, is applied before the store.
+// in tiles of up to 8 (4 on NEON's 32 registers) with their 2 x 8 f32 sums
+// carried over the groups and the i32 accumulators over the steps of a group,
+// so a panel is streamed once for up to 8 rows. C and sx come in after the
+// groups; the combine's element-wise consumer, if any, is applied before the
+// store.
 //
 // Cost per group (G = 32 k x 32 columns, 640 bytes) and tile of R rows
 // (int4, VNNI): 16 R `vpdpbusd`, 16 masks and 6 R combine ops (cvt, mul,
@@ -264,17 +271,21 @@ public:
                       const KernelConfig &config)
       : b(rewriter), loc(mm.combine->getLoc()), mm(mm) {
     vnni = hasVpdpbusd(config.isa);
-    sdot = config.isa == Isa::NeonDot;
-    // NEON's 32 q registers: 4 rows x 2 vectors of i32 accumulators and as
-    // many f32 sums, the weights, scales and the activation word.
-    lanes = sdot ? config.lanes : 16;
+    sdot = useSdot(mm, config);
+    mmla = config.isa == Isa::NeonI8mm && !sdot;
+    // NEON's 32 q registers: 4 rows x 2 vectors of i32 accumulators (2 row
+    // pairs x 4 blocks for `smmla`) and as many f32 sums, the weights,
+    // scales and x.
+    lanes = sdot || mmla ? 4 : 16;
     panelWidth = 2 * lanes;
-    tileM = sdot ? 4 : 8;
+    tileM = sdot || mmla ? 4 : 8;
     offset = mm.bits == 4 ? 8 : vnni ? 128 : 0;
     numGroups = mm.k / mm.groupK;
     numPanels = llvm::divideCeil(mm.n, panelWidth);
-    stepBytes = mm.bits == 4 ? lanes * 4 : 2 * lanes * 4;
-    groupBytes = panelWidth * 4 + mm.groupK / 4 * stepBytes;
+    // A step is 4 k, or 8 for `smmla`: the panel's bytes either way.
+    stepK = mmla ? 8 : 4;
+    stepBytes = panelWidth * stepK * mm.bits / 8;
+    groupBytes = panelWidth * 4 + mm.groupK / stepK * stepBytes;
     panelBytes = numGroups * groupBytes;
     // 16 P must fit the i32 accumulators: |P| <= G * 128 * 8.
     highInPlace =
@@ -282,6 +293,16 @@ public:
   }
 
   Value emit(std::optional<Epilogue> epilogue);
+
+  /// `sdot` on neon-dotprod; on neon-i8mm, if the target has it, for a GEMV
+  /// (`smmla` would waste half of each operand on a second row: by llvm-mca
+  /// for Neoverse N2, 21 cycles a group of 32 k against 30) and for groups
+  /// of k that `smmla`'s 8 do not divide.
+  static bool useSdot(const GroupMatmul &mm, const KernelConfig &config) {
+    return config.isa == Isa::NeonDot ||
+           (config.isa == Isa::NeonI8mm && config.sdot &&
+            (mm.m == 1 || mm.groupK % 8));
+  }
 
 private:
   static constexpr int64_t kPrefetchDistance = 4096;
@@ -315,9 +336,14 @@ private:
   /// read at k0, and `sdot`'s indexed form takes the lane) in every lane.
   Value activationWord(Value row, Value k0, int64_t lane);
   SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
-                              Value row, int64_t rows, Value k0,
-                              int64_t lane);
+                              Value row, int64_t rows, Value k0, int64_t lane);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
+                 int64_t width);
+  Value emitTileMmla(Value dest, Value row, int64_t rows, Value n0, Value panel,
+                     int64_t width);
+  /// y[row, n0 + j * lanes ..] = C + a * sx[row] for the row's f32 sums `a`
+  /// of column vector j.
+  Value storeRow(Value dest, Value row, int64_t j, Value sums, Value n0,
                  int64_t width);
   Value emitPanel(Value dest, Value n0, Value panel, int64_t width);
 
@@ -326,7 +352,7 @@ private:
   const GroupMatmul &mm;
   /// `vpdpbusd` (u8 x s8) or AArch64 `sdot` (s8 x s8) dot products; else
   /// `mc.dot4`'s plain vector arithmetic.
-  bool vnni, sdot;
+  bool vnni, sdot, mmla;
   /// i32 lanes per vector, columns per panel, most rows per tile.
   int64_t lanes, panelWidth, tileM;
   int32_t offset;
@@ -334,7 +360,7 @@ private:
   /// mask and no shift; `vpdpbusd` takes them as u8), their accumulators
   /// start at 16 times the compensation and their scales are stored / 16.
   bool highInPlace;
-  int64_t numGroups, numPanels, stepBytes, groupBytes, panelBytes;
+  int64_t numGroups, numPanels, stepK, stepBytes, groupBytes, panelBytes;
   Value packed, stream, compensation;
   std::optional<MatmulOutput> output;
 };
@@ -366,7 +392,7 @@ Value DynamicGroupEmitter::packWeights() {
         std::memcpy(group + c * 4, &s, 4);
       }
       for (int64_t t = 0; t < mm.groupK; ++t) {
-        char *step = group + panelWidth * 4 + t / 4 * stepBytes;
+        char *step = group + panelWidth * 4 + t / stepK * stepBytes;
         for (int64_t c = 0; c < panelWidth; ++c) {
           int64_t col = p * panelWidth + c;
           int32_t q = 0;
@@ -378,6 +404,17 @@ Value DynamicGroupEmitter::packWeights() {
               q = static_cast<int8_t>(static_cast<uint8_t>(q) << 4) >> 4;
           }
           int32_t u = q + offset;
+          if (mmla) {
+            // `smmla` operands of 2 columns x 8 k; int4: columns 4v + {0,
+            // 1} in the low nibbles of vector v, 4v + {2, 3} in the high.
+            int64_t perVector = mm.bits == 4 ? 4 : 2;
+            int64_t byte = c / perVector * 16 + c % 2 * 8 + t % 8;
+            if (mm.bits == 4)
+              step[byte] |= static_cast<char>((u & 0xF) << (c % 4 / 2 * 4));
+            else
+              step[byte] = static_cast<char>(u);
+            continue;
+          }
           int64_t byte = c % lanes * 4 + t % 4;
           if (mm.bits == 4)
             step[byte] |= static_cast<char>((u & 0xF) << (c / lanes * 4));
@@ -476,8 +513,8 @@ Value DynamicGroupEmitter::activationWord(Value row, Value k0, int64_t lane) {
       b, loc, words, readVector(b, loc, mm.qx, {row, k0}, 16, true));
   Value splat = vector::ShuffleOp::create(b, loc, quad, quad,
                                           SmallVector<int64_t>(4, lane));
-  return vector::BitCastOp::create(
-      b, loc, VectorType::get({16}, b.getI8Type()), splat);
+  return vector::BitCastOp::create(b, loc, VectorType::get({16}, b.getI8Type()),
+                                   splat);
 }
 
 /// One step of 4 k for rows `row` .. `row` + rows (see `activationWord`):
@@ -544,7 +581,6 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto f32Type = VectorType::get({lanes}, f32);
   auto i32Type = VectorType::get({lanes}, i32);
-  auto inBounds = [&](int64_t j) { return (j + 1) * lanes <= width; };
 
   // The f32 sums of f32(P) * sw; C and sx come in after the groups.
   SmallVector<Value> sums(2 * rows, splat(f32, mm.sumsStart));
@@ -578,9 +614,9 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
           SmallVector<Value> out(in.begin(), in.end());
           Value payload = arith::AddIOp::create(
               b, loc, base,
-              arith::AddIOp::create(b, loc, index(panelWidth * 4),
-                                    arith::MulIOp::create(
-                                        b, loc, s, index(stepBytes))));
+              arith::AddIOp::create(
+                  b, loc, index(panelWidth * 4),
+                  arith::MulIOp::create(b, loc, s, index(stepBytes))));
           Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
           // `sdot` by element: 16 bytes of x serve 4 steps.
           bool quads = sdot && unroll % 4 == 0;
@@ -612,22 +648,136 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
         scf::YieldOp::create(b, loc, out);
       });
 
-  // y = C + a * sx.
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < 2; ++j)
+      dest = storeRow(dest, add(row, i), j, groups.getResult(i * 2 + j), n0,
+                      width);
+  return dest;
+}
+
+Value DynamicGroupEmitter::storeRow(Value dest, Value row, int64_t j,
+                                    Value sums, Value n0, int64_t width) {
+  if (j * lanes >= width)
+    return dest;
+  auto f32Type = VectorType::get({lanes}, b.getF32Type());
+  Value rowScale = vector::BroadcastOp::create(
+      b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, row));
+  Value col = index(j * lanes), n = add(n0, j * lanes);
+  bool inBounds = (j + 1) * lanes <= width;
+  Value c = output->readInit(b, loc, dest, row, n, col, lanes, inBounds);
+  Value value = arith::AddFOp::create(
+      b, loc, c, arith::MulFOp::create(b, loc, sums, rowScale));
+  return output->store(b, loc, dest, value, row, n, col, inBounds);
+}
+
+/// `smmla`: rows go in pairs (the last one half if `rows` is odd), each
+/// with 4 blocks of 2 x 2 accumulators, block h holding rows r, r + 1 x
+/// columns 2h, 2h + 1 of the panel; so are its f32 sums, unzipped into rows
+/// after the groups.
+Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
+                                        Value n0, Value panel, int64_t width) {
+  Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
+  auto f32Type = VectorType::get({4}, f32);
+  auto i32Type = VectorType::get({4}, i32);
+  auto bytesType = VectorType::get({16}, i8);
+  int64_t pairs = llvm::divideCeil(rows, 2), blocks = panelWidth / 2;
+  // The second row of a half pair repeats the first and is never stored.
+  auto pairRow = [&](int64_t pair, int64_t i) {
+    return add(row, std::min(2 * pair + i, rows - 1));
+  };
+  SmallVector<Value> sums(pairs * blocks, splat(f32, mm.sumsStart));
+  int64_t steps = mm.groupK / stepK;
+  auto groups = scf::ForOp::create(
+      b, loc, index(0), index(numGroups), index(1), sums,
+      [&](OpBuilder &, Location, Value g, ValueRange iter) {
+        Value base = mul(g, groupBytes);
+        emitPrefetch(panel, base);
+        // Block h's scales [s(2h), s(2h + 1)] twice.
+        Value scales[2] = {readPacked(panel, base, f32),
+                           readPacked(panel, add(base, 16), f32)};
+        SmallVector<Value> blockScales;
+        for (int64_t h = 0; h < blocks; ++h) {
+          int64_t e = h % 2 * 2;
+          blockScales.push_back(
+              vector::ShuffleOp::create(b, loc, scales[h / 2], scales[h / 2],
+                                        ArrayRef<int64_t>{e, e + 1, e, e + 1}));
+        }
+        SmallVector<Value> accs;
+        for (int64_t pair = 0; pair < pairs; ++pair) {
+          Value start = splat(i32, b.getI32IntegerAttr(0));
+          if (compensation) {
+            Value c[2];
+            for (int64_t i = 0; i < 2; ++i)
+              c[i] = tensor::ExtractOp::create(
+                  b, loc, compensation,
+                  ValueRange{pairRow(pair, i), g, index(0)});
+            start = vector::FromElementsOp::create(
+                b, loc, i32Type, ValueRange{c[0], c[0], c[1], c[1]});
+          }
+          accs.append(blocks, start);
+        }
+        Value kGroup = mul(g, mm.groupK);
+        auto concat = llvm::to_vector(llvm::seq<int64_t>(0, 16));
+        auto step = [&](ValueRange in, Value s) {
+          Value offset = arith::AddIOp::create(
+              b, loc, base,
+              arith::AddIOp::create(b, loc, index(panelWidth * 4),
+                                    mul(s, stepBytes)));
+          SmallVector<Value> weights;
+          for (int64_t v = 0; v < stepBytes / 16; ++v) {
+            Value bytes = readPacked(panel, add(offset, v * 16), i8);
+            if (mm.bits == 8) {
+              weights.push_back(bytes);
+              continue;
+            }
+            auto byteSplat = [&](int8_t value) {
+              return arith::ConstantOp::create(
+                  b, loc,
+                  DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(value)));
+            };
+            weights.push_back(
+                arith::AndIOp::create(b, loc, bytes, byteSplat(0x0F)));
+            weights.push_back(
+                arith::ShRUIOp::create(b, loc, bytes, byteSplat(4)));
+          }
+          Value k = arith::AddIOp::create(b, loc, kGroup, mul(s, stepK));
+          SmallVector<Value> out(in.begin(), in.end());
+          for (int64_t pair = 0; pair < pairs; ++pair) {
+            Value x[2];
+            for (int64_t i = 0; i < 2; ++i)
+              x[i] = readVector(b, loc, mm.qx, {pairRow(pair, i), k}, 8, true);
+            Value act = vector::ShuffleOp::create(b, loc, x[0], x[1], concat);
+            for (int64_t h = 0; h < blocks; ++h) {
+              Value &acc = out[pair * blocks + h];
+              acc = arm_neon::SmmlaOp::create(b, loc, i32Type, acc, act,
+                                              weights[h]);
+            }
+          }
+          return out;
+        };
+        auto loop = scf::ForOp::create(
+            b, loc, index(0), index(steps), index(1), accs,
+            [&](OpBuilder &, Location, Value s, ValueRange in) {
+              scf::YieldOp::create(b, loc, step(in, s));
+            });
+        SmallVector<Value> out;
+        for (auto [i, acc] : llvm::enumerate(loop.getResults())) {
+          Value p = arith::SIToFPOp::create(b, loc, f32Type, acc);
+          p = arith::MulFOp::create(b, loc, p, blockScales[i % blocks]);
+          out.push_back(arith::AddFOp::create(b, loc, iter[i], p).getResult());
+        }
+        scf::YieldOp::create(b, loc, out);
+      });
+
   for (int64_t i = 0; i < rows; ++i) {
-    Value r = add(row, i);
-    Value rowScale = vector::BroadcastOp::create(
-        b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, r));
+    // Row i's halves of blocks 2j and 2j + 1 are its column vector j.
+    int64_t e = i % 2 * 2, first = i / 2 * blocks;
     for (int64_t j = 0; j < 2; ++j) {
-      if (j * lanes >= width)
-        continue;
-      Value col = index(j * lanes), n = add(n0, j * lanes);
-      Value c = output->readInit(b, loc, dest, r, n, col, lanes,
-                                 inBounds(j));
-      Value value = arith::AddFOp::create(
-          b, loc, c,
-          arith::MulFOp::create(b, loc, groups.getResult(i * 2 + j),
-                                rowScale));
-      dest = output->store(b, loc, dest, value, r, n, col, inBounds(j));
+      Value value =
+          vector::ShuffleOp::create(b, loc, groups.getResult(first + 2 * j),
+                                    groups.getResult(first + 2 * j + 1),
+                                    ArrayRef<int64_t>{e, e + 1, e + 4, e + 5});
+      dest = storeRow(dest, add(row, i), j, value, n0, width);
     }
   }
   return dest;
@@ -635,10 +785,11 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
 
 Value DynamicGroupEmitter::emitPanel(Value dest, Value n0, Value panel,
                                      int64_t width) {
-  return emitRowTiles(b, loc, dest, mm.m, tileM,
-                      [&](Value dest, Value row, int64_t rows) {
-                        return emitTile(dest, row, rows, n0, panel, width);
-                      });
+  return emitRowTiles(
+      b, loc, dest, mm.m, tileM, [&](Value dest, Value row, int64_t rows) {
+        return mmla ? emitTileMmla(dest, row, rows, n0, panel, width)
+                    : emitTile(dest, row, rows, n0, panel, width);
+      });
 }
 
 Value DynamicGroupEmitter::emit(std::optional<Epilogue> epilogue) {
@@ -655,14 +806,14 @@ Value DynamicGroupEmitter::emit(std::optional<Epilogue> epilogue) {
       });
 }
 
-LogicalResult mc::kernels::rewriteDynamicGroupMatmul(
-    RewriterBase &rewriter, linalg::GenericOp combine,
-    const KernelConfig &config) {
-  // smmla's 2 x 8 operands would need another packing.
-  if (config.isa == Isa::NeonI8mm)
-    return failure();
+LogicalResult
+mc::kernels::rewriteDynamicGroupMatmul(RewriterBase &rewriter,
+                                       linalg::GenericOp combine,
+                                       const KernelConfig &config) {
   std::optional<GroupMatmul> mm = matchGroupMatmul(combine);
-  if (!mm)
+  // `smmla` takes 8 k a step.
+  if (!mm || (config.isa == Isa::NeonI8mm &&
+              !DynamicGroupEmitter::useSdot(*mm, config) && mm->groupK % 8))
     return failure();
   std::optional<Epilogue> epilogue = Epilogue::match(combine.getResult(0));
   Operation *replaced =

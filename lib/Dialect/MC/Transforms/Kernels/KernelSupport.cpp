@@ -22,32 +22,41 @@ static Value constantIndex(OpBuilder &b, Location loc, int64_t v) {
   return arith::ConstantIndexOp::create(b, loc, v);
 }
 
-FailureOr<KernelConfig> mc::kernels::getKernelConfig(StringRef isa,
-                                                     int64_t tileM,
-                                                     int64_t tileN) {
-  std::optional<KernelConfig> config =
-      llvm::StringSwitch<std::optional<KernelConfig>>(isa)
-          // 8 x 3 zmm accumulators leave 8 registers for the weight vectors
-          // and keep 8 broadcast A operands per weight load.
-          .Case("avx512-vnni", KernelConfig{Isa::Avx512Vnni, 16, 8, 3})
-          // 16 ymm registers (no AVX-512): 6 x 2 accumulators, 2 weight
-          // vectors and the broadcast row operand (VEX has no embedded
-          // broadcast), as in BLIS's and oneDNN's 6 x 16 AVX2 kernels.
-          .Case("avx-vnni", KernelConfig{Isa::AvxVnni, 8, 6, 2})
-          // vpmaddwd needs a register for its product before the vpaddd:
-          // 6 x 2 accumulators + 2 weights + broadcast + product = 16.
-          .Case("avx2", KernelConfig{Isa::Avx2, 8, 6, 2})
-          .Case("neon-dotprod", KernelConfig{Isa::NeonDot, 4, 8, 3, true})
-          // 4 row pairs x 2 vectors (4 columns each) are 16 2 x 2
-          // accumulators, with 4 weight and 4 activation registers.
-          .Case("neon-i8mm", KernelConfig{Isa::NeonI8mm, 4, 8, 2, true})
-          // AArch64 without dot products: the generic kernels, but table
-          // look-ups with `tbl`, which every AArch64 has.
-          .Case("neon", KernelConfig{Isa::Generic, 16, 4, 2, true})
-          .Case("generic", KernelConfig{Isa::Generic, 16, 4, 2})
-          .Default(std::nullopt);
+static std::optional<KernelConfig> getIsaConfig(StringRef isa) {
+  return llvm::StringSwitch<std::optional<KernelConfig>>(isa)
+      // 8 x 3 zmm accumulators leave 8 registers for the weight vectors
+      // and keep 8 broadcast A operands per weight load.
+      .Case("avx512-vnni", KernelConfig{Isa::Avx512Vnni, 16, 8, 3})
+      // 16 ymm registers (no AVX-512): 6 x 2 accumulators, 2 weight
+      // vectors and the broadcast row operand (VEX has no embedded
+      // broadcast), as in BLIS's and oneDNN's 6 x 16 AVX2 kernels.
+      .Case("avx-vnni", KernelConfig{Isa::AvxVnni, 8, 6, 2})
+      // vpmaddwd needs a register for its product before the vpaddd:
+      // 6 x 2 accumulators + 2 weights + broadcast + product = 16.
+      .Case("avx2", KernelConfig{Isa::Avx2, 8, 6, 2})
+      .Case("neon-dotprod", KernelConfig{Isa::NeonDot, 4, 8, 3, true})
+      // 4 row pairs x 2 vectors (4 columns each) are 16 2 x 2
+      // accumulators, with 4 weight and 4 activation registers.
+      .Case("neon-i8mm", KernelConfig{Isa::NeonI8mm, 4, 8, 2, true})
+      // AArch64 without dot products: the generic kernels, but table
+      // look-ups with `tbl`, which every AArch64 has.
+      .Case("neon", KernelConfig{Isa::Generic, 16, 4, 2, true})
+      .Case("generic", KernelConfig{Isa::Generic, 16, 4, 2})
+      .Default(std::nullopt);
+}
+
+FailureOr<KernelConfig>
+mc::kernels::getKernelConfig(StringRef isa, int64_t tileM, int64_t tileN) {
+  SmallVector<StringRef> isas;
+  isa.split(isas, ',');
+  std::optional<KernelConfig> config = getIsaConfig(isas.front());
   if (!config || tileM < 0 || tileN < 0)
     return failure();
+  for (StringRef other : isas) {
+    if (!getIsaConfig(other))
+      return failure();
+    config->sdot |= other == "neon-dotprod";
+  }
   if (tileM)
     config->tileM = tileM;
   if (tileN)

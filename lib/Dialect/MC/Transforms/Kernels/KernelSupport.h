@@ -51,12 +51,17 @@ struct KernelConfig {
   /// The target looks bytes up in a 64-byte table (AArch64 `tbl`, any
   /// Advanced SIMD), so `mc.table_lookup` is one instruction per 16 bytes.
   bool tableLookup = false;
+  /// The target has AArch64 `sdot` (`neon-dotprod`, also when listed after
+  /// `neon-i8mm`).
+  bool sdot = false;
   /// Rows per parallel row block of the int8 and f32 GEMMs (0: chosen from
   /// the shape).
   int64_t blockM = 0;
 };
 
-/// Parses an `isa=` option value; tile sizes of 0 take the ISA's defaults.
+/// Parses an `isa=` option value: the kernels' ISA, optionally followed by
+/// `,`-separated further ISAs the target has (e.g. `neon-i8mm,neon-dotprod`);
+/// tile sizes of 0 take the ISA's defaults.
 mlir::FailureOr<KernelConfig> getKernelConfig(llvm::StringRef isa,
                                               int64_t tileM, int64_t tileN);
 
