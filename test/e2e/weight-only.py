@@ -14,57 +14,13 @@
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import (assembled_matmul_ir, check_close_configs, dense_hex,
-                    mlir_type, with_bias_relu)
+from mctest import (check_close_configs, make_weight, weight_only_ir,
+                    with_bias_relu)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
 configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
            for t in (1, 2)]
-
-
-def weight_only_ir(q, s, zp, storage, granularity, m, resource=False):
-    """`@f(%x: M x K) -> M x N` = x . decode(assemble(q, s[, zp]))."""
-    k, n = q.shape
-    bits = int(storage.lstrip("ui"))
-    pt, st = mlir_type([k, n], f"i{bits}"), mlir_type(s.shape, "f32")
-    enc = f"#mc.uniform<{storage}{granularity}" + \
-        (", zero_point" if zp is not None else "") + ">"
-    parts, types, blob = "%q, %s", f"{pt}, {st}", ""
-    payload = dense_hex(q.astype(np.int8))
-    if resource:
-        payload = "dense_resource<q>"
-        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      q: "0x01000000'
-                + q.astype(np.int8).tobytes().hex() + '"\n    }\n  }\n#-}\n')
-    defs = (f"  %q = arith.constant {payload} : {pt}\n"
-            f"  %s = arith.constant {dense_hex(s.astype(np.float32))} : {st}\n")
-    if zp is not None:
-        zt = mlir_type(zp.shape, "i32")
-        parts += ", %zp"
-        types += f", {zt}"
-        defs += f"  %zp = arith.constant {dense_hex(zp.astype(np.int32))} : {zt}\n"
-    return assembled_matmul_ir(m, k, n, defs, parts, types, enc) + blob
-
-
-def make_weight(k, n, storage, group, zero_point, scale_fn):
-    """Random payload, scales and zero points; `group` is G (block [G, 1]),
-    "channel" (axis 1) or "tensor"."""
-    bits = int(storage.lstrip("ui"))
-    signed = not storage.startswith("u")
-    lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
-    q = rng.integers(lo, hi, (k, n))
-    if group == "channel":
-        sshape, gran, expand = (n,), ", axis = 1", lambda a: a[None, :]
-    elif group == "tensor":
-        sshape, gran, expand = (), "", lambda a: a
-    else:
-        sshape, gran = (k // group, n), f", block = [{group}, 1]"
-        expand = lambda a: np.repeat(a, group, axis=0)
-    s = scale_fn(sshape).astype(np.float32)
-    zp = rng.integers(lo, hi, sshape) if zero_point else None
-    deq = (q - (expand(zp) if zp is not None else 0)).astype(np.float64) * \
-        expand(s.astype(np.float64))
-    return q, s, zp, gran, deq
 
 
 def check(m, k, n, storage, group, zero_point=False, exact=False,
@@ -76,7 +32,7 @@ def check(m, k, n, storage, group, zero_point=False, exact=False,
     else:
         scale_fn = lambda sh: rng.uniform(0.01, 0.1, sh)
         x = rng.standard_normal((m, k)).astype(np.float32)
-    q, s, zp, gran, deq = make_weight(k, n, storage, group, zero_point,
+    q, s, zp, gran, deq = make_weight(rng, k, n, storage, group, zero_point,
                                       scale_fn)
     ir = weight_only_ir(q, s, zp, storage, gran, m, resource)
     want = x.astype(np.float64) @ deq

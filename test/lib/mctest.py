@@ -172,6 +172,53 @@ def with_bias_relu(ir, batch, bias, accumulate=False):
   return %r : {yt}""")
 
 
+def weight_only_ir(q, s, zp, storage, granularity, m, resource=False):
+    """`@f(%x: M x K) -> M x N` = x . decode(assemble(q, s[, zp])), the
+    payload inline or as a dense_resource."""
+    k, n = q.shape
+    bits = int(storage.lstrip("ui"))
+    pt, st = mlir_type([k, n], f"i{bits}"), mlir_type(s.shape, "f32")
+    enc = f"#mc.uniform<{storage}{granularity}" + \
+        (", zero_point" if zp is not None else "") + ">"
+    parts, types, blob = "%q, %s", f"{pt}, {st}", ""
+    payload = dense_hex(q.astype(np.int8))
+    if resource:
+        payload = "dense_resource<q>"
+        blob = ('\n{-#\n  dialect_resources: {\n    builtin: {\n      q: "0x01000000'
+                + q.astype(np.int8).tobytes().hex() + '"\n    }\n  }\n#-}\n')
+    defs = (f"  %q = arith.constant {payload} : {pt}\n"
+            f"  %s = arith.constant {dense_hex(s.astype(np.float32))} : {st}\n")
+    if zp is not None:
+        zt = mlir_type(zp.shape, "i32")
+        parts += ", %zp"
+        types += f", {zt}"
+        defs += f"  %zp = arith.constant {dense_hex(zp.astype(np.int32))} : {zt}\n"
+    return assembled_matmul_ir(m, k, n, defs, parts, types, enc) + blob
+
+
+def make_weight(rng, k, n, storage, group, zero_point, scale_fn):
+    """Random payload, scales (`scale_fn(shape)`) and zero points of a K x N
+    #mc.uniform `storage` weight, its encoding's granularity and the
+    dequantized weight (float64); `group` is G (block [G, 1]), "channel"
+    (axis 1) or "tensor"."""
+    bits = int(storage.lstrip("ui"))
+    signed = not storage.startswith("u")
+    lo, hi = (-(1 << (bits - 1)), 1 << (bits - 1)) if signed else (0, 1 << bits)
+    q = rng.integers(lo, hi, (k, n))
+    if group == "channel":
+        sshape, gran, expand = (n,), ", axis = 1", lambda a: a[None, :]
+    elif group == "tensor":
+        sshape, gran, expand = (), "", lambda a: a
+    else:
+        sshape, gran = (k // group, n), f", block = [{group}, 1]"
+        expand = lambda a: np.repeat(a, group, axis=0)
+    s = scale_fn(sshape).astype(np.float32)
+    zp = rng.integers(lo, hi, sshape) if zero_point else None
+    deq = (q - (expand(zp) if zp is not None else 0)).astype(np.float64) * \
+        expand(s.astype(np.float64))
+    return q, s, zp, gran, deq
+
+
 def dynamic_group_model(w, x, bits, g, bias=None):
     """`matmul_model(w, len(x))` (relu(y + bias) fused if `bias`) after
     `--mc-quantize=activations=dynamic granularity=group`, and numpy's
