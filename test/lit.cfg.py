@@ -20,6 +20,7 @@ python = config.python_executable or shutil.which("python3")
 # python3 that has numpy.
 config.substitutions.insert(0, ("%python", python))
 config.substitutions.append(("%mc_lib", config.mc_lib_dir))
+config.substitutions.append(("%mlir_lib", config.mlir_lib_dir))
 config.substitutions.append(("%mc_obj_root", config.mc_obj_root))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(("%mc_plugin", os.path.join(config.mc_lib_dir, "MCPlugin.so")))

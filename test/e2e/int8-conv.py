@@ -1,13 +1,19 @@
 # i8 x i8 -> i32 convolutions (NHWC/HWCF and NCHW/FCHW; strides, dilations,
 # padding through tensor.pad, 1x1, a non-zero accumulator) through im2col
 # and the GEMM kernel equal numpy's integer convolution bit for bit, on
-# every ISA this CPU runs, with one and two threads.
+# every ISA this CPU runs, with one and two threads; and cross-compiled for
+# AArch64 with +dotprod (`sdot`) and +i8mm (`smmla`) under qemu-aarch64.
 # RUN: %python %s | FileCheck %s
 # CHECK: nhwc: ok
 # CHECK: nchw: ok
+# CHECK: aarch64: ok
+import os
+import subprocess
+import tempfile
+
 import numpy as np
 
-from mctest import dense_hex, host_isas, run
+from mctest import compile_and_call, dense_hex, host_isas, run
 
 rng = np.random.default_rng(3)
 isas = host_isas()
@@ -75,11 +81,30 @@ func.func @f({", ".join(args)}) -> {t(ys, 'i32')} {{
             (got,) = run(ir, "f", inputs, 1,
                          [f"--isa={isa}", f"--num-threads={threads}"])
             assert (got == want).all(), (layout, isa, threads)
+    return ir, inputs, want
 
 
+aarch64 = []
 for layout in ("nhwc", "nchw"):
-    check(layout, 1, 8, 6, 16, 3)
-    check(layout, 2, 5, 9, 20, 3, stride=2, pad=1)
+    aarch64.append(check(layout, 1, 8, 6, 16, 3))
+    aarch64.append(check(layout, 2, 5, 9, 20, 3, stride=2, pad=1))
     check(layout, 1, 16, 7, 33, 1)
-    check(layout, 1, 3, 11, 8, 3, dilation=2, init=True)
+    aarch64.append(check(layout, 1, 3, 11, 8, 3, dilation=2, init=True))
     print(f"{layout}: ok")
+
+# AArch64: the same convolutions cross-compiled with +dotprod (sdot) and
+# +i8mm (smmla), run under qemu-aarch64.
+objdump = "/usr/lib/llvm-22/bin/llvm-objdump"
+for mattr, instruction in [("+dotprod", "sdot"), ("+i8mm", "smmla")]:
+    for ir, inputs, want in aarch64:
+        with tempfile.TemporaryDirectory() as tmp:
+            ((got,),) = compile_and_call(
+                ir, [("f", inputs, [(want.shape, np.int32)])],
+                "aarch64-linux-gnu", ["aarch64-linux-gnu-gcc", "-static"],
+                ["qemu-aarch64"], mattr, workdir=tmp)
+            asm = subprocess.run([objdump, "-d", os.path.join(tmp, "model.o")],
+                                 check=True, capture_output=True,
+                                 text=True).stdout
+        assert (got == want).all(), (mattr, want.shape)
+        assert f"\t{instruction}\t" in asm, mattr
+print("aarch64: ok")

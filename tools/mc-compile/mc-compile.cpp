@@ -245,7 +245,8 @@ int main(int argc, char **argv) {
   // ships for the host (x86-64) only, as it does libomp.
   bool hasRunnerUtils = targetTriple.getArch() == llvm::Triple::x86_64;
   // mc's runtime (lib/Runtime), built next to the tools: the buffer cache on
-  // both targets, and on AArch64 also the OpenMP entry points.
+  // both targets, and on AArch64 also the OpenMP entry points and
+  // `memrefCopy`.
   bool isAArch64Linux = targetTriple.isAArch64() && targetTriple.isOSLinux();
   std::string runtime;
   if (hasRunnerUtils || isAArch64Linux) {
@@ -395,7 +396,8 @@ int main(int argc, char **argv) {
       translateModuleToLLVMIR(*module, llvmContext);
   if (!llvmModule)
     fail("translation to LLVM IR failed");
-  if (!hasRunnerUtils && llvmModule->getFunction("memrefCopy"))
+  if (!hasRunnerUtils && !(isAArch64Linux && !runtime.empty()) &&
+      llvmModule->getFunction("memrefCopy"))
     fail("'" + inputFile + "' needs MLIR's memrefCopy runtime function, "
          "which is not available for '" + triple + "'");
   llvmModule->setTargetTriple(targetTriple);
