@@ -9,8 +9,9 @@
 # (64-bit mask words of all ones) beside empty ones; a non-zero initial
 # accumulator; a dense_resource weight; a fused bias + ReLU consumer (also
 # over several passes); inf and NaN in X (as the reference: 0 x inf is
-# NaN); weights pruned by --mc-prune; 1 and 2 threads; isa generic and the
-# host's.
+# NaN); weights pruned by --mc-prune; 1 and 2 threads; the host's isa
+# (AVX-512) and generic, which has no vexpandps and takes the dense f32
+# kernel instead (the same sums in the same order).
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: rounding: ok
@@ -35,7 +36,7 @@ def sparse_weight(k, n, density, values=None):
 
 
 def uses_kernel(ir):
-    lowered = opt(ir, "--mc-cpu-kernels")
+    lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
     return "vector.expandload" in lowered and "linalg.matmul" not in lowered
 
 
@@ -111,7 +112,7 @@ def check_epilogue(m, k, n):
     w = sparse_weight(k, n, 0.15)
     bias = rng.integers(-20, 21, n).astype(np.float32)
     ir = with_bias_relu(matmul_model(w, m), m, bias)
-    lowered = opt(ir, "--mc-cpu-kernels")
+    lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
     assert "linalg.generic" not in lowered and "vector.expandload" in lowered
     x = rng.integers(-8, 9, (m, k)).astype(np.float32)
     want = np.maximum(x.astype(np.float64) @ w + bias, 0)

@@ -1,4 +1,11 @@
-// RUN: mc-opt %s --split-input-file --mc-cpu-kernels --cse | FileCheck %s
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx512-vnni --cse | FileCheck %s
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx2 | FileCheck %s --check-prefix=NOEXPAND
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NOEXPAND
+
+// Without AVX-512's vexpandps (LLVM would scalarize vector.expandload) the
+// dense f32 kernel takes the weights.
+// NOEXPAND-NOT: __mc_sparse
+// NOEXPAND-NOT: vector.expandload
 
 // Bitmask sparse GEMV: 4 nonzeros of 100. Per panel of 16 columns and k, a
 // 16-bit mask (masks[group][k][4 panels]); the nonzeros of a group's panels
