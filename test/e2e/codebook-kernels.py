@@ -7,8 +7,8 @@
 # M = 1, 2, 4, 5, 9 (and from 128 rows, where the weight is decoded once
 # for the f32 GEMM instead: 128, 130); N not a multiple of the column
 # group; K below, at and
-# not a multiple of the packed block; 1 and 2 threads; isa generic and the
-# host's; a non-zero initial accumulator; a fused bias + ReLU consumer;
+# not a multiple of the packed block; 1 and 2 threads; isa generic, the
+# host's and avx2 (two 8-entry look-ups and a select); a non-zero initial accumulator; a fused bias + ReLU consumer;
 # --mc-quantize method=kmeans models.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
@@ -21,9 +21,11 @@ from mctest import (codebook_ir, decode_codebook, dense_hex, matmul_model,
                     mlir_type, opt, random_codebook, run)
 
 rng = np.random.default_rng(0)
-host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
-configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
-           for t in (1, 2)]
+flags = open("/proc/cpuinfo").read()
+host = "host" if "avx512f" in flags else None
+# avx2: each 8 lanes look up both halves of the table (ymm permutes).
+configs = [(isa, t) for isa in ["generic"] + ([host] if host else []) +
+           (["avx2"] if " avx2" in flags else []) for t in (1, 2)]
 
 
 def uses_kernel(ir, m):

@@ -1,5 +1,5 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx512-vnni --cse | FileCheck %s
-// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx2 | FileCheck %s --check-prefix=NOEXPAND
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx2 | FileCheck %s --check-prefixes=NOEXPAND,AVX2
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NOEXPAND
 
 // Without AVX-512's vexpandps (LLVM would scalarize vector.expandload) the
@@ -116,6 +116,15 @@ func.func @not_sparse_enough(%x: tensor<1x2xf32>) -> tensor<1x5xf32> {
 // from_elements of dynamic extracts (vpermd); columns are reduced at the
 // end and stored 4 at a time; 6 columns are a group of 4 and a tail of 2.
 // CHECK-LABEL: func.func @codebook
+// Without AVX-512, each 8 lanes look up both 8-entry halves of the table
+// (ymm vpermps) and select by index bit 3.
+// AVX2-LABEL: func.func @codebook
+// AVX2: %[[LO:.*]] = vector.extract_strided_slice %[[T:.*]] {offsets = [0], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// AVX2: %[[HI:.*]] = vector.extract_strided_slice %[[T]] {offsets = [8], sizes = [8], strides = [1]} : vector<16xf32> to vector<8xf32>
+// AVX2: %[[I:.*]] = vector.extract_strided_slice %{{.*}} {offsets = [0], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
+// AVX2: %[[IN:.*]] = arith.cmpi ult, %[[I]], %{{.*}} : vector<8xi32>
+// AVX2: arith.select %[[IN]], %{{.*}}, %{{.*}} : vector<8xi1>, vector<8xf32>
+// AVX2: vector.extract_strided_slice %{{.*}} {offsets = [8], sizes = [8], strides = [1]} : vector<16xi32> to vector<8xi32>
 // CHECK-NOT: mc.decode
 // CHECK-DAG: %[[IDX:.*]] = arith.constant dense<"0x55555555{{.*}}"> : tensor<384xi32>
 // CHECK-DAG: %[[TAB:.*]] = arith.constant dense<"0x0000C03F{{.*}}"> : tensor<128xf32>

@@ -166,11 +166,51 @@ static std::optional<Codebook> matchCodebook(Value operand) {
 ///
 /// Otherwise, the table is 16 f32 and `idx` 16 i32: a build vector of
 /// variable extracts, which the X86 backend turns into one variable
-/// permute (`vpermd`).
+/// permute (`vpermd`). Without AVX-512 (`halves`) it would scalarize a
+/// 16-entry one (--mcpu=haswell, 2048 x 2048 ui4 per column, M = 1: 4.6 ms
+/// against 0.83 ms for the dense f32 GEMV), so each 8 lanes look up both
+/// halves of the table (`vpermps` on ymm) and select by index bit 3.
 static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx,
-                    bool tableLookup) {
+                    bool tableLookup, bool halves) {
   int64_t lanes = cast<VectorType>(idx.getType()).getNumElements();
   auto f32Type = VectorType::get({lanes}, b.getF32Type());
+  auto permute = [&](Value from, Value indices) {
+    int64_t count = cast<VectorType>(indices.getType()).getNumElements();
+    SmallVector<Value> elements;
+    for (int64_t l = 0; l < count; ++l) {
+      Value i =
+          vector::ExtractOp::create(b, loc, indices, ArrayRef<int64_t>{l});
+      Value position =
+          arith::IndexCastOp::create(b, loc, b.getIndexType(), i);
+      elements.push_back(vector::ExtractOp::create(
+          b, loc, from, ArrayRef<OpFoldResult>{position}));
+    }
+    return vector::FromElementsOp::create(
+        b, loc, VectorType::get({count}, b.getF32Type()), elements);
+  };
+  if (halves && lanes % 8 == 0) {
+    auto i32x8 = VectorType::get({8}, b.getI32Type());
+    auto splat = [&](int32_t v) {
+      return arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(i32x8, b.getI32IntegerAttr(v)));
+    };
+    Value tables[2] = {
+        vector::ExtractStridedSliceOp::create(b, loc, table, 0, 8, 1),
+        vector::ExtractStridedSliceOp::create(b, loc, table, 8, 8, 1)};
+    Value result = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
+    for (int64_t h = 0; h < lanes; h += 8) {
+      Value part = vector::ExtractStridedSliceOp::create(b, loc, idx, h, 8, 1);
+      Value low = arith::AndIOp::create(b, loc, part, splat(7));
+      Value inLow = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                          part, splat(8));
+      Value looked = arith::SelectOp::create(
+          b, loc, inLow, permute(tables[0], low), permute(tables[1], low));
+      result =
+          vector::InsertStridedSliceOp::create(b, loc, looked, result, h, 1);
+    }
+    return result;
+  }
   if (tableLookup) {
     SmallVector<Value> planes;
     for (int64_t p = 0; p < 4; ++p) {
@@ -189,14 +229,7 @@ static Value lookUp(OpBuilder &b, Location loc, Value table, Value idx,
     return vector::BitCastOp::create(
         b, loc, f32Type, vector::InterleaveOp::create(b, loc, low, high));
   }
-  SmallVector<Value> elements;
-  for (int64_t l = 0; l < lanes; ++l) {
-    Value i = vector::ExtractOp::create(b, loc, idx, ArrayRef<int64_t>{l});
-    Value position = arith::IndexCastOp::create(b, loc, b.getIndexType(), i);
-    elements.push_back(vector::ExtractOp::create(
-        b, loc, table, ArrayRef<OpFoldResult>{position}));
-  }
-  return vector::FromElementsOp::create(b, loc, f32Type, elements);
+  return permute(table, idx);
 }
 
 namespace {
@@ -363,7 +396,9 @@ Value CodebookEmitter::emitTile(Value slice, Value row, int64_t rows, Value n0,
                                       arith::DivUIOp::create(b, loc, kj,
                                                              index(w.groupK)),
                                       c);
-        Value weights = lookUp(b, loc, table, q, config.tableLookup);
+        Value weights =
+            lookUp(b, loc, table, q, config.tableLookup,
+                   config.isa == Isa::Avx2 || config.isa == Isa::AvxVnni);
         for (int64_t i = 0; i < rows; ++i) {
           Value &acc = accs[accIndex(i, c, j % splits)];
           acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
