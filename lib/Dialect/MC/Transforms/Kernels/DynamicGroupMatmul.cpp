@@ -82,6 +82,7 @@
 #include "mlir/IR/Matchers.h"
 
 #include <cstring>
+#include <tuple>
 
 using namespace mlir;
 using namespace mc::kernels;
@@ -332,6 +333,9 @@ private:
   Value emitCompensation();
   /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
   Value readPacked(Value panel, Value offset, Type type);
+  /// The low and high nibbles of packed bytes as bytes (NEON shifts bytes:
+  /// `ushr` by 4 needs no mask).
+  std::pair<Value, Value> splitNibbles(Value bytes);
   /// x's 4 bytes at k0 (k0 + 4 * `lane` if `lane` >= 0: then 16 bytes are
   /// read at k0, and `sdot`'s indexed form takes the lane) in every lane.
   Value activationWord(Value row, Value k0, int64_t lane);
@@ -505,6 +509,17 @@ Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
                                    bytes);
 }
 
+std::pair<Value, Value> DynamicGroupEmitter::splitNibbles(Value bytes) {
+  auto splat = [&](int8_t v) {
+    return arith::ConstantOp::create(
+        b, loc,
+        DenseElementsAttr::get(cast<VectorType>(bytes.getType()),
+                               b.getI8IntegerAttr(v)));
+  };
+  return {arith::AndIOp::create(b, loc, bytes, splat(0x0F)),
+          arith::ShRUIOp::create(b, loc, bytes, splat(4))};
+}
+
 Value DynamicGroupEmitter::activationWord(Value row, Value k0, int64_t lane) {
   if (lane < 0)
     return broadcastWord(b, loc, mm.qx, row, k0, lanes, true);
@@ -528,14 +543,8 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
   auto bytesType = VectorType::get({lanes * 4}, i8);
   Value weights[2];
   if (mm.bits == 4 && sdot) {
-    // NEON shifts bytes: `ushr` by 4 leaves the high nibble alone.
-    Value bytes = readPacked(panel, offset, i8);
-    auto byteSplat = [&](int8_t v) {
-      return arith::ConstantOp::create(
-          b, loc, DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(v)));
-    };
-    weights[0] = arith::AndIOp::create(b, loc, bytes, byteSplat(0x0F));
-    weights[1] = arith::ShRUIOp::create(b, loc, bytes, byteSplat(4));
+    std::tie(weights[0], weights[1]) =
+        splitNibbles(readPacked(panel, offset, i8));
   } else if (mm.bits == 4) {
     // Nibbles through i32 lanes: a mask each, and for the high ones either
     // a shift first (the mask drops what it brings in from the next byte)
@@ -679,7 +688,6 @@ Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
   auto f32Type = VectorType::get({4}, f32);
   auto i32Type = VectorType::get({4}, i32);
-  auto bytesType = VectorType::get({16}, i8);
   int64_t pairs = llvm::divideCeil(rows, 2), blocks = panelWidth / 2;
   // The second row of a half pair repeats the first and is never stored.
   auto pairRow = [&](int64_t pair, int64_t i) {
@@ -730,15 +738,8 @@ Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
               weights.push_back(bytes);
               continue;
             }
-            auto byteSplat = [&](int8_t value) {
-              return arith::ConstantOp::create(
-                  b, loc,
-                  DenseElementsAttr::get(bytesType, b.getI8IntegerAttr(value)));
-            };
-            weights.push_back(
-                arith::AndIOp::create(b, loc, bytes, byteSplat(0x0F)));
-            weights.push_back(
-                arith::ShRUIOp::create(b, loc, bytes, byteSplat(4)));
+            auto [low, high] = splitNibbles(bytes);
+            weights.append({low, high});
           }
           Value k = arith::AddIOp::create(b, loc, kGroup, mul(s, stepK));
           SmallVector<Value> out(in.begin(), in.end());
