@@ -351,9 +351,9 @@ class Bench:
         def mc_libs(t, dynamic=False):
             """mc's modules, one per weight set, each with M = 1, 4, 8 (with
             `dynamic`, int8 activations quantized at run time: W4A8 / W8A8).
-            Sets rotate through ROTATE_BYTES of what the object really
-            stores (the format's bytes or more: at the reference lowering an
-            i4 payload takes a byte an element)."""
+            Sets rotate through ROTATE_BYTES of what a call really reads
+            (the format's bytes or more: at the reference lowering an i4
+            payload takes a byte an element)."""
             emit, prefix = ((mc_ir.weight_only_dynamic, "wqd") if dynamic
                             else (mc_ir.weight_only, "wq"))
 
@@ -367,10 +367,9 @@ class Bench:
                 return mc_module(text, t, key)
             if (t, dynamic) not in libs:
                 first = compile_set(0)
-                # The dynamic kernel packs its own copy of the weights per
+                # The kernels pack their own copy of the weights per
                 # function (M = 1, 4, 8), of which a call reads one.
-                stored = nbytes if dynamic else max(
-                    nbytes, os.path.getsize(first._name))
+                stored = max(nbytes, os.path.getsize(first._name) / 3)
                 libs[t, dynamic] = [first] + [compile_set(i) for i in range(
                     1, min(len(qs), self.sets_for(stored)))]
             return libs[t, dynamic]

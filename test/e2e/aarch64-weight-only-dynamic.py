@@ -17,17 +17,13 @@
 # CHECK: dotprod: ok
 # CHECK: i8mm: ok
 # CHECK: i8mm+dotprod: ok
-import os
 import re
-import subprocess
-import tempfile
 
 import numpy as np
 
-from mctest import compile_and_call, dynamic_group_model, run
+from mctest import dynamic_group_model, run, run_aarch64
 
 rng = np.random.default_rng(81)
-objdump = "/usr/lib/llvm-22/bin/llvm-objdump"
 indexed_sdot = re.compile(r"\tsdot\tv\d+\.4s, v\d+\.16b, v\d+\.4b\[[0-3]\]")
 
 cases = []
@@ -61,14 +57,7 @@ def expected_instructions(label, m, g):
 for label, mattr in [("neon", None), ("dotprod", "+dotprod"),
                      ("i8mm", "+i8mm"), ("i8mm+dotprod", "+i8mm,+dotprod")]:
     for ir, x, want, what in cases:
-        with tempfile.TemporaryDirectory() as tmp:
-            ((got,),) = compile_and_call(
-                ir, [("f", [x], [(want.shape, np.float32)])],
-                "aarch64-linux-gnu", ["aarch64-linux-gnu-gcc", "-static"],
-                ["qemu-aarch64"], mattr, workdir=tmp)
-            asm = subprocess.run([objdump, "-d", os.path.join(tmp, "model.o")],
-                                 check=True, capture_output=True,
-                                 text=True).stdout
+        (got,), asm = run_aarch64(ir, [x], [(want.shape, np.float32)], mattr)
         assert (got.view(np.uint32) == want.view(np.uint32)).all(), \
             (label, what, np.argwhere(got != want)[:5])
         assert label.endswith("dotprod") or "\tsdot\t" not in asm, label

@@ -12,16 +12,11 @@
 # RUN: %python %s | FileCheck %s
 # CHECK: neon: ok
 # CHECK: dotprod: ok
-import os
-import subprocess
-import tempfile
-
 import numpy as np
 
-from mctest import compile_and_call, make_weight, run, weight_only_ir
+from mctest import make_weight, run, run_aarch64, weight_only_ir
 
 rng = np.random.default_rng(90)
-objdump = "/usr/lib/llvm-22/bin/llvm-objdump"
 
 cases = []
 for m, k, n, storage, group, zp in [
@@ -45,22 +40,10 @@ for m, k, n, storage, group, zp in [
 
 for label, mattr in [("neon", None), ("dotprod", "+dotprod")]:
     for ir, x, want, what in cases:
-        with tempfile.TemporaryDirectory() as tmp:
-            ((got,),) = compile_and_call(
-                ir, [("f", [x], [(want.shape, np.float32)])],
-                "aarch64-linux-gnu", ["aarch64-linux-gnu-gcc", "-static"],
-                ["qemu-aarch64"], mattr, workdir=tmp)
-            asm = subprocess.run([objdump, "-d", os.path.join(tmp, "model.o")],
-                                 check=True, capture_output=True,
-                                 text=True).stdout
-            # The kernel's packed weights, not a decode for the f32 kernel.
-            ll = os.path.join(tmp, "model.ll")
-            subprocess.run(["mc-compile", os.path.join(tmp, "model.mlir"),
-                            "--target=aarch64-linux-gnu",
-                            *([f"--mattr={mattr}"] if mattr else []),
-                            "--emit=llvm", "-o", ll], check=True)
-            with open(ll) as f:
-                assert "@__mc_weight_only_weights" in f.read(), (label, what)
+        (got,), asm, ll = run_aarch64(ir, [x], [(want.shape, np.float32)],
+                                      mattr, llvm=True)
+        # The kernel's packed weights, not a decode for the f32 kernel.
+        assert "@__mc_weight_only_weights" in ll, (label, what)
         assert (got.view(np.uint32) == want.view(np.uint32)).all(), \
             (label, what, np.argwhere(got != want)[:5])
         assert "\tfmla\t" in asm, (label, what)

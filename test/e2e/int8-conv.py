@@ -7,13 +7,9 @@
 # CHECK: nhwc: ok
 # CHECK: nchw: ok
 # CHECK: aarch64: ok
-import os
-import subprocess
-import tempfile
-
 import numpy as np
 
-from mctest import compile_and_call, dense_hex, host_isas, run
+from mctest import dense_hex, host_isas, run, run_aarch64
 
 rng = np.random.default_rng(3)
 isas = host_isas()
@@ -94,17 +90,9 @@ for layout in ("nhwc", "nchw"):
 
 # AArch64: the same convolutions cross-compiled with +dotprod (sdot) and
 # +i8mm (smmla), run under qemu-aarch64.
-objdump = "/usr/lib/llvm-22/bin/llvm-objdump"
 for mattr, instruction in [("+dotprod", "sdot"), ("+i8mm", "smmla")]:
     for ir, inputs, want in aarch64:
-        with tempfile.TemporaryDirectory() as tmp:
-            ((got,),) = compile_and_call(
-                ir, [("f", inputs, [(want.shape, np.int32)])],
-                "aarch64-linux-gnu", ["aarch64-linux-gnu-gcc", "-static"],
-                ["qemu-aarch64"], mattr, workdir=tmp)
-            asm = subprocess.run([objdump, "-d", os.path.join(tmp, "model.o")],
-                                 check=True, capture_output=True,
-                                 text=True).stdout
+        (got,), asm = run_aarch64(ir, inputs, [(want.shape, np.int32)], mattr)
         assert (got == want).all(), (mattr, want.shape)
         assert f"\t{instruction}\t" in asm, mattr
 print("aarch64: ok")

@@ -490,6 +490,30 @@ def compile_and_run(mlir, entry, x, n, target, cc, runner=(), mattr=None,
                             mcpu=mcpu, args=args)[0][0]
 
 
+def run_aarch64(mlir, inputs, outputs, mattr=None, llvm=False):
+    """`@f` of `mlir` cross-compiled for aarch64-linux-gnu with `mattr`,
+    linked with aarch64-linux-gnu-gcc -static and run under qemu-aarch64 on
+    `inputs`: its `outputs` ((shape, dtype)s), the object's disassembly
+    (llvm-objdump -d) and, with `llvm`, mc-compile's LLVM IR of it."""
+    with tempfile.TemporaryDirectory() as tmp:
+        results = compile_and_call(
+            mlir, [("f", inputs, outputs)], "aarch64-linux-gnu",
+            ["aarch64-linux-gnu-gcc", "-static"], ["qemu-aarch64"], mattr,
+            workdir=tmp)[0]
+        asm = subprocess.run(
+            ["/usr/lib/llvm-22/bin/llvm-objdump", "-d",
+             os.path.join(tmp, "model.o")],
+            check=True, capture_output=True, text=True).stdout
+        if not llvm:
+            return results, asm
+        ll = subprocess.run(
+            ["mc-compile", os.path.join(tmp, "model.mlir"),
+             "--target=aarch64-linux-gnu",
+             *([f"--mattr={mattr}"] if mattr else []), "--emit=llvm", "-o",
+             "/dev/stdout"], check=True, capture_output=True, text=True).stdout
+        return results, asm, ll
+
+
 def codebook_ir(q, table, storage, granularity, m, init=False, tail=None,
                 name="f"):
     """`@name(%x: M x K[, %c]) -> [c +] x . decode(assemble(q, table))`
