@@ -341,6 +341,14 @@ private:
   Value activationWord(Value row, Value k0, int64_t lane);
   SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
                               Value row, int64_t rows, Value k0, int64_t lane);
+  /// The loop over the groups carrying the f32 `sums`: per group g the
+  /// prefetch, the panel's two vectors of scales (its columns in order) at
+  /// byte `base`, then `body`, which gives the group's new sums.
+  SmallVector<Value>
+  emitGroups(ValueRange sums, Value panel,
+             llvm::function_ref<SmallVector<Value>(
+                 Value g, Value base, ArrayRef<Value> scales, ValueRange sums)>
+                 body);
   Value emitTile(Value dest, Value row, int64_t rows, Value n0, Value panel,
                  int64_t width);
   Value emitTileMmla(Value dest, Value row, int64_t rows, Value n0, Value panel,
@@ -598,13 +606,9 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
   int64_t unroll = 8;
   while (steps % unroll)
     unroll /= 2;
-  auto groups = scf::ForOp::create(
-      b, loc, index(0), index(numGroups), index(1), sums,
-      [&](OpBuilder &, Location, Value g, ValueRange iter) {
-        Value base = mul(g, groupBytes);
-        emitPrefetch(panel, base);
-        Value scales[2] = {readPacked(panel, base, f32),
-                           readPacked(panel, add(base, lanes * 4), f32)};
+  SmallVector<Value> groups = emitGroups(
+      sums, panel,
+      [&](Value g, Value base, ArrayRef<Value> scales, ValueRange iter) {
         Value kGroup = mul(g, mm.groupK);
         SmallVector<Value> accs;
         for (int64_t i = 0; i < rows; ++i)
@@ -654,14 +658,31 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
             out.push_back(
                 arith::AddFOp::create(b, loc, iter[i * 2 + j], p).getResult());
           }
-        scf::YieldOp::create(b, loc, out);
+        return out;
       });
 
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < 2; ++j)
-      dest = storeRow(dest, add(row, i), j, groups.getResult(i * 2 + j), n0,
-                      width);
+      dest = storeRow(dest, add(row, i), j, groups[i * 2 + j], n0, width);
   return dest;
+}
+
+SmallVector<Value> DynamicGroupEmitter::emitGroups(
+    ValueRange sums, Value panel,
+    llvm::function_ref<SmallVector<Value>(Value, Value, ArrayRef<Value>,
+                                          ValueRange)>
+        body) {
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), index(numGroups), index(1), sums,
+      [&](OpBuilder &, Location, Value g, ValueRange iter) {
+        Value base = mul(g, groupBytes);
+        emitPrefetch(panel, base);
+        Type f32 = b.getF32Type();
+        Value scales[2] = {readPacked(panel, base, f32),
+                           readPacked(panel, add(base, lanes * 4), f32)};
+        scf::YieldOp::create(b, loc, body(g, base, scales, iter));
+      });
+  return SmallVector<Value>(loop.getResults());
 }
 
 Value DynamicGroupEmitter::storeRow(Value dest, Value row, int64_t j,
@@ -695,14 +716,10 @@ Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
   };
   SmallVector<Value> sums(pairs * blocks, splat(f32, mm.sumsStart));
   int64_t steps = mm.groupK / stepK;
-  auto groups = scf::ForOp::create(
-      b, loc, index(0), index(numGroups), index(1), sums,
-      [&](OpBuilder &, Location, Value g, ValueRange iter) {
-        Value base = mul(g, groupBytes);
-        emitPrefetch(panel, base);
+  SmallVector<Value> groups = emitGroups(
+      sums, panel,
+      [&](Value g, Value base, ArrayRef<Value> scales, ValueRange iter) {
         // Block h's scales [s(2h), s(2h + 1)] twice.
-        Value scales[2] = {readPacked(panel, base, f32),
-                           readPacked(panel, add(base, 16), f32)};
         SmallVector<Value> blockScales;
         for (int64_t h = 0; h < blocks; ++h) {
           int64_t e = h % 2 * 2;
@@ -767,17 +784,16 @@ Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
           p = arith::MulFOp::create(b, loc, p, blockScales[i % blocks]);
           out.push_back(arith::AddFOp::create(b, loc, iter[i], p).getResult());
         }
-        scf::YieldOp::create(b, loc, out);
+        return out;
       });
 
   for (int64_t i = 0; i < rows; ++i) {
     // Row i's halves of blocks 2j and 2j + 1 are its column vector j.
     int64_t e = i % 2 * 2, first = i / 2 * blocks;
     for (int64_t j = 0; j < 2; ++j) {
-      Value value =
-          vector::ShuffleOp::create(b, loc, groups.getResult(first + 2 * j),
-                                    groups.getResult(first + 2 * j + 1),
-                                    ArrayRef<int64_t>{e, e + 1, e + 4, e + 5});
+      Value value = vector::ShuffleOp::create(
+          b, loc, groups[first + 2 * j], groups[first + 2 * j + 1],
+          ArrayRef<int64_t>{e, e + 1, e + 4, e + 5});
       dest = storeRow(dest, add(row, i), j, value, n0, width);
     }
   }
