@@ -396,8 +396,8 @@ int main(int argc, char **argv) {
       translateModuleToLLVMIR(*module, llvmContext);
   if (!llvmModule)
     fail("translation to LLVM IR failed");
-  if (!hasRunnerUtils && !(isAArch64Linux && !runtime.empty()) &&
-      llvmModule->getFunction("memrefCopy"))
+  bool hasMemrefCopy = hasRunnerUtils || (isAArch64Linux && !runtime.empty());
+  if (!hasMemrefCopy && llvmModule->getFunction("memrefCopy"))
     fail("'" + inputFile + "' needs MLIR's memrefCopy runtime function, "
          "which is not available for '" + triple + "'");
   llvmModule->setTargetTriple(targetTriple);

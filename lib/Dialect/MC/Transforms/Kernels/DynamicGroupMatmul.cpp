@@ -331,7 +331,7 @@ private:
   /// same-run DRAM read at M = 1, 4096 x 14336).
   void emitPrefetch(Value panel, Value offset);
   Value emitCompensation();
-  /// 64 packed bytes of the panel at byte `offset`, as `lanes` x `type`.
+  /// 4 * `lanes` packed bytes of the panel at byte `offset`, as `type`.
   Value readPacked(Value panel, Value offset, Type type);
   /// The low and high nibbles of packed bytes as bytes (NEON shifts bytes:
   /// `ushr` by 4 needs no mask).
@@ -353,9 +353,11 @@ private:
                  int64_t width);
   Value emitTileMmla(Value dest, Value row, int64_t rows, Value n0, Value panel,
                      int64_t width);
-  /// y[row, n0 + j * lanes ..] = C + a * sx[row] for the row's f32 sums `a`
-  /// of column vector j.
-  Value storeRow(Value dest, Value row, int64_t j, Value sums, Value n0,
+  /// The reference's order for a group: `sums` + f32(`acc`) * `scales`.
+  Value addScaled(Value sums, Value acc, Value scales);
+  /// y[row, n0 ..] = C + a * sx[row] for the row's f32 sums `a`, one per
+  /// column vector.
+  Value storeRow(Value dest, Value row, ArrayRef<Value> sums, Value n0,
                  int64_t width);
   Value emitPanel(Value dest, Value n0, Value panel, int64_t width);
 
@@ -596,7 +598,6 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
 Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
                                     Value n0, Value panel, int64_t width) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  auto f32Type = VectorType::get({lanes}, f32);
   auto i32Type = VectorType::get({lanes}, i32);
 
   // The f32 sums of f32(P) * sw; C and sx come in after the groups.
@@ -649,22 +650,22 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
               });
           accs.assign(loop.getResults().begin(), loop.getResults().end());
         }
-        // The reference's order: a + f32(P) * sw.
         SmallVector<Value> out;
-        for (int64_t i = 0; i < rows; ++i)
-          for (int64_t j = 0; j < 2; ++j) {
-            Value p = arith::SIToFPOp::create(b, loc, f32Type, accs[i * 2 + j]);
-            p = arith::MulFOp::create(b, loc, p, scales[j]);
-            out.push_back(
-                arith::AddFOp::create(b, loc, iter[i * 2 + j], p).getResult());
-          }
+        for (int64_t i = 0; i < rows * 2; ++i)
+          out.push_back(addScaled(iter[i], accs[i], scales[i % 2]));
         return out;
       });
 
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < 2; ++j)
-      dest = storeRow(dest, add(row, i), j, groups[i * 2 + j], n0, width);
+    dest = storeRow(dest, add(row, i), ArrayRef(groups).slice(i * 2, 2), n0,
+                    width);
   return dest;
+}
+
+Value DynamicGroupEmitter::addScaled(Value sums, Value acc, Value scales) {
+  Value p = arith::SIToFPOp::create(b, loc, sums.getType(), acc);
+  p = arith::MulFOp::create(b, loc, p, scales);
+  return arith::AddFOp::create(b, loc, sums, p);
 }
 
 SmallVector<Value> DynamicGroupEmitter::emitGroups(
@@ -685,19 +686,23 @@ SmallVector<Value> DynamicGroupEmitter::emitGroups(
   return SmallVector<Value>(loop.getResults());
 }
 
-Value DynamicGroupEmitter::storeRow(Value dest, Value row, int64_t j,
-                                    Value sums, Value n0, int64_t width) {
-  if (j * lanes >= width)
-    return dest;
+Value DynamicGroupEmitter::storeRow(Value dest, Value row, ArrayRef<Value> sums,
+                                    Value n0, int64_t width) {
   auto f32Type = VectorType::get({lanes}, b.getF32Type());
   Value rowScale = vector::BroadcastOp::create(
       b, loc, f32Type, tensor::ExtractOp::create(b, loc, mm.sx, row));
-  Value col = index(j * lanes), n = add(n0, j * lanes);
-  bool inBounds = (j + 1) * lanes <= width;
-  Value c = output->readInit(b, loc, dest, row, n, col, lanes, inBounds);
-  Value value = arith::AddFOp::create(
-      b, loc, c, arith::MulFOp::create(b, loc, sums, rowScale));
-  return output->store(b, loc, dest, value, row, n, col, inBounds);
+  for (auto [j, a] : llvm::enumerate(sums)) {
+    int64_t first = j * lanes;
+    if (first >= width)
+      break;
+    Value col = index(first), n = add(n0, first);
+    bool inBounds = first + lanes <= width;
+    Value c = output->readInit(b, loc, dest, row, n, col, lanes, inBounds);
+    Value value = arith::AddFOp::create(
+        b, loc, c, arith::MulFOp::create(b, loc, a, rowScale));
+    dest = output->store(b, loc, dest, value, row, n, col, inBounds);
+  }
+  return dest;
 }
 
 /// `smmla`: rows go in pairs (the last one half if `rows` is odd), each
@@ -707,7 +712,6 @@ Value DynamicGroupEmitter::storeRow(Value dest, Value row, int64_t j,
 Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
                                         Value n0, Value panel, int64_t width) {
   Type f32 = b.getF32Type(), i32 = b.getI32Type(), i8 = b.getI8Type();
-  auto f32Type = VectorType::get({4}, f32);
   auto i32Type = VectorType::get({4}, i32);
   int64_t pairs = llvm::divideCeil(rows, 2), blocks = panelWidth / 2;
   // The second row of a half pair repeats the first and is never stored.
@@ -779,23 +783,20 @@ Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
               scf::YieldOp::create(b, loc, step(in, s));
             });
         SmallVector<Value> out;
-        for (auto [i, acc] : llvm::enumerate(loop.getResults())) {
-          Value p = arith::SIToFPOp::create(b, loc, f32Type, acc);
-          p = arith::MulFOp::create(b, loc, p, blockScales[i % blocks]);
-          out.push_back(arith::AddFOp::create(b, loc, iter[i], p).getResult());
-        }
+        for (auto [i, acc] : llvm::enumerate(loop.getResults()))
+          out.push_back(addScaled(iter[i], acc, blockScales[i % blocks]));
         return out;
       });
 
   for (int64_t i = 0; i < rows; ++i) {
     // Row i's halves of blocks 2j and 2j + 1 are its column vector j.
     int64_t e = i % 2 * 2, first = i / 2 * blocks;
-    for (int64_t j = 0; j < 2; ++j) {
-      Value value = vector::ShuffleOp::create(
+    Value vectors[2];
+    for (int64_t j = 0; j < 2; ++j)
+      vectors[j] = vector::ShuffleOp::create(
           b, loc, groups[first + 2 * j], groups[first + 2 * j + 1],
           ArrayRef<int64_t>{e, e + 1, e + 4, e + 5});
-      dest = storeRow(dest, add(row, i), j, value, n0, width);
-    }
+    dest = storeRow(dest, add(row, i), vectors, n0, width);
   }
   return dest;
 }
