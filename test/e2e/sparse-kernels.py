@@ -1,17 +1,20 @@
-# The unstructured-sparse (bitmask) kernels of --mc-cpu-kernels (f32
-# activations times a constant f32 weight with >= 70 % zeros) equal numpy
-# exactly when every sum is exact (small integers), and the reference
-# lowering within float rounding otherwise. Covered: M = 1 to 9, 13, 16
-# (row tiles of up to 8 rows; 1-4 rows take a group's 4 panels in one
-# pass over K, 5-8 rows 2 or 3 at a time); N with partial panels and
-# partial column groups; K not a multiple of the unroll and K < the
-# unroll; an all-zero weight; fully dense panels and fully dense groups
-# (64-bit mask words of all ones) beside empty ones; a non-zero initial
+# The unstructured-sparse kernels of --mc-cpu-kernels (f32 activations
+# times a constant f32 weight with >= 70 % zeros) equal numpy exactly when
+# every sum is exact (small integers), and the reference lowering within
+# float rounding otherwise. Row tiles of 1-2 rows expand bitmask blocks (a
+# group's 4 panels in one pass over K); tiles of 3-8 rows read compressed
+# columns (records per set of 4 columns and block
+# of 512 k). Covered: M = 1 to 9, 11, 13, 16 (a tile of 8 beside a tail of
+# 1, 2 or 3 rows takes both); N with partial panels, sets and column
+# groups; K not a multiple of the unroll, K < the unroll and K over one
+# block (1025, 1300); an all-zero weight; fully dense panels, groups and
+# columns (no zero to pad at) beside empty ones; a non-zero initial
 # accumulator; a dense_resource weight; a fused bias + ReLU consumer (also
-# over several passes); inf and NaN in X (as the reference: 0 x inf is
-# NaN); weights pruned by --mc-prune; 1 and 2 threads; the host's isa
-# (AVX-512) and generic, which has no vexpandps and takes the dense f32
-# kernel instead (the same sums in the same order).
+# over several passes); inf and NaN in X for both formats (as the
+# reference: 0 x inf is NaN, a nonzero weight times inf is inf); weights
+# pruned by --mc-prune; 1 and 2 threads; the host's isa (AVX-512) and
+# generic, which has no vexpandps and takes the dense f32 kernel instead
+# (the same sums in the same order).
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: rounding: ok
@@ -37,7 +40,8 @@ def sparse_weight(k, n, density, values=None):
 
 def uses_kernel(ir):
     lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
-    return "vector.expandload" in lowered and "linalg.matmul" not in lowered
+    return (("vector.expandload" in lowered or "__mc_sparse_csc" in lowered)
+            and "linalg.matmul" not in lowered)
 
 
 def check_exact(m, k, n, density=0.1, init=False, resource=False):
@@ -57,7 +61,8 @@ def check_exact(m, k, n, density=0.1, init=False, resource=False):
 for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
                 (5, 9, 200), (9, 256, 80), (1, 300, 17), (3, 67, 129),
                 (6, 35, 48), (7, 19, 120), (8, 20, 64), (13, 11, 100),
-                (16, 3, 33), (5, 2, 250)]:
+                (16, 3, 33), (5, 2, 250), (3, 1300, 70), (8, 1025, 129),
+                (11, 600, 40)]:
     check_exact(m, k, n)
 check_exact(2, 40, 70, density=0.0)  # every mask empty
 
@@ -80,6 +85,7 @@ def check_panels(m, k, n, dense_panels):
 check_panels(1, 9, 256, [4, 5, 6, 7])     # group 1 dense: words all ones
 check_panels(6, 14, 256, [0, 3, 13])      # one dense panel per group
 check_panels(3, 33, 200, [12])            # the partial last panel dense
+check_panels(8, 530, 70, [1])             # dense columns across 2 blocks
 check_exact(3, 50, 48, density=0.27)  # near the threshold
 check_exact(5, 33, 65, init=True)
 check_exact(2, 70, 90, resource=True)
@@ -106,14 +112,15 @@ for m, k, n in [(1, 512, 96), (4, 200, 130), (7, 129, 40)]:
             (m, k, n, isa, threads)
 print("rounding: ok")
 
-# A fused bias + ReLU consumer equals the reference (exact sums); with 6
-# rows the consumer applies to each 2-panel pass's columns.
+# A fused bias + ReLU consumer equals the reference (exact sums), applied
+# to the bitmask kernel's accumulators (2 rows) and to the compressed
+# columns' rows after their transposition (6 rows).
 def check_epilogue(m, k, n):
     w = sparse_weight(k, n, 0.15)
     bias = rng.integers(-20, 21, n).astype(np.float32)
     ir = with_bias_relu(matmul_model(w, m), m, bias)
     lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
-    assert "linalg.generic" not in lowered and "vector.expandload" in lowered
+    assert "linalg.generic" not in lowered and uses_kernel(ir)
     x = rng.integers(-8, 9, (m, k)).astype(np.float32)
     want = np.maximum(x.astype(np.float64) @ w + bias, 0)
     (ref,) = run(ir, "f", [x], 1, ["--reference"])
@@ -121,23 +128,33 @@ def check_epilogue(m, k, n):
     check_exact_configs(ir, [x], want, configs, (m, k, n))
 
 
-check_epilogue(3, 100, 90)
+check_epilogue(2, 100, 90)
 check_epilogue(6, 21, 90)
 print("epilogue: ok")
 
-# inf and NaN in X: the kernel multiplies the expanded zeros too, so a
-# non-finite x[m, k] reaches every column of row m, as in the reference.
-m, k, n = 3, 40, 70
-w = sparse_weight(k, n, 0.1)
-x = rng.integers(-8, 9, (m, k)).astype(np.float32)
-x[0, 5], x[2, 17] = np.inf, np.nan
-ir = matmul_model(w, m)
-(ref,) = run(ir, "f", [x], 1, ["--reference"])
-for isa, threads in configs:
-    (got,) = run(ir, "f", [x], 1, [f"--isa={isa}", f"--num-threads={threads}"])
-    assert (np.isnan(got) == np.isnan(ref)).all(), (isa, threads)
-    finite = ~np.isnan(ref)
-    assert (got[finite] == ref[finite]).all(), (isa, threads)
+# inf and NaN in X: the bitmask kernel multiplies the expanded zeros too,
+# and the compressed columns mark the columns whose weight is zero there,
+# so a non-finite x[m, k] gives NaN wherever w[k, n] is 0 and x * w
+# elsewhere, as the reference. Column 3 is nonzero at k = 5 and column 4
+# zero: row 0 gets inf in column 3 at M = 8 (compressed columns; k = 5 in
+# the first block, k = 600 in the second) as well as at M = 2 (bitmask).
+for m, k, n in [(3, 40, 70), (2, 40, 70), (8, 700, 70), (9, 700, 20)]:
+    w = sparse_weight(k, n, 0.1)
+    w[:, 3], w[:, 4] = 0, 0
+    w[5, 3], w[600 % k, 3] = 2, -1
+    x = rng.integers(-8, 9, (m, k)).astype(np.float32)
+    x[0, 5], x[m - 1, 17] = np.inf, np.nan
+    if k > 600:
+        x[1, 600] = -np.inf
+    ir = matmul_model(w, m)
+    (ref,) = run(ir, "f", [x], 1, ["--reference"])
+    assert np.isinf(ref[0, 3]) and np.isnan(ref[0, 4]), (m, k, n)
+    for isa, threads in configs:
+        (got,) = run(ir, "f", [x], 1,
+                     [f"--isa={isa}", f"--num-threads={threads}"])
+        assert (np.isnan(got) == np.isnan(ref)).all(), (m, k, n, isa, threads)
+        finite = ~np.isnan(ref)
+        assert (got[finite] == ref[finite]).all(), (m, k, n, isa, threads)
 print("nonfinite: ok")
 
 # Weights pruned by --mc-prune: 90 % is the kernel's, 50 % stays dense.

@@ -56,33 +56,32 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 
 // -----
 
-// 130 columns: 2 groups of 4 panels in parallel, then a group of one
-// partial panel. Rows in tiles of 8 (a loop; 2 passes over K of 2 panels
-// each) and a tail of 2 (one pass of 4 panels); the accumulators start
-// from the matmul's init. K = 9: 2 unrolled steps of 4 and one k.
+// 130 columns: 2 groups of 64 in parallel, then a group of 2 columns.
+// Rows in tiles of 8 (a loop) from the compressed columns, X transposed
+// once for all tiles; a tail of 2 rows from the bitmask blocks (one pass
+// of 4 panels; K = 9: 2 unrolled steps of 4 and one k). The accumulators
+// start from the matmul's init.
 // CHECK-LABEL: func.func @sparse_gemm
+// CHECK-DAG: %[[RECORDS:.*]] = memref.get_global @__mc_sparse_csc_records : memref<6xi8>
+// CHECK-DAG: %[[STARTS:.*]] = memref.get_global @__mc_sparse_csc_starts : memref<49xi64>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (tensor<2x9x8xf32>, tensor<2xi1>)
 // CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%[[OUT:.*]] = %{{.*}})
 // CHECK:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [10, 64] [1, 1]
 // CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
-// CHECK-COUNT-16: vector.transfer_read {{.*}} : tensor<10x64xf32>, vector<16xf32>
+// CHECK:     linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<64x8xf32>)
+// CHECK-COUNT-4: vector.transpose %{{.*}}, [1, 0] : vector<8x16xf32> to vector<16x8xf32>
 // CHECK:     scf.for
-// CHECK-COUNT-8: vector.expandload
-// CHECK:     scf.yield
-// CHECK-COUNT-2: vector.expandload
-// CHECK-COUNT-16: vector.transfer_write
-// CHECK-COUNT-16: vector.transfer_read {{.*}} : tensor<10x64xf32>, vector<16xf32>
-// CHECK:     scf.for
-// CHECK-COUNT-8: vector.expandload
-// CHECK:     scf.yield
-// CHECK-COUNT-2: vector.expandload
-// CHECK-COUNT-16: vector.transfer_write
-// CHECK:   scf.yield
-// CHECK-COUNT-8: vector.transfer_read {{.*}} : tensor<10x64xf32>, vector<16xf32>
+// CHECK:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<64x8xf32>)
+// CHECK:         memref.load %[[STARTS]]
+// CHECK:         scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-4: vector.fma {{.*}} : vector<8xf32>
+// CHECK:     scf.if %{{.*}} -> (tensor<64x8xf32>)
+// CHECK-COUNT-4: vector.transpose %{{.*}}, [1, 0] : vector<16x8xf32> to vector<8x16xf32>
 // CHECK:   scf.for
 // CHECK-COUNT-16: vector.expandload
 // CHECK:   scf.yield
 // CHECK-COUNT-4: vector.expandload
-// CHECK-COUNT-8: vector.transfer_write
+// CHECK-COUNT-2: vector.transfer_write
 // CHECK:   scf.forall.in_parallel
 // CHECK: tensor.extract_slice %{{.*}}[0, 128] [10, 2] [1, 1]
 // CHECK: tensor.insert_slice %{{.*}}[0, 128] [10, 2] [1, 1]
@@ -90,6 +89,42 @@ func.func @sparse_gemm(%x: tensor<10x9xf32>, %c: tensor<10x130xf32>) -> tensor<1
   %w = arith.constant dense<0.0> : tensor<9x130xf32>
   %y = linalg.matmul ins(%x, %w : tensor<10x9xf32>, tensor<9x130xf32>) outs(%c : tensor<10x130xf32>) -> tensor<10x130xf32>
   return %y : tensor<10x130xf32>
+}
+
+// -----
+
+// 3 rows read the compressed columns: per set of 4 columns and block of
+// up to 512 k, the records {f32 value, u16 k} of each column in turn (L
+// per column, the longest column's count), zero values at a zero k where a
+// column is shorter or past N. Set 0 (columns 0-3): (1.0, k 0), (2.0, k 1),
+// two padding records; set 1 (column 4): (3.0, k 1) and 3 padding records;
+// sets 2-15 of the group are empty. One record more keeps the global
+// non-empty.
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_csc_starts : memref<17xi64> = dense<[0, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8]>
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_csc_records : memref<54xi8> = dense<[0, 0, -128, 63, 0, 0, 0, 0, 0, 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
+// CHECK-LABEL: func.func @sparse_csc
+// CHECK-NOT: vector.expandload
+// CHECK: vector.from_elements {{.*}} : vector<8xf32>
+// CHECK: vector.transfer_write {{.*}} : vector<8xf32>, tensor<1x2x8xf32>
+// CHECK: vector.reduction <and>
+// CHECK: scf.for
+// CHECK:   scf.for
+// CHECK:     vector.load %{{.*}} : memref<54xi8>, vector<4xi8>
+// CHECK:     vector.bitcast %{{.*}} : vector<4xi8> to vector<1xf32>
+// CHECK:     vector.load %{{.*}} : memref<54xi8>, vector<2xi8>
+// CHECK:     vector.bitcast %{{.*}} : vector<2xi8> to vector<1xi16>
+// CHECK:     arith.extui %{{.*}} : i16 to i32
+// CHECK:     vector.transfer_read %{{.*}} : tensor<1x2x8xf32>, vector<8xf32>
+// CHECK:     vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK:     vector.fma
+// CHECK-NOT: vector.expandload
+func.func @sparse_csc(%x: tensor<3x2xf32>) -> tensor<3x5xf32> {
+  %w = arith.constant dense<[[1.0, 0.0, 0.0, 0.0, 0.0], [0.0, 2.0, 0.0, 0.0, 3.0]]> : tensor<2x5xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x5xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<3x5xf32>) -> tensor<3x5xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<3x2xf32>, tensor<2x5xf32>) outs(%i : tensor<3x5xf32>) -> tensor<3x5xf32>
+  return %y : tensor<3x5xf32>
 }
 
 // -----

@@ -1,13 +1,13 @@
-//===- SparseMatmul.cpp - f32 x unstructured-sparse (bitmask) GEMV/GEMM ---===//
+//===- SparseMatmul.cpp - f32 x unstructured-sparse GEMV/GEMM -------------===//
 //
 // Y[M x N] (+)= X[M x K] * W[K x N], X f32 and W a constant f32 weight with
 // at least 70 % zeros (the dense zeros `--mc-prune` leaves). From there the
 // bitmask format below reads at most ~0.33 of the dense bytes (2 bytes of
 // mask + 4 per nonzero per 16 weights, against 64), so for the small M it is
 // meant for (decoding, where streaming W from DRAM is the limit) it is
-// faster than any dense kernel. It does not skip FMAs (the expanded zeros
-// are multiplied), so at large M, where FLOPs are the limit, it gains
-// nothing over a dense kernel.
+// faster than any dense kernel. The bitmask blocks do not skip FMAs (the
+// expanded zeros are multiplied); from 3 rows the compressed columns below
+// do, one FMA of 8 rows per nonzero.
 //
 // Layout (compile time): W's columns go in panels of 16 and the panels in
 // column groups of 4 (64 columns; the last group may have fewer panels and
@@ -36,22 +36,41 @@
 // LLVM's SLP pass into a vpshufb popcount and vpextrq extracts, also on
 // port 5: ~8 cycles per block.)
 //
+// Tiles of 3-8 rows read compressed columns instead (packCsc): per set of
+// 4 columns and block of 512 k, records {f32 value, u16 k} of each
+// column's nonzeros by increasing k, padded to the set's longest column
+// with zero values. X is transposed once per call into xt[k] = the 8 rows'
+// x[., k] (a ymm); per record, one FMA of its broadcast value by xt[k] into
+// the column's 8-row accumulator. So a tile costs one FMA per nonzero,
+// where the blocks cost one per 16 weights and row (1.6 nonzeros at 90 %
+// zeros): 3 loads per record, the bound. Sets go past a k block in turn so
+// that its 16 KiB of xt stays in L1. The columns' sums sit in a 64 x 8
+// scratch per group, transposed (vector.transpose) from and into rows.
+// 4096 x 4096 at 90 % zeros from L3, C harness, ticks per 8 k x 16
+// columns: M = 8 31 against 65 with blocks, M = 4 31 against 36, M = 2 29.5
+// against 27.6 (so 2 rows keep the blocks). The records take 6 bytes per
+// nonzero plus padding (~13 %), 1.2x the blocks' bytes at 90 %.
+//
 // AVX-512 only (isa=avx512-vnni): elsewhere `vector.expandload` is scalarized
 // and the dense f32 kernel takes the weight.
 //
 // Loops: column groups (64 columns) run in parallel (`scf.forall`); in
-// each, row tiles of up to 8 rows; a tile of up to 4 rows takes the
-// group's 4 panels in one pass over K (4 x rows accumulators), 5-8 rows
-// take them 2 or 3 at a time (at most 16 accumulators), so one decoded
-// block feeds up to 8 FMAs. Each pass ends with the element-wise consumer
-// (if any) and the store of its columns.
+// each, row tiles of up to 8 rows; a tile of 1-2 rows takes the group's 4
+// panels in one pass over K, so one decoded block feeds 1-2 FMAs; a tile of
+// 3-8 rows goes over the k blocks and in each over the group's 16 sets.
+// Each tile ends with the element-wise consumer (if any) and the store of
+// its rows.
 //
 // Numerics: y = fma(w[k], x[m, k], y) over k in increasing order, starting
-// from Y's initial value; the expanded zeros are multiplied too. The
-// reference rounds each product and sums all K of them, so the two agree
-// within float rounding, exactly when the sums are exact (small integers),
-// and an inf or NaN in X gives NaN in every column of its row in both
-// (0 x inf = NaN).
+// from Y's initial value; the blocks multiply the expanded zeros too, the
+// records skip them (fma(0, x, y) = y for finite x; a -0 initial value can
+// come out +0 from the blocks), so both give the same sums. The reference
+// rounds each product and sums all K of them, so the kernels agree with it
+// within float rounding, exactly when the sums are exact (small integers).
+// An inf or NaN x[m, k] gives NaN in column n where w[k, n] = 0, as the
+// reference's 0 x inf: the blocks multiply it, the records' padding (at a
+// zero of its column) does, and a tile with a non-finite x marks the rest
+// from its records (emitNonFiniteFix); elsewhere x * w as usual.
 //
 //===----------------------------------------------------------------------===//
 
@@ -65,6 +84,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -103,10 +123,21 @@ private:
   static constexpr int64_t kPanels = 4;
   /// Most rows of a register tile.
   static constexpr int64_t kTileM = 8;
-  /// Most accumulators (rows x panels) of one pass over K.
-  static constexpr int64_t kMaxAccs = 16;
   /// k per loop iteration.
   static constexpr int64_t kUnroll = 4;
+  /// Fewest rows of a tile that reads the compressed columns (below: the
+  /// bitmask blocks).
+  static constexpr int64_t kMinCscRows = 3;
+  /// Columns whose compressed entries interleave (independent FMA chains).
+  static constexpr int64_t kCscColumns = 4;
+  /// Rows of a tile: f32 lanes of the transposed activations (a ymm).
+  static constexpr int64_t kCscLanes = 8;
+  /// Sets of kCscColumns columns per column group.
+  static constexpr int64_t kSets = kLanes * kPanels / kCscColumns;
+  /// k per block of the compressed columns: a block's rows of xt (16 KiB)
+  /// stay in L1 while the group's columns go past them.
+  static constexpr int64_t kCscBlockK = 512;
+  static_assert(kCscLanes == kTileM, "a tile's rows are xt's lanes");
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -115,9 +146,27 @@ private:
   Value mul(Value x, int64_t y) {
     return arith::MulIOp::create(b, loc, x, index(y));
   }
+  Value extract(Value source, ValueRange indices) {
+    return tensor::ExtractOp::create(b, loc, source, indices);
+  }
+  /// Bytes of a record {f32 value, k}: a 16-bit k where K allows.
+  int64_t cscRecordBytes() const { return k <= 65536 ? 6 : 8; }
+  /// The value and the k of record `record`.
+  std::pair<Value, Value> emitRecord(Value record);
+  /// Whether a tile of `rows` rows reads the compressed columns.
+  static bool usesCsc(int64_t rows) { return rows >= kMinCscRows; }
   void packWeights();
-  Value emitPass(Value slice, Value row, int64_t rows, Value n0, Value group,
-                 int64_t width, int64_t firstPanel, int64_t panels);
+  void packCsc();
+  void emitTransposedX();
+  Value emitBitmaskTile(Value slice, Value row, int64_t rows, Value n0,
+                        Value group, int64_t width);
+  Value emitCscTile(Value slice, Value row, int64_t rows, Value n0,
+                    Value group, int64_t width);
+  Value emitNonFiniteFix(Value tile, Value row, int64_t rows, Value group,
+                         int64_t sets);
+  /// The first record and the records per column of the segment of set
+  /// `set` of column group `group` in k block `block`.
+  std::pair<Value, Value> emitSegment(Value group, Value block, Value set);
   Value emitGroup(Value slice, Value n0, Value group, int64_t width);
 
   RewriterBase &b;
@@ -126,6 +175,9 @@ private:
   const RawConstant &w;
   int64_t m, k, n, numPanels, numGroups;
   Value x, values, masks, groupStarts;
+  /// The compressed columns and, per tile of rows, X transposed (k-major,
+  /// kCscLanes rows) and whether all its values are finite.
+  Value cscRecords, cscStarts, xt, finiteTiles;
   std::optional<MatmulOutput> output;
 };
 } // namespace
@@ -170,23 +222,23 @@ void SparseEmitter::packWeights() {
       get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
 }
 
-/// One pass over K: rows `row` .. `row` + rows times the group's panels
-/// `firstPanel` .. + `panels` (of the `width` columns from `n0`).
-Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
-                              Value group, int64_t width, int64_t firstPanel,
-                              int64_t panels) {
+/// Rows `row` .. `row` + rows (at most kMinCscRows - 1) times the group's
+/// panels (of the `width` columns from `n0`) in one pass over K.
+Value SparseEmitter::emitBitmaskTile(Value slice, Value row, int64_t rows,
+                                     Value n0, Value group, int64_t width) {
+  int64_t panels = llvm::divideCeil(width, kLanes);
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
   auto maskType = VectorType::get({kLanes}, b.getI1Type());
   auto i64Type = b.getI64Type();
   auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
-  auto col = [&](int64_t j) { return (firstPanel + j) * kLanes; };
+  auto col = [&](int64_t j) { return j * kLanes; };
 
   SmallVector<Value> iters;
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < panels; ++j)
       iters.push_back(output->readInit(b, loc, slice, add(row, i),
                                        add(n0, col(j)), index(col(j)), kLanes,
-                                       inBounds(firstPanel + j)));
+                                       inBounds(j)));
   Value start = memref::LoadOp::create(b, loc, groupStarts, ValueRange{group});
   iters.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
   Value zero = arith::ConstantOp::create(
@@ -215,7 +267,7 @@ Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
     SmallVector<Value> panelMasks;
     for (int64_t j = 0; j < panels; ++j) {
       Value bits = memref::LoadOp::create(
-          b, loc, masks, ValueRange{add(maskRow, firstPanel + j)});
+          b, loc, masks, ValueRange{add(maskRow, j)});
       panelMasks.push_back(vector::BitCastOp::create(
           b, loc, maskType,
           vector::FromElementsOp::create(
@@ -235,17 +287,16 @@ Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
       return arith::IndexCastUIOp::create(b, loc, b.getIndexType(),
                                           math::CtPopOp::create(b, loc, bits));
     };
-    for (int64_t j = 0; j < panels; ++j) {
-      int64_t p = firstPanel + j;
+    for (int64_t p = 0; p < panels; ++p) {
       Value at =
           p == 0 ? offset
                  : arith::AddIOp::create(b, loc, offset,
                                          countOf(arith::AndIOp::create(
                                              b, loc, word, prefixBits[p - 1])));
       Value weights = vector::ExpandLoadOp::create(
-          b, loc, f32Type, values, ValueRange{at}, panelMasks[j], zero);
+          b, loc, f32Type, values, ValueRange{at}, panelMasks[p], zero);
       for (int64_t i = 0; i < rows; ++i) {
-        Value &acc = accs[i * panels + j];
+        Value &acc = accs[i * panels + p];
         acc = vector::FMAOp::create(b, loc, weights, xs[i], acc);
       }
     }
@@ -270,31 +321,411 @@ Value SparseEmitter::emitPass(Value slice, Value row, int64_t rows, Value n0,
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t j = 0; j < panels; ++j)
       slice = output->store(b, loc, slice, iters[i * panels + j], add(row, i),
-                            add(n0, col(j)), index(col(j)),
-                            inBounds(firstPanel + j));
+                            add(n0, col(j)), index(col(j)), inBounds(j));
   return slice;
+}
+
+void SparseEmitter::packCsc() {
+  // One byte stream in the kernel's order: per column group, per block of
+  // kCscBlockK k, per set of kCscColumns columns (kSets of them, empty past
+  // N), a segment of records {f32 value, u16 k} (u32 k past 2^16), L of them
+  // per column, column c's L-th records [i][c]: its nonzeros in the block
+  // by increasing k, a shorter column padded with zero values at a k of the
+  // block where it is zero (so a non-finite x there gives the NaN the
+  // reference's 0 * x gives). One record per column in a row, and a record
+  // of two types: LLVM's SLP vectorizer does not turn the 4 index loads of
+  // an entry into a vector load and lane extracts (on port 5), as it did
+  // with an array of indices. `starts` has each segment's first record.
+  SmallVector<SmallVector<int32_t>> columns(n);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t col = 0; col < n; ++col)
+      if (weightAt(w, kk * n + col) != 0.0f)
+        columns[col].push_back(kk);
+  int64_t recordBytes = cscRecordBytes();
+  SmallVector<char> stream;
+  SmallVector<int64_t> starts;
+  SmallVector<size_t> next(n, 0);
+  int64_t groups = llvm::divideCeil(n, kLanes * kPanels);
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t k0 = 0; k0 < k; k0 += kCscBlockK) {
+      int64_t k1 = std::min(k, k0 + kCscBlockK);
+      for (int64_t set = g * kSets; set < (g + 1) * kSets; ++set) {
+        starts.push_back(stream.size() / recordBytes);
+        SmallVector<ArrayRef<int32_t>> block(kCscColumns);
+        SmallVector<int32_t> zeroAt(kCscColumns, k0);
+        size_t length = 0;
+        for (int64_t c = 0; c < kCscColumns; ++c) {
+          int64_t col = set * kCscColumns + c;
+          if (col >= n)
+            continue;
+          ArrayRef<int32_t> rest =
+              ArrayRef(columns[col]).drop_front(next[col]);
+          block[c] = rest.take_while([&](int32_t kk) { return kk < k1; });
+          next[col] += block[c].size();
+          // The first k of the block without a nonzero, if any.
+          for (int32_t kk : block[c]) {
+            if (kk != zeroAt[c])
+              break;
+            ++zeroAt[c];
+          }
+          length = std::max(length, block[c].size());
+        }
+        for (size_t i = 0; i < length; ++i) {
+          for (int64_t c = 0; c < kCscColumns; ++c) {
+            bool real = i < block[c].size();
+            int32_t kk = real ? block[c][i] : zeroAt[c];
+            float value =
+                real ? weightAt(w, kk * n + set * kCscColumns + c) : 0.0f;
+            size_t at = stream.size();
+            stream.resize(at + recordBytes);
+            std::memcpy(&stream[at], &value, 4);
+            std::memcpy(&stream[at + 4], &kk, recordBytes - 4);
+          }
+        }
+      }
+    }
+  }
+  starts.push_back(stream.size() / recordBytes);
+  // Keeps the global non-empty.
+  stream.resize(stream.size() + recordBytes, 0);
+
+  auto get = [&](Type elt, int64_t size, auto data) {
+    return DenseElementsAttr::get(RankedTensorType::get({size}, elt), data);
+  };
+  cscRecords = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_csc_records",
+      DenseElementsAttr::getFromRawBuffer(
+          RankedTensorType::get({static_cast<int64_t>(stream.size())},
+                                b.getI8Type()),
+          ArrayRef<char>(stream)));
+  cscStarts = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_csc_starts",
+      get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
+}
+
+void SparseEmitter::emitTransposedX() {
+  // xt[t][k] = x[8t .. 8t + 7, k] (zeros past M), one vector load per
+  // nonzero later; and per tile whether all of its x is finite.
+  int64_t tiles = llvm::divideCeil(m, kCscLanes);
+  auto laneType = VectorType::get({kCscLanes}, b.getF32Type());
+  auto flagType = VectorType::get({kCscLanes}, b.getI1Type());
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value inf = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(INFINITY)));
+  Value allTrue = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(flagType, true));
+  Value xtInit = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{tiles, k, kCscLanes}, b.getF32Type());
+  Value flagsInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{tiles},
+                                            b.getI1Type());
+  auto tileLoop = scf::ForOp::create(
+      b, loc, index(0), index(tiles), index(1), ValueRange{xtInit, flagsInit},
+      [&](OpBuilder &, Location, Value t, ValueRange tileIter) {
+        Value row0 = mul(t, kCscLanes);
+        auto kLoop = scf::ForOp::create(
+            b, loc, index(0), index(k), index(1),
+            ValueRange{tileIter[0], allTrue},
+            [&](OpBuilder &, Location, Value kk, ValueRange iter) {
+              SmallVector<Value> lanes;
+              for (int64_t r = 0; r < kCscLanes; ++r) {
+                Value row = add(row0, r);
+                Value inside = arith::CmpIOp::create(
+                    b, loc, arith::CmpIPredicate::ult, row, index(m));
+                // Past M: row m - 1 read, zero taken.
+                Value clamped = arith::MinUIOp::create(b, loc, row,
+                                                       index(m - 1));
+                lanes.push_back(arith::SelectOp::create(
+                    b, loc, inside, extract(x, {clamped, kk}), zero));
+              }
+              Value v = vector::FromElementsOp::create(b, loc, laneType, lanes);
+              Value finite = arith::CmpFOp::create(
+                  b, loc, arith::CmpFPredicate::OLT,
+                  math::AbsFOp::create(b, loc, v), inf);
+              Value written = vector::TransferWriteOp::create(
+                                  b, loc, v, iter[0],
+                                  ValueRange{t, kk, index(0)},
+                                  ArrayRef<bool>{true})
+                                  .getResult();
+              scf::YieldOp::create(
+                  b, loc,
+                  ValueRange{written,
+                             arith::AndIOp::create(b, loc, iter[1], finite)});
+            });
+        Value allFinite = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::AND, kLoop.getResult(1));
+        Value flags = tensor::InsertOp::create(b, loc, allFinite, tileIter[1],
+                                               ValueRange{t});
+        scf::YieldOp::create(b, loc, ValueRange{kLoop.getResult(0), flags});
+      });
+  xt = tileLoop.getResult(0);
+  finiteTiles = tileLoop.getResult(1);
+}
+
+/// A tile of up to 8 rows against the group's `width` columns from the
+/// compressed columns: per set of 4 columns, 4 accumulators of 8 rows (the
+/// columns' sums, lane r for row r), one FMA per record with its value
+/// broadcast and its k's row of xt. The sums go through a scratch of the
+/// group's columns x 8 rows, transposed into rows at both ends.
+Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows,
+                                 Value n0, Value group, int64_t width) {
+  auto laneType = VectorType::get({kCscLanes}, b.getF32Type());
+  int64_t groupColumns = kLanes * kPanels;
+  int64_t sets = llvm::divideCeil(width, kCscColumns);
+  int64_t chunks = llvm::divideCeil(width, kLanes);
+  Value t = arith::DivUIOp::create(b, loc, row, index(kCscLanes));
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+
+  // The scratch: zeros (lanes past the tile's rows), then the initial
+  // values of the tile's rows.
+  Value tile =
+      linalg::FillOp::create(
+          b, loc, ValueRange{zero},
+          ValueRange{tensor::EmptyOp::create(
+              b, loc, ArrayRef<int64_t>{groupColumns, kCscLanes},
+              b.getF32Type())})
+          .getResult(0);
+  // Per 16 columns, rows x 16 transposed in registers, one write (single
+  // elements would make bufferization quadratic in their number).
+  auto blockType = VectorType::get({kCscLanes, kLanes}, b.getF32Type());
+  auto columnsType = VectorType::get({kLanes, kCscLanes}, b.getF32Type());
+  for (int64_t j = 0; j < chunks; ++j) {
+    Value rowsBlock = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(blockType, b.getF32FloatAttr(0)));
+    for (int64_t r = 0; r < rows; ++r)
+      rowsBlock = vector::InsertOp::create(
+          b, loc,
+          output->readInit(b, loc, slice, add(row, r), add(n0, j * kLanes),
+                           index(j * kLanes), kLanes,
+                           (j + 1) * kLanes <= width),
+          rowsBlock, ArrayRef<int64_t>{r});
+    Value columns = vector::TransposeOp::create(b, loc, rowsBlock,
+                                                ArrayRef<int64_t>{1, 0});
+    for (int64_t c = 0; c < kLanes; ++c)
+      tile = vector::TransferWriteOp::create(
+                 b, loc,
+                 vector::ExtractOp::create(b, loc, columns,
+                                           ArrayRef<int64_t>{c}),
+                 tile, ValueRange{index(j * kLanes + c), index(0)},
+                 ArrayRef<bool>{true})
+                 .getResult();
+  }
+
+  // K blocks outside, so that a block's rows of xt stay in L1 while the
+  // group's sets of columns go past them.
+  auto blockLoop = scf::ForOp::create(
+      b, loc, index(0), index(llvm::divideCeil(k, kCscBlockK)), index(1),
+      ValueRange{tile},
+      [&](OpBuilder &, Location, Value block, ValueRange blockIter) {
+        auto setLoop = scf::ForOp::create(
+            b, loc, index(0), index(sets), index(1), blockIter,
+            [&](OpBuilder &, Location, Value set, ValueRange setIter) {
+              auto [segmentStart, segmentLength] =
+                  emitSegment(group, block, set);
+              Value start = segmentStart, length = segmentLength;
+              Value col0 = mul(set, kCscColumns);
+              SmallVector<Value> accs;
+              for (int64_t c = 0; c < kCscColumns; ++c)
+                accs.push_back(vector::TransferReadOp::create(
+                    b, loc, laneType, setIter[0],
+                    ValueRange{add(col0, c), index(0)}, zero,
+                    ArrayRef<bool>{true}));
+              auto entries = scf::ForOp::create(
+                  b, loc, index(0), length, index(1), accs,
+                  [&](OpBuilder &, Location, Value i, ValueRange in) {
+                    Value first = arith::AddIOp::create(b, loc, start,
+                                                        mul(i, kCscColumns));
+                    SmallVector<Value> out;
+                    for (int64_t c = 0; c < kCscColumns; ++c) {
+                      auto [value, kk] = emitRecord(add(first, c));
+                      Value xs = vector::TransferReadOp::create(
+                          b, loc, laneType, xt, ValueRange{t, kk, index(0)},
+                          zero, ArrayRef<bool>{true});
+                      out.push_back(vector::FMAOp::create(
+                          b, loc,
+                          vector::BroadcastOp::create(b, loc, laneType, value),
+                          xs, in[c]));
+                    }
+                    scf::YieldOp::create(b, loc, out);
+                  });
+              Value updated = setIter[0];
+              for (int64_t c = 0; c < kCscColumns; ++c)
+                updated = vector::TransferWriteOp::create(
+                              b, loc, entries.getResult(c), updated,
+                              ValueRange{add(col0, c), index(0)},
+                              ArrayRef<bool>{true})
+                              .getResult();
+              scf::YieldOp::create(b, loc, updated);
+            });
+        scf::YieldOp::create(b, loc, setLoop.getResult(0));
+      });
+  tile = blockLoop.getResult(0);
+
+  // inf or NaN in the tile's x: NaN where the weight is zero, as the
+  // reference's 0 * x (the nonzeros' products are in the sums already).
+  Value finite = extract(finiteTiles, {t});
+  auto fix = scf::IfOp::create(
+      b, loc, finite,
+      [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, tile); },
+      [&](OpBuilder &, Location) {
+        scf::YieldOp::create(b, loc,
+                             emitNonFiniteFix(tile, row, rows, group, sets));
+      });
+  tile = fix.getResult(0);
+
+  for (int64_t j = 0; j < chunks; ++j) {
+    Value columns = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(columnsType, b.getF32FloatAttr(0)));
+    for (int64_t c = 0; c < kLanes; ++c)
+      columns = vector::InsertOp::create(
+          b, loc,
+          vector::TransferReadOp::create(
+              b, loc, laneType, tile,
+              ValueRange{index(j * kLanes + c), index(0)}, zero,
+              ArrayRef<bool>{true}),
+          columns, ArrayRef<int64_t>{c});
+    Value rowsBlock = vector::TransposeOp::create(b, loc, columns,
+                                                  ArrayRef<int64_t>{1, 0});
+    for (int64_t r = 0; r < rows; ++r)
+      slice = output->store(
+          b, loc, slice,
+          vector::ExtractOp::create(b, loc, rowsBlock, ArrayRef<int64_t>{r}),
+          add(row, r), add(n0, j * kLanes), index(j * kLanes),
+          (j + 1) * kLanes <= width);
+  }
+  return slice;
+}
+
+std::pair<Value, Value> SparseEmitter::emitSegment(Value group, Value block,
+                                                   Value set) {
+  Value at = arith::AddIOp::create(
+      b, loc,
+      mul(arith::AddIOp::create(
+              b, loc, mul(group, llvm::divideCeil(k, kCscBlockK)), block),
+          kSets),
+      set);
+  auto startOf = [&](Value i) -> Value {
+    return arith::IndexCastOp::create(
+        b, loc, b.getIndexType(),
+        memref::LoadOp::create(b, loc, cscStarts, ValueRange{i}));
+  };
+  Value start = startOf(at);
+  Value length = arith::DivUIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, startOf(add(at, 1)), start),
+      index(kCscColumns));
+  return {start, length};
+}
+
+std::pair<Value, Value> SparseEmitter::emitRecord(Value record) {
+  int64_t bytes = cscRecordBytes();
+  Value at = mul(record, bytes);
+  auto load = [&](Value offset, Type type) -> Value {
+    int64_t width = type.getIntOrFloatBitWidth() / 8;
+    Value raw = vector::LoadOp::create(
+        b, loc, VectorType::get({width}, b.getI8Type()), cscRecords,
+        ValueRange{offset});
+    return vector::ExtractOp::create(
+        b, loc,
+        vector::BitCastOp::create(b, loc, VectorType::get({1}, type), raw),
+        ArrayRef<int64_t>{0});
+  };
+  Value value = load(at, b.getF32Type());
+  Value kk = load(add(at, 4), b.getIntegerType((bytes - 4) * 8));
+  if (bytes - 4 < 4)
+    kk = arith::ExtUIOp::create(b, loc, b.getI32Type(), kk);
+  return {value,
+          arith::IndexCastUIOp::create(b, loc, b.getIndexType(), kk)};
+}
+
+Value SparseEmitter::emitNonFiniteFix(Value tile, Value row, int64_t rows,
+                                      Value group, int64_t sets) {
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value inf = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(INFINITY));
+  Value no = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  // Whether column c of set `set` has a nonzero at `kk` (in the records of
+  // kk's block).
+  auto nonzeroAt = [&](Value set, int64_t c, Value kk) {
+    auto [segmentStart, length] = emitSegment(
+        group, arith::DivUIOp::create(b, loc, kk, index(kCscBlockK)), set);
+    Value start = segmentStart;
+    auto scan = scf::ForOp::create(
+        b, loc, index(0), length, index(1), ValueRange{no},
+        [&](OpBuilder &, Location, Value i, ValueRange found) {
+          auto [value, at] = emitRecord(
+              arith::AddIOp::create(b, loc, start, add(mul(i, kCscColumns), c)));
+          Value hit = arith::AndIOp::create(
+              b, loc,
+              arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, at, kk),
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, value,
+                                    zero));
+          scf::YieldOp::create(
+              b, loc, ValueRange{arith::OrIOp::create(b, loc, found[0], hit)});
+        });
+    return scan.getResult(0);
+  };
+  // Rows and k in loops; per non-finite x, the sets and their columns.
+  auto loop = [&](int64_t count, Value init,
+                  function_ref<Value(Value, Value)> body) {
+    return scf::ForOp::create(
+               b, loc, index(0), index(count), index(1), ValueRange{init},
+               [&](OpBuilder &, Location, Value i, ValueRange iter) {
+                 scf::YieldOp::create(b, loc, body(i, iter[0]));
+               })
+        .getResult(0);
+  };
+  return loop(rows, tile, [&](Value r, Value rowTile) {
+    return loop(k, rowTile, [&](Value kk, Value kTile) {
+      Value xv = extract(x, {arith::AddIOp::create(b, loc, row, r), kk});
+      Value finite = arith::CmpFOp::create(
+          b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, xv),
+          inf);
+      auto ifOp = scf::IfOp::create(
+          b, loc, finite,
+          [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, kTile); },
+          [&](OpBuilder &, Location) {
+            Value nan = arith::MulFOp::create(b, loc, zero, xv);
+            scf::YieldOp::create(
+                b, loc, loop(sets, kTile, [&](Value set, Value setTile) {
+                  for (int64_t c = 0; c < kCscColumns; ++c) {
+                    Value col = add(mul(set, kCscColumns), c);
+                    Value fixed = arith::SelectOp::create(
+                        b, loc, nonzeroAt(set, c, kk),
+                        extract(setTile, {col, r}), nan);
+                    setTile = tensor::InsertOp::create(b, loc, fixed, setTile,
+                                                       ValueRange{col, r});
+                  }
+                  return setTile;
+                }));
+          });
+      return ifOp.getResult(0);
+    });
+  });
 }
 
 Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
                                int64_t width) {
-  int64_t panels = llvm::divideCeil(width, kLanes);
   return emitRowTiles(b, loc, slice, m, kTileM,
                       [&](Value dest, Value row, int64_t rows) {
-                        // Up to 4 rows take the group's 4 panels in one pass;
-                        // 5-8 rows take them 3 or 2 at a time (each pass
-                        // decodes its panels' masks).
-                        int64_t perPass = std::max<int64_t>(1, kMaxAccs / rows);
-                        for (int64_t p = 0; p < panels; p += perPass)
-                          dest = emitPass(dest, row, rows, n0, group, width, p,
-                                          std::min(perPass, panels - p));
-                        return dest;
+                        if (usesCsc(rows))
+                          return emitCscTile(dest, row, rows, n0, group,
+                                             width);
+                        return emitBitmaskTile(dest, row, rows, n0, group,
+                                               width);
                       });
 }
 
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
-  packWeights();
+  // The full tiles have kTileM rows, the last one m % kTileM.
+  bool csc = usesCsc(std::min(m, kTileM)) || usesCsc(m % kTileM);
+  bool bitmask = !usesCsc(std::min(m, kTileM)) ||
+                 (m % kTileM && !usesCsc(m % kTileM));
+  if (bitmask)
+    packWeights();
+  if (csc) {
+    packCsc();
+    emitTransposedX();
+  }
   return emitColumnGroups(
       b, loc, output->getDest(), kLanes * kPanels,
       [&](Value slice, Value n0, Value group, int64_t width) {
