@@ -160,8 +160,8 @@ private:
   void emitTransposedX();
   Value emitBitmaskTile(Value slice, Value row, int64_t rows, Value n0,
                         Value group, int64_t width);
-  Value emitCscTile(Value slice, Value row, int64_t rows, Value n0,
-                    Value group, int64_t width);
+  Value emitCscTile(Value slice, Value row, int64_t rows, Value n0, Value group,
+                    int64_t width);
   Value emitNonFiniteFix(Value tile, Value row, int64_t rows, Value group,
                          int64_t sets);
   /// The first record and the records per column of the segment of set
@@ -266,8 +266,8 @@ Value SparseEmitter::emitBitmaskTile(Value slice, Value row, int64_t rows,
     // does not rebuild them from it with shifts.
     SmallVector<Value> panelMasks;
     for (int64_t j = 0; j < panels; ++j) {
-      Value bits = memref::LoadOp::create(
-          b, loc, masks, ValueRange{add(maskRow, j)});
+      Value bits =
+          memref::LoadOp::create(b, loc, masks, ValueRange{add(maskRow, j)});
       panelMasks.push_back(vector::BitCastOp::create(
           b, loc, maskType,
           vector::FromElementsOp::create(
@@ -358,8 +358,7 @@ void SparseEmitter::packCsc() {
           int64_t col = set * kCscColumns + c;
           if (col >= n)
             continue;
-          ArrayRef<int32_t> rest =
-              ArrayRef(columns[col]).drop_front(next[col]);
+          ArrayRef<int32_t> rest = ArrayRef(columns[col]).drop_front(next[col]);
           block[c] = rest.take_while([&](int32_t kk) { return kk < k1; });
           next[col] += block[c].size();
           // The first k of the block without a nonzero, if any.
@@ -412,12 +411,12 @@ void SparseEmitter::emitTransposedX() {
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   Value inf = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(laneType, b.getF32FloatAttr(INFINITY)));
-  Value allTrue = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(flagType, true));
+  Value allTrue =
+      arith::ConstantOp::create(b, loc, DenseElementsAttr::get(flagType, true));
   Value xtInit = tensor::EmptyOp::create(
       b, loc, ArrayRef<int64_t>{tiles, k, kCscLanes}, b.getF32Type());
-  Value flagsInit = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{tiles},
-                                            b.getI1Type());
+  Value flagsInit =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{tiles}, b.getI1Type());
   auto tileLoop = scf::ForOp::create(
       b, loc, index(0), index(tiles), index(1), ValueRange{xtInit, flagsInit},
       [&](OpBuilder &, Location, Value t, ValueRange tileIter) {
@@ -432,20 +431,20 @@ void SparseEmitter::emitTransposedX() {
                 Value inside = arith::CmpIOp::create(
                     b, loc, arith::CmpIPredicate::ult, row, index(m));
                 // Past M: row m - 1 read, zero taken.
-                Value clamped = arith::MinUIOp::create(b, loc, row,
-                                                       index(m - 1));
+                Value clamped =
+                    arith::MinUIOp::create(b, loc, row, index(m - 1));
                 lanes.push_back(arith::SelectOp::create(
                     b, loc, inside, extract(x, {clamped, kk}), zero));
               }
               Value v = vector::FromElementsOp::create(b, loc, laneType, lanes);
-              Value finite = arith::CmpFOp::create(
-                  b, loc, arith::CmpFPredicate::OLT,
-                  math::AbsFOp::create(b, loc, v), inf);
-              Value written = vector::TransferWriteOp::create(
-                                  b, loc, v, iter[0],
-                                  ValueRange{t, kk, index(0)},
-                                  ArrayRef<bool>{true})
-                                  .getResult();
+              Value finite =
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                        math::AbsFOp::create(b, loc, v), inf);
+              Value written =
+                  vector::TransferWriteOp::create(b, loc, v, iter[0],
+                                                  ValueRange{t, kk, index(0)},
+                                                  ArrayRef<bool>{true})
+                      .getResult();
               scf::YieldOp::create(
                   b, loc,
                   ValueRange{written,
@@ -466,8 +465,8 @@ void SparseEmitter::emitTransposedX() {
 /// columns' sums, lane r for row r), one FMA per record with its value
 /// broadcast and its k's row of xt. The sums go through a scratch of the
 /// group's columns x 8 rows, transposed into rows at both ends.
-Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows,
-                                 Value n0, Value group, int64_t width) {
+Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows, Value n0,
+                                 Value group, int64_t width) {
   auto laneType = VectorType::get({kCscLanes}, b.getF32Type());
   int64_t groupColumns = kLanes * kPanels;
   int64_t sets = llvm::divideCeil(width, kCscColumns);
@@ -477,13 +476,12 @@ Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows,
 
   // The scratch: zeros (lanes past the tile's rows), then the initial
   // values of the tile's rows.
-  Value tile =
-      linalg::FillOp::create(
-          b, loc, ValueRange{zero},
-          ValueRange{tensor::EmptyOp::create(
-              b, loc, ArrayRef<int64_t>{groupColumns, kCscLanes},
-              b.getF32Type())})
-          .getResult(0);
+  Value tile = linalg::FillOp::create(
+                   b, loc, ValueRange{zero},
+                   ValueRange{tensor::EmptyOp::create(
+                       b, loc, ArrayRef<int64_t>{groupColumns, kCscLanes},
+                       b.getF32Type())})
+                   .getResult(0);
   // Per 16 columns, rows x 16 transposed in registers, one write (single
   // elements would make bufferization quadratic in their number).
   auto blockType = VectorType::get({kCscLanes, kLanes}, b.getF32Type());
@@ -498,16 +496,16 @@ Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows,
                            index(j * kLanes), kLanes,
                            (j + 1) * kLanes <= width),
           rowsBlock, ArrayRef<int64_t>{r});
-    Value columns = vector::TransposeOp::create(b, loc, rowsBlock,
-                                                ArrayRef<int64_t>{1, 0});
+    Value columns =
+        vector::TransposeOp::create(b, loc, rowsBlock, ArrayRef<int64_t>{1, 0});
     for (int64_t c = 0; c < kLanes; ++c)
-      tile = vector::TransferWriteOp::create(
-                 b, loc,
-                 vector::ExtractOp::create(b, loc, columns,
-                                           ArrayRef<int64_t>{c}),
-                 tile, ValueRange{index(j * kLanes + c), index(0)},
-                 ArrayRef<bool>{true})
-                 .getResult();
+      tile =
+          vector::TransferWriteOp::create(
+              b, loc,
+              vector::ExtractOp::create(b, loc, columns, ArrayRef<int64_t>{c}),
+              tile, ValueRange{index(j * kLanes + c), index(0)},
+              ArrayRef<bool>{true})
+              .getResult();
   }
 
   // K blocks outside, so that a block's rows of xt stay in L1 while the
@@ -583,8 +581,8 @@ Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows,
               ValueRange{index(j * kLanes + c), index(0)}, zero,
               ArrayRef<bool>{true}),
           columns, ArrayRef<int64_t>{c});
-    Value rowsBlock = vector::TransposeOp::create(b, loc, columns,
-                                                  ArrayRef<int64_t>{1, 0});
+    Value rowsBlock =
+        vector::TransposeOp::create(b, loc, columns, ArrayRef<int64_t>{1, 0});
     for (int64_t r = 0; r < rows; ++r)
       slice = output->store(
           b, loc, slice,
@@ -620,9 +618,9 @@ std::pair<Value, Value> SparseEmitter::emitRecord(Value record) {
   Value at = mul(record, bytes);
   auto load = [&](Value offset, Type type) -> Value {
     int64_t width = type.getIntOrFloatBitWidth() / 8;
-    Value raw = vector::LoadOp::create(
-        b, loc, VectorType::get({width}, b.getI8Type()), cscRecords,
-        ValueRange{offset});
+    Value raw =
+        vector::LoadOp::create(b, loc, VectorType::get({width}, b.getI8Type()),
+                               cscRecords, ValueRange{offset});
     return vector::ExtractOp::create(
         b, loc,
         vector::BitCastOp::create(b, loc, VectorType::get({1}, type), raw),
@@ -632,8 +630,7 @@ std::pair<Value, Value> SparseEmitter::emitRecord(Value record) {
   Value kk = load(add(at, 4), b.getIntegerType((bytes - 4) * 8));
   if (bytes - 4 < 4)
     kk = arith::ExtUIOp::create(b, loc, b.getI32Type(), kk);
-  return {value,
-          arith::IndexCastUIOp::create(b, loc, b.getIndexType(), kk)};
+  return {value, arith::IndexCastUIOp::create(b, loc, b.getIndexType(), kk)};
 }
 
 Value SparseEmitter::emitNonFiniteFix(Value tile, Value row, int64_t rows,
@@ -650,8 +647,8 @@ Value SparseEmitter::emitNonFiniteFix(Value tile, Value row, int64_t rows,
     auto scan = scf::ForOp::create(
         b, loc, index(0), length, index(1), ValueRange{no},
         [&](OpBuilder &, Location, Value i, ValueRange found) {
-          auto [value, at] = emitRecord(
-              arith::AddIOp::create(b, loc, start, add(mul(i, kCscColumns), c)));
+          auto [value, at] = emitRecord(arith::AddIOp::create(
+              b, loc, start, add(mul(i, kCscColumns), c)));
           Value hit = arith::AndIOp::create(
               b, loc,
               arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, at, kk),
@@ -675,9 +672,9 @@ Value SparseEmitter::emitNonFiniteFix(Value tile, Value row, int64_t rows,
   return loop(rows, tile, [&](Value r, Value rowTile) {
     return loop(k, rowTile, [&](Value kk, Value kTile) {
       Value xv = extract(x, {arith::AddIOp::create(b, loc, row, r), kk});
-      Value finite = arith::CmpFOp::create(
-          b, loc, arith::CmpFPredicate::OLT, math::AbsFOp::create(b, loc, xv),
-          inf);
+      Value finite =
+          arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                math::AbsFOp::create(b, loc, xv), inf);
       auto ifOp = scf::IfOp::create(
           b, loc, finite,
           [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, kTile); },
@@ -703,14 +700,12 @@ Value SparseEmitter::emitNonFiniteFix(Value tile, Value row, int64_t rows,
 
 Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
                                int64_t width) {
-  return emitRowTiles(b, loc, slice, m, kTileM,
-                      [&](Value dest, Value row, int64_t rows) {
-                        if (usesCsc(rows))
-                          return emitCscTile(dest, row, rows, n0, group,
-                                             width);
-                        return emitBitmaskTile(dest, row, rows, n0, group,
-                                               width);
-                      });
+  return emitRowTiles(
+      b, loc, slice, m, kTileM, [&](Value dest, Value row, int64_t rows) {
+        if (usesCsc(rows))
+          return emitCscTile(dest, row, rows, n0, group, width);
+        return emitBitmaskTile(dest, row, rows, n0, group, width);
+      });
 }
 
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
@@ -718,8 +713,8 @@ Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
   output.emplace(b, loc, matmul, epilogue);
   // The full tiles have kTileM rows, the last one m % kTileM.
   bool csc = usesCsc(std::min(m, kTileM)) || usesCsc(m % kTileM);
-  bool bitmask = !usesCsc(std::min(m, kTileM)) ||
-                 (m % kTileM && !usesCsc(m % kTileM));
+  bool bitmask =
+      !usesCsc(std::min(m, kTileM)) || (m % kTileM && !usesCsc(m % kTileM));
   if (bitmask)
     packWeights();
   if (csc) {
