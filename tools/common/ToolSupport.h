@@ -12,13 +12,31 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "llvm/Support/ErrorHandling.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
+#include "llvm/Support/Signals.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
 
 #include <cstdlib>
 
 namespace mc {
+
+/// Makes LLVM's fatal errors (an intrinsic the target cannot select, a
+/// malformed inline asm string) one error line and exit status 1 instead of
+/// an abort with a stack dump: `tool: error: code generation failed: ...`.
+/// Output files registered for removal are removed.
+inline void installFatalErrorHandler(const char *tool) {
+  llvm::install_fatal_error_handler(
+      [](void *tool, const char *reason, bool) {
+        llvm::WithColor::error(llvm::errs(), static_cast<const char *>(tool))
+            << "code generation failed: " << reason << "\n";
+        llvm::sys::RunInterruptHandlers();
+        std::exit(1);
+      },
+      const_cast<char *>(tool));
+}
 
 /// Every upstream dialect and extension, mc, and the LLVM IR translations
 /// (host and GPU).

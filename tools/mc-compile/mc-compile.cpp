@@ -226,10 +226,13 @@ static std::optional<StringRef> getRequiredFeature(Operation *op,
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  mc::installFatalErrorHandler("mc-compile");
   llvm::InitializeAllTargetInfos();
   llvm::InitializeAllTargets();
   llvm::InitializeAllTargetMCs();
   llvm::InitializeAllAsmPrinters();
+  // Inline asm in the IR is parsed when objects are emitted.
+  llvm::InitializeAllAsmParsers();
   cl::ParseCommandLineOptions(argc, argv, "mc compiler\n");
 
   llvm::Triple targetTriple(llvm::Triple::normalize(triple));

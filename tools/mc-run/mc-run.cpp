@@ -184,6 +184,7 @@ getAllocSymbols(llvm::orc::MangleAndInterner interner) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
+  mc::installFatalErrorHandler("mc-run");
   cl::ParseCommandLineOptions(argc, argv, "mc JIT runner\n");
   if (repeat < 1)
     fail("--repeat must be at least 1");
@@ -264,6 +265,7 @@ int main(int argc, char **argv) {
 
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
+  llvm::InitializeNativeTargetAsmParser();
   PassManager pm(&context);
   bool threaded = false;
   if (cuda) {

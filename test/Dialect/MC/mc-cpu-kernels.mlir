@@ -2,6 +2,8 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels="isa=generic tile-m=4 tile-n=2" --canonicalize --cse | FileCheck %s --check-prefix=GENERIC
 // RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=sse2" 2>&1 | FileCheck %s --check-prefix=BADISA
 // RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=neon-i8mm,sve" 2>&1 | FileCheck %s --check-prefix=BADLIST
+// RUN: not mc-opt %s --split-input-file --mc-cpu-kernels="isa=generic tile-n=1000000000" 2>&1 | FileCheck %s --check-prefix=BADTILE
+// BADTILE: error: mc-cpu-kernels: tile-m and tile-n must be in 0..32
 
 // BADISA: unknown isa 'sse2' (expected generic, avx2, avx-vnni, avx512-vnni, neon, neon-dotprod or neon-i8mm, optionally followed by ','-separated further ISAs of the target)
 // BADLIST: unknown isa 'neon-i8mm,sve'
@@ -161,4 +163,16 @@ func.func @conv_nchw(%x: tensor<1x8x6x6xi8>) -> tensor<1x32x4x4xi32> {
   %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
       ins(%x, %w : tensor<1x8x6x6xi8>, tensor<32x8x3x3xi8>) outs(%c : tensor<1x32x4x4xi32>) -> tensor<1x32x4x4xi32>
   return %r : tensor<1x32x4x4xi32>
+}
+
+// -----
+
+// An empty operand (K = 0) is left to the reference lowering.
+// CHECK-LABEL: func.func @empty_k
+// CHECK: linalg.matmul
+func.func @empty_k(%x: tensor<2x0xi8>) -> tensor<2x6xi32> {
+  %w = arith.constant dense<3> : tensor<0x6xi8>
+  %z = arith.constant dense<0> : tensor<2x6xi32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x0xi8>, tensor<0x6xi8>) outs(%z : tensor<2x6xi32>) -> tensor<2x6xi32>
+  return %y : tensor<2x6xi32>
 }

@@ -73,6 +73,12 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
   using Base::Base;
 
   void runOnOperation() override {
+    if (tileM < 0 || tileM > 32 || tileN < 0 || tileN > 32) {
+      emitError(getOperation().getLoc())
+          << "mc-cpu-kernels: tile-m and tile-n must be in 0..32 (0: the "
+             "ISA's default)";
+      return signalPassFailure();
+    }
     FailureOr<mc::kernels::KernelConfig> config =
         mc::kernels::getKernelConfig(isa, tileM, tileN);
     if (failed(config)) {
@@ -80,7 +86,7 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
           << "mc-cpu-kernels: unknown isa '" << isa
           << "' (expected generic, avx2, avx-vnni, avx512-vnni, neon, "
              "neon-dotprod or neon-i8mm, optionally followed by ','-separated "
-             "further ISAs of the target) or negative tile size";
+             "further ISAs of the target)";
       return signalPassFailure();
     }
     if (blockM < 0) {
@@ -99,16 +105,29 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
                                           /*integerOnly=*/true)))
         densifyNMUniformWeight(foldRewriter, decode);
     });
+    // Ops with an empty operand (a zero dimension) are left to the
+    // reference lowering: no kernel has anything to tile there.
+    auto hasEmptyOperand = [](Operation *op) {
+      return llvm::any_of(op->getOperandTypes(), [](Type type) {
+        auto shaped = dyn_cast<ShapedType>(type);
+        return shaped && shaped.hasStaticShape() &&
+               shaped.getNumElements() == 0;
+      });
+    };
     IRRewriter convRewriter(&getContext());
     SmallVector<Operation *> convs;
     getOperation().walk([&](Operation *op) {
-      if (llvm::isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp>(op))
+      if (llvm::isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp>(op) &&
+          !hasEmptyOperand(op))
         convs.push_back(op);
     });
     for (Operation *conv : convs)
       (void)mc::kernels::rewriteInt8Conv(convRewriter, conv, *config);
     SmallVector<linalg::MatmulOp> matmuls;
-    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    getOperation().walk([&](linalg::MatmulOp op) {
+      if (!hasEmptyOperand(op))
+        matmuls.push_back(op);
+    });
     IRRewriter rewriter(&getContext());
     for (linalg::MatmulOp matmul : matmuls)
       if (failed(mc::kernels::rewriteInt8SparseMatmul(rewriter, matmul,
@@ -125,7 +144,10 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
     ErasedOps erased;
     IRRewriter genericRewriter(&getContext(), &erased);
     SmallVector<linalg::GenericOp> generics;
-    getOperation().walk([&](linalg::GenericOp op) { generics.push_back(op); });
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!hasEmptyOperand(op))
+        generics.push_back(op);
+    });
     for (linalg::GenericOp generic : generics)
       if (!erased.ops.contains(generic) &&
           failed(mc::kernels::rewriteDynamicGroupMatmul(genericRewriter,

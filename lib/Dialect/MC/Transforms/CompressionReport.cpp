@@ -141,6 +141,10 @@ struct MCCompressionReport
           !(linalg::isaContractionOpInterface(op) ||
             linalg::isaConvolutionOpInterface(op)))
         return;
+      if (failed(mc::verifyCompressionRecord(op))) {
+        signalPassFailure();
+        return;
+      }
       Row row;
       if (!describeWeight(op, row))
         return;

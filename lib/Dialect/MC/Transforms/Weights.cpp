@@ -161,6 +161,12 @@ static std::optional<std::vector<float>> evaluate(Value value) {
     ArrayRef<int64_t> offsets = slice.getStaticOffsets();
     ArrayRef<int64_t> sizes = slice.getStaticSizes();
     ArrayRef<int64_t> steps = slice.getStaticStrides();
+    // Only slices inside the source (the verifier lets others through).
+    for (auto [offset, size, step, dim] :
+         llvm::zip(offsets, sizes, steps, inType.getShape()))
+      if (size > 0 && (offset < 0 || step < 1 || offset >= dim ||
+                       (dim - 1 - offset) / step < size - 1))
+        return std::nullopt;
     SmallVector<int64_t> inStrides = getStrides(inType.getShape());
     int64_t count = 1;
     for (int64_t s : sizes)
@@ -287,10 +293,22 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
   MLIRContext *ctx = module.getContext();
   llvm::StringMap<int> kindCount;
   std::vector<Layer> layers;
+  bool malformed = false;
   module.walk([&](linalg::LinalgOp op) {
     if (!op.hasPureTensorSemantics() ||
         !(linalg::isaContractionOpInterface(op) ||
           linalg::isaConvolutionOpInterface(op)))
+      return;
+    if (failed(verifyCompressionRecord(op))) {
+      malformed = true;
+      return;
+    }
+    // An empty operand (a zero dimension) leaves nothing to compress.
+    if (llvm::any_of(op->getOperandTypes(), [](Type type) {
+          auto shaped = dyn_cast<ShapedType>(type);
+          return shaped && shaped.hasStaticShape() &&
+                 shaped.getNumElements() == 0;
+        }))
       return;
     Layer layer;
     layer.kind = getKind(op);
@@ -338,6 +356,8 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
       releaseValues(layer);
     layers.push_back(std::move(layer));
   });
+  if (malformed)
+    return failure();
   return layers;
 }
 
@@ -411,6 +431,26 @@ void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
   Value old = op->getOperand(layer.operandIndex);
   op->setOperand(layer.operandIndex, weight);
   eraseDeadProducers(old);
+}
+
+LogicalResult mc::verifyCompressionRecord(Operation *op) {
+  Attribute attr = op->getAttr("mc.compression");
+  if (!attr)
+    return success();
+  auto record = dyn_cast<DictionaryAttr>(attr);
+  auto has = [&](StringRef key, bool isFloat) {
+    Attribute value = record.get(key);
+    return isFloat ? isa_and_present<FloatAttr>(value)
+                   : isa_and_present<IntegerAttr>(value);
+  };
+  if (!record || !has("dense_params", false) || !has("dense_bytes", false) ||
+      !has("dense_flops", false) || !has("signal", true) ||
+      !has("noise", true) ||
+      (record.get("extra_bytes") && !has("extra_bytes", false)))
+    return op->emitError("malformed 'mc.compression' record: expected "
+                         "integers dense_params, dense_bytes, dense_flops "
+                         "(and extra_bytes) and floats signal and noise");
+  return success();
 }
 
 void mc::recordCompression(const Layer &layer, ArrayRef<float> newValues,

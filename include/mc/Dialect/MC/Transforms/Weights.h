@@ -119,6 +119,12 @@ void eraseDeadProducers(mlir::Value value);
 void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
                        mlir::Operation *newOp = nullptr);
 
+/// Checks the `mc.compression` record of `op`, if any (written by the
+/// passes, but the IR may come from anywhere): integers dense_params,
+/// dense_bytes, dense_flops (and extra_bytes if present), floats signal
+/// and noise. Emits an error on `op` if it is malformed.
+mlir::LogicalResult verifyCompressionRecord(mlir::Operation *op);
+
 /// Replaces `decode` of an N:M value assembled from constants by the dense
 /// constant (exact). The 2:4 kernels (x86 int8, GPU mma.sp) take dense
 /// constant weights that are N:M along K and pack them in their own layout.
