@@ -160,6 +160,15 @@ verifyFloatValues(Attribute value, function_ref<bool(const APFloat &)> ok,
   auto values = dyn_cast_or_null<DenseFPElementsAttr>(value);
   if (!values)
     return success();
+  // A splat has one value to check, whatever its size.
+  if (values.isSplat()) {
+    APFloat v = values.getSplatValue<APFloat>();
+    if (ok(v))
+      return success();
+    SmallString<16> str;
+    v.toString(str);
+    return emitError() << requirement << ", got " << str << " at index 0";
+  }
   for (auto [i, v] : llvm::enumerate(values.getValues<APFloat>())) {
     if (ok(v))
       continue;

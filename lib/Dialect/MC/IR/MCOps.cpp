@@ -121,6 +121,10 @@ struct FoldConstantEncode : OpRewritePattern<EncodeOp> {
     DenseElementsAttr input;
     if (!matchPattern(op.getInput(), m_Constant(&input)))
       return failure();
+    // Folding expands the values as floats: past 2^26 of them (a splat
+    // too), the encode stays for run time rather than take gigabytes here.
+    if (input.getNumElements() > (int64_t(1) << 26))
+      return failure();
     SmallVector<DenseElementsAttr> params;
     for (Value param : op.getParams())
       if (!matchPattern(param, m_Constant(&params.emplace_back())))
