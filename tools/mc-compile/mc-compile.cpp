@@ -322,6 +322,12 @@ int main(int argc, char **argv) {
                                   llvm::TargetOptions(), llvm::Reloc::PIC_));
   if (!machine)
     fail("cannot create a target machine for '" + triple + "'");
+  // LLVM's AArch64 instruction selection traps on vector code without
+  // Advanced SIMD (e.g. SVE with -neon), and every mc kernel has some.
+  if (targetTriple.isAArch64() &&
+      !machine->getMCSubtargetInfo()->checkFeatures("+neon"))
+    fail("CPU '" + cpuName + "' with features '" + features + "' of '" +
+         triple + "' lacks +neon, which mc's AArch64 code needs");
   SmallVector<std::string> isas =
       mc::getKernelIsas(triple, cpuName, featureString);
   if (kernelIsa != "auto" && !llvm::is_contained(isas, kernelIsa))
