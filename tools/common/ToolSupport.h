@@ -5,7 +5,10 @@
 
 #include "mc/InitAllMC.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -59,7 +62,19 @@ loadModule(mlir::MLIRContext &context, llvm::SourceMgr &sourceMgr,
   if (!file)
     return nullptr;
   sourceMgr.AddNewSourceBuffer(std::move(file), llvm::SMLoc());
-  return mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::parseSourceFile<mlir::ModuleOp>(sourceMgr, &context);
+  // MLIR 22's LLVM IR translation divides by zero on an empty
+  // dense_resource; an empty dense constant holds the same (nothing).
+  if (module)
+    module->walk([](mlir::arith::ConstantOp op) {
+      auto resource =
+          llvm::dyn_cast<mlir::DenseResourceElementsAttr>(op.getValue());
+      if (resource && resource.getType().getNumElements() == 0)
+        op.setValueAttr(mlir::DenseElementsAttr::get(
+            resource.getType(), llvm::ArrayRef<mlir::Attribute>{}));
+    });
+  return module;
 }
 
 /// The CUDA toolkit's ptxas: from PATH, else $CUDA_HOME/bin, else (without
