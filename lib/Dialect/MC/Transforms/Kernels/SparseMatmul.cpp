@@ -328,14 +328,14 @@ Value SparseEmitter::emitBitmaskTile(Value slice, Value row, int64_t rows,
 void SparseEmitter::packCsc() {
   // One byte stream in the kernel's order: per column group, per block of
   // kCscBlockK k, per set of kCscColumns columns (kSets of them, empty past
-  // N), a segment of records {f32 value, u16 k} (u32 k past 2^16), L of them
-  // per column, column c's L-th records [i][c]: its nonzeros in the block
-  // by increasing k, a shorter column padded with zero values at a k of the
-  // block where it is zero (so a non-finite x there gives the NaN the
-  // reference's 0 * x gives). One record per column in a row, and a record
-  // of two types: LLVM's SLP vectorizer does not turn the 4 index loads of
-  // an entry into a vector load and lane extracts (on port 5), as it did
-  // with an array of indices. `starts` has each segment's first record.
+  // N), a segment of L records {f32 value, u16 k} (u32 k past 2^16) per
+  // column, interleaved: record 4i + c is column c's i-th, its nonzeros in
+  // the block by increasing k, then zero values at a k of the block where
+  // the column is zero (so a non-finite x there gives the NaN that the
+  // reference's 0 * x gives). Records mix a float and an integer, so LLVM's
+  // SLP vectorizer does not turn an entry's 4 adjacent index loads into a
+  // vector load and lane extracts (on port 5), as it did with an array of
+  // indices. `starts` has each segment's first record.
   SmallVector<SmallVector<int32_t>> columns(n);
   for (int64_t kk = 0; kk < k; ++kk)
     for (int64_t col = 0; col < n; ++col)
