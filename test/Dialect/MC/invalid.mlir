@@ -550,7 +550,7 @@ func.func @dot2_lanes(%acc: vector<8xi32>, %a: vector<8xi16>) -> vector<8xi32> {
 // -----
 
 func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
-  // expected-error @+1 {{'mc.byte_shuffle' op operand #0 must be vector of 8-bit signless integer values of length 16/32/64}}
+  // expected-error @+1 {{'mc.byte_shuffle' op operand #0 must be fixed-length vector of 8-bit signless integer values of length 16/32/64}}
   %0 = mc.byte_shuffle %t, %t : vector<8xi8>
   return %0 : vector<8xi8>
 }
@@ -558,7 +558,7 @@ func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
 // -----
 
 func.func @table_lookup_table(%t: vector<24xi8>, %i: vector<16xi8>) -> vector<16xi8> {
-  // expected-error @+1 {{'mc.table_lookup' op operand #0 must be vector of 8-bit signless integer values of length 16/32/48/64}}
+  // expected-error @+1 {{'mc.table_lookup' op operand #0 must be fixed-length vector of 8-bit signless integer values of length 16/32/48/64}}
   %0 = mc.table_lookup %t, %i : vector<24xi8>, vector<16xi8>
   return %0 : vector<16xi8>
 }
@@ -574,7 +574,7 @@ func.func @table_lookup_indices(%t: vector<32xi8>, %i: vector<12xi8>) -> vector<
 // -----
 
 func.func @table_lookup_type(%t: vector<16xi8>, %i: vector<16xi32>) -> vector<16xi32> {
-  // expected-error @+1 {{'mc.table_lookup' op operand #1 must be vector of 8-bit signless integer values of ranks 1, but got 'vector<16xi32>'}}
+  // expected-error @+1 {{'mc.table_lookup' op operand #1 must be fixed-length vector of 8-bit signless integer values of ranks 1, but got 'vector<16xi32>'}}
   %0 = mc.table_lookup %t, %i : vector<16xi8>, vector<16xi32>
   return %0 : vector<16xi32>
 }
@@ -617,4 +617,13 @@ func.func @sparse_mma_values(%v: vector<16x12xi8>, %m: vector<16x1xi16>, %b: vec
   // expected-error @+1 {{'mc.sparse_mma' op expected a multiple of 8 values per row, got 'vector<16x12xi8>'}}
   %0 = mc.sparse_mma %v, %m, %b, %c : vector<16x12xi8>, vector<16x1xi16>, vector<8x24xi8> into vector<16x8xi32>
   return %0 : vector<16x8xi32>
+}
+
+// -----
+
+// Scalable vectors have no fixed byte count to shuffle.
+func.func @byte_shuffle_scalable(%t: vector<[16]xi8>) -> vector<[16]xi8> {
+  // expected-error @+1 {{'mc.byte_shuffle' op operand #0 must be fixed-length vector of 8-bit signless integer values of length 16/32/64, but got 'vector<[16]xi8>'}}
+  %0 = mc.byte_shuffle %t, %t : vector<[16]xi8>
+  return %0 : vector<[16]xi8>
 }

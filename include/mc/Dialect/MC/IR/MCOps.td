@@ -172,9 +172,9 @@ def MC_ByteShuffleOp : MC_Op<"byte_shuffle", [Pure,
     %r = mc.byte_shuffle %table, %indices : vector<64xi8>
     ```
   }];
-  let arguments = (ins VectorOfLengthAndType<[16, 32, 64], [I8]>:$table,
-                       VectorOfLengthAndType<[16, 32, 64], [I8]>:$indices);
-  let results = (outs VectorOfLengthAndType<[16, 32, 64], [I8]>:$result);
+  let arguments = (ins FixedVectorOfLengthAndType<[16, 32, 64], [I8]>:$table,
+                       FixedVectorOfLengthAndType<[16, 32, 64], [I8]>:$indices);
+  let results = (outs FixedVectorOfLengthAndType<[16, 32, 64], [I8]>:$result);
   let assemblyFormat = [{
     $table `,` $indices attr-dict `:` type($result)
   }];
@@ -198,9 +198,9 @@ def MC_TableLookupOp : MC_Op<"table_lookup", [Pure,
     %r = mc.table_lookup %table, %indices : vector<64xi8>, vector<64xi8>
     ```
   }];
-  let arguments = (ins VectorOfLengthAndType<[16, 32, 48, 64], [I8]>:$table,
-                       VectorOfRankAndType<[1], [I8]>:$indices);
-  let results = (outs VectorOfRankAndType<[1], [I8]>:$result);
+  let arguments = (ins FixedVectorOfLengthAndType<[16, 32, 48, 64], [I8]>:$table,
+                       FixedVectorOfRankAndType<[1], [I8]>:$indices);
+  let results = (outs FixedVectorOfRankAndType<[1], [I8]>:$result);
   let assemblyFormat = [{
     $table `,` $indices attr-dict `:` type($table) `,` type($result)
   }];
