@@ -36,6 +36,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <unistd.h>
 
 using namespace mlir;
 namespace cl = llvm::cl;
@@ -256,7 +257,14 @@ int main(int argc, char **argv) {
     if (!slot.type.hasStaticShape())
       fail("result #" + Twine(i) + " has type " + str(slot.type) +
            "; mc-run needs results of static shape");
-    outputs.emplace_back(slot.type.getNumElements() * slot.dtype.size);
+    // Checked here: a failed allocation would abort.
+    uint64_t bytes = uint64_t(slot.type.getNumElements()) * slot.dtype.size;
+    uint64_t memory = uint64_t(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+    if (bytes > memory)
+      fail("result #" + Twine(i) + " of type " + str(slot.type) + " needs " +
+           Twine(bytes) + " bytes, more than this machine's " + Twine(memory) +
+           " bytes of memory");
+    outputs.emplace_back(bytes);
     outputSlots.push_back(slot);
   }
   for (auto [buffer, slot] : llvm::zip(outputs, outputSlots))
