@@ -68,7 +68,7 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 // CHECK: scf.forall (%{{.*}}) in (2) shared_outs(%[[OUT:.*]] = %{{.*}})
 // CHECK:   %[[SLICE:.*]] = tensor.extract_slice %[[OUT]][0, %{{.*}}] [10, 64] [1, 1]
 // CHECK:   scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %[[SLICE]])
-// CHECK:     linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<64x8xf32>)
+// CHECK:     tensor.empty() : tensor<64x8xf32>
 // CHECK-COUNT-4: vector.transpose %{{.*}}, [1, 0] : vector<8x16xf32> to vector<16x8xf32>
 // CHECK:     scf.for
 // CHECK:       scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%{{.*}} = %{{.*}}) -> (tensor<64x8xf32>)

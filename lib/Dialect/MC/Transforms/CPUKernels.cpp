@@ -73,6 +73,8 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
   using Base::Base;
 
   void runOnOperation() override {
+    // A register tile of at most 32 x 32 vectors (far past any register
+    // file): the bound keeps the unrolled code finite.
     if (tileM < 0 || tileM > 32 || tileN < 0 || tileN > 32) {
       emitError(getOperation().getLoc())
           << "mc-cpu-kernels: tile-m and tile-n must be in 0..32 (0: the "
@@ -105,15 +107,8 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
                                           /*integerOnly=*/true)))
         densifyNMUniformWeight(foldRewriter, decode);
     });
-    // Ops with an empty operand (a zero dimension) are left to the
-    // reference lowering: no kernel has anything to tile there.
-    auto hasEmptyOperand = [](Operation *op) {
-      return llvm::any_of(op->getOperandTypes(), [](Type type) {
-        auto shaped = dyn_cast<ShapedType>(type);
-        return shaped && shaped.hasStaticShape() &&
-               shaped.getNumElements() == 0;
-      });
-    };
+    // Ops with an empty operand are left to the reference lowering.
+    using mc::hasEmptyOperand;
     IRRewriter convRewriter(&getContext());
     SmallVector<Operation *> convs;
     getOperation().walk([&](Operation *op) {

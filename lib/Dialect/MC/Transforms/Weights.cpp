@@ -303,12 +303,7 @@ FailureOr<std::vector<Layer>> mc::collectLayers(ModuleOp module,
       malformed = true;
       return;
     }
-    // An empty operand (a zero dimension) leaves nothing to compress.
-    if (llvm::any_of(op->getOperandTypes(), [](Type type) {
-          auto shaped = dyn_cast<ShapedType>(type);
-          return shaped && shaped.hasStaticShape() &&
-                 shaped.getNumElements() == 0;
-        }))
+    if (hasEmptyOperand(op))
       return;
     Layer layer;
     layer.kind = getKind(op);
@@ -431,6 +426,13 @@ void mc::replaceWeight(OpBuilder &b, const Layer &layer, Value matrix) {
   Value old = op->getOperand(layer.operandIndex);
   op->setOperand(layer.operandIndex, weight);
   eraseDeadProducers(old);
+}
+
+bool mc::hasEmptyOperand(Operation *op) {
+  return llvm::any_of(op->getOperandTypes(), [](Type type) {
+    auto shaped = dyn_cast<ShapedType>(type);
+    return shaped && shaped.hasStaticShape() && shaped.getNumElements() == 0;
+  });
 }
 
 LogicalResult mc::verifyCompressionRecord(Operation *op) {

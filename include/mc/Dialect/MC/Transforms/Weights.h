@@ -119,6 +119,10 @@ void eraseDeadProducers(mlir::Value value);
 void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
                        mlir::Operation *newOp = nullptr);
 
+/// Whether an operand of `op` is a statically empty shaped value (a zero
+/// dimension): no compression pass or kernel has anything to do there.
+bool hasEmptyOperand(mlir::Operation *op);
+
 /// Checks the `mc.compression` record of `op`, if any (written by the
 /// passes, but the IR may come from anywhere): integers dense_params,
 /// dense_bytes, dense_flops (and extra_bytes if present), floats signal

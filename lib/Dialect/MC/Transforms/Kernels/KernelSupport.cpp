@@ -50,9 +50,7 @@ mc::kernels::getKernelConfig(StringRef isa, int64_t tileM, int64_t tileN) {
   SmallVector<StringRef> isas;
   isa.split(isas, ',');
   std::optional<KernelConfig> config = getIsaConfig(isas.front());
-  // A register tile is at most 32 x 32 vectors (far past any register
-  // file: the bound keeps unrolled code finite).
-  if (!config || tileM < 0 || tileN < 0 || tileM > 32 || tileN > 32)
+  if (!config)
     return failure();
   for (StringRef other : isas) {
     if (!getIsaConfig(other))

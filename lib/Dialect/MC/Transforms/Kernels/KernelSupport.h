@@ -61,7 +61,7 @@ struct KernelConfig {
 
 /// Parses an `isa=` option value: the kernels' ISA, optionally followed by
 /// `,`-separated further ISAs the target has (e.g. `neon-i8mm,neon-dotprod`);
-/// tile sizes of 0 take the ISA's defaults.
+/// tile sizes of 0 take the ISA's defaults (the caller bounds the others).
 mlir::FailureOr<KernelConfig> getKernelConfig(llvm::StringRef isa,
                                               int64_t tileM, int64_t tileN);
 

@@ -149,6 +149,16 @@ private:
   Value extract(Value source, ValueRange indices) {
     return tensor::ExtractOp::create(b, loc, source, indices);
   }
+  /// A 2-D vector of `type` whose leading rows are `parts`, zeros after.
+  Value stack(VectorType type, ArrayRef<Value> parts) {
+    Value result = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, b.getFloatAttr(
+                                                 type.getElementType(), 0)));
+    for (auto [i, part] : llvm::enumerate(parts))
+      result = vector::InsertOp::create(b, loc, part, result,
+                                        ArrayRef<int64_t>{int64_t(i)});
+    return result;
+  }
   /// Bytes of a record {f32 value, k}: a 16-bit k where K allows.
   int64_t cscRecordBytes() const { return k <= 65536 ? 6 : 8; }
   /// The value and the k of record `record`.
@@ -474,31 +484,22 @@ Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows, Value n0,
   Value t = arith::DivUIOp::create(b, loc, row, index(kCscLanes));
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
 
-  // The scratch: zeros (lanes past the tile's rows), then the initial
-  // values of the tile's rows.
-  Value tile = linalg::FillOp::create(
-                   b, loc, ValueRange{zero},
-                   ValueRange{tensor::EmptyOp::create(
-                       b, loc, ArrayRef<int64_t>{groupColumns, kCscLanes},
-                       b.getF32Type())})
-                   .getResult(0);
-  // Per 16 columns, the rows' initial values transposed in registers into
-  // 16 column vectors (writing single elements made bufferization take
-  // quadratic time in their number: 40 s for 8 x 128).
+  // The scratch: per 16 columns (all the sets read), the rows' initial
+  // values transposed in registers into 16 column vectors, zero in the
+  // lanes past the tile's rows (writing single elements made bufferization
+  // take quadratic time in their number: 40 s for 8 x 128).
+  Value tile = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{groupColumns, kCscLanes}, b.getF32Type());
   auto blockType = VectorType::get({kCscLanes, kLanes}, b.getF32Type());
   auto columnsType = VectorType::get({kLanes, kCscLanes}, b.getF32Type());
   for (int64_t j = 0; j < chunks; ++j) {
-    Value rowsBlock = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(blockType, b.getF32FloatAttr(0)));
+    SmallVector<Value> inits;
     for (int64_t r = 0; r < rows; ++r)
-      rowsBlock = vector::InsertOp::create(
-          b, loc,
-          output->readInit(b, loc, slice, add(row, r), add(n0, j * kLanes),
-                           index(j * kLanes), kLanes,
-                           (j + 1) * kLanes <= width),
-          rowsBlock, ArrayRef<int64_t>{r});
-    Value columns =
-        vector::TransposeOp::create(b, loc, rowsBlock, ArrayRef<int64_t>{1, 0});
+      inits.push_back(output->readInit(b, loc, slice, add(row, r),
+                                       add(n0, j * kLanes), index(j * kLanes),
+                                       kLanes, (j + 1) * kLanes <= width));
+    Value columns = vector::TransposeOp::create(
+        b, loc, stack(blockType, inits), ArrayRef<int64_t>{1, 0});
     for (int64_t c = 0; c < kLanes; ++c)
       tile =
           vector::TransferWriteOp::create(
@@ -572,18 +573,13 @@ Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows, Value n0,
   tile = fix.getResult(0);
 
   for (int64_t j = 0; j < chunks; ++j) {
-    Value columns = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(columnsType, b.getF32FloatAttr(0)));
+    SmallVector<Value> sums;
     for (int64_t c = 0; c < kLanes; ++c)
-      columns = vector::InsertOp::create(
-          b, loc,
-          vector::TransferReadOp::create(
-              b, loc, laneType, tile,
-              ValueRange{index(j * kLanes + c), index(0)}, zero,
-              ArrayRef<bool>{true}),
-          columns, ArrayRef<int64_t>{c});
-    Value rowsBlock =
-        vector::TransposeOp::create(b, loc, columns, ArrayRef<int64_t>{1, 0});
+      sums.push_back(vector::TransferReadOp::create(
+          b, loc, laneType, tile, ValueRange{index(j * kLanes + c), index(0)},
+          zero, ArrayRef<bool>{true}));
+    Value rowsBlock = vector::TransposeOp::create(
+        b, loc, stack(columnsType, sums), ArrayRef<int64_t>{1, 0});
     for (int64_t r = 0; r < rows; ++r)
       slice = output->store(
           b, loc, slice,
@@ -712,10 +708,12 @@ Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
-  // The full tiles have kTileM rows, the last one m % kTileM.
-  bool csc = usesCsc(std::min(m, kTileM)) || usesCsc(m % kTileM);
-  bool bitmask =
-      !usesCsc(std::min(m, kTileM)) || (m % kTileM && !usesCsc(m % kTileM));
+  // The rows of the tiles: kTileM (or M) and a tail of M % kTileM.
+  SmallVector<int64_t> tileRows{std::min(m, kTileM)};
+  if (m > kTileM && m % kTileM)
+    tileRows.push_back(m % kTileM);
+  bool csc = llvm::any_of(tileRows, usesCsc);
+  bool bitmask = !llvm::all_of(tileRows, usesCsc);
   if (bitmask)
     packWeights();
   if (csc) {
