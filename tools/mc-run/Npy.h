@@ -21,6 +21,7 @@ namespace mc {
 struct AlignedBuffer {
   explicit AlignedBuffer(size_t bytes);
   char *data() { return storage.get(); }
+  const char *data() const { return storage.get(); }
   size_t size() const { return bytes; }
 
 private:

@@ -16,6 +16,7 @@
 #include "Npy.h"
 
 #include "../common/ToolSupport.h"
+#include "mc/Dialect/MC/Transforms/Passes.h"
 #include "mc/Pipelines/GPUPipelines.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -30,12 +31,16 @@
 #include "llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/WithColor.h"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <unistd.h>
 
 using namespace mlir;
@@ -77,6 +82,11 @@ static cl::opt<std::string>
            cl::desc("cpu (default), cuda (an NVIDIA GPU through the CUDA "
                     "driver), or gpu-tiles (mc's GPU kernels' tiled IR, "
                     "before GPU mapping, on the CPU)"));
+static cl::opt<std::string> calibrateFile(
+    "calibrate",
+    cl::desc("Also write the range of each layer's activations in this run "
+             "(--mc-observe-activations) to this JSON file, for "
+             "--mc-quantize=activations=static calibration=FILE"));
 static cl::opt<bool> printIR("print-llvm-dialect", cl::init(false),
                              cl::desc("Print the lowered module to stderr"));
 
@@ -183,6 +193,44 @@ getAllocSymbols(llvm::orc::MangleAndInterner interner) {
   return symbols;
 }
 
+/// The JSON of --calibrate: each observed layer's [min, max] (the extra
+/// results, in `names` order). A NaN or infinite bound has no JSON number
+/// and no int8 scale: it is an error.
+static void writeCalibration(ArrayAttr names,
+                             ArrayRef<mc::AlignedBuffer> ranges) {
+  SmallVector<std::pair<StringRef, std::array<float, 2>>> layers;
+  for (auto [name, range] : llvm::zip(names, ranges)) {
+    StringRef layer = cast<StringAttr>(name).getValue();
+    std::array<float, 2> bounds;
+    std::memcpy(bounds.data(), range.data(), sizeof(bounds));
+    if (!std::isfinite(bounds[0]) || !std::isfinite(bounds[1]))
+      fail("--calibrate: the activations of layer '" + layer +
+           "' are not all finite (min " + str(bounds[0]) + ", max " +
+           str(bounds[1]) + ")");
+    layers.push_back({layer, bounds});
+  }
+  std::error_code ec;
+  llvm::raw_fd_ostream os(calibrateFile, ec);
+  if (ec)
+    fail("cannot write '" + calibrateFile + "': " + ec.message());
+  llvm::json::OStream json(os, /*IndentSize=*/2);
+  json.object([&] {
+    json.attribute("entry", entryName.getValue());
+    json.attributeObject("layers", [&] {
+      for (auto &layer : layers)
+        json.attributeObject(layer.first, [&] {
+          json.attribute("min", double(layer.second[0]));
+          json.attribute("max", double(layer.second[1]));
+        });
+    });
+  });
+  os << "\n";
+  os.close();
+  if (os.has_error())
+    fail("cannot write '" + calibrateFile + "': " + os.error().message());
+  os.clear_error();
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   mc::installFatalErrorHandler("mc-run");
@@ -217,12 +265,28 @@ int main(int argc, char **argv) {
          inputFile + "'");
   if (entry.isPrivate())
     fail("entry function '" + entryName + "' is private");
+  unsigned numResults = entry.getNumResults();
+  ArrayAttr observed;
+  if (!calibrateFile.empty()) {
+    if (device != "cpu")
+      fail("--calibrate runs on --device=cpu only");
+    PassManager observe(&context);
+    observe.addPass(mc::createMCObserveActivations());
+    if (failed(observe.run(*module)))
+      fail("--calibrate: observing the activations of '" + inputFile +
+           "' failed");
+    observed = entry->getAttrOfType<ArrayAttr>("mc.observed");
+    if (!observed)
+      fail("--calibrate: '" + entryName + "' has no layer whose activations "
+           "--mc-quantize=activations=static quantizes (a linalg.matmul of "
+           "static f32 activations and a constant weight)");
+  }
   FunctionType fnType = entry.getFunctionType();
   if (inputPaths.size() != fnType.getNumInputs())
     fail("'" + entryName + "' takes " + Twine(fnType.getNumInputs()) +
          " arguments but " + Twine(inputPaths.size()) + " --input given");
-  if (outputPaths.size() != fnType.getNumResults())
-    fail("'" + entryName + "' returns " + Twine(fnType.getNumResults()) +
+  if (outputPaths.size() != numResults)
+    fail("'" + entryName + "' returns " + Twine(numResults) +
          " results but " + Twine(outputPaths.size()) + " --output given");
 
   // Read and check every input before compiling anything.
@@ -398,9 +462,11 @@ int main(int argc, char **argv) {
     cudaFail(mc::cuda::stopRuntime());
   }
 
-  for (auto [i, slot] : llvm::enumerate(outputSlots))
-    failOn(mc::writeNpy(outputPaths[i], slot.dtype.descr,
-                        slot.type.getShape(), outputs[i].data(),
+  for (auto [i, path] : llvm::enumerate(outputPaths))
+    failOn(mc::writeNpy(path, outputSlots[i].dtype.descr,
+                        outputSlots[i].type.getShape(), outputs[i].data(),
                         outputs[i].size()));
+  if (observed)
+    writeCalibration(observed, ArrayRef(outputs).drop_front(numResults));
   return 0;
 }

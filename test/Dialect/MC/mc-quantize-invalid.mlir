@@ -45,8 +45,8 @@
 // DIVIDE: error: mc-quantize: group-size 3 does not divide K=4 of layer 'fc'
 // RUN: not mc-opt %s --mc-quantize="method=best" 2>&1 | FileCheck %s --check-prefix=METHOD
 // METHOD: error: mc-quantize: unknown method 'best': expected rtn, mse, log2 or kmeans
-// RUN: not mc-opt %s --mc-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=ACT
-// ACT: error: mc-quantize: unknown activations 'static': expected none or dynamic
+// RUN: not mc-opt %s --mc-quantize="activations=float8" 2>&1 | FileCheck %s --check-prefix=ACT
+// ACT: error: mc-quantize: unknown activations 'float8': expected none, dynamic or static
 // RUN: not mc-opt %s --mc-quantize="layers=(" 2>&1 | FileCheck %s --check-prefix=REGEX
 // REGEX: error: invalid layers regex '(': parentheses not balanced
 // RUN: not mc-opt %s --mc-quantize="bits=abc" 2>&1 | FileCheck %s --check-prefix=PARSE

@@ -14,7 +14,13 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
+#include <limits>
 
 namespace mc {
 #define GEN_PASS_DEF_MCQUANTIZE
@@ -27,6 +33,7 @@ using namespace mc;
 namespace {
 enum class Granularity { Tensor, Channel, Group };
 enum class Method { Rtn, Mse, Log2, KMeans };
+enum class Activations { None, Dynamic, Static };
 
 /// The options, checked and resolved.
 struct Scheme {
@@ -35,7 +42,10 @@ struct Scheme {
   Granularity granularity;
   int64_t groupSize;
   Method method;
-  bool dynamicActivations;
+  Activations activations;
+  /// activations=static: the calibrated max |x| of each layer's activations.
+  llvm::StringMap<float> calibration;
+  std::string calibrationPath;
 
   bool isInt() const { return isa<IntegerType>(storage); }
   /// bits=1 with method=rtn: sign(w) * mean|w|.
@@ -79,11 +89,49 @@ static bool isValidIntBits(Method method, unsigned bits) {
   llvm_unreachable("unknown method");
 }
 
+/// Reads the activation ranges of `mc-run --calibrate`:
+///   {"layers": {"<layer>": {"min": <number>, "max": <number>}, ...}, ...}
+/// into the max |x| of each layer.
+static LogicalResult readCalibration(ModuleOp module, StringRef path,
+                                     llvm::StringMap<float> &absMax) {
+  auto fail = [&]() {
+    return emitError(module.getLoc(), "mc-quantize: calibration file '")
+           << path << "' ";
+  };
+  llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> file =
+      llvm::MemoryBuffer::getFile(path);
+  if (!file)
+    return fail() << "cannot be read: " << file.getError().message();
+  llvm::Expected<llvm::json::Value> json =
+      llvm::json::parse((*file)->getBuffer());
+  if (!json)
+    return fail() << "is not JSON: " << llvm::toString(json.takeError());
+  const llvm::json::Object *layers =
+      json->getAsObject() ? json->getAsObject()->getObject("layers") : nullptr;
+  if (!layers)
+    return fail() << "has no \"layers\" object";
+  for (const auto &[name, value] : *layers) {
+    const llvm::json::Object *range = value.getAsObject();
+    std::optional<double> lo = range ? range->getNumber("min") : std::nullopt;
+    std::optional<double> hi = range ? range->getNumber("max") : std::nullopt;
+    if (!lo || !hi)
+      return fail() << "gives layer '" << name.str()
+                    << "' no numbers \"min\" and \"max\"";
+    double largest = std::fmax(std::fabs(*lo), std::fabs(*hi));
+    if (!(*lo <= *hi) || !(largest <= std::numeric_limits<float>::max()))
+      return fail() << "gives layer '" << name.str() << "' the range [" << *lo
+                    << ", " << *hi << "]: expected min <= max, both finite f32";
+    absMax[name.str()] = static_cast<float>(largest);
+  }
+  return success();
+}
+
 static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
                                         StringRef type, bool symmetric,
                                         StringRef granularity,
                                         int64_t groupSize, StringRef method,
-                                        StringRef activations) {
+                                        StringRef activations,
+                                        StringRef calibration) {
   MLIRContext *ctx = module.getContext();
   Scheme scheme;
   scheme.symmetric = symmetric;
@@ -157,30 +205,51 @@ static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
   scheme.granularity = *gran;
   if (groupSize < 1)
     return fail() << "group-size must be positive, got " << groupSize;
-  if (activations != "none" && activations != "dynamic")
+  std::optional<Activations> act =
+      llvm::StringSwitch<std::optional<Activations>>(activations)
+          .Case("none", Activations::None)
+          .Case("dynamic", Activations::Dynamic)
+          .Case("static", Activations::Static)
+          .Default(std::nullopt);
+  if (!act)
     return fail() << "unknown activations '" << activations
-                  << "': expected none or dynamic";
-  scheme.dynamicActivations = activations == "dynamic";
-  if (scheme.dynamicActivations && scheme.isCodebook())
-    return fail() << "activations=dynamic needs uniform int8 weights: "
+                  << "': expected none, dynamic or static";
+  scheme.activations = *act;
+  if (*act == Activations::Static && calibration.empty())
+    return fail() << "activations=static needs calibration=FILE, the "
+                     "activation ranges that `mc-run --calibrate=FILE` "
+                     "records";
+  if (*act != Activations::Static && !calibration.empty())
+    return fail() << "calibration=" << calibration
+                  << " is only read with activations=static";
+  if (*act == Activations::None)
+    return scheme;
+  std::string what = ("activations=" + activations).str();
+  if (scheme.isCodebook())
+    return fail() << what << " needs uniform int8 weights: "
                   << (scheme.isBinary() ? "bits=1" : ("method=" + method).str())
                   << " makes a codebook, which has no integer dot product";
-  if (scheme.dynamicActivations && scheme.granularity != Granularity::Group &&
+  if (scheme.granularity != Granularity::Group &&
       (type != "int" || bits != 8 || !symmetric))
-    return fail() << "activations=dynamic needs symmetric int8 weights with "
+    return fail() << what
+                  << " needs symmetric int8 weights with "
                      "granularity=tensor or channel, or symmetric int8/int4 "
                      "weights with granularity=group (one integer dot "
                      "product per group)";
-  if (scheme.dynamicActivations && scheme.granularity == Granularity::Group &&
+  if (scheme.granularity == Granularity::Group &&
       (type != "int" || (bits != 8 && bits != 4) || !symmetric))
-    return fail() << "activations=dynamic with granularity=group needs "
-                     "symmetric int8 or int4 weights";
-  if (scheme.dynamicActivations && scheme.granularity == Granularity::Group &&
-      groupSize % 4 != 0)
-    return fail() << "activations=dynamic needs a group-size that is a "
-                     "multiple of 4 (the integer dot products sum 4 k at a "
-                     "time), got "
+    return fail() << what
+                  << " with granularity=group needs symmetric int8 or int4 "
+                     "weights";
+  if (scheme.granularity == Granularity::Group && groupSize % 4 != 0)
+    return fail() << what
+                  << " needs a group-size that is a multiple of 4 (the "
+                     "integer dot products sum 4 k at a time), got "
                   << groupSize;
+  if (*act == Activations::Static &&
+      failed(readCalibration(module, calibration, scheme.calibration)))
+    return failure();
+  scheme.calibrationPath = calibration.str();
   return scheme;
 }
 
@@ -249,25 +318,6 @@ static float roundTrip(const Scheme &scheme, UniformEncodingAttr uniform,
   bool losesInfo;
   q.convert(APFloat::IEEEsingle(), APFloat::rmNearestTiesToEven, &losesInfo);
   return q.convertToFloat() * p.scale;
-}
-
-/// With dynamic activations, a plain `linalg.matmul` (activations x K-by-N
-/// weight) becomes: per-row int8 scales of the activations computed at run
-/// time, mc.encode of the activations, and either an i8 x i8 -> i32 matmul
-/// and an epilogue `C + (acc * sx[m]) * sw[n]` in f32 (per tensor or
-/// channel), or per-group integer products combined in f32 (per group).
-static bool canQuantizeActivations(const Layer &layer) {
-  auto matmul = dyn_cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
-  if (!matmul || layer.operandIndex != 1 || layer.channelsFirst ||
-      layer.numBatch != 0 || !matmul.hasPureTensorSemantics())
-    return false;
-  auto lhs = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
-  auto init = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
-  AffineMap lhsMap = matmul.getIndexingMapsArray()[0];
-  return lhs && init && lhs.getElementType().isF32() &&
-         init.getElementType().isF32() && lhs.hasStaticShape() &&
-         lhsMap == AffineMap::getMultiDimIdentityMap(3, lhsMap.getContext())
-                       .getSubMap({0, 2});
 }
 
 /// The layer attributes move to the integer contraction, which has the
@@ -400,28 +450,17 @@ static Value buildIntegerWeight(OpBuilder &b, Location loc, const Layer &layer,
   return DecodeOp::create(b, loc, type.getDecodedType(), compressed);
 }
 
-static void quantizeActivations(OpBuilder &b, const Layer &layer,
-                                ArrayRef<DenseElementsAttr> parts,
-                                int64_t groupSize, NMEncodingAttr nm) {
-  auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
+/// activations=dynamic: sx[m] = max_k |x[m, k]| / 127 (f32), or 1 for an
+/// all-zero row, computed at run time.
+static Value emitRowScales(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
-  Location loc = matmul.getLoc();
-  Value x = matmul.getInputs()[0];
-  Value init = matmul.getOutputs()[0];
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto initType = cast<RankedTensorType>(init.getType());
-  int64_t m = xType.getDimSize(0);
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);
+  Type f32 = b.getF32Type();
   auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
   auto map2 = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(2, 0, e, ctx); };
-  auto f32Const = [&](double v) -> Value {
-    return arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(v));
-  };
-
-  // sx[m] = max_k |x[m, k]| / 127, or 1 for an all-zero row.
   auto rowType = RankedTensorType::get({m}, f32);
-  Value zero = f32Const(0.0);
+  Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0));
   Value absMax = linalg::FillOp::create(
                      b, loc, zero, tensor::EmptyOp::create(b, loc, {m}, f32).getResult())
                      .getResult(0);
@@ -435,7 +474,7 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
                      nb, nl, arith::MaximumFOp::create(nb, nl, args[1], a).getResult());
                })
                .getResult(0);
-  Value sx = linalg::GenericOp::create(
+  return linalg::GenericOp::create(
                  b, loc, rowType, absMax,
                  tensor::EmptyOp::create(b, loc, {m}, f32).getResult(),
                  ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
@@ -459,6 +498,43 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
                            .getResult());
                  })
                  .getResult(0);
+}
+
+/// activations=static: sx[m] = c / 127 (f32) for every row, c the layer's
+/// calibrated max |x| (1 if that is 0).
+static Value emitStaticScales(OpBuilder &b, Location loc, int64_t m,
+                              float absMax) {
+  float s = absMax / 127.0f;
+  auto type = RankedTensorType::get({m}, b.getF32Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, s > 0 ? s : 1.0f));
+}
+
+/// With dynamic or static activations, a plain `linalg.matmul` (activations
+/// x K-by-N weight) becomes: int8 scales of the activations (per row at run
+/// time, or the calibrated constant), mc.encode of the activations, and
+/// either an i8 x i8 -> i32 matmul and an epilogue `C + (acc * sx[m]) *
+/// sw[n]` in f32 (per tensor or channel), or per-group integer products
+/// combined in f32 (per group).
+static void quantizeActivations(OpBuilder &b, const Layer &layer,
+                                ArrayRef<DenseElementsAttr> parts,
+                                int64_t groupSize, NMEncodingAttr nm,
+                                std::optional<float> staticAbsMax) {
+  auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
+  MLIRContext *ctx = b.getContext();
+  Location loc = matmul.getLoc();
+  Value x = matmul.getInputs()[0];
+  Value init = matmul.getOutputs()[0];
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  int64_t m = xType.getDimSize(0);
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+  auto par = utils::IteratorType::parallel;
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  auto map2 = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(2, 0, e, ctx); };
+
+  Value sx = staticAbsMax ? emitStaticScales(b, loc, m, *staticAbsMax)
+                          : emitRowScales(b, loc, x);
 
   // The activations' int8 payload, through mc's exact encoder.
   auto xEnc = UniformEncodingAttr::get(ctx, b.getIntegerType(8), int64_t(0), {},
@@ -719,23 +795,35 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
 
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPoint(layer.op);
-  if (scheme.dynamicActivations) {
+  if (scheme.activations != Activations::None) {
     bool group = scheme.granularity == Granularity::Group;
+    StringRef mode =
+        scheme.activations == Activations::Static ? "static" : "dynamic";
     if (nm && group && canQuantizeActivations(layer)) {
       // Groups of kept values are not groups of K: the group products would
       // need the weight decoded per group, which no kernel takes.
       layer.op->emitRemark("mc: layer '")
-          << layer.name << "' keeps f32 activations: activations=dynamic "
-          << "with granularity=group needs a dense weight; an N:M weight "
+          << layer.name << "' keeps f32 activations: activations=" << mode
+          << " with granularity=group needs a dense weight; an N:M weight "
           << "takes granularity=channel or tensor";
     } else if (canQuantizeActivations(layer) &&
                (!nm || nm.getAxis() == layer.kDim())) {
-      quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm);
+      std::optional<float> absMax;
+      if (scheme.activations == Activations::Static) {
+        auto it = scheme.calibration.find(layer.name);
+        if (it == scheme.calibration.end())
+          return layer.op->emitError("mc-quantize: calibration file '")
+                 << scheme.calibrationPath << "' has no range for layer '"
+                 << layer.name << "'";
+        absMax = it->second;
+      }
+      quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,
+                          absMax);
       return success();
     } else {
       layer.op->emitRemark("mc: layer '")
-          << layer.name << "' keeps f32 activations: activations=dynamic "
-          << "handles plain linalg.matmul with a K x N weight (dense, or "
+          << layer.name << "' keeps f32 activations: activations=" << mode
+          << " handles plain linalg.matmul with a K x N weight (dense, or "
           << "N:M along K)";
     }
   }
@@ -756,7 +844,7 @@ struct MCQuantize : public mc::impl::MCQuantizeBase<MCQuantize> {
     ModuleOp module = getOperation();
     FailureOr<Scheme> scheme =
         resolveOptions(module, bits, type, symmetric, granularity, groupSize,
-                       method, activations);
+                       method, activations, calibration);
     if (failed(scheme))
       return signalPassFailure();
     FailureOr<std::vector<Layer>> found =

@@ -514,3 +514,17 @@ void mc::eraseDeadAssemble(RewriterBase &rewriter, AssembleOp assemble) {
         isOpTriviallyDead(part.getDefiningOp()))
       rewriter.eraseOp(part.getDefiningOp());
 }
+
+bool mc::canQuantizeActivations(const Layer &layer) {
+  auto matmul = dyn_cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
+  if (!matmul || layer.operandIndex != 1 || layer.channelsFirst ||
+      layer.numBatch != 0 || !matmul.hasPureTensorSemantics())
+    return false;
+  auto lhs = dyn_cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  auto init = dyn_cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  AffineMap lhsMap = matmul.getIndexingMapsArray()[0];
+  return lhs && init && lhs.getElementType().isF32() &&
+         init.getElementType().isF32() && lhs.hasStaticShape() &&
+         lhsMap == AffineMap::getMultiDimIdentityMap(3, lhsMap.getContext())
+                       .getSubMap({0, 2});
+}

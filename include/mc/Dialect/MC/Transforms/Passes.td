@@ -100,6 +100,15 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     ascending, and an element-wise one `y = C[m, n] + a[m, n] * sx[m]`,
     each operation rounded to f32 (no FMA). The contraction carries the
     layer's name and statistics.
+
+    `activations=static` (post-training static quantization) builds the
+    same IR with one constant scale per layer instead of the run-time row
+    scales: `sx[m] = c / 127` (f32; 1 if c = 0) with c = max(|min|, |max|)
+    of the layer's entry in `calibration=FILE`, the JSON that `mc-run
+    --calibrate=FILE` writes (`{"layers": {"<layer>": {"min": .., "max":
+    ..}}}`, see `--mc-observe-activations`). Activations outside the
+    calibrated range saturate to +-127. Every layer it quantizes must have
+    an entry.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"0",
@@ -120,13 +129,45 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
            /*default=*/"\"none\"",
            "none | dynamic (int8 activations with per-row scales computed "
            "at run time for plain linalg.matmul layers; integer products "
-           "accumulate in i32 and are rescaled in f32, see above)">,
+           "accumulate in i32 and are rescaled in f32, see above) | static "
+           "(the same with calibrated constant scales)">,
+    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
+           "activations=static: the JSON file of activation ranges that "
+           "`mc-run --calibrate=FILE` writes">,
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regex over layer names (`mc.layer` or generated)">,
     Option<"minParams", "min-params", "int64_t", /*default=*/"0",
            "Skip layers with fewer weights">,
   ];
   let dependentDialects = ["::mc::MCDialect", "::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def MCObserveActivations : Pass<"mc-observe-activations", "::mlir::ModuleOp"> {
+  let summary = "Return the range of each layer's activations, for calibration";
+  let description = [{
+    For every layer whose activations `--mc-quantize=activations=static`
+    can quantize (a plain `linalg.matmul` of f32 activations of static
+    shape times a K x N weight), computes the min and max of the
+    activations (`arith.minimumf` / `maximumf`: a NaN makes both NaN) and
+    returns them as an extra `tensor<2xf32>` result [min, max] of the
+    enclosing function, in layer order. The function gets the layer names
+    in the `mc.observed` array attribute. `mc-run --calibrate=FILE` runs
+    this pass and writes the ranges as JSON for `--mc-quantize
+    activations=static calibration=FILE`.
+
+    Only public functions that nothing in the module calls are changed;
+    layers elsewhere, or nested in a region of the function, are left alone
+    with a remark.
+  }];
+  let options = [
+    Option<"layers", "layers", "std::string", /*default=*/"\"\"",
+           "Regex over layer names (`mc.layer` or generated)">,
+    Option<"minParams", "min-params", "int64_t", /*default=*/"0",
+           "Skip layers with fewer weights">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
                            "::mlir::tensor::TensorDialect"];
 }
 

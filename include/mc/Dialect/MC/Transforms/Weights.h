@@ -119,6 +119,12 @@ void eraseDeadProducers(mlir::Value value);
 void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
                        mlir::Operation *newOp = nullptr);
 
+/// Whether `--mc-quantize=activations=dynamic|static` can quantize the
+/// layer's activations: a plain `linalg.matmul` on tensors of f32
+/// activations of static shape (M x K) times the layer's K x N weight.
+/// `--mc-observe-activations` observes the same layers.
+bool canQuantizeActivations(const Layer &layer);
+
 /// Whether an operand of `op` is a statically empty shaped value (a zero
 /// dimension): no compression pass or kernel has anything to do there.
 bool hasEmptyOperand(mlir::Operation *op);
