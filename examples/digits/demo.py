@@ -17,10 +17,15 @@ from data import load_split  # noqa: E402
 from mlp_ir import build, load_weights  # noqa: E402
 
 # name -> mc-opt pass options. K is 64, 128 and 64 for the three layers.
+# {calibration} is the activation ranges `mc-run --calibrate` records on
+# CALIBRATION_IMAGES training images.
+CALIBRATION_IMAGES = 256
 RECIPES = {
     "f32": [],
     "int8 per-channel": ["--mc-quantize"],
     "int8 W8A8 dynamic": ["--mc-quantize=activations=dynamic"],
+    "int8 W8A8 static": ["--mc-quantize=activations=static "
+                         "calibration={calibration}"],
     "int4 group-64": ["--mc-quantize=bits=4 granularity=group group-size=64"],
     "int4 group-64 mse": ["--mc-quantize=bits=4 granularity=group group-size=64 method=mse"],
     "2:4 + int8": ["--mc-prune=mode=nm n=2 m=4", "--mc-quantize"],
@@ -36,6 +41,22 @@ RECIPES = {
 }
 
 
+def calibrate(mc_run, tmp, weights, biases, images):
+    """Runs the f32 model on `images` with `mc-run --calibrate` and returns
+    the path of the activation ranges it wrote (keyed by layer name, so the
+    calibration model's batch size is its own)."""
+    model, x_path = os.path.join(tmp, "calib.mlir"), os.path.join(tmp, "c.npy")
+    stats = os.path.join(tmp, "calibration.json")
+    with open(model, "w") as f:
+        f.write(build(weights, biases, len(images)))
+    np.save(x_path, images)
+    subprocess.run([mc_run, model, "--entry=mlp", "--input=" + x_path,
+                    "--output=" + os.path.join(tmp, "c-out.npy"),
+                    "--calibrate=" + stats],
+                   check=True, capture_output=True, text=True)
+    return stats
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", default=os.path.join(HERE, "..", "..",
@@ -46,15 +67,18 @@ def main():
     mc_run = os.path.join(args.bin, "mc-run")
 
     weights, biases = load_weights(os.path.join(HERE, "weights.npz"))
-    _, _, x_test, y_test = load_split()
+    x_train, _, x_test, y_test = load_split()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
+        calibration = calibrate(mc_run, tmp, weights, biases,
+                                x_train[:CALIBRATION_IMAGES])
         x_path = os.path.join(tmp, "x.npy")
         np.save(x_path, x_test)
         model = os.path.join(tmp, "model.mlir")
         with open(model, "w") as f:
             f.write(build(weights, biases, len(x_test)))
         for recipe, passes in RECIPES.items():
+            passes = [p.format(calibration=calibration) for p in passes]
             compressed = os.path.join(tmp, "compressed.mlir")
             report = os.path.join(tmp, "report.json")
             subprocess.run([mc_opt, model, *passes,

@@ -16,6 +16,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 
@@ -118,9 +119,13 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
       return fail() << "gives layer '" << name.str()
                     << "' no numbers \"min\" and \"max\"";
     double largest = std::fmax(std::fabs(*lo), std::fabs(*hi));
-    if (!(*lo <= *hi) || !(largest <= std::numeric_limits<float>::max()))
-      return fail() << "gives layer '" << name.str() << "' the range [" << *lo
-                    << ", " << *hi << "]: expected min <= max, both finite f32";
+    if (!(*lo <= *hi) || !(largest <= std::numeric_limits<float>::max())) {
+      std::string range;
+      llvm::raw_string_ostream(range)
+          << llvm::format("[%.9g, %.9g]", *lo, *hi);
+      return fail() << "gives layer '" << name.str() << "' the range " << range
+                    << ": expected min <= max, both finite f32";
+    }
     absMax[name.str()] = static_cast<float>(largest);
   }
   return success();

@@ -1,0 +1,71 @@
+// Static activations: the dynamic form's IR with one calibrated constant
+// scale per layer, max(|min|, |max|) / 127 in f32.
+// RUN: rm -rf %t && split-file %s %t
+// RUN: mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json" | FileCheck %s
+// RUN: mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json bits=4 granularity=group group-size=4" | FileCheck %s --check-prefix=GROUP
+
+// CHECK-LABEL: func.func @mlp
+// 3 / 127 for fc1 (min -3, max 2)
+// CHECK: %[[S1:.*]] = arith.constant dense<0.0236220472> : tensor<2xf32>
+// CHECK: %[[C1:.*]] = mc.encode %{{.*}}, %[[S1]] : (tensor<2x8xf32>, tensor<2xf32>) -> !mc.compressed<2x8xf32, #mc.uniform<i8, axis = 0, narrow>>
+// CHECK: %[[Q1:.*]]:2 = mc.disassemble %[[C1]]
+// CHECK: %[[A1:.*]] = linalg.matmul {{.*}}mc.layer = "fc1"} ins(%[[Q1]]#0, %{{.*}} : tensor<2x8xi8>, tensor<8x8xi8>)
+// CHECK: linalg.generic {{.*}} ins(%[[A1]], %[[S1]], %{{.*}} : tensor<2x8xi32>, tensor<2xf32>, tensor<8xf32>)
+// an all-zero range takes scale 1 (fc2)
+// CHECK: %[[S2:.*]] = arith.constant dense<1.000000e+00> : tensor<2xf32>
+// CHECK: mc.encode %{{.*}}, %[[S2]]
+// CHECK-NOT: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+
+// GROUP: %[[S1:.*]] = arith.constant dense<0.0236220472> : tensor<2xf32>
+// GROUP: mc.encode %{{.*}}, %[[S1]]
+// GROUP: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x2x4xi8>, tensor<2x4x8xi4>){{.*}}mc.layer = "fc1"
+// GROUP: linalg.generic {{.*}} ins(%{{.*}}, %[[S1]] : tensor<2x8xf32>, tensor<2xf32>)
+
+// Bad options and calibration files: one clear error each.
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=NOFILE
+// NOFILE: error: mc-quantize: activations=static needs calibration=FILE, the activation ranges that `mc-run --calibrate=FILE` records
+// RUN: not mc-opt %t/model.mlir --mc-quantize="calibration=%t/ok.json" 2>&1 | FileCheck %s --check-prefix=UNUSED
+// UNUSED: error: mc-quantize: calibration={{.*}}ok.json is only read with activations=static
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json method=kmeans" 2>&1 | FileCheck %s --check-prefix=CODEBOOK
+// CODEBOOK: error: mc-quantize: activations=static needs uniform int8 weights: method=kmeans makes a codebook, which has no integer dot product
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json granularity=group group-size=6" 2>&1 | FileCheck %s --check-prefix=GSIZE
+// GSIZE: error: mc-quantize: activations=static needs a group-size that is a multiple of 4 (the integer dot products sum 4 k at a time), got 6
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: error: mc-quantize: calibration file '{{.*}}missing.json' cannot be read: No such file or directory
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/notjson.json" 2>&1 | FileCheck %s --check-prefix=NOTJSON
+// NOTJSON: error: mc-quantize: calibration file '{{.*}}notjson.json' is not JSON: {{.*}}
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/nolayers.json" 2>&1 | FileCheck %s --check-prefix=NOLAYERS
+// NOLAYERS: error: mc-quantize: calibration file '{{.*}}nolayers.json' has no "layers" object
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/nonumber.json" 2>&1 | FileCheck %s --check-prefix=NONUMBER
+// NONUMBER: error: mc-quantize: calibration file '{{.*}}nonumber.json' gives layer 'fc1' no numbers "min" and "max"
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/reversed.json" 2>&1 | FileCheck %s --check-prefix=REVERSED
+// REVERSED: error: mc-quantize: calibration file '{{.*}}reversed.json' gives layer 'fc1' the range [2, -3]: expected min <= max, both finite f32
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/huge.json" 2>&1 | FileCheck %s --check-prefix=HUGE
+// HUGE: error: mc-quantize: calibration file '{{.*}}huge.json' gives layer 'fc1' the range [0, 1e+39]: expected min <= max, both finite f32
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/nofc2.json" 2>&1 | FileCheck %s --check-prefix=NOFC2
+// NOFC2: error: mc-quantize: calibration file '{{.*}}nofc2.json' has no range for layer 'fc2'
+
+//--- model.mlir
+func.func @mlp(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %w1 = arith.constant dense<[[0.5, -1.0, 0.25, 2.0, 0.5, -1.0, 0.25, 2.0], [1.0, 0.5, -0.5, 0.125, 1.0, 0.5, -0.5, 0.125], [0.5, -1.0, 0.25, 2.0, 0.5, -1.0, 0.25, 2.0], [1.0, 0.5, -0.5, 0.125, 1.0, 0.5, -0.5, 0.125], [0.5, -1.0, 0.25, 2.0, 0.5, -1.0, 0.25, 2.0], [1.0, 0.5, -0.5, 0.125, 1.0, 0.5, -0.5, 0.125], [0.5, -1.0, 0.25, 2.0, 0.5, -1.0, 0.25, 2.0], [1.0, 0.5, -0.5, 0.125, 1.0, 0.5, -0.5, 0.125]]> : tensor<8x8xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<2x8xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %y1 = linalg.matmul {mc.layer = "fc1"} ins(%x, %w1 : tensor<2x8xf32>, tensor<8x8xf32>) outs(%f : tensor<2x8xf32>) -> tensor<2x8xf32>
+  %y2 = linalg.matmul {mc.layer = "fc2"} ins(%y1, %w1 : tensor<2x8xf32>, tensor<8x8xf32>) outs(%f : tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %y2 : tensor<2x8xf32>
+}
+//--- ok.json
+{"entry": "mlp", "layers": {"fc1": {"min": -3, "max": 2}, "fc2": {"min": 0, "max": 0}}}
+//--- notjson.json
+{"layers": {"fc1": 
+//--- nolayers.json
+{"entry": "mlp"}
+//--- nonumber.json
+{"layers": {"fc1": {"min": "low", "max": 2}}}
+//--- reversed.json
+{"layers": {"fc1": {"min": 2, "max": -3}}}
+//--- huge.json
+{"layers": {"fc1": {"min": 0, "max": 1e39}}}
+//--- nofc2.json
+{"layers": {"fc1": {"min": -3, "max": 2}}}
