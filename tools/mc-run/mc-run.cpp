@@ -277,7 +277,8 @@ int main(int argc, char **argv) {
            "' failed");
     observed = entry->getAttrOfType<ArrayAttr>("mc.observed");
     if (!observed)
-      fail("--calibrate: '" + entryName + "' has no layer whose activations "
+      fail("--calibrate: '" + entryName +
+           "' has no layer whose activations "
            "--mc-quantize=activations=static quantizes (a linalg.matmul of "
            "static f32 activations and a constant weight)");
   }
@@ -286,8 +287,8 @@ int main(int argc, char **argv) {
     fail("'" + entryName + "' takes " + Twine(fnType.getNumInputs()) +
          " arguments but " + Twine(inputPaths.size()) + " --input given");
   if (outputPaths.size() != numResults)
-    fail("'" + entryName + "' returns " + Twine(numResults) +
-         " results but " + Twine(outputPaths.size()) + " --output given");
+    fail("'" + entryName + "' returns " + Twine(numResults) + " results but " +
+         Twine(outputPaths.size()) + " --output given");
 
   // Read and check every input before compiling anything.
   std::vector<mc::NpyArray> inputs;

@@ -33,7 +33,8 @@ static Value emitRange(OpBuilder &b, Location loc, Value x) {
   Type f32 = b.getF32Type();
   auto scalar = RankedTensorType::get({}, f32);
   auto start = [&](float value) {
-    Value init = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(value));
+    Value init =
+        arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(value));
     return linalg::FillOp::create(
                b, loc, init,
                tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{}, f32)
@@ -95,17 +96,17 @@ struct MCObserveActivations
       SmallVector<Attribute> names;
       for (Layer *layer : observed) {
         b.setInsertionPoint(layer->op);
-        ranges.push_back(emitRange(b, layer->op.getLoc(),
-                                   layer->op.getDpsInputs()[0]));
+        ranges.push_back(
+            emitRange(b, layer->op.getLoc(), layer->op.getDpsInputs()[0]));
         names.push_back(b.getStringAttr(layer->name));
       }
-      func.walk([&](func::ReturnOp ret) {
-        ret.getOperandsMutable().append(ranges);
-      });
+      func.walk(
+          [&](func::ReturnOp ret) { ret.getOperandsMutable().append(ranges); });
       unsigned end = func.getNumResults();
       SmallVector<unsigned> at(ranges.size(), end);
       SmallVector<DictionaryAttr> attrs(ranges.size(), b.getDictionaryAttr({}));
-      if (failed(func.insertResults(at, ValueRange(ranges).getTypes(), attrs))) {
+      if (failed(
+              func.insertResults(at, ValueRange(ranges).getTypes(), attrs))) {
         func.emitError("mc-observe-activations: cannot add results");
         return signalPassFailure();
       }

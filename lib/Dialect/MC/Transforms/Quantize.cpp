@@ -121,8 +121,7 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
     double largest = std::fmax(std::fabs(*lo), std::fabs(*hi));
     if (!(*lo <= *hi) || !(largest <= std::numeric_limits<float>::max())) {
       std::string range;
-      llvm::raw_string_ostream(range)
-          << llvm::format("[%.9g, %.9g]", *lo, *hi);
+      llvm::raw_string_ostream(range) << llvm::format("[%.9g, %.9g]", *lo, *hi);
       return fail() << "gives layer '" << name.str() << "' the range " << range
                     << ": expected min <= max, both finite f32";
     }
@@ -131,12 +130,10 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
   return success();
 }
 
-static FailureOr<Scheme> resolveOptions(ModuleOp module, unsigned bits,
-                                        StringRef type, bool symmetric,
-                                        StringRef granularity,
-                                        int64_t groupSize, StringRef method,
-                                        StringRef activations,
-                                        StringRef calibration) {
+static FailureOr<Scheme>
+resolveOptions(ModuleOp module, unsigned bits, StringRef type, bool symmetric,
+               StringRef granularity, int64_t groupSize, StringRef method,
+               StringRef activations, StringRef calibration) {
   MLIRContext *ctx = module.getContext();
   Scheme scheme;
   scheme.symmetric = symmetric;
@@ -461,48 +458,45 @@ static Value emitRowScales(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
   int64_t m = cast<RankedTensorType>(x.getType()).getDimSize(0);
   Type f32 = b.getF32Type();
-  auto par = utils::IteratorType::parallel, red = utils::IteratorType::reduction;
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  auto map2 = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(2, 0, e, ctx); };
   auto rowType = RankedTensorType::get({m}, f32);
-  Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0));
+  auto par = utils::IteratorType::parallel,
+       red = utils::IteratorType::reduction;
+  AffineMap all = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap row = all.getSubMap({0});
+  AffineMap id = AffineMap::getMultiDimIdentityMap(1, ctx);
+  auto f32Const = [&](OpBuilder &cb, Location cl, double v) -> Value {
+    return arith::ConstantOp::create(cb, cl, f32, cb.getF32FloatAttr(v));
+  };
   Value absMax = linalg::FillOp::create(
-                     b, loc, zero, tensor::EmptyOp::create(b, loc, {m}, f32).getResult())
+                     b, loc, f32Const(b, loc, 0.0),
+                     tensor::EmptyOp::create(b, loc, {m}, f32).getResult())
                      .getResult(0);
   absMax = linalg::GenericOp::create(
-               b, loc, rowType, x, absMax,
-               ArrayRef<AffineMap>{map2({d0, d1}), map2({d0})},
+               b, loc, rowType, x, absMax, ArrayRef<AffineMap>{all, row},
                ArrayRef<utils::IteratorType>{par, red},
                [&](OpBuilder &nb, Location nl, ValueRange args) {
                  Value a = math::AbsFOp::create(nb, nl, args[0]);
                  linalg::YieldOp::create(
-                     nb, nl, arith::MaximumFOp::create(nb, nl, args[1], a).getResult());
+                     nb, nl,
+                     arith::MaximumFOp::create(nb, nl, args[1], a).getResult());
                })
                .getResult(0);
   return linalg::GenericOp::create(
-                 b, loc, rowType, absMax,
-                 tensor::EmptyOp::create(b, loc, {m}, f32).getResult(),
-                 ArrayRef<AffineMap>{AffineMap::getMultiDimIdentityMap(1, ctx),
-                                     AffineMap::getMultiDimIdentityMap(1, ctx)},
-                 ArrayRef<utils::IteratorType>{par},
-                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                   Value s = arith::DivFOp::create(
-                       nb, nl, args[0],
-                       arith::ConstantOp::create(nb, nl, f32,
-                                                 nb.getF32FloatAttr(127.0)));
-                   Value positive = arith::CmpFOp::create(
-                       nb, nl, arith::CmpFPredicate::OGT, s,
-                       arith::ConstantOp::create(nb, nl, f32,
-                                                 nb.getF32FloatAttr(0.0)));
-                   linalg::YieldOp::create(
-                       nb, nl,
-                       arith::SelectOp::create(
-                           nb, nl, positive, s,
-                           arith::ConstantOp::create(nb, nl, f32,
-                                                     nb.getF32FloatAttr(1.0)))
-                           .getResult());
-                 })
-                 .getResult(0);
+             b, loc, rowType, absMax,
+             tensor::EmptyOp::create(b, loc, {m}, f32).getResult(),
+             ArrayRef<AffineMap>{id, id}, ArrayRef<utils::IteratorType>{par},
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               Value s = arith::DivFOp::create(nb, nl, args[0],
+                                               f32Const(nb, nl, 127.0));
+               Value positive = arith::CmpFOp::create(
+                   nb, nl, arith::CmpFPredicate::OGT, s, f32Const(nb, nl, 0.0));
+               linalg::YieldOp::create(
+                   nb, nl,
+                   arith::SelectOp::create(nb, nl, positive, s,
+                                           f32Const(nb, nl, 1.0))
+                       .getResult());
+             })
+      .getResult(0);
 }
 
 /// activations=static: sx[m] = c / 127 (f32) for every row, c the layer's
@@ -536,7 +530,9 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   Type f32 = b.getF32Type(), i32 = b.getI32Type();
   auto par = utils::IteratorType::parallel;
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  auto map2 = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(2, 0, e, ctx); };
+  auto map2 = [&](ArrayRef<AffineExpr> e) {
+    return AffineMap::get(2, 0, e, ctx);
+  };
 
   Value sx = staticAbsMax ? emitStaticScales(b, loc, m, *staticAbsMax)
                           : emitRowScales(b, loc, x);
