@@ -3,6 +3,8 @@
 // RUN: rm -rf %t && split-file %s %t
 // RUN: mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json" | FileCheck %s
 // RUN: mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json bits=4 granularity=group group-size=4" | FileCheck %s --check-prefix=GROUP
+// Several files (batches): the largest max |x| per layer, here 4 for fc1.
+// RUN: mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/ok.json,%t/wider.json,%t/nofc2.json" | FileCheck %s --check-prefix=MERGE
 
 // CHECK-LABEL: func.func @mlp
 // 3 / 127 for fc1 (min -3, max 2)
@@ -15,6 +17,9 @@
 // CHECK: %[[S2:.*]] = arith.constant dense<1.000000e+00> : tensor<2xf32>
 // CHECK: mc.encode %{{.*}}, %[[S2]]
 // CHECK-NOT: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+
+// MERGE: arith.constant dense<0.0314960629> : tensor<2xf32>
+// MERGE: arith.constant dense<1.000000e+00> : tensor<2xf32>
 
 // GROUP: %[[S1:.*]] = arith.constant dense<0.0236220472> : tensor<2xf32>
 // GROUP: mc.encode %{{.*}}, %[[S1]]
@@ -43,7 +48,7 @@
 // RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/huge.json" 2>&1 | FileCheck %s --check-prefix=HUGE
 // HUGE: error: mc-quantize: calibration file '{{.*}}huge.json' gives layer 'fc1' the range [0, 1e+39]: expected min <= max, both finite f32
 // RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static calibration=%t/nofc2.json" 2>&1 | FileCheck %s --check-prefix=NOFC2
-// NOFC2: error: mc-quantize: calibration file '{{.*}}nofc2.json' has no range for layer 'fc2'
+// NOFC2: error: mc-quantize: no range for layer 'fc2' in calibration={{.*}}nofc2.json
 
 //--- model.mlir
 func.func @mlp(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
@@ -67,5 +72,7 @@ func.func @mlp(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
 {"layers": {"fc1": {"min": 2, "max": -3}}}
 //--- huge.json
 {"layers": {"fc1": {"min": 0, "max": 1e39}}}
+//--- wider.json
+{"layers": {"fc1": {"min": -1, "max": 4}, "fc2": {"min": 0, "max": 0}}}
 //--- nofc2.json
 {"layers": {"fc1": {"min": -3, "max": 2}}}

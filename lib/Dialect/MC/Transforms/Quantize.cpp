@@ -46,7 +46,7 @@ struct Scheme {
   Activations activations;
   /// activations=static: the calibrated max |x| of each layer's activations.
   llvm::StringMap<float> calibration;
-  std::string calibrationPath;
+  std::string calibrationFiles; // as given, for messages
 
   bool isInt() const { return isa<IntegerType>(storage); }
   /// bits=1 with method=rtn: sign(w) * mean|w|.
@@ -92,7 +92,7 @@ static bool isValidIntBits(Method method, unsigned bits) {
 
 /// Reads the activation ranges of `mc-run --calibrate`:
 ///   {"layers": {"<layer>": {"min": <number>, "max": <number>}, ...}, ...}
-/// into the max |x| of each layer.
+/// into the max |x| of each layer (the largest over several files).
 static LogicalResult readCalibration(ModuleOp module, StringRef path,
                                      llvm::StringMap<float> &absMax) {
   auto fail = [&]() {
@@ -125,7 +125,10 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
       return fail() << "gives layer '" << name.str() << "' the range " << range
                     << ": expected min <= max, both finite f32";
     }
-    absMax[name.str()] = static_cast<float>(largest);
+    auto [it, inserted] =
+        absMax.try_emplace(name.str(), static_cast<float>(largest));
+    if (!inserted)
+      it->second = std::fmax(it->second, static_cast<float>(largest));
   }
   return success();
 }
@@ -133,7 +136,7 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
 static FailureOr<Scheme>
 resolveOptions(ModuleOp module, unsigned bits, StringRef type, bool symmetric,
                StringRef granularity, int64_t groupSize, StringRef method,
-               StringRef activations, StringRef calibration) {
+               StringRef activations, ArrayRef<std::string> calibration) {
   MLIRContext *ctx = module.getContext();
   Scheme scheme;
   scheme.symmetric = symmetric;
@@ -221,8 +224,9 @@ resolveOptions(ModuleOp module, unsigned bits, StringRef type, bool symmetric,
     return fail() << "activations=static needs calibration=FILE, the "
                      "activation ranges that `mc-run --calibrate=FILE` "
                      "records";
+  scheme.calibrationFiles = llvm::join(calibration, ",");
   if (*act != Activations::Static && !calibration.empty())
-    return fail() << "calibration=" << calibration
+    return fail() << "calibration=" << scheme.calibrationFiles
                   << " is only read with activations=static";
   if (*act == Activations::None)
     return scheme;
@@ -248,10 +252,10 @@ resolveOptions(ModuleOp module, unsigned bits, StringRef type, bool symmetric,
                   << " needs a group-size that is a multiple of 4 (the "
                      "integer dot products sum 4 k at a time), got "
                   << groupSize;
-  if (*act == Activations::Static &&
-      failed(readCalibration(module, calibration, scheme.calibration)))
-    return failure();
-  scheme.calibrationPath = calibration.str();
+  if (*act == Activations::Static)
+    for (StringRef file : calibration)
+      if (failed(readCalibration(module, file, scheme.calibration)))
+        return failure();
   return scheme;
 }
 
@@ -813,9 +817,9 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
       if (scheme.activations == Activations::Static) {
         auto it = scheme.calibration.find(layer.name);
         if (it == scheme.calibration.end())
-          return layer.op->emitError("mc-quantize: calibration file '")
-                 << scheme.calibrationPath << "' has no range for layer '"
-                 << layer.name << "'";
+          return layer.op->emitError("mc-quantize: no range for layer '")
+                 << layer.name
+                 << "' in calibration=" << scheme.calibrationFiles;
         absMax = it->second;
       }
       quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,

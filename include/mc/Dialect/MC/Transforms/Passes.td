@@ -104,11 +104,12 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     `activations=static` (post-training static quantization) builds the
     same IR with one constant scale per layer instead of the run-time row
     scales: `sx[m] = c / 127` (f32; 1 if c = 0) with c = max(|min|, |max|)
-    of the layer's entry in `calibration=FILE`, the JSON that `mc-run
-    --calibrate=FILE` writes (`{"layers": {"<layer>": {"min": .., "max":
-    ..}}}`, see `--mc-observe-activations`). Activations outside the
-    calibrated range saturate to +-127. Every layer it quantizes must have
-    an entry.
+    of the layer's entry in `calibration=FILE[,FILE...]`, the JSON that
+    `mc-run --calibrate=FILE` writes (`{"layers": {"<layer>": {"min": ..,
+    "max": ..}}}`, see `--mc-observe-activations`); with several files
+    (calibration runs on several batches) the largest c. Activations
+    outside the calibrated range saturate to +-127. Every layer it
+    quantizes must have an entry.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"0",
@@ -131,9 +132,10 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
            "at run time for plain linalg.matmul layers; integer products "
            "accumulate in i32 and are rescaled in f32, see above) | static "
            "(the same with calibrated constant scales)">,
-    Option<"calibration", "calibration", "std::string", /*default=*/"\"\"",
-           "activations=static: the JSON file of activation ranges that "
-           "`mc-run --calibrate=FILE` writes">,
+    ListOption<"calibration", "calibration", "std::string",
+               "activations=static: the JSON files of activation ranges "
+               "that `mc-run --calibrate=FILE` writes (several: the widest "
+               "range of each layer)">,
     Option<"layers", "layers", "std::string", /*default=*/"\"\"",
            "Regex over layer names (`mc.layer` or generated)">,
     Option<"minParams", "min-params", "int64_t", /*default=*/"0",

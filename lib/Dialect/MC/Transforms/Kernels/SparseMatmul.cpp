@@ -116,6 +116,16 @@ public:
 
   Value emit(std::optional<Epilogue> epilogue);
 
+  /// The row counts of M's tiles: kTileM (or M), and a tail of M % kTileM.
+  static SmallVector<int64_t> getTileRows(int64_t m) {
+    SmallVector<int64_t> rows{std::min(m, kTileM)};
+    if (m > kTileM && m % kTileM)
+      rows.push_back(m % kTileM);
+    return rows;
+  }
+  /// Whether a tile of `rows` rows reads the compressed columns.
+  static bool usesCsc(int64_t rows) { return rows >= kMinCscRows; }
+
 private:
   /// Columns per panel (bits per mask; f32 lanes of a zmm).
   static constexpr int64_t kLanes = 16;
@@ -163,8 +173,6 @@ private:
   int64_t cscRecordBytes() const { return k <= 65536 ? 6 : 8; }
   /// The value and the k of record `record`.
   std::pair<Value, Value> emitRecord(Value record);
-  /// Whether a tile of `rows` rows reads the compressed columns.
-  static bool usesCsc(int64_t rows) { return rows >= kMinCscRows; }
   void packWeights();
   void packCsc();
   void emitTransposedX();
@@ -708,10 +716,7 @@ Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
 Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
   x = matmul.getInputs()[0];
   output.emplace(b, loc, matmul, epilogue);
-  // The rows of the tiles: kTileM (or M) and a tail of M % kTileM.
-  SmallVector<int64_t> tileRows{std::min(m, kTileM)};
-  if (m > kTileM && m % kTileM)
-    tileRows.push_back(m % kTileM);
+  SmallVector<int64_t> tileRows = getTileRows(m);
   bool csc = llvm::any_of(tileRows, usesCsc);
   bool bitmask = !llvm::all_of(tileRows, usesCsc);
   if (bitmask)
@@ -735,8 +740,14 @@ LogicalResult mc::kernels::rewriteSparseMatmul(RewriterBase &rewriter,
   // 2048 x 2048 at 90 % zeros, M = 1, --mcpu=haswell: 9.1 ms against 0.99.
   // Expanding through a table instead (per 8 lanes: `vpermd` by a 256-entry
   // table's entry for the mask byte, a compare and a blend) measured 1.23 ms
-  // against 0.76 dense, the weights in L3: not kept.
-  if (config.isa != Isa::Avx512Vnni)
+  // against 0.76 dense, the weights in L3: not kept. The compressed columns
+  // need only ymm FMAs, so AVX2 takes the weight when every tile reads them.
+  auto xType = cast<RankedTensorType>(matmul.getInputs()[0].getType());
+  bool avx2 = config.isa == Isa::Avx2 || config.isa == Isa::AvxVnni;
+  if (config.isa != Isa::Avx512Vnni &&
+      !(avx2 && xType.hasStaticShape() &&
+        llvm::all_of(SparseEmitter::getTileRows(xType.getDimSize(0)),
+                     SparseEmitter::usesCsc)))
     return failure();
   std::optional<RawConstant> raw = getF32MatmulWeight(matmul);
   if (!raw)
