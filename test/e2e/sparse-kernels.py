@@ -14,7 +14,8 @@
 # reference: 0 x inf is NaN, a nonzero weight times inf is inf); weights
 # pruned by --mc-prune; 1 and 2 threads; the host's isa (AVX-512) and
 # generic, which has no vexpandps and takes the dense f32 kernel instead
-# (the same sums in the same order).
+# (the same sums in the same order), and avx2, which takes the compressed
+# columns where every tile has 3-8 rows and the dense kernel elsewhere.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: rounding: ok
@@ -23,13 +24,13 @@
 # CHECK: pruned: ok
 import numpy as np
 
-from mctest import (check_exact_configs, matmul_init_model, matmul_model, opt,
-                    run, with_bias_relu)
+from mctest import (check_exact_configs, host_isas, matmul_init_model,
+                    matmul_model, opt, run, with_bias_relu)
 
 rng = np.random.default_rng(0)
 host = "host" if "avx512f" in open("/proc/cpuinfo").read() else None
 configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
-           for t in (1, 2)]
+           for t in (1, 2)] + [("avx2", 1)] * ("avx2" in host_isas())
 
 
 def sparse_weight(k, n, density, values=None):

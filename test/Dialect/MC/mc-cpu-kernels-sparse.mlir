@@ -1,11 +1,14 @@
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx512-vnni --cse | FileCheck %s
 // RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=avx2 | FileCheck %s --check-prefixes=NOEXPAND,AVX2
-// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NOEXPAND
+// RUN: mc-opt %s --split-input-file --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefixes=NOEXPAND,NEON
 
-// Without AVX-512's vexpandps (LLVM would scalarize vector.expandload) the
-// dense f32 kernel takes the weights.
-// NOEXPAND-NOT: __mc_sparse
+// Without AVX-512's vexpandps (LLVM would scalarize vector.expandload) there
+// are no bitmask blocks: the dense f32 kernel takes the weights, but on
+// AVX2 where every row tile has 3-8 rows and reads compressed columns (ymm
+// FMAs only: @sparse_csc; M = 1 and M = 10, a tail of 2, stay dense).
 // NOEXPAND-NOT: vector.expandload
+// NEON-NOT: __mc_sparse
+// AVX2-NOT: __mc_sparse
 
 // Bitmask sparse GEMV: 4 nonzeros of 100. Per panel of 16 columns and k, a
 // 16-bit mask (masks[group][k][4 panels]); the nonzeros of a group's panels
@@ -103,6 +106,10 @@ func.func @sparse_gemm(%x: tensor<10x9xf32>, %c: tensor<10x130xf32>) -> tensor<1
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_csc_starts : memref<17xi64> = dense<[0, 4, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8]>
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_csc_records : memref<54xi8> = dense<[0, 0, -128, 63, 0, 0, 0, 0, 0, 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 64, 64, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]>
 // CHECK-LABEL: func.func @sparse_csc
+// AVX2: memref.global "private" constant @__mc_sparse_csc_{{starts|records}}
+// AVX2-LABEL: func.func @sparse_csc
+// AVX2: vector.fma {{.*}} : vector<8xf32>
+// AVX2-NOT: __mc_sparse_masks
 // CHECK-NOT: vector.expandload
 // CHECK: vector.from_elements {{.*}} : vector<8xf32>
 // CHECK: vector.transfer_write {{.*}} : vector<8xf32>, tensor<1x2x8xf32>
