@@ -11,7 +11,7 @@ apt_packages=(
   # OpenMP runtime for AArch64 (lib/Runtime); qemu runs them.
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
 )
-python_packages=(numpy ml_dtypes scikit-learn)
+python_packages=(numpy ml_dtypes scikit-learn scikit-image)
 
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -31,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if ! "$python" -c "import numpy, ml_dtypes, sklearn" 2>/dev/null; then
+if ! "$python" -c "import numpy, ml_dtypes, sklearn, skimage" 2>/dev/null; then
   echo "setup: pip installing ${python_packages[*]}"
   # Debian's own python3 is "externally managed"; a pyenv/venv python is not.
   "$python" -m pip install -q "${python_packages[@]}" 2>/dev/null \

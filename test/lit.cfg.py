@@ -24,8 +24,11 @@ config.substitutions.append(("%mlir_lib", config.mlir_lib_dir))
 config.substitutions.append(("%mc_obj_root", config.mc_obj_root))
 config.substitutions.append(("%mlir_opt", os.path.join(config.llvm_tools_dir, "mlir-opt")))
 config.substitutions.append(("%mc_plugin", os.path.join(config.mc_lib_dir, "MCPlugin.so")))
-config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib") + (
-    os.pathsep + os.environ["PYTHONPATH"] if "PYTHONPATH" in os.environ else "")
+# The tests' helpers (test/lib) and mc's Python package (python/).
+config.environment["PYTHONPATH"] = os.pathsep.join(
+    [os.path.join(config.test_source_root, "lib"),
+     os.path.join(config.test_source_root, "..", "python")]
+    + ([os.environ["PYTHONPATH"]] if "PYTHONPATH" in os.environ else []))
 
 tools = ["mc-opt", "mc-run", "mc-compile"]
 llvm_config.add_tool_substitutions(tools, [config.mc_tools_dir])
