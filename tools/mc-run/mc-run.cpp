@@ -279,8 +279,9 @@ int main(int argc, char **argv) {
     if (!observed)
       fail("--calibrate: '" + entryName +
            "' has no layer whose activations "
-           "--mc-quantize=activations=static quantizes (a linalg.matmul of "
-           "static f32 activations and a constant weight)");
+           "--mc-quantize=activations=static quantizes (a linalg.matmul or "
+           "2-D convolution of static f32 activations and a constant "
+           "weight)");
   }
   FunctionType fnType = entry.getFunctionType();
   if (inputPaths.size() != fnType.getNumInputs())

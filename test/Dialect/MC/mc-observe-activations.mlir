@@ -102,3 +102,18 @@ func.func @nested(%x: tensor<2x8xf32>, %c: i1) -> tensor<2x4xf32> {
   }
   return %r : tensor<2x4xf32>
 }
+
+// -----
+
+// 2-D convolutions are observed too (activations=static quantizes them).
+// CHECK-LABEL: func.func @conv
+// CHECK-SAME: -> (tensor<1x3x3x2xf32>, tensor<2xf32>) attributes {mc.observed = ["c"]}
+// CHECK: linalg.generic {{.*}}iterator_types = ["reduction", "reduction", "reduction", "reduction"]{{.*}} ins(%{{.*}} : tensor<1x4x4x2xf32>)
+func.func @conv(%x: tensor<1x4x4x2xf32>) -> tensor<1x3x3x2xf32> {
+  %w = arith.constant dense<0.5> : tensor<2x2x2x2xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x2xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {mc.layer = "c", dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x2xf32>, tensor<2x2x2x2xf32>) outs(%f : tensor<1x3x3x2xf32>) -> tensor<1x3x3x2xf32>
+  return %y : tensor<1x3x3x2xf32>
+}

@@ -26,6 +26,20 @@
 // GROUP: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x2x4xi8>, tensor<2x4x8xi4>){{.*}}mc.layer = "fc1"
 // GROUP: linalg.generic {{.*}} ins(%{{.*}}, %[[S1]] : tensor<2x8xf32>, tensor<2xf32>)
 
+// Convolutions: a per-tensor scale, the i8 convolution of the same kind on
+// the int8 filter in its own layout, sw per output channel.
+// RUN: mc-opt %t/conv.mlir --mc-quantize="activations=static calibration=%t/conv.json" | FileCheck %s --check-prefix=CONV
+// CONV-LABEL: func.func @nhwc
+// CONV: %[[S:.*]] = arith.constant dense<0.0236220472> : tensor<f32>
+// CONV: mc.encode %{{.*}}, %[[S]] : (tensor<1x4x4x2xf32>, tensor<f32>) -> !mc.compressed<1x4x4x2xf32, #mc.uniform<i8, narrow>>
+// CONV: %[[A:.*]] = linalg.conv_2d_nhwc_hwcf {{.*}}mc.layer = "c1"{{.*}}strides = dense<2> : tensor<2xi64>{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x4x2xi8>, tensor<2x2x2x3xi8>) outs(%{{.*}} : tensor<1x2x2x3xi32>)
+// CONV: linalg.generic {{.*}} ins(%[[A]], %[[S]], %{{.*}} : tensor<1x2x2x3xi32>, tensor<f32>, tensor<3xf32>)
+// CONV-LABEL: func.func @nchw
+// CONV: linalg.conv_2d_nchw_fchw {{.*}}mc.layer = "c2"{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>) outs(%{{.*}} : tensor<1x3x3x3xi32>)
+// Group scales along a filter's K have no integer convolution.
+// RUN: mc-opt %t/conv.mlir --mc-quantize="activations=static calibration=%t/conv.json granularity=group group-size=4" 2>&1 | FileCheck %s --check-prefix=CONVGROUP
+// CONVGROUP: remark: mc: layer 'c1' keeps f32 activations: activations=static on a convolution needs a dense filter with granularity=tensor or channel
+
 // Bad options and calibration files: one clear error each.
 // RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=NOFILE
 // NOFILE: error: mc-quantize: activations=static needs calibration=FILE, the activation ranges that `mc-run --calibrate=FILE` records
@@ -60,6 +74,25 @@ func.func @mlp(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %y2 = linalg.matmul {mc.layer = "fc2"} ins(%y1, %w1 : tensor<2x8xf32>, tensor<8x8xf32>) outs(%f : tensor<2x8xf32>) -> tensor<2x8xf32>
   return %y2 : tensor<2x8xf32>
 }
+//--- conv.mlir
+func.func @nhwc(%x: tensor<1x4x4x2xf32>) -> tensor<1x2x2x3xf32> {
+  %w = arith.constant dense<[[[[0.5, -1.0, 0.25], [2.0, 0.5, -1.0]], [[0.25, 2.0, 1.0], [0.5, -0.5, 0.125]]], [[[1.0, 0.5, -0.5], [0.125, 0.5, -1.0]], [[0.25, 2.0, 0.5], [-1.0, 0.25, 2.0]]]]> : tensor<2x2x2x3xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x2x2x3xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  %y = linalg.conv_2d_nhwc_hwcf {mc.layer = "c1", dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%x, %w : tensor<1x4x4x2xf32>, tensor<2x2x2x3xf32>) outs(%f : tensor<1x2x2x3xf32>) -> tensor<1x2x2x3xf32>
+  return %y : tensor<1x2x2x3xf32>
+}
+func.func @nchw(%x: tensor<1x2x4x4xf32>) -> tensor<1x3x3x3xf32> {
+  %w = arith.constant dense<[[[[0.5, -1.0], [0.25, 2.0]], [[0.5, -1.0], [0.25, 2.0]]], [[[1.0, 0.5], [-0.5, 0.125]], [[1.0, 0.5], [-0.5, 0.125]]], [[[0.25, 2.0], [0.5, -1.0]], [[0.25, 2.0], [0.5, -1.0]]]]> : tensor<3x2x2x2xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x3x3x3xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+  %y = linalg.conv_2d_nchw_fchw {mc.layer = "c2", dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x2x4x4xf32>, tensor<3x2x2x2xf32>) outs(%f : tensor<1x3x3x3xf32>) -> tensor<1x3x3x3xf32>
+  return %y : tensor<1x3x3x3xf32>
+}
+//--- conv.json
+{"layers": {"c1": {"min": -3, "max": 2}, "c2": {"min": 0, "max": 1}}}
 //--- ok.json
 {"entry": "mlp", "layers": {"fc1": {"min": -3, "max": 2}, "fc2": {"min": 0, "max": 0}}}
 //--- notjson.json

@@ -77,7 +77,7 @@ struct MCObserveActivations
     SymbolUserMap users(symbols, module);
     llvm::MapVector<func::FuncOp, SmallVector<Layer *>> byFunction;
     for (Layer &layer : *found) {
-      if (!canQuantizeActivations(layer))
+      if (!canQuantizeActivationsStatically(layer))
         continue;
       auto func = dyn_cast<func::FuncOp>(layer.op->getParentOp());
       // In the entry block, the ranges dominate every return.

@@ -594,6 +594,86 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   eraseDeadProducers(oldWeight);
 }
 
+/// activations=static on a 2-D convolution: x encoded to int8 with the
+/// layer's one calibrated scale sx = c / 127 (per tensor), the i8 x i8 ->
+/// i32 convolution of the same kind on the int8 filter (the payload in the
+/// filter's layout), and y = C + (f32(acc) * sx) * sw[f] (sw per tensor or
+/// output channel f).
+static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
+                                    ArrayRef<DenseElementsAttr> parts,
+                                    float absMax) {
+  Operation *conv = layer.op;
+  MLIRContext *ctx = b.getContext();
+  Location loc = conv->getLoc();
+  Value x = conv->getOperand(0), init = conv->getOperand(2);
+  auto xType = cast<RankedTensorType>(x.getType());
+  auto initType = cast<RankedTensorType>(init.getType());
+  Type f32 = b.getF32Type(), i32 = b.getI32Type();
+
+  float s = absMax / 127.0f;
+  Value sx = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get({}, f32), s > 0 ? s : 1.0f));
+  auto xEnc =
+      UniformEncodingAttr::get(ctx, b.getIntegerType(8), std::nullopt, {},
+                               /*zeroPoint=*/false, /*narrow=*/true);
+  auto xCompressed = CompressedType::get(xType, xEnc);
+  Value cx = EncodeOp::create(b, loc, xCompressed, x, ValueRange{sx});
+  Value qx = DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
+                 .getResult(0);
+  Value qw = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr(parts[0]).reshape(RankedTensorType::get(
+          layer.weightType.getShape(), parts[0].getElementType())));
+  Value sw = arith::ConstantOp::create(b, loc, parts.back());
+  Value acc =
+      linalg::FillOp::create(
+          b, loc,
+          arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0))
+              .getResult(),
+          tensor::EmptyOp::create(b, loc, initType.getShape(), i32).getResult())
+          .getResult(0);
+  Type accType = acc.getType();
+  Operation *intConv;
+  unsigned channelDim;
+  if (auto nhwc = dyn_cast<linalg::Conv2DNhwcHwcfOp>(conv)) {
+    intConv = linalg::Conv2DNhwcHwcfOp::create(
+        b, loc, TypeRange{accType}, ValueRange{qx, qw}, acc,
+        nhwc.getStridesAttr(), nhwc.getDilationsAttr());
+    channelDim = 3;
+  } else {
+    auto nchw = cast<linalg::Conv2DNchwFchwOp>(conv);
+    intConv = linalg::Conv2DNchwFchwOp::create(
+        b, loc, TypeRange{accType}, ValueRange{qx, qw}, acc,
+        nchw.getStridesAttr(), nchw.getDilationsAttr());
+    channelDim = 1;
+  }
+  moveLayerAttrs(b, conv, intConv, parts.back());
+
+  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+  AffineMap none = AffineMap::get(4, 0, {}, ctx);
+  AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
+                        ? none
+                        : id.getSubMap({channelDim});
+  Value y =
+      linalg::GenericOp::create(
+          b, loc, initType, ValueRange{intConv->getResult(0), sx, sw}, init,
+          ArrayRef<AffineMap>{id, none, swMap, id},
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
+            f = arith::MulFOp::create(nb, nl, f, args[1]);
+            f = arith::MulFOp::create(nb, nl, f, args[2]);
+            linalg::YieldOp::create(
+                nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
+          })
+          .getResult(0);
+  conv->replaceAllUsesWith(ValueRange{y});
+  Value oldWeight = conv->getOperand(1);
+  conv->erase();
+  eraseDeadProducers(oldWeight);
+}
+
 /// The granularity of an encoding with scales or tables.
 static std::pair<std::optional<int64_t>, ArrayRef<int64_t>>
 getGranularity(EncodingAttrInterface encoding) {
@@ -802,19 +882,25 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
   b.setInsertionPoint(layer.op);
   if (scheme.activations != Activations::None) {
     bool group = scheme.granularity == Granularity::Group;
-    StringRef mode =
-        scheme.activations == Activations::Static ? "static" : "dynamic";
-    if (nm && group && canQuantizeActivations(layer)) {
+    bool isStatic = scheme.activations == Activations::Static;
+    StringRef mode = isStatic ? "static" : "dynamic";
+    bool matmul = canQuantizeActivations(layer);
+    bool conv = isStatic && !matmul && canQuantizeActivationsStatically(layer);
+    if (nm && group && matmul) {
       // Groups of kept values are not groups of K: the group products would
       // need the weight decoded per group, which no kernel takes.
       layer.op->emitRemark("mc: layer '")
           << layer.name << "' keeps f32 activations: activations=" << mode
           << " with granularity=group needs a dense weight; an N:M weight "
           << "takes granularity=channel or tensor";
-    } else if (canQuantizeActivations(layer) &&
-               (!nm || nm.getAxis() == layer.kDim())) {
+    } else if (conv && (nm || group)) {
+      layer.op->emitRemark("mc: layer '")
+          << layer.name << "' keeps f32 activations: activations=static on "
+          << "a convolution needs a dense filter with granularity=tensor or "
+          << "channel";
+    } else if ((matmul && (!nm || nm.getAxis() == layer.kDim())) || conv) {
       std::optional<float> absMax;
-      if (scheme.activations == Activations::Static) {
+      if (isStatic) {
         auto it = scheme.calibration.find(layer.name);
         if (it == scheme.calibration.end())
           return layer.op->emitError("mc-quantize: no range for layer '")
@@ -822,14 +908,18 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
                  << "' in calibration=" << scheme.calibrationFiles;
         absMax = it->second;
       }
-      quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,
-                          absMax);
+      if (conv)
+        quantizeConvActivations(b, layer, *parts, *absMax);
+      else
+        quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,
+                            absMax);
       return success();
     } else {
       layer.op->emitRemark("mc: layer '")
           << layer.name << "' keeps f32 activations: activations=" << mode
           << " handles plain linalg.matmul with a K x N weight (dense, or "
-          << "N:M along K)";
+          << "N:M along K)"
+          << (isStatic ? " and 2-D NHWC/HWCF or NCHW/FCHW convolutions" : "");
     }
   }
   Location loc = layer.op.getLoc();

@@ -528,3 +528,18 @@ bool mc::canQuantizeActivations(const Layer &layer) {
          lhsMap == AffineMap::getMultiDimIdentityMap(3, lhsMap.getContext())
                        .getSubMap({0, 2});
 }
+
+bool mc::canQuantizeActivationsStatically(const Layer &layer) {
+  if (canQuantizeActivations(layer))
+    return true;
+  Operation *op = layer.op;
+  if (!isa<linalg::Conv2DNhwcHwcfOp, linalg::Conv2DNchwFchwOp>(op) ||
+      layer.operandIndex != 1 ||
+      !cast<linalg::LinalgOp>(op).hasPureTensorSemantics())
+    return false;
+  auto x = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto init = dyn_cast<RankedTensorType>(op->getOperand(2).getType());
+  return x && init && x.getElementType().isF32() &&
+         init.getElementType().isF32() && x.hasStaticShape() &&
+         init.hasStaticShape();
+}

@@ -109,7 +109,12 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     "max": ..}}}`, see `--mc-observe-activations`); with several files
     (calibration runs on several batches) the largest c. Activations
     outside the calibrated range saturate to +-127. Every layer it
-    quantizes must have an entry.
+    quantizes must have an entry. It also takes `linalg.conv_2d_nhwc_hwcf`
+    and `conv_2d_nchw_fchw` layers of static f32 tensors with symmetric
+    int8 filters per tensor or output channel: x is encoded with the one
+    scale (per tensor), the convolution of the same kind runs on the int8
+    filter (in its own layout) into i32, and `y = C + (f32(acc) * sx) *
+    sw[f]`.
   }];
   let options = [
     Option<"bits", "bits", "unsigned", /*default=*/"0",
@@ -150,7 +155,8 @@ def MCObserveActivations : Pass<"mc-observe-activations", "::mlir::ModuleOp"> {
   let description = [{
     For every layer whose activations `--mc-quantize=activations=static`
     can quantize (a plain `linalg.matmul` of f32 activations of static
-    shape times a K x N weight), computes the min and max of the
+    shape times a K x N weight, or a 2-D NHWC/HWCF or NCHW/FCHW
+    convolution of static f32 tensors), computes the min and max of the
     activations (`arith.minimumf` / `maximumf`: a NaN makes both NaN) and
     returns them as an extra `tensor<2xf32>` result [min, max] of the
     enclosing function, in layer order. The function gets the layer names

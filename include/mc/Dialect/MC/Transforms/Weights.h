@@ -122,8 +122,12 @@ void recordCompression(const Layer &layer, llvm::ArrayRef<float> newValues,
 /// Whether `--mc-quantize=activations=dynamic|static` can quantize the
 /// layer's activations: a plain `linalg.matmul` on tensors of f32
 /// activations of static shape (M x K) times the layer's K x N weight.
-/// `--mc-observe-activations` observes the same layers.
 bool canQuantizeActivations(const Layer &layer);
+
+/// Whether activations=static can: those layers, and `linalg.conv_2d_nhwc_
+/// hwcf` / `conv_2d_nchw_fchw` on tensors of static f32 input and output
+/// with the layer's filter. `--mc-observe-activations` observes these.
+bool canQuantizeActivationsStatically(const Layer &layer);
 
 /// Whether an operand of `op` is a statically empty shaped value (a zero
 /// dimension): no compression pass or kernel has anything to do there.

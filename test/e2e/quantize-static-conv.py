@@ -1,0 +1,119 @@
+# Static activations on 2-D convolutions (NHWC/HWCF and NCHW/FCHW, strides
+# and dilations, a bias + ReLU consumer): mc-run --calibrate records the
+# input's range, --mc-quantize=activations=static gives an int8 encode, an
+# i8 x i8 -> i32 convolution and y = C + (f32(acc) * sx) * sw[f]; mc-run's
+# kernels (im2col + the i8 GEMM) and the reference lowering both equal
+# numpy's evaluation of that form bit for bit.
+# RUN: %python %s | FileCheck %s
+# CHECK: nhwc per-channel: ok
+# CHECK: nhwc per-tensor stride 2: ok
+# CHECK: nchw per-channel dilation 2: ok
+import json
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from mctest import dense_hex, opt, quantize_uniform, run
+
+rng = np.random.default_rng(21)
+
+
+def conv_ir(w, x_shape, nchw, stride, dilation, bias):
+    """@f(x) = relu(conv(x, w) + bias) with the filter w (HWCF or FCHW)."""
+    kind = "conv_2d_nchw_fchw" if nchw else "conv_2d_nhwc_hwcf"
+    n = x_shape[0]
+    h, wd = (x_shape[2], x_shape[3]) if nchw else (x_shape[1], x_shape[2])
+    kh, kw, f = (w.shape[2], w.shape[3], w.shape[0]) if nchw else \
+        (w.shape[0], w.shape[1], w.shape[3])
+    oh = (h - dilation * (kh - 1) - 1) // stride + 1
+    ow = (wd - dilation * (kw - 1) - 1) // stride + 1
+    out = (n, f, oh, ow) if nchw else (n, oh, ow, f)
+    t = lambda s: "tensor<" + "x".join(map(str, s)) + "xf32>"
+    bias_map = "(d1)" if nchw else "(d3)"
+    return f"""
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#ch = affine_map<(d0, d1, d2, d3) -> {bias_map}>
+func.func @f(%x: {t(x_shape)}) -> {t(out)} {{
+  %w = arith.constant {dense_hex(w)} : {t(w.shape)}
+  %b = arith.constant {dense_hex(bias)} : {t(bias.shape)}
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : {t(out)}
+  %i = linalg.fill ins(%z : f32) outs(%e : {t(out)}) -> {t(out)}
+  %c = linalg.{kind} {{mc.layer = "conv", dilations = dense<{dilation}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+    ins(%x, %w : {t(x_shape)}, {t(w.shape)}) outs(%i : {t(out)}) -> {t(out)}
+  %y = linalg.generic {{indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+    ins(%c, %b : {t(out)}, {t(bias.shape)}) outs(%e : {t(out)}) {{
+  ^bb0(%v: f32, %bb: f32, %o: f32):
+    %s = arith.addf %v, %bb : f32
+    %r = arith.maximumf %s, %z : f32
+    linalg.yield %r : f32
+  }} -> {t(out)}
+  return %y : {t(out)}
+}}
+"""
+
+
+def conv_int(qx, qw, nchw, stride, dilation):
+    """Exact integer convolution in NHWC/HWCF (inputs converted)."""
+    if nchw:
+        qx, qw = qx.transpose(0, 2, 3, 1), qw.transpose(2, 3, 1, 0)
+    kh, kw = qw.shape[:2]
+    span = ((kh - 1) * dilation + 1, (kw - 1) * dilation + 1)
+    win = sliding_window_view(qx, span, axis=(1, 2))
+    win = win[:, ::stride, ::stride, :, ::dilation, ::dilation]
+    out = np.einsum("nhwcij,ijcf->nhwf", win.astype(np.int64),
+                    qw.astype(np.int64))
+    return out.transpose(0, 3, 1, 2) if nchw else out
+
+
+for label, nchw, stride, dilation, gran in (
+        ("nhwc per-channel", False, 1, 1, "channel"),
+        ("nhwc per-tensor stride 2", False, 2, 1, "tensor"),
+        ("nchw per-channel dilation 2", True, 1, 2, "channel")):
+    c, f = 5, 7
+    w = rng.standard_normal((f, c, 3, 3) if nchw else (3, 3, c, f)).astype(
+        np.float32)
+    bias = rng.standard_normal(f).astype(np.float32)
+    shape = (2, c, 9, 10) if nchw else (2, 9, 10, c)
+    calib = rng.uniform(-2, 3, shape).astype(np.float32)
+    model = conv_ir(w, shape, nchw, stride, dilation, bias)
+    with tempfile.TemporaryDirectory() as tmp:
+        src, stats = os.path.join(tmp, "m.mlir"), os.path.join(tmp, "s.json")
+        with open(src, "w") as fh:
+            fh.write(model)
+        np.save(os.path.join(tmp, "x.npy"), calib)
+        subprocess.run(["mc-run", src, "--entry=f",
+                        "--input=" + os.path.join(tmp, "x.npy"),
+                        "--output=" + os.path.join(tmp, "y.npy"),
+                        "--calibrate=" + stats], check=True)
+        with open(stats) as fh:
+            got = json.load(fh)["layers"]["conv"]
+        assert (got["min"], got["max"]) == (calib.min(), calib.max()), got
+        out = opt(model, f"--mc-quantize=activations=static granularity={gran} "
+                  f"calibration={stats}")
+    kind = "conv_2d_nchw_fchw" if nchw else "conv_2d_nhwc_hwcf"
+    assert f"linalg.{kind}" in out and "xi8>" in out, out
+    # Inputs partly beyond the calibrated range saturate.
+    x = rng.uniform(-4, 4, shape).astype(np.float32)
+    sx = np.float32(max(-calib.min(), calib.max())) / np.float32(127)
+    qx = quantize_uniform(x, np.array([sx], np.float32), None, 8, True, True)
+    fdim = 0 if nchw else 3
+    axes = tuple(i for i in range(4) if i != fdim)
+    if gran == "channel":
+        sw = np.abs(w).max(axis=axes) / np.float32(127)
+        qw = quantize_uniform(w, sw, None, 8, True, True, axis=fdim)
+    else:
+        sw = np.abs(w).max(keepdims=True).reshape(1) / np.float32(127)
+        qw = quantize_uniform(w, sw, None, 8, True, True)
+    acc = conv_int(qx, qw, nchw, stride, dilation).astype(np.float32)
+    sw_b = sw.reshape((1, -1, 1, 1) if nchw else (1, 1, 1, -1))
+    b_b = bias.reshape((1, -1, 1, 1) if nchw else (1, 1, 1, -1))
+    want = np.maximum((np.float32(0) + (acc * sx) * sw_b) + b_b,
+                      np.float32(0))
+    for extra in ((), ("--reference",)):
+        (y,) = run(out, "f", [x], 1, extra)
+        assert np.array_equal(y, want), (label, extra, np.abs(y - want).max())
+    print(f"{label}: ok")
