@@ -339,6 +339,64 @@ static void moveLayerAttrs(OpBuilder &b, Operation *from, Operation *to,
   to->setAttr("mc.compression", stats.getDictionary(b.getContext()));
 }
 
+/// A zero-filled i32 tensor of `shape`: integer accumulators.
+static Value emitZeroAcc(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
+  Type i32 = b.getI32Type();
+  Value zero = arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
+  return linalg::FillOp::create(
+             b, loc, zero,
+             tensor::EmptyOp::create(b, loc, shape, i32).getResult())
+      .getResult(0);
+}
+
+/// Replaces the layer op `op` (weight operand 1) by `y`.
+static void replaceLayerOp(Operation *op, Value y) {
+  op->replaceAllUsesWith(ValueRange{y});
+  Value oldWeight = op->getOperand(1);
+  op->erase();
+  eraseDeadProducers(oldWeight);
+}
+
+/// Replaces `op` (init C) by y = C + (f32(acc) * sx) * sw in f32, element-
+/// wise over acc's dims, sx and sw read through `sxMap` and `swMap`.
+static void replaceWithRescale(OpBuilder &b, Operation *op, Value acc, Value sx,
+                               AffineMap sxMap, Value sw, AffineMap swMap) {
+  Location loc = op->getLoc();
+  Value init = cast<DestinationStyleOpInterface>(op).getDpsInits()[0];
+  auto initType = cast<RankedTensorType>(init.getType());
+  AffineMap id =
+      AffineMap::getMultiDimIdentityMap(initType.getRank(), b.getContext());
+  Value y =
+      linalg::GenericOp::create(
+          b, loc, initType, ValueRange{acc, sx, sw}, init,
+          ArrayRef<AffineMap>{id, sxMap, swMap, id},
+          SmallVector<utils::IteratorType>(initType.getRank(),
+                                           utils::IteratorType::parallel),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), args[0]);
+            f = arith::MulFOp::create(nb, nl, f, args[1]);
+            f = arith::MulFOp::create(nb, nl, f, args[2]);
+            linalg::YieldOp::create(
+                nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
+          })
+          .getResult(0);
+  replaceLayerOp(op, y);
+}
+
+/// The int8 payload of the activations `x` encoded with scales `sx` (per
+/// tensor, or along `axis`), through mc's exact encoder (narrow, symmetric).
+static Value emitInt8Activations(OpBuilder &b, Location loc, Value x, Value sx,
+                                 std::optional<int64_t> axis) {
+  auto xEnc = UniformEncodingAttr::get(b.getContext(), b.getIntegerType(8),
+                                       axis, {}, /*zeroPoint=*/false,
+                                       /*narrow=*/true);
+  auto xCompressed =
+      CompressedType::get(cast<RankedTensorType>(x.getType()), xEnc);
+  Value cx = EncodeOp::create(b, loc, xCompressed, x, ValueRange{sx});
+  return DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
+      .getResult(0);
+}
+
 /// Group-wise dynamic activations (see the pass description): with qx the
 /// M x K int8 activations, qw the K x N int8/int4 payload and sw its
 /// (K/G) x N scales,
@@ -377,12 +435,7 @@ static Value emitGroupProducts(OpBuilder &b, Location loc,
       DenseElementsAttr(parts[0]).reshape(RankedTensorType::get(
           {numGroups, groupSize, n}, parts[0].getElementType())));
   Value sw = arith::ConstantOp::create(b, loc, parts[1]);
-  Value zero = arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0));
-  Value acc = linalg::FillOp::create(
-                  b, loc, zero,
-                  tensor::EmptyOp::create(b, loc, {m, numGroups, n}, i32)
-                      .getResult())
-                  .getResult(0);
+  Value acc = emitZeroAcc(b, loc, {m, numGroups, n});
   // (m, g, n, t)
   auto products = linalg::GenericOp::create(
       b, loc, acc.getType(), ValueRange{qx3, qw}, acc,
@@ -503,12 +556,12 @@ static Value emitRowScales(OpBuilder &b, Location loc, Value x) {
       .getResult(0);
 }
 
-/// activations=static: sx[m] = c / 127 (f32) for every row, c the layer's
-/// calibrated max |x| (1 if that is 0).
-static Value emitStaticScales(OpBuilder &b, Location loc, int64_t m,
-                              float absMax) {
+/// activations=static: a tensor of `shape` holding c / 127 (f32), c the
+/// layer's calibrated max |x| (1 if that is 0).
+static Value emitStaticScales(OpBuilder &b, Location loc,
+                              ArrayRef<int64_t> shape, float absMax) {
   float s = absMax / 127.0f;
-  auto type = RankedTensorType::get({m}, b.getF32Type());
+  auto type = RankedTensorType::get(shape, b.getF32Type());
   return arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(type, s > 0 ? s : 1.0f));
 }
@@ -527,71 +580,29 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   MLIRContext *ctx = b.getContext();
   Location loc = matmul.getLoc();
   Value x = matmul.getInputs()[0];
-  Value init = matmul.getOutputs()[0];
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto initType = cast<RankedTensorType>(init.getType());
-  int64_t m = xType.getDimSize(0);
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
-  auto par = utils::IteratorType::parallel;
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  auto map2 = [&](ArrayRef<AffineExpr> e) {
-    return AffineMap::get(2, 0, e, ctx);
-  };
+  auto initType = cast<RankedTensorType>(matmul.getOutputs()[0].getType());
+  int64_t m = initType.getDimSize(0);
 
-  Value sx = staticAbsMax ? emitStaticScales(b, loc, m, *staticAbsMax)
+  Value sx = staticAbsMax ? emitStaticScales(b, loc, {m}, *staticAbsMax)
                           : emitRowScales(b, loc, x);
-
-  // The activations' int8 payload, through mc's exact encoder.
-  auto xEnc = UniformEncodingAttr::get(ctx, b.getIntegerType(8), int64_t(0), {},
-                                       /*zeroPoint=*/false, /*narrow=*/true);
-  auto xCompressed = CompressedType::get(xType, xEnc);
-  Value cx = EncodeOp::create(b, loc, xCompressed, x, ValueRange{sx});
-  Value qx = DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
-                 .getResult(0);
-
+  Value qx = emitInt8Activations(b, loc, x, sx, /*axis=*/0);
   if (groupSize) {
-    Value y = emitGroupProducts(b, loc, matmul, parts, qx, sx, groupSize);
-    matmul->replaceAllUsesWith(ValueRange{y});
-    Value oldWeight = matmul.getInputs()[1];
-    matmul->erase();
-    eraseDeadProducers(oldWeight);
+    replaceLayerOp(matmul,
+                   emitGroupProducts(b, loc, matmul, parts, qx, sx, groupSize));
     return;
   }
   Value qw = buildIntegerWeight(b, loc, layer, parts, nm);
   Value sw = arith::ConstantOp::create(b, loc, parts.back());
-  auto accType = RankedTensorType::get(initType.getShape(), i32);
-  Value acc = linalg::FillOp::create(
-                  b, loc,
-                  arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0))
-                      .getResult(),
-                  tensor::EmptyOp::create(b, loc, initType.getShape(), i32)
-                      .getResult())
-                  .getResult(0);
-  auto intMatmul = linalg::MatmulOp::create(b, loc, TypeRange{accType},
-                                            ValueRange{qx, qw}, ValueRange{acc});
+  Value acc = emitZeroAcc(b, loc, initType.getShape());
+  auto intMatmul = linalg::MatmulOp::create(
+      b, loc, TypeRange{acc.getType()}, ValueRange{qx, qw}, ValueRange{acc});
   moveLayerAttrs(b, matmul, intMatmul, parts.back());
-
+  AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
   AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
-                        ? map2({})
-                        : map2({d1});
-  Value y = linalg::GenericOp::create(
-                b, loc, initType, ValueRange{intMatmul.getResult(0), sx, sw},
-                init,
-                ArrayRef<AffineMap>{map2({d0, d1}), map2({d0}), swMap,
-                                    map2({d0, d1})},
-                ArrayRef<utils::IteratorType>{par, par},
-                [&](OpBuilder &nb, Location nl, ValueRange args) {
-                  Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
-                  f = arith::MulFOp::create(nb, nl, f, args[1]);
-                  f = arith::MulFOp::create(nb, nl, f, args[2]);
-                  linalg::YieldOp::create(
-                      nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
-                })
-                .getResult(0);
-  matmul->replaceAllUsesWith(ValueRange{y});
-  Value oldWeight = matmul.getInputs()[1];
-  matmul->erase();
-  eraseDeadProducers(oldWeight);
+                        ? AffineMap::get(2, 0, {}, ctx)
+                        : id.getSubMap({1});
+  replaceWithRescale(b, matmul, intMatmul.getResult(0), sx, id.getSubMap({0}),
+                     sw, swMap);
 }
 
 /// activations=static on a 2-D convolution: x encoded to int8 with the
@@ -605,73 +616,37 @@ static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
   Operation *conv = layer.op;
   MLIRContext *ctx = b.getContext();
   Location loc = conv->getLoc();
-  Value x = conv->getOperand(0), init = conv->getOperand(2);
-  auto xType = cast<RankedTensorType>(x.getType());
-  auto initType = cast<RankedTensorType>(init.getType());
-  Type f32 = b.getF32Type(), i32 = b.getI32Type();
-
-  float s = absMax / 127.0f;
-  Value sx = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(RankedTensorType::get({}, f32), s > 0 ? s : 1.0f));
-  auto xEnc =
-      UniformEncodingAttr::get(ctx, b.getIntegerType(8), std::nullopt, {},
-                               /*zeroPoint=*/false, /*narrow=*/true);
-  auto xCompressed = CompressedType::get(xType, xEnc);
-  Value cx = EncodeOp::create(b, loc, xCompressed, x, ValueRange{sx});
-  Value qx = DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
-                 .getResult(0);
+  auto initType = cast<RankedTensorType>(conv->getOperand(2).getType());
+  Value sx = emitStaticScales(b, loc, {}, absMax);
+  Value qx = emitInt8Activations(b, loc, conv->getOperand(0), sx,
+                                 /*axis=*/std::nullopt);
   Value qw = arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr(parts[0]).reshape(RankedTensorType::get(
           layer.weightType.getShape(), parts[0].getElementType())));
   Value sw = arith::ConstantOp::create(b, loc, parts.back());
-  Value acc =
-      linalg::FillOp::create(
-          b, loc,
-          arith::ConstantOp::create(b, loc, i32, b.getI32IntegerAttr(0))
-              .getResult(),
-          tensor::EmptyOp::create(b, loc, initType.getShape(), i32).getResult())
-          .getResult(0);
-  Type accType = acc.getType();
+  Value acc = emitZeroAcc(b, loc, initType.getShape());
   Operation *intConv;
   unsigned channelDim;
   if (auto nhwc = dyn_cast<linalg::Conv2DNhwcHwcfOp>(conv)) {
     intConv = linalg::Conv2DNhwcHwcfOp::create(
-        b, loc, TypeRange{accType}, ValueRange{qx, qw}, acc,
+        b, loc, TypeRange{acc.getType()}, ValueRange{qx, qw}, acc,
         nhwc.getStridesAttr(), nhwc.getDilationsAttr());
     channelDim = 3;
   } else {
     auto nchw = cast<linalg::Conv2DNchwFchwOp>(conv);
     intConv = linalg::Conv2DNchwFchwOp::create(
-        b, loc, TypeRange{accType}, ValueRange{qx, qw}, acc,
+        b, loc, TypeRange{acc.getType()}, ValueRange{qx, qw}, acc,
         nchw.getStridesAttr(), nchw.getDilationsAttr());
     channelDim = 1;
   }
   moveLayerAttrs(b, conv, intConv, parts.back());
-
-  AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
   AffineMap none = AffineMap::get(4, 0, {}, ctx);
-  AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
-                        ? none
-                        : id.getSubMap({channelDim});
-  Value y =
-      linalg::GenericOp::create(
-          b, loc, initType, ValueRange{intConv->getResult(0), sx, sw}, init,
-          ArrayRef<AffineMap>{id, none, swMap, id},
-          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
-          [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value f = arith::SIToFPOp::create(nb, nl, f32, args[0]);
-            f = arith::MulFOp::create(nb, nl, f, args[1]);
-            f = arith::MulFOp::create(nb, nl, f, args[2]);
-            linalg::YieldOp::create(
-                nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
-          })
-          .getResult(0);
-  conv->replaceAllUsesWith(ValueRange{y});
-  Value oldWeight = conv->getOperand(1);
-  conv->erase();
-  eraseDeadProducers(oldWeight);
+  AffineMap swMap =
+      cast<ShapedType>(sw.getType()).getRank() == 0
+          ? none
+          : AffineMap::getMultiDimIdentityMap(4, ctx).getSubMap({channelDim});
+  replaceWithRescale(b, conv, intConv->getResult(0), sx, none, sw, swMap);
 }
 
 /// The granularity of an encoding with scales or tables.
