@@ -3,11 +3,13 @@
 # input's range, --mc-quantize=activations=static gives an int8 encode, an
 # i8 x i8 -> i32 convolution and y = C + (f32(acc) * sx) * sw[f]; mc-run's
 # kernels (im2col + the i8 GEMM) and the reference lowering both equal
-# numpy's evaluation of that form bit for bit.
+# numpy's evaluation of that form bit for bit; so does the NCHW one
+# cross-compiled for AArch64 with +dotprod (sdot), run under qemu-aarch64.
 # RUN: %python %s | FileCheck %s
 # CHECK: nhwc per-channel: ok
 # CHECK: nhwc per-tensor stride 2: ok
 # CHECK: nchw per-channel dilation 2: ok
+# CHECK: nchw per-channel dilation 2, aarch64 sdot: ok
 import json
 import os
 import subprocess
@@ -16,7 +18,7 @@ import tempfile
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from mctest import dense_hex, opt, quantize_uniform, run
+from mctest import dense_hex, opt, quantize_uniform, run, run_aarch64
 
 rng = np.random.default_rng(21)
 
@@ -117,3 +119,9 @@ for label, nchw, stride, dilation, gran in (
         (y,) = run(out, "f", [x], 1, extra)
         assert np.array_equal(y, want), (label, extra, np.abs(y - want).max())
     print(f"{label}: ok")
+    if nchw:
+        (y,), asm = run_aarch64(out, [x], [(want.shape, np.float32)],
+                                mattr="+dotprod")
+        assert "sdot" in asm and np.array_equal(y, want), \
+            np.abs(y - want).max()
+        print(f"{label}, aarch64 sdot: ok")
