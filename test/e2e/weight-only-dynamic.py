@@ -8,18 +8,19 @@
 # 5, 7, 8, 9, 13, 17 (row tiles of up to 8 rows and their remainders), N
 # with partial panels, an all-zero row, scales with and without an exact
 # s / 16 (int4 on VNNI uses the high nibbles in place only with), 1 and 2
-# threads, isa generic and the host's, a fused bias + ReLU.
+# threads, isa generic, the host's and avx2 (int4 there: vpmaddubsw on the
+# nibbles, mc.dot4's small_lhs), a fused bias + ReLU.
 # RUN: %python %s | FileCheck %s
 # CHECK: exact: ok
 # CHECK: epilogue: ok
 import numpy as np
 
-from mctest import dynamic_group_model, run
+from mctest import dynamic_group_model, host_isas, run
 
 rng = np.random.default_rng(7)
 host = "host" if "avx512_vnni" in open("/proc/cpuinfo").read() else None
 configs = [(isa, t) for isa in ["generic"] + ([host] if host else [])
-           for t in (1, 2)]
+           for t in (1, 2)] + [("avx2", 1)] * ("avx2" in host_isas())
 
 
 def check(m, k, n, bits, g, epilogue=False, subnormal=False):

@@ -215,3 +215,32 @@ func.func @sparse_mma(%v: vector<1x16xi8>, %m: vector<1x2xi16>, %b: vector<2x32x
   %0 = mc.sparse_mma %v, %m, %b, %c : vector<1x16xi8>, vector<1x2xi16>, vector<2x32xi8> into vector<1x2xi32>
   return %0 : vector<1x2xi32>
 }
+
+// small_lhs (every lhs byte in [0, 127]): without VNNI vpmaddubsw's exact
+// i16 pair sums and vpmaddwd by ones, in pieces of 256 bits on AVX2; with
+// VNNI vpdpbusd even without lhs_unsigned; plain arithmetic as before.
+// VNNI-LABEL: func.func @dot4_small_lhs
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"(%arg0, %arg1, %arg2)
+// AVX2-LABEL: func.func @dot4_small_lhs
+// AVX2-NOT: arith.ext
+// AVX2: %[[ONES:.*]] = arith.constant dense<1> : vector<16xi16>
+// AVX2: %[[L0:.*]] = vector.extract_strided_slice %arg1 {offsets = [0], sizes = [32], strides = [1]}
+// AVX2: %[[R0:.*]] = vector.extract_strided_slice %arg2 {offsets = [0], sizes = [32], strides = [1]}
+// AVX2: %[[P0:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"(%[[L0]], %[[R0]]) : (vector<32xi8>, vector<32xi8>) -> vector<16xi16>
+// AVX2: %[[Q0:.*]] = llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"(%[[P0]], %[[ONES]]) : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// AVX2: arith.addi %{{.*}}, %[[Q0]] : vector<8xi32>
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.ub.sw"
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// AVX2: llvm.call_intrinsic "llvm.x86.ssse3.pmadd.ub.sw.128"({{.*}}) : (vector<16xi8>, vector<16xi8>) -> vector<8xi16>
+// AVX2: llvm.call_intrinsic "llvm.x86.sse2.pmadd.wd"
+// PLAIN-LABEL: func.func @dot4_small_lhs
+// PLAIN-NOT: llvm.call_intrinsic
+// PLAIN: arith.extsi %arg1 : vector<64xi8> to vector<64xi32>
+func.func @dot4_small_lhs(%acc: vector<16xi32>, %a: vector<64xi8>,
+                          %b: vector<64xi8>, %acc4: vector<4xi32>,
+                          %c: vector<16xi8>, %d: vector<16xi8>)
+    -> (vector<16xi32>, vector<4xi32>) {
+  %0 = mc.dot4 %acc, %a, %b {small_lhs} : vector<64xi8> into vector<16xi32>
+  %1 = mc.dot4 %acc4, %c, %d {small_lhs} : vector<16xi8> into vector<4xi32>
+  return %0, %1 : vector<16xi32>, vector<4xi32>
+}

@@ -190,8 +190,8 @@ static Value emitDot4ByPairs(PatternRewriter &rewriter, Location loc, Value acc,
 // operands (acc, lhs, rhs), and the extension of lhs.
 
 static int64_t getX86Width(Dot4Op op, X86Widths widths) {
-  // vpdpbusd is u8 x s8 only.
-  return op.getLhsUnsigned() ? widths.vnni : 0;
+  // vpdpbusd is u8 x s8 only (small lhs bytes are the same either way).
+  return op.getLhsUnsigned() || op.getSmallLhs() ? widths.vnni : 0;
 }
 
 static int64_t getX86Width(Dot2Op, X86Widths widths) { return widths.simd; }
@@ -217,6 +217,30 @@ static Value emitX86(Dot2Op, PatternRewriter &rewriter, Location loc,
 static bool isLhsUnsigned(Dot4Op op) { return op.getLhsUnsigned(); }
 static bool isLhsUnsigned(Dot2Op) { return false; }
 
+/// A dot4 of small lhs bytes (see mc.dot4) on `width` bits: vpmaddubsw's
+/// exact i16 pair sums, summed in pairs by vpmaddwd with ones.
+static Value emitSmallLhsDot4(PatternRewriter &rewriter, Location loc,
+                              ValueRange operands, int64_t width) {
+  StringRef bytesName = width == 512   ? "llvm.x86.avx512.pmaddubs.w.512"
+                        : width == 256 ? "llvm.x86.avx2.pmadd.ub.sw"
+                                       : "llvm.x86.ssse3.pmadd.ub.sw.128";
+  StringRef pairsName = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
+                        : width == 256 ? "llvm.x86.avx2.pmadd.wd"
+                                       : "llvm.x86.sse2.pmadd.wd";
+  auto i16s = VectorType::get({width / 16}, rewriter.getI16Type());
+  Value pairs = callIntrinsic(rewriter, loc, bytesName, i16s,
+                              {operands[1], operands[2]});
+  Value ones = arith::ConstantOp::create(
+      rewriter, loc, DenseElementsAttr::get(i16s, rewriter.getI16IntegerAttr(1)));
+  Value quads = callIntrinsic(rewriter, loc, pairsName,
+                              VectorType::get({width / 32}, rewriter.getI32Type()),
+                              {pairs, ones});
+  return arith::AddIOp::create(rewriter, loc, operands[0], quads);
+}
+
+static bool hasSmallLhs(Dot4Op op) { return op.getSmallLhs(); }
+static bool hasSmallLhs(Dot2Op) { return false; }
+
 namespace {
 /// mc.dot4 / mc.dot2 to the x86 instruction in pieces of the ISA's width,
 /// on 128 bits or more; else to plain vector arithmetic.
@@ -237,6 +261,14 @@ template <typename DotOp> struct LowerDot : OpRewritePattern<DotOp> {
     }
     int64_t group =
         cast<VectorType>(op.getLhs().getType()).getNumElements() / lanes;
+    if (hasSmallLhs(op) && widths.simd && bits >= 128 &&
+        llvm::isPowerOf2_64(bits)) {
+      replaceInPieces(rewriter, op, widths.simd, [&](ValueRange operands) {
+        return emitSmallLhsDot4(rewriter, loc, operands,
+                                std::min(bits, widths.simd));
+      });
+      return success();
+    }
     if (group == 4 && widths.simd && bits >= 128 && llvm::isPowerOf2_64(bits)) {
       rewriter.replaceOp(op, emitDot4ByPairs(rewriter, loc, op.getAcc(),
                                              op.getLhs(), op.getRhs(),

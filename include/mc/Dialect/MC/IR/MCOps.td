@@ -115,6 +115,13 @@ def MC_Dot4Op : MC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>,
     a kernel. `--mc-lower-dot4` turns it into the instruction or into plain
     vector arithmetic.
 
+    `small_lhs` promises that every byte of lhs is in [0, 127] (so both
+    extensions agree); the result is undefined otherwise, as with `nsw` on
+    arith ops. x86 without VNNI then multiplies with `vpmaddubsw`, whose
+    i16 pair sums cannot saturate on such bytes (|2 * 127 * -128| < 2^15),
+    and sums the pairs with `vpmaddwd` by ones, instead of widening both
+    operands to i16 (int4 weights as nibbles, 0..15).
+
     ```mlir
     %r = mc.dot4 %acc, %lhs, %rhs {lhs_unsigned}
            : vector<64xi8> into vector<16xi32>
@@ -123,7 +130,8 @@ def MC_Dot4Op : MC_Op<"dot4", [Pure, AllTypesMatch<["acc", "result"]>,
   let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
                        VectorOfRankAndType<[1], [I8]>:$lhs,
                        VectorOfRankAndType<[1], [I8]>:$rhs,
-                       UnitAttr:$lhs_unsigned);
+                       UnitAttr:$lhs_unsigned,
+                       UnitAttr:$small_lhs);
   let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
   let assemblyFormat = [{
     $acc `,` $lhs `,` $rhs attr-dict `:` type($lhs) `into` type($result)

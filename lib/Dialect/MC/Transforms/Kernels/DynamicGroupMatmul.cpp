@@ -588,7 +588,8 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
                                             weights[j], act)
                        .getResult()
                  : mc::Dot4Op::create(b, loc, acc.getType(), acc, weights[j],
-                                      act, /*lhs_unsigned=*/vnni)
+                                      act, /*lhs_unsigned=*/vnni,
+                                      /*small_lhs=*/mm.bits == 4 && !highInPlace)
                        .getResult();
     }
   }
