@@ -4,11 +4,13 @@ process (the machine is shared: each round measures all of them, the ratios
 are per round). Weight sets rotate so DRAM, not the cache, is measured.
 
     python3 bench/w4a8_gemv.py K N SETS [ROUNDS] [--m=M] [--threads=T]
-                               [--baseline=BIN]
+                               [--baseline=BIN] [--isa=ISA]
     python3 bench/w4a8_gemv.py 4096 14336 3 10    # 3 x 36.7 MB
     python3 bench/w4a8_gemv.py 4096 4096 16 10 --m=8
 
-M rows (default 1), T threads (default 1; the read uses as many).
+M rows (default 1), T threads (default 1; the read uses as many), ISA
+mc-compile's --isa for every module (default: this CPU's best, e.g. avx2
+to time those kernels here).
 --baseline=BIN also times the W4A8 and W4 kernels that BIN/mc-compile
 (another build, e.g. of main) generates, as "W4A8 base" and "W4 f32-act
 base", in the same rounds, from
@@ -69,7 +71,8 @@ def compile_set(i, baseline=False):
     try:
         return mc_ir.compile_module(
             text, T, f"dynbench {K} {N} {G} {i}" + (f" m{M}" if M > 1 else "")
-            + (f" baseline {BASE_KEY}" if baseline else ""))
+            + (f" baseline {BASE_KEY}" if baseline else ""),
+            isa=opts.get("isa"))
     finally:
         mc_ir.BIN, mc_ir.CACHE = OWN
 
