@@ -12,19 +12,13 @@
 # CHECK: malloc: ok
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
-from mctest import opt
+from mctest import demo_mlp, opt
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "digits"))
-from mlp_ir import build, load_weights  # noqa: E402
-
-weights, biases = load_weights(os.path.join(HERE, "..", "..", "examples",
-                                            "digits", "weights.npz"))
+build, weights, biases = demo_mlp()
 rows, calls, warmup = 512, 40, 8
 model = opt(build(weights, biases, rows), "--mc-quantize=activations=dynamic")
 

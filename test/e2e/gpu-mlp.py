@@ -20,19 +20,14 @@
 # CHECK-NEXT: 2:4+int8: mock driver: cubin sm_80, 9 launches of 9 kernels, device memory, 0 errors, result (8, 10) float32
 import os
 import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
-from mctest import opt
+from mctest import demo_mlp, opt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "digits"))
-from mlp_ir import build, load_weights  # noqa: E402
-
-weights, biases = load_weights(os.path.join(HERE, "..", "..", "examples",
-                                            "digits", "weights.npz"))
+build, weights, biases = demo_mlp()
 model = build(weights, biases, 8)
 recipes = [("f32", []), ("int8", ["--mc-quantize=bits=8"]),
            ("w8a8", ["--mc-quantize=bits=8 activations=dynamic"]),

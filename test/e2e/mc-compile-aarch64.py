@@ -5,19 +5,11 @@
 # RUN: %python %s | FileCheck %s
 # CHECK: aarch64 threads=1: ok
 # CHECK: aarch64 threads=2: ok
-import os
-import sys
-
 import numpy as np
 
-from mctest import compile_and_run, opt, run
+from mctest import compile_and_run, demo_mlp, opt, run
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "digits"))
-from mlp_ir import build, load_weights  # noqa: E402
-
-weights, biases = load_weights(os.path.join(HERE, "..", "..", "examples",
-                                            "digits", "weights.npz"))
+build, weights, biases = demo_mlp()
 batch = 8
 model = opt(build(weights, biases, batch), "--mc-quantize=activations=dynamic")
 x = np.random.default_rng(8).uniform(0, 1, (batch, 64)).astype(np.float32)

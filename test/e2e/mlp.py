@@ -5,19 +5,11 @@
 # CHECK: f32: ok
 # CHECK: int8 per-channel: ok
 # CHECK: int4 group-64: ok
-import os
-import sys
-
 import numpy as np
 
-from mctest import dequantize_uniform, opt, quantize_uniform, run
+from mctest import demo_mlp, dequantize_uniform, opt, quantize_uniform, run
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "digits"))
-from mlp_ir import build, load_weights  # noqa: E402
-
-weights, biases = load_weights(os.path.join(HERE, "..", "..", "examples",
-                                            "digits", "weights.npz"))
+build, weights, biases = demo_mlp()
 rng = np.random.default_rng(3)
 x = rng.uniform(0, 1, (16, 64)).astype(np.float32)
 model = build(weights, biases, len(x))

@@ -13,20 +13,13 @@
 # CHECK: static int8 group-64: ok
 import json
 import os
-import subprocess
-import sys
 import tempfile
 
 import numpy as np
 
-from mctest import opt, quantize_uniform, run
+from mctest import calibrate, demo_mlp, opt, quantize_uniform, run
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "digits"))
-from mlp_ir import build, load_weights  # noqa: E402
-
-weights, biases = load_weights(os.path.join(HERE, "..", "..", "examples",
-                                            "digits", "weights.npz"))
+build, weights, biases = demo_mlp()
 rng = np.random.default_rng(11)
 calib = rng.uniform(0, 16, (40, 64)).astype(np.float32)
 
@@ -42,20 +35,11 @@ def forward_inputs(x):
     return inputs
 
 
-with tempfile.TemporaryDirectory() as tmp:
-    src, stats = os.path.join(tmp, "calib.mlir"), os.path.join(tmp, "s.json")
-    with open(src, "w") as f:
-        f.write(build(weights, biases, len(calib)))
-    np.save(os.path.join(tmp, "x.npy"), calib)
-    subprocess.run(["mc-run", src, "--entry=mlp",
-                    "--input=" + os.path.join(tmp, "x.npy"),
-                    "--output=" + os.path.join(tmp, "y.npy"),
-                    "--calibrate=" + stats], check=True)
-    with open(stats) as f:
-        ranges = json.load(f)
-    # The model's own result is unchanged by the observation.
-    (y_plain,) = run(build(weights, biases, len(calib)), "mlp", [calib], 1)
-    assert np.array_equal(np.load(os.path.join(tmp, "y.npy")), y_plain)
+ranges, (y_calib,) = calibrate(build(weights, biases, len(calib)), "mlp",
+                               [calib], 1)
+# The model's own result is unchanged by the observation.
+(y_plain,) = run(build(weights, biases, len(calib)), "mlp", [calib], 1)
+assert np.array_equal(y_calib, y_plain)
 assert ranges["entry"] == "mlp"
 assert list(ranges["layers"]) == ["fc1", "fc2", "fc3"], ranges
 for name, x in zip(ranges["layers"], forward_inputs(calib)):
@@ -67,7 +51,8 @@ for name, x in zip(ranges["layers"], forward_inputs(calib)):
                                    [x.min(), x.max()], rtol=1e-5, atol=1e-6)
 print("calibration: ok")
 
-stats_path = os.path.join(tempfile.mkdtemp(), "stats.json")
+tmp = tempfile.TemporaryDirectory()  # removed at exit
+stats_path = os.path.join(tmp.name, "stats.json")
 with open(stats_path, "w") as f:
     json.dump(ranges, f)
 # Rows beyond the calibrated range (x 3) saturate at +-127.

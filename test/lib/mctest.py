@@ -1,6 +1,8 @@
 """Helpers for mc's execution tests: run mc-run on numpy arrays."""
+import json
 import os
 import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -28,6 +30,28 @@ def run(mlir, entry, inputs, num_outputs, extra_args=()):
         args += ["--output=" + p for p in outs]
         subprocess.run(args, check=True)
         return [np.load(p) for p in outs]
+
+
+def calibrate(mlir, entry, inputs, num_outputs):
+    """`run` with `mc-run --calibrate`: (the activation ranges it writes,
+    as a dict, and the results)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        ranges = os.path.join(tmp, "ranges.json")
+        outputs = run(mlir, entry, inputs, num_outputs,
+                      ["--calibrate=" + ranges])
+        with open(ranges) as f:
+            return json.load(f), outputs
+
+
+def demo_mlp():
+    """The demo's digits MLP (examples/digits): its IR builder
+    `build(weights, biases, batch)`, weights and biases."""
+    digits = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                          "..", "examples", "digits")
+    sys.path.insert(0, digits)
+    from mlp_ir import build, load_weights
+    weights, biases = load_weights(os.path.join(digits, "weights.npz"))
+    return build, weights, biases
 
 
 def host_isas():
