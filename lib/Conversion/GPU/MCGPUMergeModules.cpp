@@ -20,7 +20,6 @@ struct MCGPUMergeModules : mc::impl::MCGPUMergeModulesBase<MCGPUMergeModules> {
       return;
     gpu::GPUModuleOp target = gpuModules.front();
     SymbolTable targetSymbols(target);
-    MLIRContext *ctx = &getContext();
     for (gpu::GPUModuleOp source : llvm::drop_begin(gpuModules)) {
       if (source.getTargetsAttr() != target.getTargetsAttr() ||
           source->getDiscardableAttrDictionary() !=
