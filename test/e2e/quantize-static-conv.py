@@ -1,5 +1,5 @@
 # Static activations on 2-D convolutions (NHWC/HWCF and NCHW/FCHW, strides
-# and dilations, a bias + ReLU consumer): mc-run --calibrate records the
+# and dilations, symmetric and asymmetric, a bias + ReLU consumer): mc-run --calibrate records the
 # input's range, --mc-quantize=activations=static gives an int8 encode, an
 # i8 x i8 -> i32 convolution and y = C + (f32(acc) * sx) * sw[f]; mc-run's
 # kernels (im2col + the i8 GEMM) and the reference lowering both equal
@@ -10,6 +10,8 @@
 # CHECK: nhwc per-tensor stride 2: ok
 # CHECK: nchw per-channel dilation 2: ok
 # CHECK: nchw per-channel dilation 2, aarch64 sdot: ok
+# CHECK: nchw per-channel asymmetric activations: ok
+# CHECK: nchw per-channel asymmetric activations, aarch64 sdot: ok
 import json
 import os
 import tempfile
@@ -18,7 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from mctest import (calibrate, dense_hex, opt, quantize_uniform, run,
-                    run_aarch64)
+                    run_aarch64, static_activation_params)
 
 rng = np.random.default_rng(21)
 
@@ -71,10 +73,12 @@ def conv_int(qx, qw, nchw, stride, dilation):
     return out.transpose(0, 3, 1, 2) if nchw else out
 
 
-for label, nchw, stride, dilation, gran in (
-        ("nhwc per-channel", False, 1, 1, "channel"),
-        ("nhwc per-tensor stride 2", False, 2, 1, "tensor"),
-        ("nchw per-channel dilation 2", True, 1, 2, "channel")):
+for label, nchw, stride, dilation, gran, symmetric in (
+        ("nhwc per-channel", False, 1, 1, "channel", True),
+        ("nhwc per-tensor stride 2", False, 2, 1, "tensor", True),
+        ("nchw per-channel dilation 2", True, 1, 2, "channel", True),
+        ("nchw per-channel asymmetric activations", True, 1, 1, "channel",
+         False)):
     c, f = 5, 7
     w = rng.standard_normal((f, c, 3, 3) if nchw else (3, 3, c, f)).astype(
         np.float32)
@@ -90,13 +94,16 @@ for label, nchw, stride, dilation, gran in (
         with open(stats, "w") as fh:
             json.dump(ranges, fh)
         out = opt(model, f"--mc-quantize=activations=static "
-                  f"granularity={gran} calibration={stats}")
+                  f"granularity={gran} calibration={stats} "
+                  f"activation-symmetric={str(symmetric).lower()}")
     kind = "conv_2d_nchw_fchw" if nchw else "conv_2d_nhwc_hwcf"
     assert f"linalg.{kind}" in out and "xi8>" in out, out
     # Inputs partly beyond the calibrated range saturate.
     x = rng.uniform(-4, 4, shape).astype(np.float32)
-    sx = np.float32(max(-calib.min(), calib.max())) / np.float32(127)
-    qx = quantize_uniform(x, np.array([sx], np.float32), None, 8, True, True)
+    sx, zx = static_activation_params(calib.min(), calib.max(), symmetric)
+    qx = quantize_uniform(x, np.array([sx], np.float32),
+                          None if symmetric else np.array([zx]), 8, True,
+                          symmetric)
     fdim = 0 if nchw else 3
     axes = tuple(i for i in range(4) if i != fdim)
     if gran == "channel":
@@ -105,7 +112,10 @@ for label, nchw, stride, dilation, gran in (
     else:
         sw = np.abs(w).max(keepdims=True).reshape(1) / np.float32(127)
         qw = quantize_uniform(w, sw, None, 8, True, True)
-    acc = conv_int(qx, qw, nchw, stride, dilation).astype(np.float32)
+    # The zero point's share, zx * sum of each filter's weights, comes off.
+    acc = (conv_int(qx, qw, nchw, stride, dilation)
+           - zx * conv_int(np.ones_like(qx), qw, nchw, stride, dilation)
+           ).astype(np.float32)
     sw_b = sw.reshape((1, -1, 1, 1) if nchw else (1, 1, 1, -1))
     b_b = bias.reshape((1, -1, 1, 1) if nchw else (1, 1, 1, -1))
     want = np.maximum((np.float32(0) + (acc * sx) * sw_b) + b_b,

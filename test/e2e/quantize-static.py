@@ -11,13 +11,15 @@
 # CHECK: static int8 per-channel: ok
 # CHECK: static int4 group-32: ok
 # CHECK: static int8 group-64: ok
+# CHECK: static int8 per-channel, asymmetric activations: ok
 import json
 import os
 import tempfile
 
 import numpy as np
 
-from mctest import calibrate, demo_mlp, opt, quantize_uniform, run
+from mctest import (calibrate, demo_mlp, opt, quantize_uniform, run,
+                    static_activation_params)
 
 build, weights, biases = demo_mlp()
 rng = np.random.default_rng(11)
@@ -55,31 +57,32 @@ tmp = tempfile.TemporaryDirectory()  # removed at exit
 stats_path = os.path.join(tmp.name, "stats.json")
 with open(stats_path, "w") as f:
     json.dump(ranges, f)
-# Rows beyond the calibrated range (x 3) saturate at +-127.
+# Rows beyond the calibrated range (x 3) saturate.
 x = rng.uniform(0, 16, (16, 64)).astype(np.float32)
 x[3] *= 3
 x[5] = 0
 model = build(weights, biases, len(x))
 
 
-def static_model(x, bits, group=None):
-    """numpy's evaluation of the static form: per layer sx = c / 127 (c the
-    calibrated max |x|), qx = clip(round(x / sx)), exact integer products,
-    then y = 0 + (f32(acc) * sx) * sw (per channel) or a += f32(P_g) * sw_g,
-    y = 0 + a * sx (per group); + bias and ReLU in f32 as the model has."""
+def static_model(x, bits, group=None, symmetric=True):
+    """numpy's evaluation of the static form: per layer sx and zx from the
+    calibrated range (mctest.static_activation_params), qx = clip(round(x /
+    sx) + zx), exact integer products, then y = 0 + (f32(acc - zx * sum_k
+    qw) * sx) * sw (per channel) or a += f32(P_g) * sw_g, y = 0 + a * sx
+    (per group); + bias and ReLU in f32 as the model has."""
     qmax = np.float32(2 ** (bits - 1) - 1)
     for i, (w, b) in enumerate(zip(weights, biases)):
         r = ranges["layers"][f"fc{i + 1}"]
-        c = np.float32(max(abs(r["min"]), abs(r["max"])))
-        sx = c / np.float32(127) if c > 0 else np.float32(1)
-        qx = quantize_uniform(x, np.array([sx], np.float32), None, 8, True,
-                              True)
+        sx, zx = static_activation_params(r["min"], r["max"], symmetric)
+        qx = quantize_uniform(x, np.array([sx], np.float32),
+                              None if symmetric else np.array([zx]), 8, True,
+                              symmetric)
         k, n = w.shape
         if group is None:
             sw = np.abs(w).max(axis=0) / qmax
             sw = np.where(sw > 0, sw, np.float32(1)).astype(np.float32)
             qw = quantize_uniform(w, sw, None, bits, True, True, axis=1)
-            acc = (qx @ qw).astype(np.float32)
+            acc = (qx @ qw - zx * qw.sum(axis=0)).astype(np.float32)
             y = np.float32(0) + (acc * sx) * sw
         else:
             sw = np.abs(w).reshape(k // group, group, n).max(axis=1) / qmax
@@ -97,14 +100,18 @@ def static_model(x, bits, group=None):
     return x
 
 
-for label, options, bits, group in (
-        ("int8 per-channel", "", 8, None),
-        ("int4 group-32", "bits=4 granularity=group group-size=32", 4, 32),
-        ("int8 group-64", "granularity=group group-size=64", 8, 64)):
+for label, options, bits, group, symmetric in (
+        ("int8 per-channel", "", 8, None, True),
+        ("int4 group-32", "bits=4 granularity=group group-size=32", 4, 32,
+         True),
+        ("int8 group-64", "granularity=group group-size=64", 8, 64, True),
+        ("int8 per-channel, asymmetric activations",
+         "activation-symmetric=false", 8, None, False)):
     out = opt(model, "--mc-quantize=activations=static "
               f"calibration={stats_path} {options}")
     assert out.count("mc.encode") == 3, out
-    want = static_model(x, bits, group)
+    assert symmetric != ("zero_point" in out), out
+    want = static_model(x, bits, group, symmetric)
     for extra in ((), ("--reference",), ("--device=gpu-tiles",)):
         (y,) = run(out, "mlp", [x], 1, extra)
         assert np.array_equal(y, want), (label, extra,

@@ -43,6 +43,23 @@ def calibrate(mlir, entry, inputs, num_outputs):
             return json.load(f), outputs
 
 
+def static_activation_params(lo, hi, symmetric=True):
+    """`--mc-quantize=activations=static`'s int8 scale and zero point for
+    the calibrated range [lo, hi] (f32): max(|lo|, |hi|) / 127 and 0, or
+    with activation-symmetric=false (hi' - lo') / 255 over lo' = min(lo, 0),
+    hi' = max(hi, 0) and the zero point clip(round(-lo' / s), 0, 255) - 128
+    (a zero scale is 1)."""
+    lo, hi = np.float32(lo), np.float32(hi)
+    if symmetric:
+        s = max(abs(lo), abs(hi)) / np.float32(127)
+        return (s if s > 0 else np.float32(1)), 0
+    lo, hi = min(lo, np.float32(0)), max(hi, np.float32(0))
+    s = (hi - lo) / np.float32(255)
+    if not s > 0:
+        return np.float32(1), -128
+    return s, int(np.clip(np.round(-lo / s), 0, 255)) - 128
+
+
 def demo_mlp():
     """The demo's digits MLP (examples/digits): its IR builder
     `build(weights, biases, batch)`, weights and biases."""

@@ -26,6 +26,30 @@
 // GROUP: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<2x2x4xi8>, tensor<2x4x8xi4>){{.*}}mc.layer = "fc1"
 // GROUP: linalg.generic {{.*}} ins(%{{.*}}, %[[S1]] : tensor<2x8xf32>, tensor<2xf32>)
 
+// Asymmetric activations: [min(lo, 0), max(hi, 0)] / 255 and the zero point
+// round(-lo / s) - 128 (fc1: 5 / 255 and 153 - 128 = 25; fc2's empty range:
+// scale 1, zero point -128); the zero point's share zx * sum_k qw[k, n]
+// comes off the i32 products before the rescale.
+// RUN: mc-opt %t/model.mlir --mc-quantize="activations=static activation-symmetric=false calibration=%t/ok.json" | FileCheck %s --check-prefix=ASYM
+// ASYM: %[[S:.*]] = arith.constant dense<0.0196078438> : tensor<2xf32>
+// ASYM: %[[Z:.*]] = arith.constant dense<25> : tensor<2xi32>
+// ASYM: mc.encode %{{.*}}, %[[S]], %[[Z]] : (tensor<2x8xf32>, tensor<2xf32>, tensor<2xi32>) -> !mc.compressed<2x8xf32, #mc.uniform<i8, axis = 0, zero_point>>
+// ASYM: %[[A:.*]] = linalg.matmul {{.*}}mc.layer = "fc1"
+// ASYM: %[[T:.*]] = arith.constant dense<[19100, -6300, -6300, 13500, 19100, -6300, -6300, 13500]> : tensor<8xi32>
+// ASYM: linalg.generic {{.*}} ins(%[[A]], %[[S]], %{{.*}}, %[[T]] : tensor<2x8xi32>, tensor<2xf32>, tensor<8xf32>, tensor<8xi32>)
+// ASYM: ^bb0(%[[ACC:.*]]: i32, %{{.*}}: f32, %{{.*}}: f32, %[[ZT:.*]]: i32, %{{.*}}: f32):
+// ASYM: arith.subi %[[ACC]], %[[ZT]] : i32
+// ASYM: arith.constant dense<1.000000e+00> : tensor<2xf32>
+// ASYM: arith.constant dense<-128> : tensor<2xi32>
+// Dynamic activations have symmetric row scales; group products and N:M
+// weights take symmetric activations only.
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=dynamic activation-symmetric=false" 2>&1 | FileCheck %s --check-prefix=ASYMDYN
+// ASYMDYN: error: mc-quantize: activation-symmetric=false needs activations=static (dynamic activations have symmetric row scales)
+// RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static activation-symmetric=false calibration=%t/ok.json granularity=group group-size=4" 2>&1 | FileCheck %s --check-prefix=ASYMGROUP
+// ASYMGROUP: error: mc-quantize: activation-symmetric=false needs granularity=tensor or channel: the group products take symmetric activations
+// RUN: mc-opt %t/model.mlir --mc-prune="mode=nm n=2 m=4" --mc-quantize="activations=static activation-symmetric=false calibration=%t/ok.json" 2>&1 | FileCheck %s --check-prefix=ASYMNM
+// ASYMNM: remark: mc: layer 'fc1' keeps f32 activations: activation-symmetric=false needs a dense weight
+
 // Convolutions: a per-tensor scale, the i8 convolution of the same kind on
 // the int8 filter in its own layout, sw per output channel.
 // RUN: mc-opt %t/conv.mlir --mc-quantize="activations=static calibration=%t/conv.json" | FileCheck %s --check-prefix=CONV

@@ -44,8 +44,9 @@ struct Scheme {
   int64_t groupSize;
   Method method;
   Activations activations;
-  /// activations=static: the calibrated max |x| of each layer's activations.
-  llvm::StringMap<float> calibration;
+  bool activationSymmetric;
+  /// activations=static: each layer's calibrated [min, max] of x.
+  llvm::StringMap<std::pair<float, float>> calibration;
   std::string calibrationFiles; // as given, for messages
 
   bool isInt() const { return isa<IntegerType>(storage); }
@@ -92,9 +93,10 @@ static bool isValidIntBits(Method method, unsigned bits) {
 
 /// Reads the activation ranges of `mc-run --calibrate`:
 ///   {"layers": {"<layer>": {"min": <number>, "max": <number>}, ...}, ...}
-/// into the max |x| of each layer (the largest over several files).
-static LogicalResult readCalibration(ModuleOp module, StringRef path,
-                                     llvm::StringMap<float> &absMax) {
+/// into each layer's range (the widest over several files).
+static LogicalResult
+readCalibration(ModuleOp module, StringRef path,
+                llvm::StringMap<std::pair<float, float>> &ranges) {
   auto fail = [&]() {
     return emitError(module.getLoc(), "mc-quantize: calibration file '")
            << path << "' ";
@@ -125,10 +127,11 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
       return fail() << "gives layer '" << name.str() << "' the range " << range
                     << ": expected min <= max, both finite f32";
     }
-    auto [it, inserted] =
-        absMax.try_emplace(name.str(), static_cast<float>(largest));
+    std::pair<float, float> bounds(*lo, *hi);
+    auto [it, inserted] = ranges.try_emplace(name.str(), bounds);
     if (!inserted)
-      it->second = std::fmax(it->second, static_cast<float>(largest));
+      it->second = {std::fmin(it->second.first, bounds.first),
+                    std::fmax(it->second.second, bounds.second)};
   }
   return success();
 }
@@ -136,7 +139,8 @@ static LogicalResult readCalibration(ModuleOp module, StringRef path,
 static FailureOr<Scheme>
 resolveOptions(ModuleOp module, unsigned bits, StringRef type, bool symmetric,
                StringRef granularity, int64_t groupSize, StringRef method,
-               StringRef activations, ArrayRef<std::string> calibration) {
+               StringRef activations, bool activationSymmetric,
+               ArrayRef<std::string> calibration) {
   MLIRContext *ctx = module.getContext();
   Scheme scheme;
   scheme.symmetric = symmetric;
@@ -228,6 +232,14 @@ resolveOptions(ModuleOp module, unsigned bits, StringRef type, bool symmetric,
   if (*act != Activations::Static && !calibration.empty())
     return fail() << "calibration=" << scheme.calibrationFiles
                   << " is only read with activations=static";
+  scheme.activationSymmetric = activationSymmetric;
+  if (!activationSymmetric && *act != Activations::Static)
+    return fail() << "activation-symmetric=false needs activations=static "
+                     "(dynamic activations have symmetric row scales)";
+  if (!activationSymmetric && scheme.granularity == Granularity::Group)
+    return fail() << "activation-symmetric=false needs granularity=tensor "
+                     "or channel: the group products take symmetric "
+                     "activations";
   if (*act == Activations::None)
     return scheme;
   std::string what = ("activations=" + activations).str();
@@ -283,6 +295,22 @@ static EncodingAttrInterface getEncoding(const Scheme &scheme,
                                 block, scheme.hasScales() && perTensor);
 }
 
+/// Integer scale and zero point (in [0, qmax]) for `stats` shrunk by
+/// `ratio` (1 = min-max).
+static Params chooseUniformParams(bool symmetric, float qmax,
+                                  const GroupStats &stats, float ratio) {
+  if (symmetric) {
+    float s = stats.maxAbs * ratio / qmax;
+    return {s > 0 ? s : 1.0f, 0};
+  }
+  float lo = stats.lo * ratio, hi = stats.hi * ratio;
+  float s = (hi - lo) / qmax;
+  if (!(s > 0))
+    return {1.0f, 0};
+  float zp = std::fmin(std::fmax(std::nearbyint(-lo / s), 0.0f), qmax);
+  return {s, static_cast<int32_t>(zp)};
+}
+
 /// Scale and zero point for a group shrunk by `ratio` (1 = min-max).
 static Params chooseParams(const Scheme &scheme, UniformEncodingAttr uniform,
                            const GroupStats &stats, float ratio) {
@@ -293,17 +321,23 @@ static Params chooseParams(const Scheme &scheme, UniformEncodingAttr uniform,
     float s = stats.maxAbs * ratio / largest;
     return {s > 0 ? s : 1.0f, 0};
   }
-  float qmax = uniform.getQMax();
-  if (scheme.symmetric) {
-    float s = stats.maxAbs * ratio / qmax;
-    return {s > 0 ? s : 1.0f, 0};
-  }
-  float lo = stats.lo * ratio, hi = stats.hi * ratio;
-  float s = (hi - lo) / qmax;
-  if (!(s > 0))
-    return {1.0f, 0};
-  float zp = std::fmin(std::fmax(std::nearbyint(-lo / s), 0.0f), qmax);
-  return {s, static_cast<int32_t>(zp)};
+  return chooseUniformParams(scheme.symmetric, uniform.getQMax(), stats, ratio);
+}
+
+/// activations=static: the int8 scale and zero point of a layer's
+/// activations from their calibrated range [lo, hi], by the weights' rules:
+/// symmetric (narrow, [-127, 127]) from max(|lo|, |hi|), or asymmetric over
+/// [min(lo, 0), max(hi, 0)] with the unsigned zero point in [0, 255]
+/// shifted by -128 to i8's range.
+static Params getActivationParams(bool symmetric,
+                                  std::pair<float, float> range) {
+  GroupStats stats{std::fmax(std::fabs(range.first), std::fabs(range.second)),
+                   std::fmin(range.first, 0.0f), std::fmax(range.second, 0.0f)};
+  if (symmetric)
+    return chooseUniformParams(true, 127, stats, 1.0f);
+  Params p = chooseUniformParams(false, 255, stats, 1.0f);
+  p.zeroPoint -= 128;
+  return p;
 }
 
 /// Value of `x` after quantizing and decoding with `p` (error search only).
@@ -357,44 +391,97 @@ static void replaceLayerOp(Operation *op, Value y) {
   eraseDeadProducers(oldWeight);
 }
 
-/// Replaces `op` (init C) by y = C + (f32(acc) * sx) * sw in f32, element-
-/// wise over acc's dims, sx and sw read through `sxMap` and `swMap`.
+/// The i32 term an activation zero point zx adds to a layer's integer
+/// products, per output channel n: zx * sum_k q[k, n] over the int8 payload
+/// `payload` (the layer's matrix), so that acc - it = sum (qx - zx) q.
+/// Computed modulo 2^32, as the products are.
+static Value emitZeroPointTerm(OpBuilder &b, Location loc, const Layer &layer,
+                               DenseElementsAttr payload, int32_t zx) {
+  SmallVector<uint32_t> sums(layer.N, 0);
+  auto q = payload.getValues<int8_t>();
+  for (int64_t k = 0; k < layer.K; ++k)
+    for (int64_t n = 0; n < layer.N; ++n)
+      sums[n] += static_cast<uint32_t>(zx) *
+                 static_cast<uint32_t>(int32_t(q[layer.index(0, k, n)]));
+  SmallVector<int32_t> values(sums.begin(), sums.end());
+  auto type = RankedTensorType::get({layer.N}, b.getI32Type());
+  return arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(type, ArrayRef<int32_t>(values)));
+}
+
+/// Replaces `op` (init C) by y = C + (f32(acc - zt) * sx) * sw in f32,
+/// element-wise over acc's dims, sx, sw and zt (the zero-point term, if
+/// any) read through their maps.
 static void replaceWithRescale(OpBuilder &b, Operation *op, Value acc, Value sx,
-                               AffineMap sxMap, Value sw, AffineMap swMap) {
+                               AffineMap sxMap, Value sw, AffineMap swMap,
+                               Value zt = {}, AffineMap ztMap = {}) {
   Location loc = op->getLoc();
   Value init = cast<DestinationStyleOpInterface>(op).getDpsInits()[0];
   auto initType = cast<RankedTensorType>(init.getType());
   AffineMap id =
       AffineMap::getMultiDimIdentityMap(initType.getRank(), b.getContext());
+  SmallVector<Value> inputs{acc, sx, sw};
+  SmallVector<AffineMap> maps{id, sxMap, swMap};
+  if (zt) {
+    inputs.push_back(zt);
+    maps.push_back(ztMap);
+  }
+  maps.push_back(id);
   Value y =
       linalg::GenericOp::create(
-          b, loc, initType, ValueRange{acc, sx, sw}, init,
-          ArrayRef<AffineMap>{id, sxMap, swMap, id},
+          b, loc, initType, inputs, init, maps,
           SmallVector<utils::IteratorType>(initType.getRank(),
                                            utils::IteratorType::parallel),
           [&](OpBuilder &nb, Location nl, ValueRange args) {
-            Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), args[0]);
+            Value v = args[0];
+            if (zt)
+              v = arith::SubIOp::create(nb, nl, v, args[3]);
+            Value f = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), v);
             f = arith::MulFOp::create(nb, nl, f, args[1]);
             f = arith::MulFOp::create(nb, nl, f, args[2]);
             linalg::YieldOp::create(
-                nb, nl, arith::AddFOp::create(nb, nl, args[3], f).getResult());
+                nb, nl,
+                arith::AddFOp::create(nb, nl, args.back(), f).getResult());
           })
           .getResult(0);
   replaceLayerOp(op, y);
 }
 
-/// The int8 payload of the activations `x` encoded with scales `sx` (per
-/// tensor, or along `axis`), through mc's exact encoder (narrow, symmetric).
+/// The int8 payload of the activations `x` encoded with scales `sx` and, if
+/// given, zero points `zx` (per tensor, or along `axis`), through mc's
+/// exact encoder: symmetric narrow [-127, 127], or [-128, 127] with zero
+/// points.
 static Value emitInt8Activations(OpBuilder &b, Location loc, Value x, Value sx,
-                                 std::optional<int64_t> axis) {
+                                 Value zx, std::optional<int64_t> axis) {
   auto xEnc = UniformEncodingAttr::get(b.getContext(), b.getIntegerType(8),
-                                       axis, {}, /*zeroPoint=*/false,
-                                       /*narrow=*/true);
+                                       axis, {}, /*zeroPoint=*/bool(zx),
+                                       /*narrow=*/!zx);
   auto xCompressed =
       CompressedType::get(cast<RankedTensorType>(x.getType()), xEnc);
-  Value cx = EncodeOp::create(b, loc, xCompressed, x, ValueRange{sx});
+  SmallVector<Value> params{sx};
+  if (zx)
+    params.push_back(zx);
+  Value cx = EncodeOp::create(b, loc, xCompressed, x, params);
   return DisassembleOp::create(b, loc, xCompressed.getPartTypes(), cx)
       .getResult(0);
+}
+
+/// activations=static: the scale and (asymmetric only) zero point of `p` as
+/// constant tensors of `shape`.
+static std::pair<Value, Value> emitStaticParams(OpBuilder &b, Location loc,
+                                                ArrayRef<int64_t> shape,
+                                                Params p, bool symmetric) {
+  Value sx = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
+                             p.scale));
+  if (symmetric)
+    return {sx, Value()};
+  Value zx = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(RankedTensorType::get(shape, b.getI32Type()),
+                             p.zeroPoint));
+  return {sx, zx};
 }
 
 /// Group-wise dynamic activations (see the pass description): with qx the
@@ -556,16 +643,6 @@ static Value emitRowScales(OpBuilder &b, Location loc, Value x) {
       .getResult(0);
 }
 
-/// activations=static: a tensor of `shape` holding c / 127 (f32), c the
-/// layer's calibrated max |x| (1 if that is 0).
-static Value emitStaticScales(OpBuilder &b, Location loc,
-                              ArrayRef<int64_t> shape, float absMax) {
-  float s = absMax / 127.0f;
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  return arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(type, s > 0 ? s : 1.0f));
-}
-
 /// With dynamic or static activations, a plain `linalg.matmul` (activations
 /// x K-by-N weight) becomes: int8 scales of the activations (per row at run
 /// time, or the calibrated constant), mc.encode of the activations, and
@@ -575,7 +652,8 @@ static Value emitStaticScales(OpBuilder &b, Location loc,
 static void quantizeActivations(OpBuilder &b, const Layer &layer,
                                 ArrayRef<DenseElementsAttr> parts,
                                 int64_t groupSize, NMEncodingAttr nm,
-                                std::optional<float> staticAbsMax) {
+                                std::optional<Params> staticParams,
+                                bool symmetric) {
   auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
   MLIRContext *ctx = b.getContext();
   Location loc = matmul.getLoc();
@@ -583,9 +661,10 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   auto initType = cast<RankedTensorType>(matmul.getOutputs()[0].getType());
   int64_t m = initType.getDimSize(0);
 
-  Value sx = staticAbsMax ? emitStaticScales(b, loc, {m}, *staticAbsMax)
-                          : emitRowScales(b, loc, x);
-  Value qx = emitInt8Activations(b, loc, x, sx, /*axis=*/0);
+  auto [sx, zx] = staticParams
+                      ? emitStaticParams(b, loc, {m}, *staticParams, symmetric)
+                      : std::pair(emitRowScales(b, loc, x), Value());
+  Value qx = emitInt8Activations(b, loc, x, sx, zx, /*axis=*/0);
   if (groupSize) {
     replaceLayerOp(matmul,
                    emitGroupProducts(b, loc, matmul, parts, qx, sx, groupSize));
@@ -601,8 +680,11 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
                         ? AffineMap::get(2, 0, {}, ctx)
                         : id.getSubMap({1});
+  Value zt = zx ? emitZeroPointTerm(b, loc, layer, parts[0],
+                                    staticParams->zeroPoint)
+                : Value();
   replaceWithRescale(b, matmul, intMatmul.getResult(0), sx, id.getSubMap({0}),
-                     sw, swMap);
+                     sw, swMap, zt, id.getSubMap({1}));
 }
 
 /// activations=static on a 2-D convolution: x encoded to int8 with the
@@ -612,13 +694,13 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
 /// output channel f).
 static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
                                     ArrayRef<DenseElementsAttr> parts,
-                                    float absMax) {
+                                    Params params, bool symmetric) {
   Operation *conv = layer.op;
   MLIRContext *ctx = b.getContext();
   Location loc = conv->getLoc();
   auto initType = cast<RankedTensorType>(conv->getOperand(2).getType());
-  Value sx = emitStaticScales(b, loc, {}, absMax);
-  Value qx = emitInt8Activations(b, loc, conv->getOperand(0), sx,
+  auto [sx, zx] = emitStaticParams(b, loc, {}, params, symmetric);
+  Value qx = emitInt8Activations(b, loc, conv->getOperand(0), sx, zx,
                                  /*axis=*/std::nullopt);
   Value qw = arith::ConstantOp::create(
       b, loc,
@@ -642,11 +724,14 @@ static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
   }
   moveLayerAttrs(b, conv, intConv, parts.back());
   AffineMap none = AffineMap::get(4, 0, {}, ctx);
+  AffineMap channel =
+      AffineMap::getMultiDimIdentityMap(4, ctx).getSubMap({channelDim});
   AffineMap swMap =
-      cast<ShapedType>(sw.getType()).getRank() == 0
-          ? none
-          : AffineMap::getMultiDimIdentityMap(4, ctx).getSubMap({channelDim});
-  replaceWithRescale(b, conv, intConv->getResult(0), sx, none, sw, swMap);
+      cast<ShapedType>(sw.getType()).getRank() == 0 ? none : channel;
+  Value zt = zx ? emitZeroPointTerm(b, loc, layer, parts[0], params.zeroPoint)
+                : Value();
+  replaceWithRescale(b, conv, intConv->getResult(0), sx, none, sw, swMap, zt,
+                     channel);
 }
 
 /// The granularity of an encoding with scales or tables.
@@ -873,21 +958,26 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
           << layer.name << "' keeps f32 activations: activations=static on "
           << "a convolution needs a dense filter with granularity=tensor or "
           << "channel";
+    } else if (nm && matmul && !scheme.activationSymmetric) {
+      layer.op->emitRemark("mc: layer '")
+          << layer.name << "' keeps f32 activations: "
+          << "activation-symmetric=false needs a dense weight";
     } else if ((matmul && (!nm || nm.getAxis() == layer.kDim())) || conv) {
-      std::optional<float> absMax;
+      std::optional<Params> params;
       if (isStatic) {
         auto it = scheme.calibration.find(layer.name);
         if (it == scheme.calibration.end())
           return layer.op->emitError("mc-quantize: no range for layer '")
                  << layer.name
                  << "' in calibration=" << scheme.calibrationFiles;
-        absMax = it->second;
+        params = getActivationParams(scheme.activationSymmetric, it->second);
       }
       if (conv)
-        quantizeConvActivations(b, layer, *parts, *absMax);
+        quantizeConvActivations(b, layer, *parts, *params,
+                                scheme.activationSymmetric);
       else
         quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,
-                            absMax);
+                            params, scheme.activationSymmetric);
       return success();
     } else {
       layer.op->emitRemark("mc: layer '")
@@ -914,7 +1004,7 @@ struct MCQuantize : public mc::impl::MCQuantizeBase<MCQuantize> {
     ModuleOp module = getOperation();
     FailureOr<Scheme> scheme =
         resolveOptions(module, bits, type, symmetric, granularity, groupSize,
-                       method, activations, calibration);
+                       method, activations, activationSymmetric, calibration);
     if (failed(scheme))
       return signalPassFailure();
     FailureOr<std::vector<Layer>> found =

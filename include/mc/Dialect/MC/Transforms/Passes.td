@@ -107,8 +107,15 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
     of the layer's entry in `calibration=FILE[,FILE...]`, the JSON that
     `mc-run --calibrate=FILE` writes (`{"layers": {"<layer>": {"min": ..,
     "max": ..}}}`, see `--mc-observe-activations`); with several files
-    (calibration runs on several batches) the largest c. Activations
-    outside the calibrated range saturate to +-127. Every layer it
+    (calibration runs on several batches) the widest range. Activations
+    outside the calibrated range saturate to +-127. With
+    `activation-symmetric=false` (tensor or channel weights, not N:M) the
+    activations take the full int8 range with a zero point, by the weights'
+    asymmetric rule on [min(lo, 0), max(hi, 0)]: `sx = (hi - lo) / 255`,
+    `zx = clamp(roundeven(-lo / sx), 0, 255) - 128`, `qx = mc.encode` with
+    that zero point, and the epilogue subtracts the constant zero-point
+    term `zx * sum_k qw[k, n]` (i32) before the conversion: `y = C +
+    (f32(acc - zx * sum_k qw[k, n]) * sx) * sw[n]`. Every layer it
     quantizes must have an entry. It also takes `linalg.conv_2d_nhwc_hwcf`
     and `conv_2d_nchw_fchw` layers of static f32 tensors with symmetric
     int8 filters per tensor or output channel: x is encoded with the one
@@ -137,6 +144,11 @@ def MCQuantize : Pass<"mc-quantize", "::mlir::ModuleOp"> {
            "at run time for plain linalg.matmul layers; integer products "
            "accumulate in i32 and are rescaled in f32, see above) | static "
            "(the same with calibrated constant scales)">,
+    Option<"activationSymmetric", "activation-symmetric", "bool",
+           /*default=*/"true",
+           "activations=static: symmetric int8 activations (narrow, one "
+           "scale), or asymmetric ones (a zero point; tensor or channel "
+           "weights only)">,
     ListOption<"calibration", "calibration", "std::string",
                "activations=static: the JSON files of activation ranges "
                "that `mc-run --calibrate=FILE` writes (several: the widest "
