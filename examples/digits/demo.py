@@ -29,6 +29,9 @@ RECIPES = {
     "int8 W8A8 dynamic": ["--mc-quantize=activations=dynamic"],
     "int8 W8A8 static": ["--mc-quantize=activations=static "
                          "calibration={calibration}"],
+    "int8 W8A8 static asym": ["--mc-quantize=activations=static "
+                              "activation-symmetric=false "
+                              "calibration={calibration}"],
     "int4 group-64": ["--mc-quantize=bits=4 granularity=group group-size=64"],
     "int4 group-64 mse": ["--mc-quantize=bits=4 granularity=group group-size=64 method=mse"],
     "2:4 + int8": ["--mc-prune=mode=nm n=2 m=4", "--mc-quantize"],
