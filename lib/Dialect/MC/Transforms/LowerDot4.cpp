@@ -228,13 +228,14 @@ static Value emitSmallLhsDot4(PatternRewriter &rewriter, Location loc,
                         : width == 256 ? "llvm.x86.avx2.pmadd.wd"
                                        : "llvm.x86.sse2.pmadd.wd";
   auto i16s = VectorType::get({width / 16}, rewriter.getI16Type());
-  Value pairs = callIntrinsic(rewriter, loc, bytesName, i16s,
-                              {operands[1], operands[2]});
+  Value pairs =
+      callIntrinsic(rewriter, loc, bytesName, i16s, {operands[1], operands[2]});
   Value ones = arith::ConstantOp::create(
-      rewriter, loc, DenseElementsAttr::get(i16s, rewriter.getI16IntegerAttr(1)));
-  Value quads = callIntrinsic(rewriter, loc, pairsName,
-                              VectorType::get({width / 32}, rewriter.getI32Type()),
-                              {pairs, ones});
+      rewriter, loc,
+      DenseElementsAttr::get(i16s, rewriter.getI16IntegerAttr(1)));
+  Value quads = callIntrinsic(
+      rewriter, loc, pairsName,
+      VectorType::get({width / 32}, rewriter.getI32Type()), {pairs, ones});
   return arith::AddIOp::create(rewriter, loc, operands[0], quads);
 }
 

@@ -680,9 +680,9 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
                         ? AffineMap::get(2, 0, {}, ctx)
                         : id.getSubMap({1});
-  Value zt = zx ? emitZeroPointTerm(b, loc, layer, parts[0],
-                                    staticParams->zeroPoint)
-                : Value();
+  Value zt =
+      zx ? emitZeroPointTerm(b, loc, layer, parts[0], staticParams->zeroPoint)
+         : Value();
   replaceWithRescale(b, matmul, intMatmul.getResult(0), sx, id.getSubMap({0}),
                      sw, swMap, zt, id.getSubMap({1}));
 }

@@ -588,13 +588,14 @@ SmallVector<Value> DynamicGroupEmitter::emitStep(ValueRange accs, Value panel,
     Value act = activationWord(add(row, i), k0, lane);
     for (int64_t j = 0; j < 2; ++j) {
       Value &acc = out[i * 2 + j];
-      acc = sdot ? arm_neon::SdotOp::create(b, loc, acc.getType(), acc,
-                                            weights[j], act)
-                       .getResult()
-                 : mc::Dot4Op::create(b, loc, acc.getType(), acc, weights[j],
-                                      act, /*lhs_unsigned=*/vnni,
-                                      /*small_lhs=*/mm.bits == 4 && !highInPlace)
-                       .getResult();
+      acc = sdot
+                ? arm_neon::SdotOp::create(b, loc, acc.getType(), acc,
+                                           weights[j], act)
+                      .getResult()
+                : mc::Dot4Op::create(b, loc, acc.getType(), acc, weights[j],
+                                     act, /*lhs_unsigned=*/vnni,
+                                     /*small_lhs=*/mm.bits == 4 && !highInPlace)
+                      .getResult();
     }
   }
   return out;
