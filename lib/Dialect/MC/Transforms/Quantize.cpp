@@ -921,6 +921,15 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
       return success();
     }
   }
+  // Scales and tables are computed in f32 from finite weights; an inf or
+  // NaN (or an f64 weight beyond f32's range) has none.
+  if ((scheme.hasScales() || scheme.isCodebook()) &&
+      llvm::any_of(layer.values, [](float v) { return !std::isfinite(v); })) {
+    layer.op->emitRemark("mc: layer '")
+        << layer.name << "' not quantized: its weight is not finite in f32 "
+        << "(inf, NaN, or an f64 value beyond f32's range)";
+    return success();
+  }
   CompressedType type;
   FailureOr<SmallVector<DenseElementsAttr>> parts =
       nm ? encodeMatrix(scheme, getKeptValues(layer, nm), type)
