@@ -203,14 +203,20 @@ static Value emitX86(Dot4Op, PatternRewriter &rewriter, Location loc,
       VectorType::get({width / 32}, rewriter.getI32Type()), operands);
 }
 
-static Value emitX86(Dot2Op, PatternRewriter &rewriter, Location loc,
-                     ValueRange operands, int64_t width) {
+/// `vpmaddwd` on `width` bits: i32 sums of adjacent i16 products.
+static Value emitPmaddwd(PatternRewriter &rewriter, Location loc, Value lhs,
+                         Value rhs, int64_t width) {
   StringRef name = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
                    : width == 256 ? "llvm.x86.avx2.pmadd.wd"
                                   : "llvm.x86.sse2.pmadd.wd";
-  Value pairs = callIntrinsic(
-      rewriter, loc, name, VectorType::get({width / 32}, rewriter.getI32Type()),
-      {operands[1], operands[2]});
+  return callIntrinsic(rewriter, loc, name,
+                       VectorType::get({width / 32}, rewriter.getI32Type()),
+                       {lhs, rhs});
+}
+
+static Value emitX86(Dot2Op, PatternRewriter &rewriter, Location loc,
+                     ValueRange operands, int64_t width) {
+  Value pairs = emitPmaddwd(rewriter, loc, operands[1], operands[2], width);
   return arith::AddIOp::create(rewriter, loc, operands[0], pairs);
 }
 
@@ -224,18 +230,13 @@ static Value emitSmallLhsDot4(PatternRewriter &rewriter, Location loc,
   StringRef bytesName = width == 512   ? "llvm.x86.avx512.pmaddubs.w.512"
                         : width == 256 ? "llvm.x86.avx2.pmadd.ub.sw"
                                        : "llvm.x86.ssse3.pmadd.ub.sw.128";
-  StringRef pairsName = width == 512   ? "llvm.x86.avx512.pmaddw.d.512"
-                        : width == 256 ? "llvm.x86.avx2.pmadd.wd"
-                                       : "llvm.x86.sse2.pmadd.wd";
   auto i16s = VectorType::get({width / 16}, rewriter.getI16Type());
   Value pairs =
       callIntrinsic(rewriter, loc, bytesName, i16s, {operands[1], operands[2]});
   Value ones = arith::ConstantOp::create(
       rewriter, loc,
       DenseElementsAttr::get(i16s, rewriter.getI16IntegerAttr(1)));
-  Value quads = callIntrinsic(
-      rewriter, loc, pairsName,
-      VectorType::get({width / 32}, rewriter.getI32Type()), {pairs, ones});
+  Value quads = emitPmaddwd(rewriter, loc, pairs, ones, width);
   return arith::AddIOp::create(rewriter, loc, operands[0], quads);
 }
 

@@ -74,6 +74,13 @@ struct Params {
   float scale;
   int32_t zeroPoint;
 };
+
+/// activations=static: a layer's int8 activation scale and, if asymmetric,
+/// zero point.
+struct StaticActivations {
+  float scale;
+  std::optional<int32_t> zeroPoint;
+};
 } // namespace
 
 /// The widths `method` supports with type=int.
@@ -329,15 +336,14 @@ static Params chooseParams(const Scheme &scheme, UniformEncodingAttr uniform,
 /// symmetric (narrow, [-127, 127]) from max(|lo|, |hi|), or asymmetric over
 /// [min(lo, 0), max(hi, 0)] with the unsigned zero point in [0, 255]
 /// shifted by -128 to i8's range.
-static Params getActivationParams(bool symmetric,
-                                  std::pair<float, float> range) {
+static StaticActivations getActivationParams(bool symmetric,
+                                             std::pair<float, float> range) {
   GroupStats stats{std::fmax(std::fabs(range.first), std::fabs(range.second)),
                    std::fmin(range.first, 0.0f), std::fmax(range.second, 0.0f)};
   if (symmetric)
-    return chooseUniformParams(true, 127, stats, 1.0f);
+    return {chooseUniformParams(true, 127, stats, 1.0f).scale, std::nullopt};
   Params p = chooseUniformParams(false, 255, stats, 1.0f);
-  p.zeroPoint -= 128;
-  return p;
+  return {p.scale, p.zeroPoint - 128};
 }
 
 /// Value of `x` after quantizing and decoding with `p` (error search only).
@@ -466,21 +472,21 @@ static Value emitInt8Activations(OpBuilder &b, Location loc, Value x, Value sx,
       .getResult(0);
 }
 
-/// activations=static: the scale and (asymmetric only) zero point of `p` as
-/// constant tensors of `shape`.
+/// activations=static: the scale and (asymmetric only) zero point of `act`
+/// as constant tensors of `shape`.
 static std::pair<Value, Value> emitStaticParams(OpBuilder &b, Location loc,
                                                 ArrayRef<int64_t> shape,
-                                                Params p, bool symmetric) {
+                                                StaticActivations act) {
   Value sx = arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr::get(RankedTensorType::get(shape, b.getF32Type()),
-                             p.scale));
-  if (symmetric)
+                             act.scale));
+  if (!act.zeroPoint)
     return {sx, Value()};
   Value zx = arith::ConstantOp::create(
       b, loc,
       DenseElementsAttr::get(RankedTensorType::get(shape, b.getI32Type()),
-                             p.zeroPoint));
+                             *act.zeroPoint));
   return {sx, zx};
 }
 
@@ -647,13 +653,13 @@ static Value emitRowScales(OpBuilder &b, Location loc, Value x) {
 /// x K-by-N weight) becomes: int8 scales of the activations (per row at run
 /// time, or the calibrated constant), mc.encode of the activations, and
 /// either an i8 x i8 -> i32 matmul and an epilogue `C + (acc * sx[m]) *
-/// sw[n]` in f32 (per tensor or channel), or per-group integer products
-/// combined in f32 (per group).
+/// sw[n]` in f32 (per tensor or channel; with a zero point zx, acc less
+/// zx * sum_k qw[k, n]), or per-group integer products combined in f32 (per
+/// group).
 static void quantizeActivations(OpBuilder &b, const Layer &layer,
                                 ArrayRef<DenseElementsAttr> parts,
                                 int64_t groupSize, NMEncodingAttr nm,
-                                std::optional<Params> staticParams,
-                                bool symmetric) {
+                                std::optional<StaticActivations> act) {
   auto matmul = cast<linalg::MatmulOp>(static_cast<Operation *>(layer.op));
   MLIRContext *ctx = b.getContext();
   Location loc = matmul.getLoc();
@@ -661,8 +667,7 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   auto initType = cast<RankedTensorType>(matmul.getOutputs()[0].getType());
   int64_t m = initType.getDimSize(0);
 
-  auto [sx, zx] = staticParams
-                      ? emitStaticParams(b, loc, {m}, *staticParams, symmetric)
+  auto [sx, zx] = act ? emitStaticParams(b, loc, {m}, *act)
                       : std::pair(emitRowScales(b, loc, x), Value());
   Value qx = emitInt8Activations(b, loc, x, sx, zx, /*axis=*/0);
   if (groupSize) {
@@ -680,26 +685,25 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
   AffineMap swMap = cast<ShapedType>(sw.getType()).getRank() == 0
                         ? AffineMap::get(2, 0, {}, ctx)
                         : id.getSubMap({1});
-  Value zt =
-      zx ? emitZeroPointTerm(b, loc, layer, parts[0], staticParams->zeroPoint)
-         : Value();
+  Value zt = zx ? emitZeroPointTerm(b, loc, layer, parts[0], *act->zeroPoint)
+                : Value();
   replaceWithRescale(b, matmul, intMatmul.getResult(0), sx, id.getSubMap({0}),
                      sw, swMap, zt, id.getSubMap({1}));
 }
 
 /// activations=static on a 2-D convolution: x encoded to int8 with the
-/// layer's one calibrated scale sx = c / 127 (per tensor), the i8 x i8 ->
-/// i32 convolution of the same kind on the int8 filter (the payload in the
-/// filter's layout), and y = C + (f32(acc) * sx) * sw[f] (sw per tensor or
-/// output channel f).
+/// layer's one calibrated scale sx (and zero point zx, if asymmetric), the
+/// i8 x i8 -> i32 convolution of the same kind on the int8 filter (the
+/// payload in the filter's layout), and y = C + (f32(acc - zx * sum of
+/// filter f) * sx) * sw[f] (sw per tensor or output channel f).
 static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
                                     ArrayRef<DenseElementsAttr> parts,
-                                    Params params, bool symmetric) {
+                                    StaticActivations act) {
   Operation *conv = layer.op;
   MLIRContext *ctx = b.getContext();
   Location loc = conv->getLoc();
   auto initType = cast<RankedTensorType>(conv->getOperand(2).getType());
-  auto [sx, zx] = emitStaticParams(b, loc, {}, params, symmetric);
+  auto [sx, zx] = emitStaticParams(b, loc, {}, act);
   Value qx = emitInt8Activations(b, loc, conv->getOperand(0), sx, zx,
                                  /*axis=*/std::nullopt);
   Value qw = arith::ConstantOp::create(
@@ -728,8 +732,8 @@ static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
       AffineMap::getMultiDimIdentityMap(4, ctx).getSubMap({channelDim});
   AffineMap swMap =
       cast<ShapedType>(sw.getType()).getRank() == 0 ? none : channel;
-  Value zt = zx ? emitZeroPointTerm(b, loc, layer, parts[0], params.zeroPoint)
-                : Value();
+  Value zt =
+      zx ? emitZeroPointTerm(b, loc, layer, parts[0], *act.zeroPoint) : Value();
   replaceWithRescale(b, conv, intConv->getResult(0), sx, none, sw, swMap, zt,
                      channel);
 }
@@ -972,21 +976,20 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
           << layer.name << "' keeps f32 activations: "
           << "activation-symmetric=false needs a dense weight";
     } else if ((matmul && (!nm || nm.getAxis() == layer.kDim())) || conv) {
-      std::optional<Params> params;
+      std::optional<StaticActivations> act;
       if (isStatic) {
         auto it = scheme.calibration.find(layer.name);
         if (it == scheme.calibration.end())
           return layer.op->emitError("mc-quantize: no range for layer '")
                  << layer.name
                  << "' in calibration=" << scheme.calibrationFiles;
-        params = getActivationParams(scheme.activationSymmetric, it->second);
+        act = getActivationParams(scheme.activationSymmetric, it->second);
       }
       if (conv)
-        quantizeConvActivations(b, layer, *parts, *params,
-                                scheme.activationSymmetric);
+        quantizeConvActivations(b, layer, *parts, *act);
       else
         quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,
-                            params, scheme.activationSymmetric);
+                            act);
       return success();
     } else {
       layer.op->emitRemark("mc: layer '")
