@@ -78,13 +78,14 @@ void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
 }
 
 void mc::buildTensorToBuffersPipeline(OpPassManager &pm,
-                                      StringRef kernelIsa) {
+                                      StringRef kernelIsa, StringRef cpu) {
   // Folds mc.encode of constants and mc.disassemble of mc.assemble, so
   // kernels see constant payloads.
   pm.addPass(createCanonicalizerPass());
   if (kernelIsa != "none") {
     MCCPUKernelsOptions kernels;
     kernels.isa = kernelIsa.str();
+    kernels.cpu = cpu.str();
     pm.addPass(createMCCPUKernels(kernels));
   }
   pm.addPass(createMCLowerReference());
@@ -107,7 +108,7 @@ void mc::buildTensorToBuffersPipeline(OpPassManager &pm,
 
 void mc::buildCPUToLLVMPipeline(OpPassManager &pm,
                                 const CPUPipelineOptions &options) {
-  buildTensorToBuffersPipeline(pm, options.isa);
+  buildTensorToBuffersPipeline(pm, options.isa, options.cpu);
   // mc.dot4 and mc.byte_shuffle become the instructions of the x86 ISAs;
   // elsewhere plain vector arithmetic.
   MCLowerDot4Options dot4;

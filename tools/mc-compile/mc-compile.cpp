@@ -394,6 +394,7 @@ int main(int argc, char **argv) {
                 : mc::getKernelIsaOption(isas, kernelIsa == "auto"
                                                    ? StringRef(isas.front())
                                                    : StringRef(kernelIsa));
+  pipeline.cpu = cpuName;
   pipeline.numThreads = threads;
   pipeline.allocCache = !runtime.empty();
   mc::buildCPUToLLVMPipeline(pm, pipeline);

@@ -35,6 +35,7 @@
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/TargetParser/Host.h"
 
 #include <algorithm>
 #include <array>
@@ -358,6 +359,7 @@ int main(int argc, char **argv) {
             : mc::getKernelIsaOption(hostIsas, kernelIsa == "host"
                                                    ? hostIsas.front()
                                                    : StringRef(kernelIsa));
+    pipeline.cpu = llvm::sys::getHostCPUName().str();
     pipeline.numThreads = reference ? 1 : threads;
     pipeline.allocCache = true;
     threaded = pipeline.numThreads != 1;

@@ -20,6 +20,11 @@ struct CPUPipelineOptions
                      "of the target), or none for the reference lowering "
                      "only"),
       llvm::cl::init("generic")};
+  Option<std::string> cpu{
+      *this, "cpu",
+      llvm::cl::desc("LLVM name of the CPU the kernels are tuned for (see "
+                     "--mc-cpu-kernels; empty: generic tuning)"),
+      llvm::cl::init("")};
   Option<int64_t> numThreads{
       *this, "num-threads",
       llvm::cl::desc("Threads for the kernels' parallel loops through "
@@ -37,10 +42,12 @@ struct CPUPipelineOptions
 
 /// Tensor-level IR with mc ops to buffers (shared by the CPU and GPU
 /// pipelines): canonicalization, the kernels of `kernelIsa` (none for
-/// "none"), the reference lowering, one-shot bufferization with identity
-/// layouts, results as out-parameters, and buffer deallocation.
+/// "none") tuned for `cpu`, the reference lowering, one-shot bufferization
+/// with identity layouts, results as out-parameters, and buffer
+/// deallocation.
 void buildTensorToBuffersPipeline(mlir::OpPassManager &pm,
-                                  llvm::StringRef kernelIsa);
+                                  llvm::StringRef kernelIsa,
+                                  llvm::StringRef cpu = "");
 
 /// Tensor-level IR with mc ops to the LLVM dialect: contractions become the
 /// ISA's kernels (--mc-cpu-kernels), the rest goes through the reference

@@ -10,6 +10,7 @@
 // up to 8 rows. The packed weights are a private global, loaded with
 // vector.load and prefetched ahead along the whole stream.
 // RUN: mc-opt %s --mc-cpu-kernels=isa=avx512-vnni | FileCheck %s
+// RUN: mc-opt %s --mc-cpu-kernels='isa=avx512-vnni cpu=znver4' | FileCheck %s --check-prefix=ZEN4
 // RUN: mc-opt %s --mc-cpu-kernels=isa=generic | FileCheck %s --check-prefix=GENERIC
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-dotprod | FileCheck %s --check-prefix=NEON
 // RUN: mc-opt %s --mc-cpu-kernels=isa=neon-i8mm | FileCheck %s --check-prefix=I8MM
@@ -179,6 +180,18 @@
 // BOTH-NOT: sdot
 // BOTH: arm_neon.intr.smmla
 // BOTH-LABEL: func.func @int4_rows9
+
+// Tuned for Zen 4, tiles of fewer than 5 rows leave the stream to the
+// hardware prefetcher: @int4's 3-row tile, @int4_rows9's 1-row tile (its
+// 8-row tile prefetches).
+// ZEN4-LABEL: func.func @int4(
+// ZEN4-NOT: memref.prefetch
+// ZEN4-LABEL: func.func @int4_rows9
+// ZEN4: scf.for {{.*}} -> ({{(vector<16xf32>, ){15}()}}vector<16xf32>)
+// ZEN4: memref.prefetch
+// ZEN4: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// ZEN4-NOT: memref.prefetch
+// ZEN4: return
 
 #x3 = affine_map<(m, g, n, t) -> (m, g, t)>
 #w3 = affine_map<(m, g, n, t) -> (g, t, n)>

@@ -97,6 +97,7 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
       return signalPassFailure();
     }
     config->blockM = blockM;
+    mc::kernels::setCPUTuning(*config, cpu);
     // Integer N:M weights (W8A8 of a pruned model) become the dense i8
     // constants the 2:4 kernel packs (or the dense kernel, on other ISAs);
     // weight-only N:M int kept values a dense payload.

@@ -445,6 +445,11 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
            "int8 and f32 GEMMs: rows per parallel row block, rounded to "
            "the register tile (0: row blocks when the activations are "
            "large, else parallel column panels)">,
+    Option<"cpu", "cpu", "std::string", /*default=*/"\"\"",
+           "LLVM name of the CPU the kernels are tuned for (empty: generic "
+           "tuning); on znver4 and znver5 the W4A8 group kernel leaves "
+           "the weight stream of row tiles of up to 4 rows to the "
+           "hardware prefetcher">,
   ];
   let dependentDialects = ["::mc::MCDialect", "::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",

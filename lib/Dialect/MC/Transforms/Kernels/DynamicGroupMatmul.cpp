@@ -20,7 +20,9 @@
 //   int8: two 4L-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
 // So a panel is read once, in order, scales next to their group's data. The
 // packed weights are a private `memref.global`, read with `vector.load` and
-// prefetched in software 4 KiB ahead along all panels.
+// prefetched in software 4 KiB ahead along all panels (on Zen 4 only by
+// tiles of 5 or more rows: faster loops stream better without, see
+// `setCPUTuning`).
 //
 // The weight offset o (8, or 128 on VNNI for int8, else 0) is taken off
 // exactly: the accumulators of row m start at -o * sum_{k in g} qx[m, k],
@@ -274,7 +276,8 @@ class DynamicGroupEmitter {
 public:
   DynamicGroupEmitter(RewriterBase &rewriter, const GroupMatmul &mm,
                       const KernelConfig &config)
-      : b(rewriter), loc(mm.combine->getLoc()), mm(mm) {
+      : b(rewriter), loc(mm.combine->getLoc()), mm(mm),
+        prefetchMinRows(config.prefetchMinRows) {
     vnni = hasVpdpbusd(config.isa);
     sdot = useSdot(mm, config);
     mmla = config.isa == Isa::NeonI8mm && !sdot;
@@ -345,11 +348,12 @@ private:
   Value activationWord(Value row, Value k0, int64_t lane);
   SmallVector<Value> emitStep(ValueRange accs, Value panel, Value offset,
                               Value row, int64_t rows, Value k0, int64_t lane);
-  /// The loop over the groups carrying the f32 `sums`: per group g the
-  /// prefetch, the panel's two vectors of scales (its columns in order) at
-  /// byte `base`, then `body`, which gives the group's new sums.
+  /// The loop over the groups carrying the f32 `sums` of a tile of `rows`:
+  /// per group g the prefetch (if the tile takes one), the panel's two
+  /// vectors of scales (its columns in order) at byte `base`, then `body`,
+  /// which gives the group's new sums.
   SmallVector<Value>
-  emitGroups(ValueRange sums, Value panel,
+  emitGroups(ValueRange sums, Value panel, int64_t rows,
              llvm::function_ref<SmallVector<Value>(
                  Value g, Value base, ArrayRef<Value> scales, ValueRange sums)>
                  body);
@@ -373,6 +377,8 @@ private:
   bool vnni, sdot, mmla;
   /// i32 lanes per vector, columns per panel, most rows per tile.
   int64_t lanes, panelWidth, tileM;
+  /// Tiles of fewer rows leave the weight stream to the hardware prefetcher.
+  int64_t prefetchMinRows;
   int32_t offset;
   /// The second column vector's nibbles are used where they are (16 u, a
   /// mask and no shift; `vpdpbusd` takes them as u8), their accumulators
@@ -614,7 +620,7 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
   while (steps % unroll)
     unroll /= 2;
   SmallVector<Value> groups = emitGroups(
-      sums, panel,
+      sums, panel, rows,
       [&](Value g, Value base, ArrayRef<Value> scales, ValueRange iter) {
         Value kGroup = mul(g, mm.groupK);
         SmallVector<Value> accs;
@@ -675,7 +681,7 @@ Value DynamicGroupEmitter::addScaled(Value sums, Value acc, Value scales) {
 }
 
 SmallVector<Value> DynamicGroupEmitter::emitGroups(
-    ValueRange sums, Value panel,
+    ValueRange sums, Value panel, int64_t rows,
     llvm::function_ref<SmallVector<Value>(Value, Value, ArrayRef<Value>,
                                           ValueRange)>
         body) {
@@ -683,7 +689,8 @@ SmallVector<Value> DynamicGroupEmitter::emitGroups(
       b, loc, index(0), index(numGroups), index(1), sums,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
-        emitPrefetch(panel, base);
+        if (rows >= prefetchMinRows)
+          emitPrefetch(panel, base);
         Type f32 = b.getF32Type();
         Value scales[2] = {readPacked(panel, base, f32),
                            readPacked(panel, add(base, lanes * 4), f32)};
@@ -727,7 +734,7 @@ Value DynamicGroupEmitter::emitTileMmla(Value dest, Value row, int64_t rows,
   SmallVector<Value> sums(pairs * blocks, splat(f32, mm.sumsStart));
   int64_t steps = mm.groupK / stepK;
   SmallVector<Value> groups = emitGroups(
-      sums, panel,
+      sums, panel, rows,
       [&](Value g, Value base, ArrayRef<Value> scales, ValueRange iter) {
         // Block h's scales [s(2h), s(2h + 1)] twice.
         SmallVector<Value> blockScales;

@@ -64,6 +64,12 @@ mc::kernels::getKernelConfig(StringRef isa, int64_t tileM, int64_t tileN) {
   return *config;
 }
 
+void mc::kernels::setCPUTuning(KernelConfig &config, StringRef cpu) {
+  // Zen 5 is assumed to stream like Zen 4 (only Zen 4 was measured).
+  if (cpu == "znver4" || cpu == "znver5")
+    config.prefetchMinRows = 5;
+}
+
 Value mc::kernels::readVector(OpBuilder &b, Location loc, Value source,
                               ValueRange indices, int64_t lanes,
                               bool inBounds) {
