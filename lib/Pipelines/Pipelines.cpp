@@ -77,8 +77,8 @@ void mc::buildReferenceToLLVMPipeline(OpPassManager &pm) {
   buildCPUToLLVMPipeline(pm, options);
 }
 
-void mc::buildTensorToBuffersPipeline(OpPassManager &pm,
-                                      StringRef kernelIsa, StringRef cpu) {
+void mc::buildTensorToBuffersPipeline(OpPassManager &pm, StringRef kernelIsa,
+                                      StringRef cpu) {
   // Folds mc.encode of constants and mc.disassemble of mc.assemble, so
   // kernels see constant payloads.
   pm.addPass(createCanonicalizerPass());
