@@ -58,7 +58,7 @@ struct KernelConfig {
   /// the shape).
   int64_t blockM = 0;
   /// Streaming kernels prefetch their weights in software only in row tiles
-  /// of at least this many rows (see `getCPUTuning`).
+  /// of at least this many rows (see `setCPUTuning`).
   int64_t prefetchMinRows = 0;
 };
 
