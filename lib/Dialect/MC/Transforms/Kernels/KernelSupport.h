@@ -57,8 +57,9 @@ struct KernelConfig {
   /// Rows per parallel row block of the int8 and f32 GEMMs (0: chosen from
   /// the shape).
   int64_t blockM = 0;
-  /// Streaming kernels prefetch their weights in software only in row tiles
-  /// of at least this many rows (see `setCPUTuning`).
+  /// The W4A8 group kernel prefetches its weights in software only in row
+  /// tiles of at least this many rows (see `setCPUTuning`; the other
+  /// streaming kernels always do).
   int64_t prefetchMinRows = 0;
 };
 
