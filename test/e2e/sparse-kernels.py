@@ -1,13 +1,15 @@
 # The unstructured-sparse kernels of --mc-cpu-kernels (f32 activations
 # times a constant f32 weight with >= 70 % zeros) equal numpy exactly when
 # every sum is exact (small integers), and the reference lowering within
-# float rounding otherwise. Row tiles of 1-2 rows expand bitmask blocks (a
+# float rounding otherwise. Row tiles of 1-2 rows read slots (per window of
+# 32 k, 16 columns' nonzeros looked up in x by vpermi2ps) where those are
+# small enough (here: 10 % nonzeros), else expand bitmask blocks (25 %; a
 # group's 4 panels in one pass over K); tiles of 3-8 rows read compressed
 # columns (records per set of 4 columns and block
 # of 512 k). Covered: M = 1 to 9, 11, 13, 16 (a tile of 8 beside a tail of
 # 1, 2 or 3 rows takes both); N with partial panels, sets and column
-# groups; K not a multiple of the unroll, K < the unroll and K over one
-# block (1025, 1300); an all-zero weight; fully dense panels, groups and
+# groups; K not a multiple of the unroll or the window, K < the unroll and
+# K over one block (1025, 1300); an all-zero weight; fully dense panels, groups and
 # columns (no zero to pad at) beside empty ones; a non-zero initial
 # accumulator; a dense_resource weight; a fused bias + ReLU consumer (also
 # over several passes); inf and NaN in X for both formats (as the
@@ -39,13 +41,22 @@ def sparse_weight(k, n, density, values=None):
     return np.where(rng.random((k, n)) < density, w, 0).astype(np.float32)
 
 
-def uses_kernel(ir):
+def formats(ir):
+    """The sparse formats the AVX-512 kernels of `ir` read."""
     lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
-    return (("vector.expandload" in lowered or "__mc_sparse_csc" in lowered)
-            and "linalg.matmul" not in lowered)
+    if "linalg.matmul" in lowered:
+        return set()
+    return {f for f, marker in [("slots", "__mc_sparse_slot"),
+                                ("bitmask", "vector.expandload"),
+                                ("csc", "__mc_sparse_csc")] if marker in lowered}
 
 
-def check_exact(m, k, n, density=0.1, init=False, resource=False):
+def uses_kernel(ir):
+    return bool(formats(ir))
+
+
+def check_exact(m, k, n, density=0.1, init=False, resource=False,
+                expect=None):
     w = sparse_weight(k, n, density)
     x = rng.integers(-8, 9, (m, k)).astype(np.float32)
     want = x.astype(np.float64) @ w.astype(np.float64)
@@ -56,6 +67,7 @@ def check_exact(m, k, n, density=0.1, init=False, resource=False):
     else:
         ir, inputs = matmul_model(w, m), [x]
     assert uses_kernel(ir), (m, k, n)
+    assert expect is None or expect in formats(ir), (m, k, n, formats(ir))
     check_exact_configs(ir, inputs, want, configs, (m, k, n))
 
 
@@ -64,8 +76,12 @@ for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
                 (6, 35, 48), (7, 19, 120), (8, 20, 64), (13, 11, 100),
                 (16, 3, 33), (5, 2, 250), (3, 1300, 70), (8, 1025, 129),
                 (11, 600, 40)]:
-    check_exact(m, k, n)
-check_exact(2, 40, 70, density=0.0)  # every mask empty
+    check_exact(m, k, n, expect="slots" if m in (1, 2, 9) and k > 1 else
+                "csc" if m > 2 else None)
+# 25 % nonzeros: the slots would be too large, the bitmask blocks take them.
+for m, k, n in [(1, 64, 64), (2, 37, 50), (9, 256, 80), (1, 300, 17)]:
+    check_exact(m, k, n, density=0.25, expect="bitmask")
+check_exact(2, 40, 70, density=0.0)  # every mask and slot count empty
 
 
 def check_panels(m, k, n, dense_panels):
@@ -134,20 +150,25 @@ check_epilogue(6, 21, 90)
 print("epilogue: ok")
 
 # inf and NaN in X: the bitmask kernel multiplies the expanded zeros too,
-# and the compressed columns mark the columns whose weight is zero there,
-# so a non-finite x[m, k] gives NaN wherever w[k, n] is 0 and x * w
-# elsewhere, as the reference. Column 3 is nonzero at k = 5 and column 4
-# zero: row 0 gets inf in column 3 at M = 8 (compressed columns; k = 5 in
-# the first block, k = 600 in the second) as well as at M = 2 (bitmask).
-for m, k, n in [(3, 40, 70), (2, 40, 70), (8, 700, 70), (9, 700, 20)]:
-    w = sparse_weight(k, n, 0.1)
+# and the slots and the compressed columns mark the columns whose weight is
+# zero there, so a non-finite x[m, k] gives NaN wherever w[k, n] is 0 and
+# x * w elsewhere, as the reference. Column 3 is nonzero at k = 5 and
+# k = 600 (2 and -1) and column 4 zero: row 0 gets inf in column 3 (inf at
+# k = 5; -inf at k = 600, in the slots' 19th window and the compressed
+# columns' second block) from every format.
+for m, k, n, density, fmt in [(3, 40, 70, 0.1, "csc"), (2, 40, 70, 0.1, "slots"),
+                              (2, 40, 70, 0.3, "bitmask"),
+                              (2, 700, 70, 0.1, "slots"),
+                              (8, 700, 70, 0.1, "csc"), (9, 700, 20, 0.1, "csc")]:
+    w = sparse_weight(k, n, density)
     w[:, 3], w[:, 4] = 0, 0
     w[5, 3], w[600 % k, 3] = 2, -1
     x = rng.integers(-8, 9, (m, k)).astype(np.float32)
     x[0, 5], x[m - 1, 17] = np.inf, np.nan
     if k > 600:
-        x[1, 600] = -np.inf
+        x[0, 600] = x[1, 600] = -np.inf
     ir = matmul_model(w, m)
+    assert fmt in formats(ir), (m, k, n, formats(ir))
     (ref,) = run(ir, "f", [x], 1, ["--reference"])
     assert np.isinf(ref[0, 3]) and np.isnan(ref[0, 4]), (m, k, n)
     for isa, threads in configs:

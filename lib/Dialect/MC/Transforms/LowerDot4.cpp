@@ -1,6 +1,6 @@
 //===- LowerDot4.cpp - mc's pure vector ops to intrinsics or vectors ------===//
 //
-// mc.dot4, mc.dot2, mc.byte_shuffle and mc.table_lookup stand for
+// mc.dot4, mc.dot2, mc.byte_shuffle, mc.table_lookup and mc.permute stand for
 // instructions that MLIR 22's vector, x86vector and arm_neon dialects lack;
 // mc.sparse_mma for a sparse tensor core's tile product. They are pure, so
 // they bufferize with the kernels; this pass runs after bufferization and
@@ -407,6 +407,54 @@ struct LowerTableLookup : OpRewritePattern<TableLookupOp> {
   bool neon;
 };
 
+/// `vpermps` / `vpermi2ps` with AVX-512; else an extract per lane at the
+/// index's low bits, which any target runs (and LLVM makes one `vpermps`
+/// of a 16-lane table on AVX-512 too, but not `vpermi2ps` of 32).
+struct LowerPermute : OpRewritePattern<PermuteOp> {
+  LowerPermute(MLIRContext *context, X86Widths widths)
+      : OpRewritePattern(context), widths(widths) {}
+
+  LogicalResult matchAndRewrite(PermuteOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value table = op.getTable();
+    int64_t entries = cast<VectorType>(table.getType()).getNumElements();
+    if (widths.vnni == 512) {
+      Value result =
+          entries == 16
+              ? callIntrinsic(rewriter, loc, "llvm.x86.avx512.permvar.sf.512",
+                              op.getType(), {table, op.getIndices()})
+              : callIntrinsic(rewriter, loc, "llvm.x86.avx512.vpermi2var.ps.512",
+                              op.getType(),
+                              {slice(rewriter, loc, table, 0, 16),
+                               op.getIndices(),
+                               slice(rewriter, loc, table, 16, 16)});
+      rewriter.replaceOp(op, result);
+      return success();
+    }
+    auto indexType = cast<VectorType>(op.getIndices().getType());
+    Value low = arith::AndIOp::create(
+        rewriter, loc, op.getIndices(),
+        arith::ConstantOp::create(
+            rewriter, loc,
+            DenseElementsAttr::get(indexType,
+                                   rewriter.getI32IntegerAttr(entries - 1))));
+    SmallVector<Value> lanes;
+    for (int64_t i = 0; i < indexType.getNumElements(); ++i) {
+      Value position = arith::IndexCastUIOp::create(
+          rewriter, loc, rewriter.getIndexType(),
+          vector::ExtractOp::create(rewriter, loc, low, ArrayRef<int64_t>{i}));
+      lanes.push_back(vector::ExtractOp::create(
+          rewriter, loc, table, ArrayRef<OpFoldResult>{position}));
+    }
+    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, op.getType(),
+                                                        lanes);
+    return success();
+  }
+
+  X86Widths widths;
+};
+
 /// The decoded R x K left operand as selects of static shuffles of the
 /// values and metadata, then a vector.contract with the rhs.
 struct LowerSparseMma : OpRewritePattern<SparseMmaOp> {
@@ -501,6 +549,7 @@ struct MCLowerDot4 : mc::impl::MCLowerDot4Base<MCLowerDot4> {
     patterns.add<LowerDot<Dot4Op>, LowerDot<Dot2Op>>(&getContext(), *widths);
     patterns.add<LowerByteShuffle>(&getContext(), *widths, neon);
     patterns.add<LowerTableLookup>(&getContext(), neon);
+    patterns.add<LowerPermute>(&getContext(), *widths);
     patterns.add<LowerSparseMma>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();

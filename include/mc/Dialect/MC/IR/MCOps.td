@@ -215,6 +215,32 @@ def MC_TableLookupOp : MC_Op<"table_lookup", [Pure,
   let hasVerifier = 1;
 }
 
+def MC_PermuteOp : MC_Op<"permute", [Pure,
+    TypesMatchWith<"the result has an f32 per index", "indices", "result",
+      "::mlir::VectorType::get(::llvm::cast<::mlir::VectorType>($_self)"
+      ".getShape(), ::mlir::Float32Type::get($_self.getContext()))">]> {
+  let summary = "Look-up of f32 lanes in a table of 16 or 32 lanes";
+  let description = [{
+    For every lane i: `result[i] = table[indices[i] mod T]`, T (16 or 32)
+    the length of the table: only the low 4 or 5 bits of an index count.
+    This is x86 `vpermps` (16 lanes) and `vpermi2ps` (32 lanes, two
+    registers); MLIR 22 has no vector op for a permutation given by a
+    run-time vector, and LLVM forms `vpermps` from dynamic extracts of one
+    register but not `vpermi2ps` from two. `--mc-lower-dot4` turns it into
+    the instruction (`isa=avx512-vnni`) or into exact extracts elsewhere.
+
+    ```mlir
+    %r = mc.permute %table, %indices : vector<32xf32>, vector<16xi32>
+    ```
+  }];
+  let arguments = (ins FixedVectorOfLengthAndType<[16, 32], [F32]>:$table,
+                       FixedVectorOfLengthAndType<[16], [I32]>:$indices);
+  let results = (outs FixedVectorOfLengthAndType<[16], [F32]>:$result);
+  let assemblyFormat = [{
+    $table `,` $indices attr-dict `:` type($table) `,` type($indices)
+  }];
+}
+
 def MC_SparseMmaOp : MC_Op<"sparse_mma", [Pure,
     AllTypesMatch<["acc", "result"]>,
     AllElementTypesMatch<["values", "rhs"]>]> {

@@ -462,7 +462,8 @@ def MCCPUKernels : Pass<"mc-cpu-kernels", "::mlir::ModuleOp"> {
 
 def MCLowerDot4 : Pass<"mc-lower-dot4"> {
   let summary = "Lower mc's pure vector ops (mc.dot4, mc.dot2, "
-                "mc.byte_shuffle, mc.table_lookup, mc.sparse_mma) to x86 or "
+                "mc.byte_shuffle, mc.table_lookup, mc.permute, mc.sparse_mma) "
+                "to x86 or "
                 "AArch64 instructions or to plain vector arithmetic";
   let description = [{
     `isa` names the x86 instructions the target has (the kernel ISAs of
@@ -492,7 +493,8 @@ def MCLowerDot4 : Pass<"mc-lower-dot4"> {
     `bench/int8_isas.py --case=w4a8`). Plain (and everything below 128 bits):
     extensions to i32, a multiply and a sum of the groups of four (two)
     lanes; `mc.byte_shuffle` plain is 16 compares and selects of static
-    shuffles.
+    shuffles. `mc.permute` is `vpermps` / `vpermi2ps` with `avx512-vnni`
+    and an extract per lane elsewhere.
   }];
   let options = [
     Option<"isa", "isa", "std::string", /*default=*/"\"generic\"",

@@ -80,6 +80,7 @@
 #include "Kernels.h"
 #include "KernelSupport.h"
 
+#include "mc/Dialect/MC/IR/MC.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -151,6 +152,13 @@ private:
   /// stay in L1 while the group's columns go past them.
   static constexpr int64_t kCscBlockK = 512;
   static_assert(kCscLanes == kTileM, "a tile's rows are xt's lanes");
+  /// k per window of the slots: the table of one `vpermi2ps`.
+  static constexpr int64_t kWindow = 32;
+  /// Most bytes per weight for which the slots beat the bitmask blocks:
+  /// those are bound by `vexpandps` + FMA, 3.3 cycles per 16 weights on
+  /// Zen 4 (3.8 on Cascade Lake), the time DRAM takes for ~24 bytes, while
+  /// the slots take 1.2 and so stream at the DRAM's rate.
+  static constexpr double kMaxSlotBytes = 1.5;
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
   Value add(Value x, int64_t y) {
@@ -177,10 +185,18 @@ private:
   /// The value and the k of record `record`.
   std::pair<Value, Value> emitRecord(Value record);
   void packWeights();
+  /// Packs the slots; whether they read fewer bytes than kMaxSlotBytes.
+  bool packSlots();
   void packCsc();
   void emitTransposedX();
   Value emitBitmaskTile(Value slice, Value row, int64_t rows, Value n0,
                         Value group, int64_t width);
+  Value emitSlotTile(Value slice, Value row, int64_t rows, Value n0,
+                     Value group, int64_t width);
+  SmallVector<Value> emitSlotNonFiniteFix(Value row, Value group,
+                                          ValueRange accs);
+  /// x[row, window * kWindow ..] (zeros past K).
+  Value emitWindow(Value row, Value window);
   Value emitCscTile(Value slice, Value row, int64_t rows, Value n0, Value group,
                     int64_t width);
   Value emitNonFiniteFix(Value tile, Value row, int64_t rows, Value group,
@@ -196,6 +212,10 @@ private:
   const RawConstant &w;
   int64_t m, k, n, numPanels, numGroups;
   Value x, values, masks, groupStarts;
+  /// The slots (values, indices) and the slots per group, window and panel;
+  /// whether 1-2 row tiles read them rather than the bitmask blocks.
+  Value slotValues, slotIndices, slotCounts, slotStarts;
+  bool slots = false;
   /// The compressed columns and, per tile of rows, X transposed (k-major,
   /// kCscLanes rows) and whether all its values are finite.
   Value cscRecords, cscStarts, xt, finiteTiles;
@@ -344,6 +364,275 @@ Value SparseEmitter::emitBitmaskTile(Value slice, Value row, int64_t rows,
       slice = output->store(b, loc, slice, iters[i * panels + j], add(row, i),
                             add(n0, col(j)), index(col(j)), inBounds(j));
   return slice;
+}
+
+bool SparseEmitter::packSlots() {
+  int64_t windows = llvm::divideCeil(k, kWindow);
+  SmallVector<float> packedValues;
+  SmallVector<int8_t> packedIndices, counts;
+  SmallVector<int64_t> starts;
+  for (int64_t g = 0; g < numGroups; ++g) {
+    starts.push_back(packedValues.size() / kLanes);
+    for (int64_t win = 0; win < windows; ++win) {
+      int64_t k0 = win * kWindow, k1 = std::min(k, k0 + kWindow);
+      for (int64_t p = g * kPanels; p < (g + 1) * kPanels; ++p) {
+        // Per column of the panel, the window's k (from k0) of its nonzeros.
+        SmallVector<SmallVector<int8_t>> lists(kLanes);
+        for (int64_t c = 0; c < kLanes && p < numPanels; ++c)
+          for (int64_t kk = k0; kk < k1 && p * kLanes + c < n; ++kk)
+            if (weightAt(w, kk * n + p * kLanes + c) != 0.0f)
+              lists[c].push_back(kk - k0);
+        size_t count = 0;
+        for (const auto &list : lists)
+          count = std::max(count, list.size());
+        counts.push_back(count);
+        for (size_t i = 0; i < count; ++i)
+          for (int64_t c = 0; c < kLanes; ++c) {
+            bool real = i < lists[c].size();
+            packedIndices.push_back(real ? lists[c][i] : 0);
+            packedValues.push_back(
+                real ? weightAt(w, (k0 + lists[c][i]) * n + p * kLanes + c)
+                     : 0.0f);
+          }
+      }
+    }
+  }
+  int64_t bytes = packedValues.size() * 5 + counts.size();
+  if (bytes > kMaxSlotBytes * k * n)
+    return false;
+  // Keeps the globals non-empty.
+  packedValues.resize(packedValues.size() + kLanes, 0.0f);
+  packedIndices.resize(packedIndices.size() + kLanes, 0);
+
+  auto get = [&](Type elt, int64_t size, auto data) {
+    return DenseElementsAttr::get(RankedTensorType::get({size}, elt), data);
+  };
+  slotValues = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_slot_values",
+      get(b.getF32Type(), packedValues.size(), ArrayRef<float>(packedValues)));
+  slotIndices = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_slot_indices",
+      get(b.getI8Type(), packedIndices.size(), ArrayRef<int8_t>(packedIndices)));
+  slotCounts = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_slot_counts",
+      get(b.getI8Type(), counts.size(), ArrayRef<int8_t>(counts)));
+  slotStarts = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_slot_starts",
+      get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
+  return true;
+}
+
+Value SparseEmitter::emitWindow(Value row, Value window) {
+  return vector::TransferReadOp::create(
+      b, loc, VectorType::get({kWindow}, b.getF32Type()), x,
+      ValueRange{row, mul(window, kWindow)},
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0)),
+      ArrayRef<bool>{k % kWindow == 0});
+}
+
+/// Rows `row` .. `row` + rows (at most kMinCscRows - 1) times the group's
+/// panels from the slots: per window of 32 k, each row's x there as a
+/// 32-lane table; per slot, its 16 values and one FMA per row with the
+/// table looked up at the slot's indices (`vpermi2ps`).
+Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
+                                  Value n0, Value group, int64_t width) {
+  int64_t panels = llvm::divideCeil(width, kLanes);
+  int64_t windows = llvm::divideCeil(k, kWindow);
+  auto f32Type = VectorType::get({kLanes}, b.getF32Type());
+  auto tableFlags = VectorType::get({kWindow}, b.getI1Type());
+  auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
+  auto col = [&](int64_t j) { return j * kLanes; };
+  auto loadIndex = [&](Value memref, Value at) -> Value {
+    return arith::IndexCastUIOp::create(
+        b, loc, b.getIndexType(), memref::LoadOp::create(b, loc, memref, at));
+  };
+
+  // Accumulators (row-major), the slot offset and per row whether its x
+  // was finite so far.
+  SmallVector<Value> iters;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < panels; ++j)
+      iters.push_back(output->readInit(b, loc, slice, add(row, i),
+                                       add(n0, col(j)), index(col(j)), kLanes,
+                                       inBounds(j)));
+  iters.push_back(loadIndex(slotStarts, group));
+  Value allTrue = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tableFlags, true));
+  iters.append(rows, allTrue);
+  Value inf = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(VectorType::get({kWindow}, b.getF32Type()),
+                                     b.getF32FloatAttr(INFINITY)));
+
+  auto loop = scf::ForOp::create(
+      b, loc, index(0), index(windows), index(1), iters,
+      [&](OpBuilder &, Location, Value win, ValueRange in) {
+        SmallVector<Value> state(in.begin(), in.end());
+        MutableArrayRef<Value> accs(state.data(), rows * panels);
+        Value &offset = state[rows * panels];
+        MutableArrayRef<Value> finite(state.data() + rows * panels + 1, rows);
+        SmallVector<Value> tables;
+        for (int64_t i = 0; i < rows; ++i) {
+          tables.push_back(emitWindow(add(row, i), win));
+          finite[i] = arith::AndIOp::create(
+              b, loc, finite[i],
+              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                    math::AbsFOp::create(b, loc, tables[i]),
+                                    inf));
+        }
+        Value countBase =
+            mul(arith::AddIOp::create(b, loc, mul(group, windows), win),
+                kPanels);
+        for (int64_t p = 0; p < panels; ++p) {
+          Value end = arith::AddIOp::create(
+              b, loc, offset, loadIndex(slotCounts, add(countBase, p)));
+          SmallVector<Value> panelAccs;
+          for (int64_t i = 0; i < rows; ++i)
+            panelAccs.push_back(accs[i * panels + p]);
+          auto slotLoop = scf::ForOp::create(
+              b, loc, offset, end, index(1), panelAccs,
+              [&](OpBuilder &, Location, Value slot, ValueRange acc) {
+                Value at = mul(slot, kLanes);
+                Value weights = vector::LoadOp::create(b, loc, f32Type,
+                                                       slotValues, at);
+                Value positions = arith::ExtUIOp::create(
+                    b, loc, VectorType::get({kLanes}, b.getI32Type()),
+                    vector::LoadOp::create(
+                        b, loc, VectorType::get({kLanes}, b.getI8Type()),
+                        slotIndices, at));
+                SmallVector<Value> out;
+                for (int64_t i = 0; i < rows; ++i)
+                  out.push_back(vector::FMAOp::create(
+                      b, loc, weights,
+                      mc::PermuteOp::create(b, loc, f32Type, tables[i], positions),
+                      acc[i]));
+                scf::YieldOp::create(b, loc, out);
+              });
+          for (int64_t i = 0; i < rows; ++i)
+            accs[i * panels + p] = slotLoop.getResult(i);
+          offset = end;
+        }
+        scf::YieldOp::create(b, loc, state);
+      });
+
+  for (int64_t i = 0; i < rows; ++i) {
+    SmallVector<Value> accs(loop.getResults().slice(i * panels, panels));
+    Value finite = vector::ReductionOp::create(
+        b, loc, vector::CombiningKind::AND,
+        loop.getResult(rows * panels + 1 + i));
+    auto fix = scf::IfOp::create(
+        b, loc, finite,
+        [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, accs); },
+        [&](OpBuilder &, Location) {
+          scf::YieldOp::create(
+              b, loc, emitSlotNonFiniteFix(add(row, i), group, accs));
+        });
+    for (int64_t j = 0; j < panels; ++j)
+      slice = output->store(b, loc, slice, fix.getResult(j), add(row, i),
+                            add(n0, col(j)), index(col(j)), inBounds(j));
+  }
+  return slice;
+}
+
+/// inf or NaN in x[row, .]: NaN in the columns whose weight is zero at
+/// such a k, as the reference's 0 * x (the slots multiplied only the
+/// nonzeros, whose products are in `accs` already).
+SmallVector<Value> SparseEmitter::emitSlotNonFiniteFix(Value row, Value group,
+                                                       ValueRange accs) {
+  int64_t panels = accs.size();
+  int64_t windows = llvm::divideCeil(k, kWindow);
+  auto f32Type = VectorType::get({kLanes}, b.getF32Type());
+  auto i8Type = VectorType::get({kLanes}, b.getI8Type());
+  Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+  Value inf = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(INFINITY));
+  Value zeros = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(f32Type, b.getF32FloatAttr(0)));
+  Value none = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()), false));
+  SmallVector<Value> iters(accs.begin(), accs.end());
+  iters.push_back(memref::LoadOp::create(b, loc, slotStarts, group));
+  iters.back() =
+      arith::IndexCastUIOp::create(b, loc, b.getIndexType(), iters.back());
+  auto windowLoop = scf::ForOp::create(
+      b, loc, index(0), index(windows), index(1), iters,
+      [&](OpBuilder &, Location, Value win, ValueRange in) {
+        SmallVector<Value> state(in.begin(), in.end());
+        Value table = emitWindow(row, win);
+        Value countBase =
+            mul(arith::AddIOp::create(b, loc, mul(group, windows), win),
+                kPanels);
+        SmallVector<Value> starts;
+        Value &offset = state.back();
+        for (int64_t p = 0; p < panels; ++p) {
+          starts.push_back(offset);
+          offset = arith::AddIOp::create(
+              b, loc, offset,
+              arith::IndexCastUIOp::create(
+                  b, loc, b.getIndexType(),
+                  memref::LoadOp::create(b, loc, slotCounts,
+                                         ValueRange{add(countBase, p)})));
+        }
+        starts.push_back(offset);
+        auto laneLoop = scf::ForOp::create(
+            b, loc, index(0), index(kWindow), index(1),
+            ValueRange(state).take_front(panels),
+            [&](OpBuilder &, Location, Value j, ValueRange lanes) {
+              Value xj = vector::ExtractOp::create(b, loc, table,
+                                                   ArrayRef<OpFoldResult>{j});
+              Value finite =
+                  arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
+                                        math::AbsFOp::create(b, loc, xj), inf);
+              auto ifOp = scf::IfOp::create(
+                  b, loc, finite,
+                  [&](OpBuilder &, Location) {
+                    scf::YieldOp::create(b, loc, lanes);
+                  },
+                  [&](OpBuilder &, Location) {
+                    Value nan = vector::BroadcastOp::create(
+                        b, loc, f32Type,
+                        arith::MulFOp::create(b, loc, zero, xj));
+                    Value jj = vector::BroadcastOp::create(
+                        b, loc, i8Type,
+                        arith::IndexCastUIOp::create(b, loc, b.getI8Type(),
+                                                     j));
+                    SmallVector<Value> fixed;
+                    for (int64_t p = 0; p < panels; ++p) {
+                      // Lanes with a nonzero weight at k0 + j.
+                      auto scan = scf::ForOp::create(
+                          b, loc, starts[p], starts[p + 1], index(1),
+                          ValueRange{none},
+                          [&](OpBuilder &, Location, Value slot,
+                              ValueRange found) {
+                            Value at = mul(slot, kLanes);
+                            Value hit = arith::AndIOp::create(
+                                b, loc,
+                                arith::CmpIOp::create(
+                                    b, loc, arith::CmpIPredicate::eq,
+                                    vector::LoadOp::create(b, loc, i8Type,
+                                                           slotIndices, at),
+                                    jj),
+                                arith::CmpFOp::create(
+                                    b, loc, arith::CmpFPredicate::UNE,
+                                    vector::LoadOp::create(b, loc, f32Type,
+                                                           slotValues, at),
+                                    zeros));
+                            scf::YieldOp::create(
+                                b, loc,
+                                ValueRange{arith::OrIOp::create(
+                                    b, loc, found[0], hit)});
+                          });
+                      fixed.push_back(arith::SelectOp::create(
+                          b, loc, scan.getResult(0), lanes[p], nan));
+                    }
+                    scf::YieldOp::create(b, loc, fixed);
+                  });
+              scf::YieldOp::create(b, loc, ifOp.getResults());
+            });
+        for (int64_t p = 0; p < panels; ++p)
+          state[p] = laneLoop.getResult(p);
+        scf::YieldOp::create(b, loc, state);
+      });
+  return SmallVector<Value>(windowLoop.getResults().take_front(panels));
 }
 
 void SparseEmitter::packCsc() {
@@ -712,6 +1001,8 @@ Value SparseEmitter::emitGroup(Value slice, Value n0, Value group,
       b, loc, slice, m, kTileM, [&](Value dest, Value row, int64_t rows) {
         if (usesCsc(rows))
           return emitCscTile(dest, row, rows, n0, group, width);
+        if (slots)
+          return emitSlotTile(dest, row, rows, n0, group, width);
         return emitBitmaskTile(dest, row, rows, n0, group, width);
       });
 }
@@ -722,7 +1013,7 @@ Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
   SmallVector<int64_t> tileRows = getTileRows(m);
   bool csc = llvm::any_of(tileRows, usesCsc);
   bool bitmask = !llvm::all_of(tileRows, usesCsc);
-  if (bitmask)
+  if (bitmask && !(slots = packSlots()))
     packWeights();
   if (csc) {
     packCsc();
