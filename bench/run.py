@@ -48,6 +48,35 @@ def mc_module(text, t, key=None, cpu=None, isa=None):
     return lib
 
 
+def sparse_f32_bytes(w, m):
+    """Bytes one call reads of mc's sparse f32 format of `w` at M = m
+    (SparseMatmul.cpp). 1-2 rows: the slots (per window of 32 k and 16
+    columns, the most nonzeros a column has there, 80 bytes each, + a
+    count) where they are at most 1.5 bytes per weight, else the bitmask
+    (2 bytes per 16 weights, columns padded to 64, + 4 per nonzero). 3-8
+    rows: compressed columns (per 4 columns and 512 k, the longest
+    column's records of 6 bytes, for each column)."""
+    k, n = w.shape
+    nz = w != 0
+
+    def longest(rows, cols):
+        """Per block of `rows` k and `cols` columns, the most nonzeros of a
+        column, summed over the blocks."""
+        pad = np.zeros((-(-k // rows) * rows, -(-n // 64) * 64), bool)
+        pad[:k, :n] = nz
+        counts = pad.reshape(pad.shape[0] // rows, rows, -1, cols).sum(1)
+        return int(counts.max(-1).sum()), counts.shape[0] * counts.shape[1]
+
+    if m >= 3:
+        records, _ = longest(512, 4)
+        return records * 4 * 6
+    slots, count_bytes = longest(32, 16)
+    slot_bytes = slots * 16 * 5 + count_bytes
+    if slot_bytes <= 1.5 * k * n:
+        return slot_bytes
+    return 2 * k * 4 * -(-n // 64) + 4 * int(nz.sum())
+
+
 def rel_err(y, ref):
     ref = np.asarray(ref, np.float64)
     return float(np.linalg.norm(y - ref) / max(np.linalg.norm(ref), 1e-30))
@@ -456,7 +485,7 @@ class Bench:
         sparse f32 (mc's form: hook in mc_ir) on the same shape. M <= 8 is
         memory-bound (GEMV, shape m<M> KxN): dense and sparse weights each
         rotate through ROTATE_BYTES of what one call reads (the sparse sets:
-        the bitmask format's bytes, so they do not fit in the L3 either)."""
+        the bytes of mc's format, so they do not fit in the L3 either)."""
         gemv = m <= 8
         shape = f"m{m} {k}x{n}" if gemv else f"{m}x{n}x{k}"
         ids = [f"spf32-{int(p * 100)}/{shape.replace(' ', '/')}"
@@ -501,11 +530,10 @@ class Bench:
             if not self.selected(cid):
                 continue
             case = f"spf32-{int(p * 100)}"
-            # mc's bitmask format (SparseMatmul.cpp): a 2-byte mask per 16
-            # weights (columns padded to 64) + 4 bytes per nonzero; it takes
-            # weights with >= 70 % zeros, others go to the dense path.
-            fmt_bytes = 2 * k * 4 * -(-n // 64) + 4 * round((1 - p) * k * n)
-            sbytes = fmt_bytes if p >= 0.7 else dense_bytes
+            # mc takes weights with >= 70 % zeros, others go to the dense
+            # path.
+            sbytes = (sparse_f32_bytes(sparse_set(p, 0), m) if p >= 0.7
+                      else dense_bytes)
             count = self.sets_for(sbytes) if gemv else 1
 
             def mc(t, p=p, count=count):

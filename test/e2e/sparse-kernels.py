@@ -177,6 +177,19 @@ for m, k, n, density, fmt in [(3, 40, 70, 0.1, "csc"), (2, 40, 70, 0.1, "slots")
         assert (np.isnan(got) == np.isnan(ref)).all(), (m, k, n, isa, threads)
         finite = ~np.isnan(ref)
         assert (got[finite] == ref[finite]).all(), (m, k, n, isa, threads)
+# A slot's padding lane sits at a k where its column is zero: column 0's
+# only nonzero in window 1 is at k = 32, column 1 has two there, so column
+# 0 is padded; inf at x[0, 32] must give inf there, not 0 * inf.
+w = np.zeros((64, 20), np.float32)
+w[32, 0], w[33, 1], w[40, 1], w[3, 2] = 2, 1, 1, 1
+x = rng.integers(-8, 9, (2, 64)).astype(np.float32)
+x[0, 32] = np.inf
+ir = matmul_model(w, 2)
+assert formats(ir) == {"slots"}, formats(ir)
+(ref,) = run(ir, "f", [x], 1, ["--reference"])
+(got,) = run(ir, "f", [x], 1, [f"--isa={host or 'generic'}"])
+assert ref[0, 0] == np.inf and (np.isnan(got) == np.isnan(ref)).all()
+assert (got[~np.isnan(ref)] == ref[~np.isnan(ref)]).all()
 print("nonfinite: ok")
 
 # Weights pruned by --mc-prune: 90 % is the kernel's, 50 % stays dense.

@@ -557,6 +557,22 @@ func.func @byte_shuffle_width(%t: vector<8xi8>) -> vector<8xi8> {
 
 // -----
 
+func.func @permute_table(%t: vector<8xf32>, %i: vector<16xi32>) -> vector<16xf32> {
+  // expected-error @+1 {{'mc.permute' op operand #0 must be fixed-length vector of 32-bit float values of length 16/32}}
+  %0 = mc.permute %t, %i : vector<8xf32>, vector<16xi32>
+  return %0 : vector<16xf32>
+}
+
+// -----
+
+func.func @permute_indices(%t: vector<32xf32>, %i: vector<8xi32>) -> vector<8xf32> {
+  // expected-error @+1 {{custom op 'mc.permute' 'indices' must be fixed-length vector of 32-bit signless integer values of length 16, but got 'vector<8xi32>'}}
+  %0 = mc.permute %t, %i : vector<32xf32>, vector<8xi32>
+  return %0 : vector<8xf32>
+}
+
+// -----
+
 func.func @table_lookup_table(%t: vector<24xi8>, %i: vector<16xi8>) -> vector<16xi8> {
   // expected-error @+1 {{'mc.table_lookup' op operand #0 must be fixed-length vector of 8-bit signless integer values of length 16/32/48/64}}
   %0 = mc.table_lookup %t, %i : vector<24xi8>, vector<16xi8>

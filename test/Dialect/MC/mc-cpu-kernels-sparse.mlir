@@ -59,11 +59,64 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 
 // -----
 
+// Slots: 5 nonzeros of 800, in 2 windows of 32 k (the second of 8). Per
+// group, window and panel a count of slots (8-bit, [window][4 panels]):
+// the most nonzeros any of the panel's 16 columns has in the window.
+// Slot i is 16 values (zero where a column ran out) and their k from the
+// window's start (bytes). Window 0, panel 0: column 0 has k = 0, 3 and
+// column 5 k = 1, so 2 slots; window 1: column 2 at k = 39 (index 7) and,
+// in panel 1, column 17 at k = 33. Per window, x's 32 values are a table
+// (read past K as zeros); per slot, vpermi2ps of it at the slot's indices
+// and one FMA. An inf or NaN x takes the fix-up: NaN where the weight is
+// zero at that k.
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_starts : memref<1xi64> = dense<0>
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_counts : memref<8xi8> = dense<[2, 0, 0, 0, 1, 1, 0, 0]>
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_indices : memref<80xi8> = dense<[0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0,
+// CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_values : memref<80xf32> = dense<[1.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 0.000000e+00, 3.000000e+00,
+// CHECK-LABEL: func.func @sparse_slots
+// CHECK-NOT: vector.expandload
+// CHECK-DAG: %[[VALUES:.*]] = memref.get_global @__mc_sparse_slot_values
+// CHECK-DAG: %[[INDICES:.*]] = memref.get_global @__mc_sparse_slot_indices
+// CHECK-DAG: %[[COUNTS:.*]] = memref.get_global @__mc_sparse_slot_counts
+// CHECK: %[[R:.*]]:4 = scf.for %[[W:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args(%[[A0:.*]] = %{{.*}}, %[[A1:.*]] = %{{.*}}, %[[OFF:.*]] = %{{.*}}, %[[FIN:.*]] = %{{.*}}) -> (vector<16xf32>, vector<16xf32>, index, vector<32xi1>)
+// CHECK:   %[[TABLE:.*]] = vector.transfer_read %arg0[%{{.*}}, %{{.*}}], %{{.*}} : tensor<1x40xf32>, vector<32xf32>
+// CHECK:   arith.cmpf olt
+// CHECK:   %[[C0:.*]] = memref.load %[[COUNTS]]
+// CHECK:   %[[N0:.*]] = arith.index_castui %[[C0]] : i8 to index
+// CHECK:   %[[END0:.*]] = arith.addi %[[OFF]], %[[N0]] : index
+// CHECK:   %[[P0:.*]] = scf.for %[[S:.*]] = %[[OFF]] to %[[END0]] step %{{.*}} iter_args(%[[ACC:.*]] = %[[A0]]) -> (vector<16xf32>)
+// CHECK:     %[[AT:.*]] = arith.muli %[[S]], %{{.*}} : index
+// CHECK:     %[[V:.*]] = vector.load %[[VALUES]][%[[AT]]] : memref<80xf32>, vector<16xf32>
+// CHECK:     %[[I8:.*]] = vector.load %[[INDICES]][%[[AT]]] : memref<80xi8>, vector<16xi8>
+// CHECK:     %[[I32:.*]] = arith.extui %[[I8]] : vector<16xi8> to vector<16xi32>
+// CHECK:     %[[X:.*]] = mc.permute %[[TABLE]], %[[I32]] : vector<32xf32>, vector<16xi32>
+// CHECK:     vector.fma %[[V]], %[[X]], %[[ACC]] : vector<16xf32>
+// CHECK:   memref.load %[[COUNTS]]
+// CHECK:   scf.for %{{.*}} = %[[END0]] to
+// CHECK:     mc.permute
+// CHECK: %[[OK:.*]] = vector.reduction <and>, %[[R]]#3 : vector<32xi1> into i1
+// CHECK: scf.if %[[OK]] -> (vector<16xf32>, vector<16xf32>) {
+// CHECK: } else {
+// CHECK:   arith.cmpi eq, %{{.*}}, %{{.*}} : vector<16xi8>
+// CHECK:   arith.cmpf une
+// CHECK: vector.transfer_write %{{.*}} {in_bounds = [true]} : vector<16xf32>, tensor<1x20xf32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<1x20xf32>
+func.func @sparse_slots(%x: tensor<1x40xf32>) -> tensor<1x20xf32> {
+  %w = arith.constant dense<[[1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 4.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<40x20xf32>
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x20xf32>
+  %i = linalg.fill ins(%z : f32) outs(%e : tensor<1x20xf32>) -> tensor<1x20xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<1x40xf32>, tensor<40x20xf32>) outs(%i : tensor<1x20xf32>) -> tensor<1x20xf32>
+  return %y : tensor<1x20xf32>
+}
+
+// -----
+
 // 130 columns: 2 groups of 64 in parallel, then a group of 2 columns.
 // Rows in tiles of 8 (a loop) from the compressed columns, X transposed
-// once for all tiles; a tail of 2 rows from the bitmask blocks (one pass
-// of 4 panels; K = 9: 2 unrolled steps of 4 and one k). The accumulators
-// start from the matmul's init.
+// once for all tiles; a tail of 2 rows from the slots (none: the weight
+// is all zeros; one window of K = 9 and per panel a loop of 2 look-ups
+// and FMAs). The accumulators start from the matmul's init.
 // CHECK-LABEL: func.func @sparse_gemm
 // CHECK-DAG: %[[RECORDS:.*]] = memref.get_global @__mc_sparse_csc_records : memref<6xi8>
 // CHECK-DAG: %[[STARTS:.*]] = memref.get_global @__mc_sparse_csc_starts : memref<49xi64>
@@ -80,10 +133,10 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 // CHECK-COUNT-4: vector.fma {{.*}} : vector<8xf32>
 // CHECK:     scf.if %{{.*}} -> (tensor<64x8xf32>)
 // CHECK-COUNT-4: vector.transpose %{{.*}}, [1, 0] : vector<16x8xf32> to vector<8x16xf32>
-// CHECK:   scf.for
-// CHECK-COUNT-16: vector.expandload
-// CHECK:   scf.yield
-// CHECK-COUNT-4: vector.expandload
+// CHECK:   scf.for %{{.*}} iter_args({{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, index, vector<32xi1>, vector<32xi1>)
+// CHECK-COUNT-4: scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>)
+// CHECK-NOT: vector.expandload
+// CHECK-COUNT-2: vector.reduction <and>
 // CHECK-COUNT-2: vector.transfer_write
 // CHECK:   scf.forall.in_parallel
 // CHECK: tensor.extract_slice %{{.*}}[0, 128] [10, 2] [1, 1]

@@ -195,6 +195,36 @@ func.func @table_lookup(%t: vector<64xi8>, %i: vector<32xi8>, %t3: vector<48xi8>
   return %0, %1, %2 : vector<32xi8>, vector<24xi8>, vector<8xi8>
 }
 
+// mc.permute: vpermi2ps of the table's halves (32 lanes) or vpermps (16)
+// with AVX-512; elsewhere an extract per lane at the index's low 5 or 4
+// bits.
+// VNNI-LABEL: func.func @permute
+// VNNI: %[[LO:.*]] = vector.extract_strided_slice %arg0 {offsets = [0], sizes = [16], strides = [1]} : vector<32xf32> to vector<16xf32>
+// VNNI: %[[HI:.*]] = vector.extract_strided_slice %arg0 {offsets = [16], sizes = [16], strides = [1]} : vector<32xf32> to vector<16xf32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpermi2var.ps.512"(%[[LO]], %arg2, %[[HI]]) : (vector<16xf32>, vector<16xi32>, vector<16xf32>) -> vector<16xf32>
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.permvar.sf.512"(%arg1, %arg2) : (vector<16xf32>, vector<16xi32>) -> vector<16xf32>
+// AVX2-LABEL: func.func @permute
+// AVX2-NOT: llvm.call_intrinsic
+// AVX2: arith.constant dense<31> : vector<16xi32>
+// PLAIN-LABEL: func.func @permute
+// PLAIN-DAG: %[[M15:.*]] = arith.constant dense<15> : vector<16xi32>
+// PLAIN-DAG: %[[M31:.*]] = arith.constant dense<31> : vector<16xi32>
+// PLAIN: %[[J:.*]] = arith.andi %arg2, %[[M31]] : vector<16xi32>
+// PLAIN: %[[J0:.*]] = vector.extract %[[J]][0] : i32 from vector<16xi32>
+// PLAIN: %[[P0:.*]] = arith.index_castui %[[J0]] : i32 to index
+// PLAIN: vector.extract %arg0[%[[P0]]] : f32 from vector<32xf32>
+// PLAIN-COUNT-15: vector.extract %arg0
+// PLAIN: vector.from_elements {{.*}} : vector<16xf32>
+// PLAIN: arith.andi %arg2, %[[M15]] : vector<16xi32>
+// PLAIN-COUNT-16: vector.extract %arg1
+// PLAIN-NOT: llvm.call_intrinsic
+func.func @permute(%t: vector<32xf32>, %u: vector<16xf32>, %i: vector<16xi32>)
+    -> (vector<16xf32>, vector<16xf32>) {
+  %0 = mc.permute %t, %i : vector<32xf32>, vector<16xi32>
+  %1 = mc.permute %u, %i : vector<16xf32>, vector<16xi32>
+  return %0, %1 : vector<16xf32>, vector<16xf32>
+}
+
 // The decoded sparse operand (kept values where the metadata's positions
 // match, else zero) feeds a vector.contract.
 // PLAIN-LABEL: func.func @sparse_mma

@@ -151,6 +151,16 @@ func.func @table_lookup(%t: vector<64xi8>, %t3: vector<48xi8>, %u: vector<16xi8>
   return %0, %1, %2 : vector<64xi8>, vector<16xi8>, vector<8xi8>
 }
 
+// CHECK-LABEL: func.func @permute
+// CHECK: mc.permute %{{.*}}, %{{.*}} : vector<32xf32>, vector<16xi32>
+// CHECK: mc.permute %{{.*}}, %{{.*}} : vector<16xf32>, vector<16xi32>
+func.func @permute(%t: vector<32xf32>, %u: vector<16xf32>, %i: vector<16xi32>)
+    -> (vector<16xf32>, vector<16xf32>) {
+  %0 = mc.permute %t, %i : vector<32xf32>, vector<16xi32>
+  %1 = mc.permute %u, %i : vector<16xf32>, vector<16xi32>
+  return %0, %1 : vector<16xf32>, vector<16xf32>
+}
+
 // CHECK-LABEL: func.func @sparse_mma
 // CHECK: mc.sparse_mma %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16x16xi8>, vector<16x2xi16>, vector<8x32xi8> into vector<16x8xi32>
 // CHECK: mc.sparse_mma %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : vector<16x16xf16>, vector<16x2xi16>, vector<8x32xf16> into vector<16x8xf32>

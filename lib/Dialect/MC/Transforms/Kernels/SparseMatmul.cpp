@@ -36,6 +36,25 @@
 // LLVM's SLP pass into a vpshufb popcount and vpextrq extracts, also on
 // port 5: ~8 cycles per block.)
 //
+// Slots (1-2 row tiles, where they read less than kMaxSlotBytes per
+// weight): the blocks above are bound by `vexpandps` and the FMA, which
+// share the FP pipes: on Zen 4 a zmm expand issues every 1.7 cycles and an
+// expand + FMA pair every 2.9, so a block costs ~3.3 cycles at any
+// sparsity, the time DRAM takes for ~24 bytes, and 90 % zeros ran at only
+// 2.5x dense. Slots cost per nonzero instead: K in windows of 32 k; per
+// window and panel, S slots, S the most nonzeros any of the panel's 16
+// columns has in the window (8-bit counts, [group][window][panel]); slot i
+// holds column c's i-th nonzero of the window in lane c (value 0 at a k
+// where the column is zero, where it has fewer) and its k - k0 (a byte
+// per lane). x[m, k0 .. k0 + 31]
+// is a 32-lane table; per slot, one `vpermi2ps` (mc.permute) looks up the
+// lanes' x and one FMA per row adds them. 5 bytes per slot lane: at 90 %
+// zeros ~2 slot lanes per nonzero (the padding to the longest column),
+// 1.0 B per weight against the blocks' 0.53, but ~1.2 cycles per 16
+// weights (C probe), so they stream at the DRAM's rate: 4096 x 4096, M =
+// 1, 0.63 ms against 0.93 (bench/RESULTS.md). Zeros are skipped, so a
+// non-finite x takes a fix-up (NaN where the weight is zero at its k).
+//
 // Tiles of 3-8 rows read compressed columns instead (packCsc): per set of
 // 4 columns and block of 512 k, records {f32 value, u16 k} of each
 // column's nonzeros by increasing k, padded to the set's longest column
@@ -59,21 +78,23 @@
 //
 // Loops: column groups (64 columns) run in parallel (`scf.forall`); in
 // each, row tiles of up to 8 rows; a tile of 1-2 rows takes the group's 4
-// panels in one pass over K, so one decoded block feeds 1-2 FMAs; a tile of
+// panels in one pass over K, so one decoded block (or looked-up slot)
+// feeds 1-2 FMAs; a tile of
 // 3-8 rows goes over the k blocks and in each over the group's 16 sets.
 // Each tile ends with the element-wise consumer (if any) and the store of
 // its rows.
 //
 // Numerics: y = fma(w[k], x[m, k], y) over k in increasing order, starting
 // from Y's initial value; the blocks multiply the expanded zeros too, the
-// records skip them (fma(0, x, y) = y for finite x; a -0 initial value can
+// slots and records skip them (fma(0, x, y) = y for finite x; a -0 initial value can
 // come out +0 from the blocks), so both give the same sums. The reference
 // rounds each product and sums all K of them, so the kernels agree with it
 // within float rounding, exactly when the sums are exact (small integers).
 // An inf or NaN x[m, k] gives NaN in column n where w[k, n] = 0, as the
 // reference's 0 x inf: the blocks multiply it, the records' padding (at a
 // zero of its column) does, and a tile with a non-finite x marks the rest
-// from its records (emitNonFiniteFix); elsewhere x * w as usual.
+// from its records or slots (emitNonFiniteFix, emitSlotNonFiniteFix);
+// elsewhere x * w as usual.
 //
 //===----------------------------------------------------------------------===//
 
@@ -376,12 +397,19 @@ bool SparseEmitter::packSlots() {
     for (int64_t win = 0; win < windows; ++win) {
       int64_t k0 = win * kWindow, k1 = std::min(k, k0 + kWindow);
       for (int64_t p = g * kPanels; p < (g + 1) * kPanels; ++p) {
-        // Per column of the panel, the window's k (from k0) of its nonzeros.
+        // Per column of the panel, the window's k (from k0) of its nonzeros
+        // and of its first zero: the padding's k, so that a non-finite x
+        // there gives the reference's NaN (0 * x) in a column that is zero
+        // there (a column that needs padding has one).
         SmallVector<SmallVector<int8_t>> lists(kLanes);
+        SmallVector<int8_t> zeroAt(kLanes, -1);
         for (int64_t c = 0; c < kLanes && p < numPanels; ++c)
-          for (int64_t kk = k0; kk < k1 && p * kLanes + c < n; ++kk)
+          for (int64_t kk = k0; kk < k1 && p * kLanes + c < n; ++kk) {
             if (weightAt(w, kk * n + p * kLanes + c) != 0.0f)
               lists[c].push_back(kk - k0);
+            else if (zeroAt[c] < 0)
+              zeroAt[c] = kk - k0;
+          }
         size_t count = 0;
         for (const auto &list : lists)
           count = std::max(count, list.size());
@@ -389,7 +417,8 @@ bool SparseEmitter::packSlots() {
         for (size_t i = 0; i < count; ++i)
           for (int64_t c = 0; c < kLanes; ++c) {
             bool real = i < lists[c].size();
-            packedIndices.push_back(real ? lists[c][i] : 0);
+            packedIndices.push_back(real ? lists[c][i]
+                                         : std::max<int8_t>(zeroAt[c], 0));
             packedValues.push_back(
                 real ? weightAt(w, (k0 + lists[c][i]) * n + p * kLanes + c)
                      : 0.0f);
