@@ -218,6 +218,10 @@ private:
                                           ValueRange accs);
   /// x[row, window * kWindow ..] (zeros past K).
   Value emitWindow(Value row, Value window);
+  /// The first slot of group `group`, and the slots of panel `panel` of
+  /// the group in window `window`.
+  Value emitSlotStart(Value group);
+  Value emitSlotCount(Value group, Value window, int64_t panel);
   Value emitCscTile(Value slice, Value row, int64_t rows, Value n0, Value group,
                     int64_t width);
   Value emitNonFiniteFix(Value tile, Value row, int64_t rows, Value group,
@@ -459,6 +463,21 @@ Value SparseEmitter::emitWindow(Value row, Value window) {
       ArrayRef<bool>{k % kWindow == 0});
 }
 
+Value SparseEmitter::emitSlotStart(Value group) {
+  return arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      memref::LoadOp::create(b, loc, slotStarts, ValueRange{group}));
+}
+
+Value SparseEmitter::emitSlotCount(Value group, Value window, int64_t panel) {
+  Value at = arith::AddIOp::create(
+      b, loc, mul(group, llvm::divideCeil(k, kWindow)), window);
+  return arith::IndexCastUIOp::create(
+      b, loc, b.getIndexType(),
+      memref::LoadOp::create(b, loc, slotCounts,
+                             ValueRange{add(mul(at, kPanels), panel)}));
+}
+
 /// Rows `row` .. `row` + rows (at most kMinCscRows - 1) times the group's
 /// panels from the slots: per window of 32 k, each row's x there as a
 /// 32-lane table; per slot, its 16 values and one FMA per row with the
@@ -471,10 +490,6 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
   auto tableFlags = VectorType::get({kWindow}, b.getI1Type());
   auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
   auto col = [&](int64_t j) { return j * kLanes; };
-  auto loadIndex = [&](Value memref, Value at) -> Value {
-    return arith::IndexCastUIOp::create(
-        b, loc, b.getIndexType(), memref::LoadOp::create(b, loc, memref, at));
-  };
 
   // Accumulators (row-major), the slot offset and per row whether its x
   // was finite so far.
@@ -484,7 +499,7 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
       iters.push_back(output->readInit(b, loc, slice, add(row, i),
                                        add(n0, col(j)), index(col(j)), kLanes,
                                        inBounds(j)));
-  iters.push_back(loadIndex(slotStarts, group));
+  iters.push_back(emitSlotStart(group));
   Value allTrue = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(tableFlags, true));
   iters.append(rows, allTrue);
@@ -508,12 +523,9 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
                                     math::AbsFOp::create(b, loc, tables[i]),
                                     inf));
         }
-        Value countBase =
-            mul(arith::AddIOp::create(b, loc, mul(group, windows), win),
-                kPanels);
         for (int64_t p = 0; p < panels; ++p) {
-          Value end = arith::AddIOp::create(
-              b, loc, offset, loadIndex(slotCounts, add(countBase, p)));
+          Value end = arith::AddIOp::create(b, loc, offset,
+                                            emitSlotCount(group, win, p));
           SmallVector<Value> panelAccs;
           for (int64_t i = 0; i < rows; ++i)
             panelAccs.push_back(accs[i * panels + p]);
@@ -579,27 +591,18 @@ SmallVector<Value> SparseEmitter::emitSlotNonFiniteFix(Value row, Value group,
       b, loc,
       DenseElementsAttr::get(VectorType::get({kLanes}, b.getI1Type()), false));
   SmallVector<Value> iters(accs.begin(), accs.end());
-  iters.push_back(memref::LoadOp::create(b, loc, slotStarts, group));
-  iters.back() =
-      arith::IndexCastUIOp::create(b, loc, b.getIndexType(), iters.back());
+  iters.push_back(emitSlotStart(group));
   auto windowLoop = scf::ForOp::create(
       b, loc, index(0), index(windows), index(1), iters,
       [&](OpBuilder &, Location, Value win, ValueRange in) {
         SmallVector<Value> state(in.begin(), in.end());
         Value table = emitWindow(row, win);
-        Value countBase =
-            mul(arith::AddIOp::create(b, loc, mul(group, windows), win),
-                kPanels);
         SmallVector<Value> starts;
         Value &offset = state.back();
         for (int64_t p = 0; p < panels; ++p) {
           starts.push_back(offset);
-          offset = arith::AddIOp::create(
-              b, loc, offset,
-              arith::IndexCastUIOp::create(
-                  b, loc, b.getIndexType(),
-                  memref::LoadOp::create(b, loc, slotCounts,
-                                         ValueRange{add(countBase, p)})));
+          offset = arith::AddIOp::create(b, loc, offset,
+                                         emitSlotCount(group, win, p));
         }
         starts.push_back(offset);
         auto laneLoop = scf::ForOp::create(
