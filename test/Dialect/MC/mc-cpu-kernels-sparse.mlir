@@ -69,6 +69,8 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 // (read past K as zeros); per slot, vpermi2ps of it at the slot's indices
 // and one FMA. An inf or NaN x takes the fix-up: NaN where the weight is
 // zero at that k.
+// A slot loop runs a few times (here 0-2): LLVM does not unroll it.
+// CHECK-DAG: #[[NOUNROLL:.*]] = #llvm.loop_annotation<unroll = #{{.*}}>
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_starts : memref<1xi64> = dense<0>
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_counts : memref<8xi8> = dense<[2, 0, 0, 0, 1, 1, 0, 0]>
 // CHECK-DAG: memref.global "private" constant @__mc_sparse_slot_indices : memref<80xi8> = dense<[0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0,
@@ -91,6 +93,7 @@ func.func @sparse_gemv(%x: tensor<1x5xf32>) -> tensor<1x20xf32> {
 // CHECK:     %[[I32:.*]] = arith.extui %[[I8]] : vector<16xi8> to vector<16xi32>
 // CHECK:     %[[X:.*]] = mc.permute %[[TABLE]], %[[I32]] : vector<32xf32>, vector<16xi32>
 // CHECK:     vector.fma %[[V]], %[[X]], %[[ACC]] : vector<16xf32>
+// CHECK:   } {loop_annotation = #[[NOUNROLL]]}
 // CHECK:   memref.load %[[COUNTS]]
 // CHECK:   scf.for %{{.*}} = %[[END0]] to
 // CHECK:     mc.permute
