@@ -424,8 +424,8 @@ struct LowerPermute : OpRewritePattern<PermuteOp> {
           entries == 16
               ? callIntrinsic(rewriter, loc, "llvm.x86.avx512.permvar.sf.512",
                               op.getType(), {table, op.getIndices()})
-              : callIntrinsic(rewriter, loc, "llvm.x86.avx512.vpermi2var.ps.512",
-                              op.getType(),
+              : callIntrinsic(rewriter, loc,
+                              "llvm.x86.avx512.vpermi2var.ps.512", op.getType(),
                               {slice(rewriter, loc, table, 0, 16),
                                op.getIndices(),
                                slice(rewriter, loc, table, 16, 16)});

@@ -588,8 +588,8 @@ struct MCLowerReference
     ConversionTarget target(*ctx);
     target.addIllegalDialect<MCDialect>();
     // Vector-level; --mc-lower-dot4 lowers them after bufferization.
-    target.addLegalOp<Dot4Op, Dot2Op, ByteShuffleOp, TableLookupOp,
-                      PermuteOp>();
+    target
+        .addLegalOp<Dot4Op, Dot2Op, ByteShuffleOp, TableLookupOp, PermuteOp>();
     target.markUnknownOpDynamicallyLegal([&](Operation *op) {
       // Functions of other dialects (llvm.func) have builtin types only
       // through their operations, checked one by one.

@@ -86,12 +86,12 @@
 //
 // Numerics: y = fma(w[k], x[m, k], y) over k in increasing order, starting
 // from Y's initial value; the blocks multiply the expanded zeros too, the
-// slots and records skip them (fma(0, x, y) = y for finite x; a -0 initial value can
-// come out +0 from the blocks), so both give the same sums. The reference
-// rounds each product and sums all K of them, so the kernels agree with it
-// within float rounding, exactly when the sums are exact (small integers).
-// An inf or NaN x[m, k] gives NaN in column n where w[k, n] = 0, as the
-// reference's 0 x inf: the blocks multiply it, the records' padding (at a
+// slots and records skip them (fma(0, x, y) = y for finite x; a -0 initial
+// value can come out +0 from the blocks), so both give the same sums. The
+// reference rounds each product and sums all K of them, so the kernels agree
+// with it within float rounding, exactly when the sums are exact (small
+// integers). An inf or NaN x[m, k] gives NaN in column n where w[k, n] = 0, as
+// the reference's 0 x inf: the blocks multiply it, the records' padding (at a
 // zero of its column) does, and a tile with a non-finite x marks the rest
 // from its records or slots (emitNonFiniteFix, emitSlotNonFiniteFix);
 // elsewhere x * w as usual.
@@ -444,9 +444,9 @@ bool SparseEmitter::packSlots() {
   slotValues = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_slot_values",
       get(b.getF32Type(), packedValues.size(), ArrayRef<float>(packedValues)));
-  slotIndices = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_slot_indices",
-      get(b.getI8Type(), packedIndices.size(), ArrayRef<int8_t>(packedIndices)));
+  slotIndices = getConstantGlobal(b, loc, matmul, "__mc_sparse_slot_indices",
+                                  get(b.getI8Type(), packedIndices.size(),
+                                      ArrayRef<int8_t>(packedIndices)));
   slotCounts = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_slot_counts",
       get(b.getI8Type(), counts.size(), ArrayRef<int8_t>(counts)));
@@ -488,7 +488,7 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
   int64_t panels = llvm::divideCeil(width, kLanes);
   int64_t windows = llvm::divideCeil(k, kWindow);
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
-  auto tableFlags = VectorType::get({kWindow}, b.getI1Type());
+  auto flagsType = VectorType::get({kWindow}, b.getI1Type());
   auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
   auto col = [&](int64_t j) { return j * kLanes; };
 
@@ -502,11 +502,12 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
                                        inBounds(j)));
   iters.push_back(emitSlotStart(group));
   Value allTrue = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(tableFlags, true));
+      b, loc, DenseElementsAttr::get(flagsType, true));
   iters.append(rows, allTrue);
   Value inf = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(VectorType::get({kWindow}, b.getF32Type()),
-                                     b.getF32FloatAttr(INFINITY)));
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({kWindow}, b.getF32Type()),
+                             b.getF32FloatAttr(INFINITY)));
 
   auto loop = scf::ForOp::create(
       b, loc, index(0), index(windows), index(1), iters,
@@ -534,8 +535,8 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
               b, loc, offset, end, index(1), panelAccs,
               [&](OpBuilder &, Location, Value slot, ValueRange acc) {
                 Value at = mul(slot, kLanes);
-                Value weights = vector::LoadOp::create(b, loc, f32Type,
-                                                       slotValues, at);
+                Value weights =
+                    vector::LoadOp::create(b, loc, f32Type, slotValues, at);
                 Value positions = arith::ExtUIOp::create(
                     b, loc, VectorType::get({kLanes}, b.getI32Type()),
                     vector::LoadOp::create(
@@ -545,7 +546,8 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
                 for (int64_t i = 0; i < rows; ++i)
                   out.push_back(vector::FMAOp::create(
                       b, loc, weights,
-                      mc::PermuteOp::create(b, loc, f32Type, tables[i], positions),
+                      mc::PermuteOp::create(b, loc, f32Type, tables[i],
+                                            positions),
                       acc[i]));
                 scf::YieldOp::create(b, loc, out);
               });
@@ -561,8 +563,8 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
                   LLVM::LoopUnrollAttr::get(b.getContext(), b.getBoolAttr(true),
                                             nullptr, nullptr, nullptr, nullptr,
                                             nullptr, nullptr),
-                  nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
-                  nullptr, nullptr, nullptr, nullptr, {}));
+                  nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr,
+                  nullptr, nullptr, nullptr, {}));
           for (int64_t i = 0; i < rows; ++i)
             accs[i * panels + p] = slotLoop.getResult(i);
           offset = end;
@@ -572,15 +574,15 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
 
   for (int64_t i = 0; i < rows; ++i) {
     SmallVector<Value> accs(loop.getResults().slice(i * panels, panels));
-    Value finite = vector::ReductionOp::create(
-        b, loc, vector::CombiningKind::AND,
-        loop.getResult(rows * panels + 1 + i));
+    Value finite =
+        vector::ReductionOp::create(b, loc, vector::CombiningKind::AND,
+                                    loop.getResult(rows * panels + 1 + i));
     auto fix = scf::IfOp::create(
         b, loc, finite,
         [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, accs); },
         [&](OpBuilder &, Location) {
-          scf::YieldOp::create(
-              b, loc, emitSlotNonFiniteFix(add(row, i), group, accs));
+          scf::YieldOp::create(b, loc,
+                               emitSlotNonFiniteFix(add(row, i), group, accs));
         });
     for (int64_t j = 0; j < panels; ++j)
       slice = output->store(b, loc, slice, fix.getResult(j), add(row, i),
@@ -640,8 +642,7 @@ SmallVector<Value> SparseEmitter::emitSlotNonFiniteFix(Value row, Value group,
                         arith::MulFOp::create(b, loc, zero, xj));
                     Value jj = vector::BroadcastOp::create(
                         b, loc, i8Type,
-                        arith::IndexCastUIOp::create(b, loc, b.getI8Type(),
-                                                     j));
+                        arith::IndexCastUIOp::create(b, loc, b.getI8Type(), j));
                     SmallVector<Value> fixed;
                     for (int64_t p = 0; p < panels; ++p) {
                       // Lanes with a nonzero weight at k0 + j.
