@@ -125,6 +125,13 @@ static float weightAt(const RawConstant &w, int64_t i) {
   return v;
 }
 
+/// A 1-D constant of `data` with element type `elt`.
+template <typename T>
+static DenseElementsAttr denseOf(Type elt, ArrayRef<T> data) {
+  return DenseElementsAttr::get(
+      RankedTensorType::get({static_cast<int64_t>(data.size())}, elt), data);
+}
+
 namespace {
 /// Emits the kernel for one matmul.
 class SparseEmitter {
@@ -211,6 +218,13 @@ private:
   bool packSlots();
   void packCsc();
   void emitTransposedX();
+  /// Y's initial values at rows `row` .. `row` + rows (row-major) of the
+  /// group's panels, the `width` columns from `n0`.
+  SmallVector<Value> readPanels(Value slice, Value row, int64_t rows, Value n0,
+                                int64_t width);
+  /// Stores row `row`'s sums of the group's panels.
+  Value storePanels(Value slice, ValueRange sums, Value row, Value n0,
+                    int64_t width);
   Value emitBitmaskTile(Value slice, Value row, int64_t rows, Value n0,
                         Value group, int64_t width);
   Value emitSlotTile(Value slice, Value row, int64_t rows, Value n0,
@@ -275,18 +289,37 @@ void SparseEmitter::packWeights() {
   // keeps the global non-empty.
   packedValues.resize(packedValues.size() + kLanes, 0.0f);
 
-  auto get = [&](Type elt, int64_t size, auto data) {
-    return DenseElementsAttr::get(RankedTensorType::get({size}, elt), data);
-  };
-  values = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_values",
-      get(b.getF32Type(), packedValues.size(), ArrayRef<float>(packedValues)));
+  values =
+      getConstantGlobal(b, loc, matmul, "__mc_sparse_values",
+                        denseOf(b.getF32Type(), ArrayRef<float>(packedValues)));
   masks = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_masks",
-      get(b.getI16Type(), packedMasks.size(), ArrayRef<int16_t>(packedMasks)));
-  groupStarts = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_starts",
-      get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
+      denseOf(b.getI16Type(), ArrayRef<int16_t>(packedMasks)));
+  groupStarts =
+      getConstantGlobal(b, loc, matmul, "__mc_sparse_starts",
+                        denseOf(b.getI64Type(), ArrayRef<int64_t>(starts)));
+}
+
+SmallVector<Value> SparseEmitter::readPanels(Value slice, Value row,
+                                             int64_t rows, Value n0,
+                                             int64_t width) {
+  SmallVector<Value> inits;
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t col = 0; col < width; col += kLanes)
+      inits.push_back(output->readInit(b, loc, slice, add(row, i), add(n0, col),
+                                       index(col), kLanes,
+                                       col + kLanes <= width));
+  return inits;
+}
+
+Value SparseEmitter::storePanels(Value slice, ValueRange sums, Value row,
+                                 Value n0, int64_t width) {
+  for (auto [j, sum] : llvm::enumerate(sums)) {
+    int64_t col = j * kLanes;
+    slice = output->store(b, loc, slice, sum, row, add(n0, col), index(col),
+                          col + kLanes <= width);
+  }
+  return slice;
 }
 
 /// Rows `row` .. `row` + rows (at most kMinCscRows - 1) times the group's
@@ -297,15 +330,8 @@ Value SparseEmitter::emitBitmaskTile(Value slice, Value row, int64_t rows,
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
   auto maskType = VectorType::get({kLanes}, b.getI1Type());
   auto i64Type = b.getI64Type();
-  auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
-  auto col = [&](int64_t j) { return j * kLanes; };
 
-  SmallVector<Value> iters;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < panels; ++j)
-      iters.push_back(output->readInit(b, loc, slice, add(row, i),
-                                       add(n0, col(j)), index(col(j)), kLanes,
-                                       inBounds(j)));
+  SmallVector<Value> iters = readPanels(slice, row, rows, n0, width);
   Value start = memref::LoadOp::create(b, loc, groupStarts, ValueRange{group});
   iters.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), start));
   Value zero = arith::ConstantOp::create(
@@ -386,9 +412,8 @@ Value SparseEmitter::emitBitmaskTile(Value slice, Value row, int64_t rows,
     step(iters, index(kk));
 
   for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < panels; ++j)
-      slice = output->store(b, loc, slice, iters[i * panels + j], add(row, i),
-                            add(n0, col(j)), index(col(j)), inBounds(j));
+    slice = storePanels(slice, ArrayRef(iters).slice(i * panels, panels),
+                        add(row, i), n0, width);
   return slice;
 }
 
@@ -438,21 +463,18 @@ bool SparseEmitter::packSlots() {
   packedValues.resize(packedValues.size() + kLanes, 0.0f);
   packedIndices.resize(packedIndices.size() + kLanes, 0);
 
-  auto get = [&](Type elt, int64_t size, auto data) {
-    return DenseElementsAttr::get(RankedTensorType::get({size}, elt), data);
-  };
-  slotValues = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_slot_values",
-      get(b.getF32Type(), packedValues.size(), ArrayRef<float>(packedValues)));
-  slotIndices = getConstantGlobal(b, loc, matmul, "__mc_sparse_slot_indices",
-                                  get(b.getI8Type(), packedIndices.size(),
-                                      ArrayRef<int8_t>(packedIndices)));
-  slotCounts = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_slot_counts",
-      get(b.getI8Type(), counts.size(), ArrayRef<int8_t>(counts)));
-  slotStarts = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_slot_starts",
-      get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
+  slotValues =
+      getConstantGlobal(b, loc, matmul, "__mc_sparse_slot_values",
+                        denseOf(b.getF32Type(), ArrayRef<float>(packedValues)));
+  slotIndices = getConstantGlobal(
+      b, loc, matmul, "__mc_sparse_slot_indices",
+      denseOf(b.getI8Type(), ArrayRef<int8_t>(packedIndices)));
+  slotCounts =
+      getConstantGlobal(b, loc, matmul, "__mc_sparse_slot_counts",
+                        denseOf(b.getI8Type(), ArrayRef<int8_t>(counts)));
+  slotStarts =
+      getConstantGlobal(b, loc, matmul, "__mc_sparse_slot_starts",
+                        denseOf(b.getI64Type(), ArrayRef<int64_t>(starts)));
   return true;
 }
 
@@ -489,17 +511,10 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
   int64_t windows = llvm::divideCeil(k, kWindow);
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
   auto flagsType = VectorType::get({kWindow}, b.getI1Type());
-  auto inBounds = [&](int64_t p) { return (p + 1) * kLanes <= width; };
-  auto col = [&](int64_t j) { return j * kLanes; };
 
   // Accumulators (row-major), the slot offset and per row whether its x
   // was finite so far.
-  SmallVector<Value> iters;
-  for (int64_t i = 0; i < rows; ++i)
-    for (int64_t j = 0; j < panels; ++j)
-      iters.push_back(output->readInit(b, loc, slice, add(row, i),
-                                       add(n0, col(j)), index(col(j)), kLanes,
-                                       inBounds(j)));
+  SmallVector<Value> iters = readPanels(slice, row, rows, n0, width);
   iters.push_back(emitSlotStart(group));
   Value allTrue = arith::ConstantOp::create(
       b, loc, DenseElementsAttr::get(flagsType, true));
@@ -584,9 +599,7 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
           scf::YieldOp::create(b, loc,
                                emitSlotNonFiniteFix(add(row, i), group, accs));
         });
-    for (int64_t j = 0; j < panels; ++j)
-      slice = output->store(b, loc, slice, fix.getResult(j), add(row, i),
-                            add(n0, col(j)), index(col(j)), inBounds(j));
+    slice = storePanels(slice, fix.getResults(), add(row, i), n0, width);
   }
   return slice;
 }
@@ -746,18 +759,15 @@ void SparseEmitter::packCsc() {
   // Keeps the global non-empty.
   stream.resize(stream.size() + recordBytes, 0);
 
-  auto get = [&](Type elt, int64_t size, auto data) {
-    return DenseElementsAttr::get(RankedTensorType::get({size}, elt), data);
-  };
   cscRecords = getConstantGlobal(
       b, loc, matmul, "__mc_sparse_csc_records",
       DenseElementsAttr::getFromRawBuffer(
           RankedTensorType::get({static_cast<int64_t>(stream.size())},
                                 b.getI8Type()),
           ArrayRef<char>(stream)));
-  cscStarts = getConstantGlobal(
-      b, loc, matmul, "__mc_sparse_csc_starts",
-      get(b.getI64Type(), starts.size(), ArrayRef<int64_t>(starts)));
+  cscStarts =
+      getConstantGlobal(b, loc, matmul, "__mc_sparse_csc_starts",
+                        denseOf(b.getI64Type(), ArrayRef<int64_t>(starts)));
 }
 
 void SparseEmitter::emitTransposedX() {
