@@ -105,7 +105,8 @@ check_panels(3, 33, 200, [12])            # the partial last panel dense
 check_panels(8, 530, 70, [1])             # dense columns across 2 blocks
 check_exact(3, 50, 48, density=0.27)  # near the threshold
 check_exact(5, 33, 65, init=True)
-check_exact(2, 70, 90, resource=True)
+check_exact(2, 70, 90, resource=True, expect="slots")
+check_exact(1, 70, 90, density=0.3, init=True, expect="bitmask")
 print("exact: ok")
 
 
@@ -130,14 +131,15 @@ for m, k, n in [(1, 512, 96), (4, 200, 130), (7, 129, 40)]:
 print("rounding: ok")
 
 # A fused bias + ReLU consumer equals the reference (exact sums), applied
-# to the bitmask kernel's accumulators (2 rows) and to the compressed
-# columns' rows after their transposition (6 rows).
-def check_epilogue(m, k, n):
-    w = sparse_weight(k, n, 0.15)
+# to the slots' and the bitmask kernel's accumulators (2 rows) and to the
+# compressed columns' rows after their transposition (6 rows).
+def check_epilogue(m, k, n, density=0.15, expect=None):
+    w = sparse_weight(k, n, density)
     bias = rng.integers(-20, 21, n).astype(np.float32)
     ir = with_bias_relu(matmul_model(w, m), m, bias)
     lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
     assert "linalg.generic" not in lowered and uses_kernel(ir)
+    assert expect is None or expect in formats(ir), (m, k, n, formats(ir))
     x = rng.integers(-8, 9, (m, k)).astype(np.float32)
     want = np.maximum(x.astype(np.float64) @ w + bias, 0)
     (ref,) = run(ir, "f", [x], 1, ["--reference"])
@@ -145,8 +147,9 @@ def check_epilogue(m, k, n):
     check_exact_configs(ir, [x], want, configs, (m, k, n))
 
 
-check_epilogue(2, 100, 90)
-check_epilogue(6, 21, 90)
+check_epilogue(2, 100, 90, expect="slots")
+check_epilogue(2, 100, 90, density=0.3, expect="bitmask")
+check_epilogue(6, 21, 90, expect="csc")
 print("epilogue: ok")
 
 # inf and NaN in X: the bitmask kernel multiplies the expanded zeros too,
