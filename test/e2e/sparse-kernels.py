@@ -12,7 +12,7 @@
 # K over one block (1025, 1300); an all-zero weight; fully dense panels, groups and
 # columns (no zero to pad at) beside empty ones; a non-zero initial
 # accumulator; a dense_resource weight; a fused bias + ReLU consumer (also
-# over several passes); inf and NaN in X for both formats (as the
+# over several passes); inf and NaN in X for every format (as the
 # reference: 0 x inf is NaN, a nonzero weight times inf is inf); weights
 # pruned by --mc-prune; 1 and 2 threads; the host's isa (AVX-512) and
 # generic, which has no vexpandps and takes the dense f32 kernel instead

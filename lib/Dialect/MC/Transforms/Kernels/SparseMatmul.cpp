@@ -46,14 +46,16 @@
 // columns has in the window (8-bit counts, [group][window][panel]); slot i
 // holds column c's i-th nonzero of the window in lane c (value 0 at a k
 // where the column is zero, where it has fewer) and its k - k0 (a byte
-// per lane). x[m, k0 .. k0 + 31]
-// is a 32-lane table; per slot, one `vpermi2ps` (mc.permute) looks up the
-// lanes' x and one FMA per row adds them. 5 bytes per slot lane: at 90 %
-// zeros ~2 slot lanes per nonzero (the padding to the longest column),
-// 1.0 B per weight against the blocks' 0.53, but ~1.2 cycles per 16
-// weights (C probe), so they stream at the DRAM's rate: 4096 x 4096, M =
-// 1, 0.63 ms against 0.93 (bench/RESULTS.md). Zeros are skipped, so a
-// non-finite x takes a fix-up (NaN where the weight is zero at its k).
+// per lane). x[m, k0 .. k0 + 31] is a 32-lane table; per slot, one
+// `vpermi2ps` (mc.permute) looks up the lanes' x and one FMA per row adds
+// them. 5 bytes per slot lane: at 90 % zeros ~2 slot lanes per nonzero
+// (the padding to the longest column), 1.0 B per weight against the
+// blocks' 0.53, but ~1.2 cycles per 16 weights (C probe), so they stream
+// at the DRAM's rate: 4096 x 4096, M = 1, 0.61 ms against 0.93
+// (bench/RESULTS.md). Zeros are skipped, so a non-finite x takes a fix-up
+// (NaN where the weight is zero at its k). Slots for 3-8 rows too, one
+// panel at a time (8 accumulators, 16 table registers), measured slower
+// than the compressed columns (M = 8: 1.97 ms against 1.32).
 //
 // Tiles of 3-8 rows read compressed columns instead (packCsc): per set of
 // 4 columns and block of 512 k, records {f32 value, u16 k} of each
