@@ -67,6 +67,22 @@ static Value emitTbl(PatternRewriter &rewriter, Location loc,
   return result;
 }
 
+/// `table[indices[i]]` for every i, an extract per lane (the indices must
+/// be within the table: past it is poison).
+static Value extractLanes(PatternRewriter &rewriter, Location loc, Value table,
+                          Value indices, VectorType type) {
+  SmallVector<Value> lanes;
+  for (int64_t i = 0; i < type.getNumElements(); ++i) {
+    Value position = arith::IndexCastUIOp::create(
+        rewriter, loc, rewriter.getIndexType(),
+        vector::ExtractOp::create(rewriter, loc, indices,
+                                  ArrayRef<int64_t>{i}));
+    lanes.push_back(vector::ExtractOp::create(
+        rewriter, loc, table, ArrayRef<OpFoldResult>{position}));
+  }
+  return vector::FromElementsOp::create(rewriter, loc, type, lanes);
+}
+
 namespace {
 /// The widest x86 vectors the ISA of the pass offers, in bits; 0: none
 /// (plain vector arithmetic).
@@ -387,16 +403,7 @@ struct LowerTableLookup : OpRewritePattern<TableLookupOp> {
     };
     Value clamped = arith::MinUIOp::create(rewriter, loc, op.getIndices(),
                                            splat(entries - 1));
-    SmallVector<Value> bytes;
-    for (int64_t i = 0; i < type.getNumElements(); ++i) {
-      Value index = vector::ExtractOp::create(rewriter, loc, clamped,
-                                              ArrayRef<int64_t>{i});
-      Value position = arith::IndexCastUIOp::create(
-          rewriter, loc, rewriter.getIndexType(), index);
-      bytes.push_back(vector::ExtractOp::create(
-          rewriter, loc, op.getTable(), ArrayRef<OpFoldResult>{position}));
-    }
-    Value looked = vector::FromElementsOp::create(rewriter, loc, type, bytes);
+    Value looked = extractLanes(rewriter, loc, op.getTable(), clamped, type);
     Value inRange =
         arith::CmpIOp::create(rewriter, loc, arith::CmpIPredicate::ult,
                               op.getIndices(), splat(entries));
@@ -439,16 +446,8 @@ struct LowerPermute : OpRewritePattern<PermuteOp> {
             rewriter, loc,
             DenseElementsAttr::get(indexType,
                                    rewriter.getI32IntegerAttr(entries - 1))));
-    SmallVector<Value> lanes;
-    for (int64_t i = 0; i < indexType.getNumElements(); ++i) {
-      Value position = arith::IndexCastUIOp::create(
-          rewriter, loc, rewriter.getIndexType(),
-          vector::ExtractOp::create(rewriter, loc, low, ArrayRef<int64_t>{i}));
-      lanes.push_back(vector::ExtractOp::create(
-          rewriter, loc, table, ArrayRef<OpFoldResult>{position}));
-    }
-    rewriter.replaceOpWithNewOp<vector::FromElementsOp>(op, op.getType(),
-                                                        lanes);
+    rewriter.replaceOp(op, extractLanes(rewriter, loc, table, low,
+                                        cast<VectorType>(op.getType())));
     return success();
   }
 

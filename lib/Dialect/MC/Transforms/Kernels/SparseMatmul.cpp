@@ -235,6 +235,8 @@ private:
                                           ValueRange accs);
   /// x[row, window * kWindow ..] (zeros past K).
   Value emitWindow(Value row, Value window);
+  /// Per row of X whether all of it is finite (rowsFinite), once per call.
+  void emitRowsFinite();
   /// The first slot of group `group`, and the slots of panel `panel` of
   /// the group in window `window`.
   Value emitSlotStart(Value group);
@@ -256,7 +258,7 @@ private:
   Value x, values, masks, groupStarts;
   /// The slots (values, indices) and the slots per group, window and panel;
   /// whether 1-2 row tiles read them rather than the bitmask blocks.
-  Value slotValues, slotIndices, slotCounts, slotStarts;
+  Value slotValues, slotIndices, slotCounts, slotStarts, rowsFinite;
   bool slots = false;
   /// The compressed columns and, per tile of rows, X transposed (k-major,
   /// kCscLanes rows) and whether all its values are finite.
@@ -488,6 +490,40 @@ Value SparseEmitter::emitWindow(Value row, Value window) {
       ArrayRef<bool>{k % kWindow == 0});
 }
 
+void SparseEmitter::emitRowsFinite() {
+  auto tableType = VectorType::get({kWindow}, b.getF32Type());
+  Value inf = arith::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(tableType, b.getF32FloatAttr(INFINITY)));
+  Value allTrue = arith::ConstantOp::create(
+      b, loc,
+      DenseElementsAttr::get(VectorType::get({kWindow}, b.getI1Type()), true));
+  Value init =
+      tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{m}, b.getI1Type());
+  rowsFinite =
+      scf::ForOp::create(
+          b, loc, index(0), index(m), index(1), ValueRange{init},
+          [&](OpBuilder &, Location, Value row, ValueRange rowIter) {
+            auto windowLoop = scf::ForOp::create(
+                b, loc, index(0), index(llvm::divideCeil(k, kWindow)), index(1),
+                ValueRange{allTrue},
+                [&](OpBuilder &, Location, Value win, ValueRange flags) {
+                  Value finite = arith::CmpFOp::create(
+                      b, loc, arith::CmpFPredicate::OLT,
+                      math::AbsFOp::create(b, loc, emitWindow(row, win)), inf);
+                  scf::YieldOp::create(b, loc,
+                                       ValueRange{arith::AndIOp::create(
+                                           b, loc, flags[0], finite)});
+                });
+            Value all = vector::ReductionOp::create(
+                b, loc, vector::CombiningKind::AND, windowLoop.getResult(0));
+            scf::YieldOp::create(
+                b, loc,
+                ValueRange{tensor::InsertOp::create(b, loc, all, rowIter[0],
+                                                    ValueRange{row})});
+          })
+          .getResult(0);
+}
+
 Value SparseEmitter::emitSlotStart(Value group) {
   return arith::IndexCastUIOp::create(
       b, loc, b.getIndexType(),
@@ -512,19 +548,10 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
   int64_t panels = llvm::divideCeil(width, kLanes);
   int64_t windows = llvm::divideCeil(k, kWindow);
   auto f32Type = VectorType::get({kLanes}, b.getF32Type());
-  auto flagsType = VectorType::get({kWindow}, b.getI1Type());
 
-  // Accumulators (row-major), the slot offset and per row whether its x
-  // was finite so far.
+  // Accumulators (row-major) and the slot offset.
   SmallVector<Value> iters = readPanels(slice, row, rows, n0, width);
   iters.push_back(emitSlotStart(group));
-  Value allTrue = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(flagsType, true));
-  iters.append(rows, allTrue);
-  Value inf = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr::get(VectorType::get({kWindow}, b.getF32Type()),
-                             b.getF32FloatAttr(INFINITY)));
 
   auto loop = scf::ForOp::create(
       b, loc, index(0), index(windows), index(1), iters,
@@ -532,16 +559,9 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
         SmallVector<Value> state(in.begin(), in.end());
         MutableArrayRef<Value> accs(state.data(), rows * panels);
         Value &offset = state[rows * panels];
-        MutableArrayRef<Value> finite(state.data() + rows * panels + 1, rows);
         SmallVector<Value> tables;
-        for (int64_t i = 0; i < rows; ++i) {
+        for (int64_t i = 0; i < rows; ++i)
           tables.push_back(emitWindow(add(row, i), win));
-          finite[i] = arith::AndIOp::create(
-              b, loc, finite[i],
-              arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OLT,
-                                    math::AbsFOp::create(b, loc, tables[i]),
-                                    inf));
-        }
         for (int64_t p = 0; p < panels; ++p) {
           Value end = arith::AddIOp::create(b, loc, offset,
                                             emitSlotCount(group, win, p));
@@ -591,9 +611,7 @@ Value SparseEmitter::emitSlotTile(Value slice, Value row, int64_t rows,
 
   for (int64_t i = 0; i < rows; ++i) {
     SmallVector<Value> accs(loop.getResults().slice(i * panels, panels));
-    Value finite =
-        vector::ReductionOp::create(b, loc, vector::CombiningKind::AND,
-                                    loop.getResult(rows * panels + 1 + i));
+    Value finite = extract(rowsFinite, {add(row, i)});
     auto fix = scf::IfOp::create(
         b, loc, finite,
         [&](OpBuilder &, Location) { scf::YieldOp::create(b, loc, accs); },
@@ -1075,6 +1093,8 @@ Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
   bool bitmask = !llvm::all_of(tileRows, usesCsc);
   if (bitmask && !(slots = packSlots()))
     packWeights();
+  if (slots)
+    emitRowsFinite();
   if (csc) {
     packCsc();
     emitTransposedX();
