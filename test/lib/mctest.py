@@ -431,9 +431,11 @@ def _c_call(entry, inputs, outputs, in_offsets, out_offsets):
             strides = [int(np.prod(shape[d + 1:])) for d in range(len(shape))]
             ptr = f"({elt} *)({buf} + {off})"
             name = f"{kind}{i}"
+            # A rank-0 descriptor has no sizes and strides.
+            dims = (f", {{{', '.join(map(str, shape))}}}, "
+                    f"{{{', '.join(map(str, strides))}}}" if shape else "")
             lines.append(f"    mc_memref_{elt}_{len(shape)}d {name} = {{{ptr}, "
-                         f"{ptr}, 0, {{{', '.join(map(str, shape))}}}, "
-                         f"{{{', '.join(map(str, strides))}}}}};")
+                         f"{ptr}, 0{dims}}};")
             names.append("&" + name)
     lines.append(f"    _mlir_ciface_{entry}({', '.join(names)});\n  }}")
     return "\n".join(lines)
@@ -455,7 +457,7 @@ def compile_and_call(mlir, calls, target, cc, runner=(), mattr=None,
     it into a C program with `cc` and exactly the flags `mc-compile
     --print-link-flags` prints, and runs it (through `runner`, e.g. qemu).
     `calls` is a list of (entry, input arrays, output (shape, dtype)s); each
-    entry takes ranked tensors of rank >= 1. Returns the outputs of each
+    entry takes ranked tensors. Returns the outputs of each
     call. The object is `workdir`/model.o if `workdir` is given."""
     with tempfile.TemporaryDirectory() as tmp:
         work = workdir or tmp

@@ -167,6 +167,107 @@ func.func @conv_nchw(%x: tensor<1x8x6x6xi8>) -> tensor<1x32x4x4xi32> {
 
 // -----
 
+// A requantizing consumer of the convolution becomes the GEMM's epilogue:
+// the same body over pixels x F, operands indexed like the output collapsed
+// (NCHW: transposed to pixel-major first), per-channel ones indexed by the
+// column; the reshape back to NHWC (and the transpose to NCHW) follows it.
+// CHECK-LABEL: func.func @conv_nhwc_requant
+// CHECK: %[[RES:.*]] = tensor.collapse_shape %arg1 {{\[}}[0, 1, 2], [3]] : tensor<1x4x4x32xi32> into tensor<16x32xi32>
+// CHECK-NOT: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+// CHECK: mc.dot4
+// CHECK: vector.transfer_read %[[RES]]{{.*}} : tensor<16x32xi32>, vector<16xi32>
+// CHECK: math.roundeven %{{.*}} : vector<16xf32>
+// CHECK: arith.fptosi %{{.*}} : vector<16xf32> to vector<16xi8>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xi8>, tensor<16x32xi8>
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 4, 4, 32] : tensor<16x32xi8> into tensor<1x4x4x32xi8>
+// CHECK-NOT: linalg.generic
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c3 = affine_map<(d0, d1, d2, d3) -> (d3)>
+#s4 = affine_map<(d0, d1, d2, d3) -> ()>
+func.func @conv_nhwc_requant(%x: tensor<1x6x6x8xi8>, %res: tensor<1x4x4x32xi32>, %scale: tensor<32xf32>, %zp: tensor<f32>) -> tensor<1x4x4x32xi8> {
+  %w = arith.constant dense<1> : tensor<3x3x8x32xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x32xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x8xi8>, tensor<3x3x8x32xi8>) outs(%c : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %o = tensor.empty() : tensor<1x4x4x32xi8>
+  %q = linalg.generic {indexing_maps = [#id4, #id4, #c3, #s4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %res, %scale, %zp : tensor<1x4x4x32xi32>, tensor<1x4x4x32xi32>, tensor<32xf32>, tensor<f32>) outs(%o : tensor<1x4x4x32xi8>) {
+  ^bb0(%acc: i32, %rs: i32, %s: f32, %zv: f32, %out: i8):
+    %sum = arith.addi %acc, %rs : i32
+    %f = arith.sitofp %sum : i32 to f32
+    %m = arith.mulf %f, %s : f32
+    %rd = math.roundeven %m : f32
+    %sh = arith.addf %rd, %zv : f32
+    %i = arith.fptosi %sh : f32 to i8
+    linalg.yield %i : i8
+  } -> tensor<1x4x4x32xi8>
+  return %q : tensor<1x4x4x32xi8>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @conv_nchw_requant
+// CHECK: %[[T:.*]] = linalg.transpose ins(%arg1 : tensor<1x32x4x4xi32>) outs(%{{.*}} : tensor<1x4x4x32xi32>) permutation = [0, 2, 3, 1]
+// CHECK: %[[RES:.*]] = tensor.collapse_shape %[[T]] {{\[}}[0, 1, 2], [3]] : tensor<1x4x4x32xi32> into tensor<16x32xi32>
+// CHECK: mc.dot4
+// CHECK: vector.transfer_read %[[RES]]{{.*}} : tensor<16x32xi32>, vector<16xi32>
+// CHECK: vector.transfer_write %{{.*}} : vector<16xf32>, tensor<16x32xf32>
+// CHECK: %[[E:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 4, 32] : tensor<16x32xf32> into tensor<1x4x4x32xf32>
+// CHECK: linalg.transpose ins(%[[E]] : tensor<1x4x4x32xf32>) outs(%{{.*}} : tensor<1x32x4x4xf32>) permutation = [0, 3, 1, 2]
+// CHECK-NOT: linalg.generic
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#c1 = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @conv_nchw_requant(%x: tensor<1x8x6x6xi8>, %res: tensor<1x32x4x4xi32>, %scale: tensor<32xf32>) -> tensor<1x32x4x4xf32> {
+  %w = arith.constant dense<1> : tensor<32x8x3x3xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x32x4x4xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<1x32x4x4xi32>) -> tensor<1x32x4x4xi32>
+  %r = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x8x6x6xi8>, tensor<32x8x3x3xi8>) outs(%c : tensor<1x32x4x4xi32>) -> tensor<1x32x4x4xi32>
+  %o = tensor.empty() : tensor<1x32x4x4xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4, #c1, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %res, %scale : tensor<1x32x4x4xi32>, tensor<1x32x4x4xi32>, tensor<32xf32>) outs(%o : tensor<1x32x4x4xf32>) {
+  ^bb0(%acc: i32, %rs: i32, %s: f32, %out: f32):
+    %sum = arith.addi %acc, %rs : i32
+    %f = arith.sitofp %sum : i32 to f32
+    %m = arith.mulf %f, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<1x32x4x4xf32>
+  return %y : tensor<1x32x4x4xf32>
+}
+
+// -----
+
+// A consumer indexed by something other than the output, the channel or
+// nothing (here a per-row operand of NHWC) stays a loop after the kernel.
+// CHECK-LABEL: func.func @conv_consumer_not_fused
+// CHECK: mc.dot4
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 4, 4, 32] : tensor<16x32xi32> into tensor<1x4x4x32xi32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg1 : tensor<1x4x4x32xi32>, tensor<4xf32>)
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+#r1 = affine_map<(d0, d1, d2, d3) -> (d1)>
+func.func @conv_consumer_not_fused(%x: tensor<1x6x6x8xi8>, %rows: tensor<4xf32>) -> tensor<1x4x4x32xf32> {
+  %w = arith.constant dense<1> : tensor<3x3x8x32xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x32xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x8xi8>, tensor<3x3x8x32xi8>) outs(%c : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %o = tensor.empty() : tensor<1x4x4x32xf32>
+  %y = linalg.generic {indexing_maps = [#id4, #r1, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%r, %rows : tensor<1x4x4x32xi32>, tensor<4xf32>) outs(%o : tensor<1x4x4x32xf32>) {
+  ^bb0(%acc: i32, %s: f32, %out: f32):
+    %f = arith.sitofp %acc : i32 to f32
+    %m = arith.mulf %f, %s : f32
+    linalg.yield %m : f32
+  } -> tensor<1x4x4x32xf32>
+  return %y : tensor<1x4x4x32xf32>
+}
+
+// -----
+
 // An empty operand (K = 0) is left to the reference lowering.
 // CHECK-LABEL: func.func @empty_k
 // CHECK: linalg.matmul

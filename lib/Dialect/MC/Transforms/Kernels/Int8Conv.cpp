@@ -7,6 +7,8 @@
 // filter becomes the K x N weight at compile time (reordered for NCHW/FCHW),
 // the patches a linalg.generic copy at run time, and the matmul is left for
 // the i8 GEMM kernel. NCHW results are transposed back from pixel-major.
+// An element-wise consumer (a requantization) moves in front of that
+// reshape and transpose, where the kernel fuses it as its epilogue.
 //
 //===----------------------------------------------------------------------===//
 
@@ -84,6 +86,124 @@ static std::optional<DenseElementsAttr> getWeight(Value filter,
   return DenseElementsAttr::get(type, ArrayRef<int8_t>(values));
 }
 
+/// `value` (N x OH x OW x F for channels-last, else N x F x OH x OW) as
+/// the pixels x F matrix of the GEMM.
+static Value toPixelMajor(OpBuilder &b, Location loc, Value value,
+                          const ConvLayout &l) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Type element = type.getElementType();
+  if (!l.channelsLast)
+    value = linalg::TransposeOp::create(
+                b, loc, value,
+                tensor::EmptyOp::create(
+                    b, loc, ArrayRef<int64_t>{l.batch, l.oh, l.ow, l.filters},
+                    element),
+                ArrayRef<int64_t>{0, 2, 3, 1})
+                .getResult()[0];
+  return tensor::CollapseShapeOp::create(
+      b, loc,
+      RankedTensorType::get({l.batch * l.oh * l.ow, l.filters}, element),
+      value, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+/// toPixelMajor of an output's initial value, which only needs a copy if
+/// it is read (`used`) and not a fill (kept, so the kernel starts from
+/// registers).
+static Value toPixelMajorInit(OpBuilder &b, Location loc, Value init,
+                              const ConvLayout &l, bool used) {
+  auto fill = init.getDefiningOp<linalg::FillOp>();
+  if (used && !fill && !init.getDefiningOp<tensor::EmptyOp>())
+    return toPixelMajor(b, loc, init, l);
+  Value empty = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{l.batch * l.oh * l.ow, l.filters},
+      getElementTypeOrSelf(init.getType()));
+  if (!used || !fill)
+    return empty;
+  return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+      .getResult(0);
+}
+
+/// The inverse of toPixelMajor.
+static Value fromPixelMajor(OpBuilder &b, Location loc, Value value,
+                            const ConvLayout &l) {
+  Type element = cast<RankedTensorType>(value.getType()).getElementType();
+  Value result = tensor::ExpandShapeOp::create(
+      b, loc,
+      RankedTensorType::get({l.batch, l.oh, l.ow, l.filters}, element), value,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+  if (l.channelsLast)
+    return result;
+  return linalg::TransposeOp::create(
+             b, loc, result,
+             tensor::EmptyOp::create(
+                 b, loc, ArrayRef<int64_t>{l.batch, l.filters, l.oh, l.ow},
+                 element),
+             ArrayRef<int64_t>{0, 3, 1, 2})
+      .getResult()[0];
+}
+
+/// If the convolution's only user is an element-wise `linalg.generic` over
+/// the output's 4 dimensions (e.g. the requantization of a statically
+/// quantized model) whose other inputs are indexed like the output, by the
+/// channel or by nothing, the same generic over the pixels x F matrix
+/// `acc`, for the GEMM kernel to fuse as its epilogue: a consumer cannot be
+/// fused through the reshape (and, for NCHW, the transpose) back to the
+/// convolution's layout, so they go after it instead.
+static LogicalResult fuseConsumer(RewriterBase &b, Operation *conv, Value acc,
+                                  const ConvLayout &l) {
+  Value result = conv->getResult(0);
+  if (!result.hasOneUse())
+    return failure();
+  auto consumer = dyn_cast<linalg::GenericOp>(*result.user_begin());
+  if (!consumer || consumer.getNumDpsInits() != 1 ||
+      consumer.getNumLoops() != 4 || consumer.getNumParallelLoops() != 4 ||
+      !consumer.hasPureTensorSemantics() ||
+      !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0))
+           .isIdentity())
+    return failure();
+  MLIRContext *ctx = b.getContext();
+  AffineExpr channel = getAffineDimExpr(l.channelsLast ? 3 : 1, ctx);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx),
+            perChannel = AffineMap::get(2, 0, getAffineDimExpr(1, ctx)),
+            scalar = AffineMap::get(2, 0, ctx);
+  // Inputs with their maps over (pixel, channel); identity-indexed ones are
+  // converted once the match has succeeded.
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs;
+  for (OpOperand *in : consumer.getDpsInputOperands()) {
+    AffineMap map = consumer.getMatchingIndexingMap(in);
+    if (map.isIdentity())
+      maps.push_back(identity);
+    else if (map.getNumResults() == 1 && map.getResult(0) == channel)
+      maps.push_back(perChannel);
+    else if (map.getNumResults() == 0)
+      maps.push_back(scalar);
+    else
+      return failure();
+    inputs.push_back(in->get());
+  }
+  maps.push_back(identity);
+
+  Location loc = consumer.getLoc();
+  b.setInsertionPoint(consumer);
+  for (auto [input, map] : llvm::zip(inputs, maps))
+    if (input == result)
+      input = acc;
+    else if (map == identity)
+      input = toPixelMajor(b, loc, input, l);
+  Value init = toPixelMajorInit(
+      b, loc, consumer.getDpsInits()[0], l,
+      !consumer.getRegionOutputArgs()[0].use_empty());
+  auto flat = linalg::GenericOp::create(
+      b, loc, init.getType(), inputs, init, maps,
+      SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel));
+  b.inlineRegionBefore(consumer.getRegion(), flat.getRegion(),
+                       flat.getRegion().end());
+  b.replaceOp(consumer, fromPixelMajor(b, loc, flat.getResult(0), l));
+  b.eraseOp(conv);
+  return success();
+}
+
 template <typename ConvOp>
 static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
                              const mc::kernels::KernelConfig &config,
@@ -127,7 +247,7 @@ static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
          x * l.strides[1] + d5 * l.dilations[1]},
         ctx);
   }
-  auto i8 = b.getI8Type(), i32 = b.getI32Type();
+  auto i8 = b.getI8Type();
   Value patchInit = tensor::EmptyOp::create(b, loc, patchShape, i8);
   auto patch = linalg::GenericOp::create(
       b, loc, patchInit.getType(), conv.getInputs()[0], patchInit,
@@ -140,42 +260,16 @@ static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
       b, loc, RankedTensorType::get({pixels, k}, i8), patch.getResult(0),
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
 
-  // The accumulator: the conv's init as pixels x F (a fill stays a fill, so
-  // the kernel starts from registers).
-  Value init = conv.getOutputs()[0];
-  auto accType = RankedTensorType::get({pixels, l.filters}, i32);
-  auto pixelMajor =
-      RankedTensorType::get({l.batch, l.oh, l.ow, l.filters}, i32);
-  Value acc;
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
-    Value empty = tensor::EmptyOp::create(b, loc, accType.getShape(), i32);
-    acc = linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
-              .getResult(0);
-  } else {
-    if (!channelsLast)
-      init = linalg::TransposeOp::create(
-                 b, loc, init,
-                 tensor::EmptyOp::create(b, loc, pixelMajor.getShape(), i32),
-                 ArrayRef<int64_t>{0, 2, 3, 1})
-                 .getResult()[0];
-    acc = tensor::CollapseShapeOp::create(
-        b, loc, accType, init, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
-  }
+  // The accumulator: the conv's init as pixels x F.
+  Value acc =
+      toPixelMajorInit(b, loc, conv.getOutputs()[0], l, /*used=*/true);
 
   Value filter = arith::ConstantOp::create(b, loc, *weight);
   auto matmul = linalg::MatmulOp::create(b, loc, ValueRange{patches, filter},
                                          ValueRange{acc});
-  Value result = tensor::ExpandShapeOp::create(
-      b, loc, pixelMajor, matmul.getResult(0),
-      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
-  if (!channelsLast)
-    result = linalg::TransposeOp::create(
-                 b, loc, result, conv.getOutputs()[0],
-                 ArrayRef<int64_t>{0, 3, 1, 2})
-                 .getResult()[0];
-  b.replaceOp(conv, result);
-  // The GEMM kernel takes it from here (a fused consumer is not possible
-  // through the reshape; requantization stays a separate loop).
+  if (failed(fuseConsumer(b, conv, matmul.getResult(0), l)))
+    b.replaceOp(conv, fromPixelMajor(b, loc, matmul.getResult(0), l));
+  // The GEMM kernel takes it from here, with the consumer as its epilogue.
   return mc::kernels::rewriteInt8Matmul(b, matmul, config);
 }
 
