@@ -9,7 +9,9 @@
 # of 512 k). Covered: M = 1 to 9, 11, 13, 16 (a tile of 8 beside a tail of
 # 1, 2 or 3 rows takes both); N with partial panels, sets and column
 # groups; K not a multiple of the unroll or the window, K < the unroll and
-# K over one block (1025, 1300); an all-zero weight; fully dense panels, groups and
+# K over one block (1025, 1300); row blocks (xt, X transposed for the
+# compressed columns, past 512 KB: blocks of 24 rows run in parallel, the
+# last with a 2-row tail); an all-zero weight; fully dense panels, groups and
 # columns (no zero to pad at) beside empty ones; a non-zero initial
 # accumulator; a dense_resource weight; a fused bias + ReLU consumer (also
 # over several passes); inf and NaN in X for every format (as the
@@ -55,6 +57,14 @@ def uses_kernel(ir):
     return bool(formats(ir))
 
 
+def parallel_iterations(ir):
+    """The trip count of the AVX-512 kernel's outer `scf.forall`: row blocks,
+    or full column groups of 64."""
+    lowered = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
+    return int(lowered.split("scf.forall (%")[1].split(" in (")[1]
+               .split(")")[0])
+
+
 def check_exact(m, k, n, density=0.1, init=False, resource=False,
                 expect=None):
     w = sparse_weight(k, n, density)
@@ -82,6 +92,10 @@ for m, k, n in [(1, 1, 1), (1, 64, 64), (2, 37, 50), (4, 130, 100),
 for m, k, n in [(1, 64, 64), (2, 37, 50), (9, 256, 80), (1, 300, 17)]:
     check_exact(m, k, n, density=0.25, expect="bitmask")
 check_exact(2, 40, 70, density=0.0)  # every mask and slot count empty
+# Row blocks: 66 rows x 4100 k of xt is 1.1 MB, so 3 blocks of <= 24 rows.
+check_exact(66, 4100, 70, init=True, expect="csc")
+assert parallel_iterations(
+    matmul_model(sparse_weight(4100, 70, 0.1), 66)) == 3  # not 1 group
 
 
 def check_panels(m, k, n, dense_panels):
@@ -150,6 +164,7 @@ def check_epilogue(m, k, n, density=0.15, expect=None):
 check_epilogue(2, 100, 90, expect="slots")
 check_epilogue(2, 100, 90, density=0.3, expect="bitmask")
 check_epilogue(6, 21, 90, expect="csc")
+check_epilogue(66, 4100, 40, expect="csc")  # in row blocks
 print("epilogue: ok")
 
 # inf and NaN in X: the bitmask kernel multiplies the expanded zeros too,
@@ -162,7 +177,8 @@ print("epilogue: ok")
 for m, k, n, density, fmt in [(3, 40, 70, 0.1, "csc"), (2, 40, 70, 0.1, "slots"),
                               (2, 40, 70, 0.3, "bitmask"),
                               (2, 700, 70, 0.1, "slots"),
-                              (8, 700, 70, 0.1, "csc"), (9, 700, 20, 0.1, "csc")]:
+                              (8, 700, 70, 0.1, "csc"), (9, 700, 20, 0.1, "csc"),
+                              (66, 4100, 20, 0.1, "csc")]:
     w = sparse_weight(k, n, density)
     w[:, 3], w[:, 4] = 0, 0
     w[5, 3], w[600 % k, 3] = 2, -1

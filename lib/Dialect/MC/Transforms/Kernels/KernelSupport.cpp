@@ -487,8 +487,9 @@ Value mc::kernels::emitRowTiles(
 /// block.
 int64_t mc::kernels::chooseBlockRows(int64_t m, int64_t rowBytes,
                                      int64_t blockRowBytes, int64_t blockBytes,
-                                     int64_t tileM, int64_t blockM) {
-  constexpr int64_t kMaxRows = 256, kMinRows = 64;
+                                     int64_t tileM, int64_t blockM,
+                                     int64_t minRows) {
+  constexpr int64_t kMaxRows = 256;
   auto roundUp = [&](int64_t rows) {
     return static_cast<int64_t>(llvm::divideCeil(rows, tileM)) * tileM;
   };
@@ -496,8 +497,7 @@ int64_t mc::kernels::chooseBlockRows(int64_t m, int64_t rowBytes,
     return std::min(m, roundUp(blockM));
   int64_t rows =
       std::min(kMaxRows, blockBytes / blockRowBytes) / tileM * tileM;
-  // Fewer rows than that re-read the weights too often.
-  if (m * rowBytes <= blockBytes || rows < kMinRows || m < 2 * rows)
+  if (m * rowBytes <= blockBytes || rows < minRows || m < 2 * rows)
     return m;
   // Blocks of nearly equal size, for the threads' sake.
   int64_t blocks = llvm::divideCeil(m, rows);

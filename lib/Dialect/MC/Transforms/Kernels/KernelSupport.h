@@ -201,10 +201,12 @@ mlir::Value emitRowTiles(
 /// row, of which a block reads `blockRowBytes` per row while the column
 /// groups go past (all of the row, or one K block's part of it): blocks of
 /// at most 256 rows and `blockBytes` of A, when all of A exceeds
-/// `blockBytes`; else m (parallel column groups). A positive `blockM` (the
+/// `blockBytes`, and at least `minRows` (fewer would re-read the weights too
+/// often); else m (parallel column groups). A positive `blockM` (the
 /// `block-m` option) is taken instead, rounded up to `tileM`.
 int64_t chooseBlockRows(int64_t m, int64_t rowBytes, int64_t blockRowBytes,
-                        int64_t blockBytes, int64_t tileM, int64_t blockM);
+                        int64_t blockBytes, int64_t tileM, int64_t blockM,
+                        int64_t minRows = 64);
 
 /// Splits the rows of `dest` (static M x N) into blocks of `blockRows` that
 /// run in parallel (`scf.forall`): `body(slice, rows)` gets the block's
