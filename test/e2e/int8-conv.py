@@ -3,7 +3,9 @@
 # and the GEMM kernel, and with a requantization consumer fused as the
 # kernel's epilogue (bias and scale per channel, a residual indexed like
 # the output, a scalar zero point), equal numpy bit for bit, on
-# every ISA this CPU runs, with one and two threads; and cross-compiled for
+# every ISA this CPU runs, with one and two threads (a filter pruned 2:4
+# along K = (kh, kw, c) takes the 2:4 kernel with AVX-512); and
+# cross-compiled for
 # AArch64 with +dotprod (`sdot`) and +i8mm (`smmla`) under qemu-aarch64.
 # RUN: %python %s | FileCheck %s
 # CHECK: nhwc: ok
@@ -11,7 +13,7 @@
 # CHECK: aarch64: ok
 import numpy as np
 
-from mctest import dense_hex, host_isas, run, run_aarch64
+from mctest import dense_hex, host_isas, opt, run, run_aarch64
 
 rng = np.random.default_rng(3)
 isas = host_isas()
@@ -81,12 +83,26 @@ def requant_ir(ys, layout, f):
     return body, args, "%q", t(ys, "i8")
 
 
+def prune_2_4(w):
+    """HWCF `w` keeping the 2 largest magnitudes in every 4 along its
+    (kh, kw, c) rows (the first on ties)."""
+    flat = w.reshape(-1, w.shape[-1])
+    groups = np.abs(flat.astype(np.int16)).T.reshape(flat.shape[1], -1, 4)
+    keep = np.argsort(-groups, axis=2, kind="stable")[:, :, :2]
+    mask = np.zeros_like(groups, bool)
+    np.put_along_axis(mask, keep, True, axis=2)
+    return np.where(mask.reshape(flat.shape[1], -1).T, flat,
+                    0).astype(np.int8).reshape(w.shape)
+
+
 def check(layout, n, c, h, f, k, stride=1, dilation=1, pad=0, init=False,
-          requant=False):
+          requant=False, sparse24=False):
     xs = (n, h, h, c) if layout == "nhwc" else (n, c, h, h)
     ws = (k, k, c, f) if layout == "nhwc" else (f, c, k, k)
     x = rng.integers(-128, 128, xs, dtype=np.int8)
     w = rng.integers(-128, 128, ws, dtype=np.int8)
+    if sparse24:
+        w = prune_2_4(w)
     want = reference(x, w, stride, dilation, pad, layout)
     ys = want.shape
     hp = h + 2 * pad
@@ -128,6 +144,11 @@ func.func @f({", ".join(args)}) -> {rtype} {{
   {consumer}
   return {result} : {rtype}
 }}"""
+    kernels = opt(ir, "--mc-cpu-kernels=isa=avx512-vnni")
+    assert ("mc.byte_shuffle" in kernels) == sparse24, (layout, sparse24)
+    # No convolution left, and no 4-D consumer: it is the GEMM's epilogue.
+    four_d = 'iterator_types = ["parallel", "parallel", "parallel", "parallel"]}'
+    assert "linalg.conv" not in kernels and four_d not in kernels, layout
     for isa in isas:
         for threads in (1, 2):
             (got,) = run(ir, "f", inputs, 1,
@@ -147,6 +168,8 @@ for layout in ("nhwc", "nchw"):
     aarch64.append(check(layout, 1, 3, 11, 8, 3, dilation=2, init=True))
     aarch64.append(check(layout, 2, 6, 8, 40, 3, stride=2, pad=1,
                          requant=True))
+    if layout == "nhwc":
+        check(layout, 1, 16, 9, 48, 3, sparse24=True, requant=True)
     print(f"{layout}: ok")
 
 # AArch64: the same convolutions cross-compiled with +dotprod (sdot) and

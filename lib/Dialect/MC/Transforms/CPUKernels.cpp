@@ -117,8 +117,9 @@ struct MCCPUKernels : mc::impl::MCCPUKernelsBase<MCCPUKernels> {
           !hasEmptyOperand(op))
         convs.push_back(op);
     });
+    // Their matmuls are rewritten with the others below.
     for (Operation *conv : convs)
-      (void)mc::kernels::rewriteInt8Conv(convRewriter, conv, *config);
+      (void)mc::kernels::rewriteInt8Conv(convRewriter, conv);
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) {
       if (!hasEmptyOperand(op))

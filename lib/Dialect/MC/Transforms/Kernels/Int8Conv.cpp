@@ -6,7 +6,7 @@
 // where patch gathers the input window of each output pixel (im2col). The
 // filter becomes the K x N weight at compile time (reordered for NCHW/FCHW),
 // the patches a linalg.generic copy at run time, and the matmul is left for
-// the i8 GEMM kernel. NCHW results are transposed back from pixel-major.
+// the i8 GEMM kernels. NCHW results are transposed back from pixel-major.
 // An element-wise consumer (a requantization) moves in front of that
 // reshape and transpose, where the kernel fuses it as its epilogue.
 //
@@ -206,7 +206,6 @@ static LogicalResult fuseConsumer(RewriterBase &b, Operation *conv, Value acc,
 
 template <typename ConvOp>
 static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
-                             const mc::kernels::KernelConfig &config,
                              bool channelsLast) {
   if (!conv.hasPureTensorSemantics())
     return failure();
@@ -269,16 +268,17 @@ static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
                                          ValueRange{acc});
   if (failed(fuseConsumer(b, conv, matmul.getResult(0), l)))
     b.replaceOp(conv, fromPixelMajor(b, loc, matmul.getResult(0), l));
-  // The GEMM kernel takes it from here, with the consumer as its epilogue.
-  return mc::kernels::rewriteInt8Matmul(b, matmul, config);
+  // The matmul kernels take it from here (--mc-cpu-kernels rewrites the
+  // matmuls after the convolutions): the 2:4 one for a filter pruned 2:4
+  // along K, else the dense GEMM, with the consumer as their epilogue.
+  return success();
 }
 
 LogicalResult mc::kernels::rewriteInt8Conv(RewriterBase &rewriter,
-                                           Operation *op,
-                                           const KernelConfig &config) {
+                                           Operation *op) {
   if (auto conv = dyn_cast<linalg::Conv2DNhwcHwcfOp>(op))
-    return rewrite(rewriter, conv, config, /*channelsLast=*/true);
+    return rewrite(rewriter, conv, /*channelsLast=*/true);
   if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-    return rewrite(rewriter, conv, config, /*channelsLast=*/false);
+    return rewrite(rewriter, conv, /*channelsLast=*/false);
   return failure();
 }

@@ -35,10 +35,11 @@ mlir::LogicalResult rewriteWeightOnlyMatmul(mlir::RewriterBase &rewriter,
                                             const KernelConfig &config);
 
 /// i8 x i8 -> i32 `linalg.conv_2d_nhwc_hwcf` / `conv_2d_nchw_fchw` with a
-/// constant filter to im2col patches and a matmul for the GEMM kernel.
+/// constant filter to im2col patches and a matmul for the GEMM kernels (an
+/// element-wise consumer moves onto the matmul's result, for them to fuse).
+/// Fails, changing nothing, on convolutions it does not handle.
 mlir::LogicalResult rewriteInt8Conv(mlir::RewriterBase &rewriter,
-                                    mlir::Operation *op,
-                                    const KernelConfig &config);
+                                    mlir::Operation *op);
 
 /// f32 `linalg.matmul` whose constant f32 weight is at least 70 % zeros
 /// (and its fusable element-wise consumer) to a bitmask sparse GEMV /
