@@ -102,8 +102,8 @@ static Value toPixelMajor(OpBuilder &b, Location loc, Value value,
                 .getResult()[0];
   return tensor::CollapseShapeOp::create(
       b, loc,
-      RankedTensorType::get({l.batch * l.oh * l.ow, l.filters}, element),
-      value, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+      RankedTensorType::get({l.batch * l.oh * l.ow, l.filters}, element), value,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
 }
 
 /// toPixelMajor of an output's initial value, which only needs a copy if
@@ -128,9 +128,8 @@ static Value fromPixelMajor(OpBuilder &b, Location loc, Value value,
                             const ConvLayout &l) {
   Type element = cast<RankedTensorType>(value.getType()).getElementType();
   Value result = tensor::ExpandShapeOp::create(
-      b, loc,
-      RankedTensorType::get({l.batch, l.oh, l.ow, l.filters}, element), value,
-      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+      b, loc, RankedTensorType::get({l.batch, l.oh, l.ow, l.filters}, element),
+      value, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
   if (l.channelsLast)
     return result;
   return linalg::TransposeOp::create(
@@ -191,9 +190,8 @@ static LogicalResult fuseConsumer(RewriterBase &b, Operation *conv, Value acc,
       input = acc;
     else if (map == identity)
       input = toPixelMajor(b, loc, input, l);
-  Value init = toPixelMajorInit(
-      b, loc, consumer.getDpsInits()[0], l,
-      !consumer.getRegionOutputArgs()[0].use_empty());
+  Value init = toPixelMajorInit(b, loc, consumer.getDpsInits()[0], l,
+                                !consumer.getRegionOutputArgs()[0].use_empty());
   auto flat = linalg::GenericOp::create(
       b, loc, init.getType(), inputs, init, maps,
       SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel));
@@ -205,8 +203,7 @@ static LogicalResult fuseConsumer(RewriterBase &b, Operation *conv, Value acc,
 }
 
 template <typename ConvOp>
-static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
-                             bool channelsLast) {
+static LogicalResult rewrite(RewriterBase &b, ConvOp conv, bool channelsLast) {
   if (!conv.hasPureTensorSemantics())
     return failure();
   std::optional<ConvLayout> layout = getLayout(conv, channelsLast);
@@ -260,8 +257,7 @@ static LogicalResult rewrite(RewriterBase &b, ConvOp conv,
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
 
   // The accumulator: the conv's init as pixels x F.
-  Value acc =
-      toPixelMajorInit(b, loc, conv.getOutputs()[0], l, /*used=*/true);
+  Value acc = toPixelMajorInit(b, loc, conv.getOutputs()[0], l, /*used=*/true);
 
   Value filter = arith::ConstantOp::create(b, loc, *weight);
   auto matmul = linalg::MatmulOp::create(b, loc, ValueRange{patches, filter},

@@ -324,8 +324,9 @@ Value SparseEmitter::storePanels(Value slice, ValueRange sums, Value row,
                                  Value n0, int64_t width) {
   for (auto [j, sum] : llvm::enumerate(sums)) {
     int64_t col = j * kLanes;
-    slice = output->store(b, loc, slice, sum, row, add(n0, col), index(col),
-                          col + kLanes <= width, rowRange.sliceRow(b, loc, row));
+    slice =
+        output->store(b, loc, slice, sum, row, add(n0, col), index(col),
+                      col + kLanes <= width, rowRange.sliceRow(b, loc, row));
   }
   return slice;
 }
@@ -877,10 +878,10 @@ Value SparseEmitter::emitCscTile(Value slice, Value row, int64_t rows, Value n0,
   for (int64_t j = 0; j < chunks; ++j) {
     SmallVector<Value> inits;
     for (int64_t r = 0; r < rows; ++r)
-      inits.push_back(output->readInit(
-          b, loc, slice, add(row, r), add(n0, j * kLanes), index(j * kLanes),
-          kLanes, (j + 1) * kLanes <= width,
-          rowRange.sliceRow(b, loc, add(row, r))));
+      inits.push_back(output->readInit(b, loc, slice, add(row, r),
+                                       add(n0, j * kLanes), index(j * kLanes),
+                                       kLanes, (j + 1) * kLanes <= width,
+                                       rowRange.sliceRow(b, loc, add(row, r))));
     Value columns = vector::TransposeOp::create(
         b, loc, stack(blockType, inits), ArrayRef<int64_t>{1, 0});
     for (int64_t c = 0; c < kLanes; ++c)
@@ -1116,13 +1117,13 @@ Value SparseEmitter::emit(std::optional<Epilogue> epilogue) {
       csc ? chooseBlockRows(m, 4 * k, 4 * k, 512 * 1024, kCscLanes,
                             /*blockM=*/0, /*minRows=*/kCscLanes)
           : m;
-  return emitBlockedColumnGroups(
-      b, loc, output->getDest(), blockRows, kLanes * kPanels,
-      [&](Value slice, Value n0, Value group, int64_t width,
-          const RowRange &rows) {
-        rowRange = rows;
-        return emitGroup(slice, n0, group, width);
-      });
+  return emitBlockedColumnGroups(b, loc, output->getDest(), blockRows,
+                                 kLanes * kPanels,
+                                 [&](Value slice, Value n0, Value group,
+                                     int64_t width, const RowRange &rows) {
+                                   rowRange = rows;
+                                   return emitGroup(slice, n0, group, width);
+                                 });
 }
 
 LogicalResult mc::kernels::rewriteSparseMatmul(RewriterBase &rewriter,
