@@ -268,6 +268,30 @@ func.func @conv_consumer_not_fused(%x: tensor<1x6x6x8xi8>, %rows: tensor<4xf32>)
 
 // -----
 
+// The result as a consumer's init is not an epilogue either.
+// CHECK-LABEL: func.func @conv_result_as_init
+// CHECK: mc.dot4
+// CHECK: %[[R:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 4, 4, 32] : tensor<16x32xi32> into tensor<1x4x4x32xi32>
+// CHECK: linalg.generic {{.*}} ins(%arg1 : tensor<1x4x4x32xi32>) outs(%[[R]] : tensor<1x4x4x32xi32>)
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @conv_result_as_init(%x: tensor<1x6x6x8xi8>, %b: tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32> {
+  %w = arith.constant dense<1> : tensor<3x3x8x32xi8>
+  %z = arith.constant 0 : i32
+  %e = tensor.empty() : tensor<1x4x4x32xi32>
+  %c = linalg.fill ins(%z : i32) outs(%e : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x8xi8>, tensor<3x3x8x32xi8>) outs(%c : tensor<1x4x4x32xi32>) -> tensor<1x4x4x32xi32>
+  %y = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : tensor<1x4x4x32xi32>) outs(%r : tensor<1x4x4x32xi32>) {
+  ^bb0(%in: i32, %out: i32):
+    %s = arith.addi %in, %out : i32
+    linalg.yield %s : i32
+  } -> tensor<1x4x4x32xi32>
+  return %y : tensor<1x4x4x32xi32>
+}
+
+// -----
+
 // An empty operand (K = 0) is left to the reference lowering.
 // CHECK-LABEL: func.func @empty_k
 // CHECK: linalg.matmul
