@@ -156,8 +156,8 @@ static LogicalResult fuseConsumer(RewriterBase &b, Operation *conv, Value acc,
   auto consumer = dyn_cast<linalg::GenericOp>(*result.user_begin());
   // (The result as the consumer's init, updated in place, stays as it is.)
   if (!consumer || !llvm::is_contained(consumer.getDpsInputs(), result) ||
-      consumer.getNumDpsInits() != 1 ||
-      consumer.getNumLoops() != 4 || consumer.getNumParallelLoops() != 4 ||
+      consumer.getNumDpsInits() != 1 || consumer.getNumLoops() != 4 ||
+      consumer.getNumParallelLoops() != 4 ||
       !consumer.hasPureTensorSemantics() ||
       !consumer.getMatchingIndexingMap(consumer.getDpsInitOperand(0))
            .isIdentity())
