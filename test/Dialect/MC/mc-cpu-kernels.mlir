@@ -292,6 +292,18 @@ func.func @conv_result_as_init(%x: tensor<1x6x6x8xi8>, %b: tensor<1x4x4x32xi32>)
 
 // -----
 
+// A dynamic output shape is left to the reference lowering (crashed).
+// CHECK-LABEL: func.func @conv_dynamic_output
+// CHECK: linalg.conv_2d_nhwc_hwcf
+func.func @conv_dynamic_output(%x: tensor<1x6x6x8xi8>, %c: tensor<1x?x4x32xi32>) -> tensor<1x?x4x32xi32> {
+  %w = arith.constant dense<1> : tensor<3x3x8x32xi8>
+  %r = linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+      ins(%x, %w : tensor<1x6x6x8xi8>, tensor<3x3x8x32xi8>) outs(%c : tensor<1x?x4x32xi32>) -> tensor<1x?x4x32xi32>
+  return %r : tensor<1x?x4x32xi32>
+}
+
+// -----
+
 // An empty operand (K = 0) is left to the reference lowering.
 // CHECK-LABEL: func.func @empty_k
 // CHECK: linalg.matmul
