@@ -36,8 +36,7 @@ static std::optional<ConvLayout> getLayout(ConvOp conv, bool channelsLast) {
   auto filter = cast<RankedTensorType>(conv.getInputs()[1].getType());
   auto out = cast<RankedTensorType>(conv.getOutputs()[0].getType());
   if (!in.hasStaticShape() || !filter.hasStaticShape() ||
-      !out.hasStaticShape() ||
-      !in.getElementType().isInteger(8) ||
+      !out.hasStaticShape() || !in.getElementType().isInteger(8) ||
       !filter.getElementType().isInteger(8) ||
       !out.getElementType().isInteger(32))
     return std::nullopt;
