@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/IndexingUtils.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -86,24 +87,24 @@ static std::optional<DenseElementsAttr> getWeight(Value filter,
   return DenseElementsAttr::get(type, ArrayRef<int8_t>(values));
 }
 
+/// `value` with its dimensions permuted: dimension i of the result is
+/// dimension `perm[i]` of `value` (a copy).
+static Value transpose(OpBuilder &b, Location loc, Value value,
+                       ArrayRef<int64_t> perm) {
+  auto type = cast<RankedTensorType>(value.getType());
+  Value init = tensor::EmptyOp::create(
+      b, loc, applyPermutation(type.getShape(), perm), type.getElementType());
+  return linalg::TransposeOp::create(b, loc, value, init, perm).getResult()[0];
+}
+
 /// `value` (N x OH x OW x F for channels-last, else N x F x OH x OW) as
 /// the pixels x F matrix of the GEMM.
 static Value toPixelMajor(OpBuilder &b, Location loc, Value value,
                           const ConvLayout &l) {
-  auto type = cast<RankedTensorType>(value.getType());
-  Type element = type.getElementType();
   if (!l.channelsLast)
-    value = linalg::TransposeOp::create(
-                b, loc, value,
-                tensor::EmptyOp::create(
-                    b, loc, ArrayRef<int64_t>{l.batch, l.oh, l.ow, l.filters},
-                    element),
-                ArrayRef<int64_t>{0, 2, 3, 1})
-                .getResult()[0];
+    value = transpose(b, loc, value, {0, 2, 3, 1});
   return tensor::CollapseShapeOp::create(
-      b, loc,
-      RankedTensorType::get({l.batch * l.oh * l.ow, l.filters}, element), value,
-      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+      b, loc, value, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
 }
 
 /// toPixelMajor of an output's initial value, which only needs a copy if
@@ -130,15 +131,7 @@ static Value fromPixelMajor(OpBuilder &b, Location loc, Value value,
   Value result = tensor::ExpandShapeOp::create(
       b, loc, RankedTensorType::get({l.batch, l.oh, l.ow, l.filters}, element),
       value, ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
-  if (l.channelsLast)
-    return result;
-  return linalg::TransposeOp::create(
-             b, loc, result,
-             tensor::EmptyOp::create(
-                 b, loc, ArrayRef<int64_t>{l.batch, l.filters, l.oh, l.ow},
-                 element),
-             ArrayRef<int64_t>{0, 3, 1, 2})
-      .getResult()[0];
+  return l.channelsLast ? result : transpose(b, loc, result, {0, 3, 1, 2});
 }
 
 /// If the convolution's only user is an element-wise `linalg.generic` over
