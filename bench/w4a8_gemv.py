@@ -1,10 +1,10 @@
-"""Small-M int4 G = 32 GEMV, mc's W4A8 dynamic-activation kernel against
-mc's W4 f32-activation kernel and a streaming read, interleaved in one
+"""Small-M int4 group GEMV (G = 32 k unless --group), mc's W4A8
+dynamic-activation kernel against mc's W4 f32-activation kernel and a streaming read, interleaved in one
 process (the machine is shared: each round measures all of them, the ratios
 are per round). Weight sets rotate so DRAM, not the cache, is measured.
 
     python3 bench/w4a8_gemv.py K N SETS [ROUNDS] [--m=M] [--threads=T]
-                               [--baseline=BIN] [--isa=ISA]
+                               [--baseline=BIN] [--isa=ISA] [--group=G]
     python3 bench/w4a8_gemv.py 4096 14336 3 10    # 3 x 36.7 MB
     python3 bench/w4a8_gemv.py 4096 4096 16 10 --m=8
 
@@ -28,7 +28,8 @@ from peers import machine  # noqa: E402
 
 opts = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--"))
 args = [a for a in sys.argv[1:] if not a.startswith("--")]
-K, N, G, BITS = int(args[0]), int(args[1]), 32, 4
+K, N, BITS = int(args[0]), int(args[1]), 4
+G = int(opts.get("group", 32))
 SETS = int(args[2])
 ROUNDS = int(args[3]) if len(args) > 3 else 5
 M = int(opts.get("m", 1))

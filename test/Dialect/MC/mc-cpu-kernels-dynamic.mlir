@@ -33,18 +33,24 @@
 // CHECK: arith.muli %[[SUM]], %[[M128]]
 // CHECK: scf.forall (%[[P:.*]]) in (1)
 // CHECK: %[[A:.*]]:6 = scf.for {{.*}} iter_args(%[[A0:arg[0-9]+]] = {{.*}}) -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
-// One clamped address per group, 4096 bytes ahead in the stream of all
-// panels (at most its last group, 768 - 192).
+// Prefetches 4096 bytes ahead in the stream of all panels, clamped to its
+// end: per group the 2 lines of its scales (at most 768 - 128), then per
+// step its line (at most 768 - 64), just before the step's load.
 // CHECK: %[[AHEAD:.*]] = arith.addi %{{.*}}, %c4096
-// CHECK: %[[AT:.*]] = arith.minui %[[AHEAD]], %c576
+// CHECK: %[[AT:.*]] = arith.minui %[[AHEAD]], %c640
 // CHECK: memref.prefetch %[[STREAM]][%[[AT]]], read, locality<3>, data : memref<768xi8>
+// CHECK: memref.prefetch %[[STREAM]]
+// CHECK-NOT: memref.prefetch
 // CHECK: %[[S0:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK: %[[S1:.*]] = vector.bitcast %{{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK: %[[C0:.*]] = tensor.extract %[[SUMS]][%{{.*}}, %{{.*}}, %c0{{.*}}]
 // CHECK: %[[ACC0:.*]] = vector.broadcast %[[C0]] : i32 to vector<16xi32>
 // CHECK: %[[C1:.*]] = tensor.extract %[[SUMS]][%{{.*}}, %{{.*}}, %c1{{.*}}]
 // CHECK: %[[ACC1:.*]] = vector.broadcast %[[C1]] : i32 to vector<16xi32>
-// CHECK: %[[W:.*]] = vector.load %[[PACKED]][%[[P]], %{{.*}}] : memref<2x384xi8>, vector<64xi8>
+// CHECK: %[[STEPAHEAD:.*]] = arith.addi %{{.*}}, %c4096
+// CHECK: %[[STEPAT:.*]] = arith.minui %[[STEPAHEAD]], %c704
+// CHECK-NEXT: memref.prefetch %[[STREAM]][%[[STEPAT]]], read, locality<3>, data : memref<768xi8>
+// CHECK-NEXT: %[[W:.*]] = vector.load %[[PACKED]][%[[P]], %{{.*}}] : memref<2x384xi8>, vector<64xi8>
 // CHECK: %[[WORDS:.*]] = vector.bitcast %[[W]] : vector<64xi8> to vector<16xi32>
 // CHECK-NOT: arith.shrui
 // CHECK: %[[LOMASK:.*]] = arith.constant dense<252645135> : vector<16xi32>

@@ -23,10 +23,14 @@
 // CHECK:   tensor.insert {{.*}} : tensor<1x2xf32>
 // CHECK: scf.forall (%[[P:.*]]) in (2) shared_outs
 // CHECK:   scf.for %[[G:.*]] = %c0 to %c2 step %c1 iter_args(%[[Y:.*]] = %{{.*}}) -> (vector<16xf32>)
-// CHECK:     %[[AT:.*]] = arith.minui %{{.*}}, %c576 : index
+// Prefetches 4096 bytes ahead in the stream, clamped to its end: the
+// group's header line, then each step's line.
+// CHECK:     %[[AT:.*]] = arith.minui %{{.*}}, %c704 : index
 // CHECK:     memref.prefetch %[[STREAM]][%[[AT]]], read, locality<3>, data : memref<768xi8>
 // CHECK:     %[[SCALE:.*]] = vector.bitcast {{.*}} : vector<64xi8> to vector<16xf32>
 // CHECK:     %[[PART:.*]]:8 = scf.for {{.*}} -> (vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>, vector<16xf32>)
+// CHECK:       %[[STEPAT:.*]] = arith.minui %{{.*}}, %c704 : index
+// CHECK:       memref.prefetch %[[STREAM]][%[[STEPAT]]], read, locality<3>, data : memref<768xi8>
 // CHECK:       vector.load %[[W]][%[[P]], %{{.*}}] : memref<2x384xi8>, vector<64xi8>
 // CHECK:       %[[WORDS:.*]] = vector.bitcast {{.*}} : vector<64xi8> to vector<16xi32>
 // CHECK:       arith.andi %[[WORDS]], %[[NIB0]]

@@ -20,9 +20,9 @@
 //   int8: two 4L-byte vectors of q (+ 128 as u8 for `vpdpbusd`).
 // So a panel is read once, in order, scales next to their group's data. The
 // packed weights are a private `memref.global`, read with `vector.load` and
-// prefetched in software 4 KiB ahead along all panels (on Zen 4 only by
-// tiles of 5 or more rows: faster loops stream better without, see
-// `setCPUTuning`).
+// prefetched in software 4 KiB ahead along all panels, a line per step
+// (on Zen 4 only by tiles of 5 or more rows: faster loops stream better
+// without, see `setCPUTuning`).
 //
 // The weight offset o (8, or 128 on VNNI for int8, else 0) is taken off
 // exactly: the accumulators of row m start at -o * sum_{k in g} qx[m, k],
@@ -330,13 +330,16 @@ private:
   /// 16 * f32(P) * (s / 16) is f32(P) * s rounded the same.
   bool scalesDivideBy16() const;
   Value packWeights();
-  /// Software prefetches of the group at byte `offset` of the panel,
-  /// kPrefetchDistance ahead in the stream of all panels (clamped to its
-  /// last group; one address, then the group's lines): the hardware
-  /// prefetcher stops at 4 KiB pages, which the weight stream of a loaded
-  /// object crosses every few groups (measured: 62 % -> 68 % of the
-  /// same-run DRAM read at M = 1, 4096 x 14336).
-  void emitPrefetch(Value panel, Value offset);
+  /// Software prefetches of the lines that hold `bytes` bytes at byte
+  /// `offset` of the panel, kPrefetchDistance ahead in the stream of all
+  /// panels (clamped to its end): the hardware prefetcher stops at 4 KiB
+  /// pages, which the weight stream of a loaded object crosses every few
+  /// groups (measured: 62 % -> 68 % of the same-run DRAM read at M = 1,
+  /// 4096 x 14336). Each step prefetches its own lines, not each group all
+  /// of its lines at once: a burst of a group's 10-34 prefetches stalled
+  /// the loop (Zen 4, 4096 x 4096 from DRAM, M = 8: 37 % of the same-run
+  /// read against 18 % at G = 128, 41 against 31 % at G = 32).
+  void emitPrefetch(Value panel, Value offset, int64_t bytes);
   Value emitCompensation();
   /// 4 * `lanes` packed bytes of the panel at byte `offset`, as `type`.
   Value readPacked(Value panel, Value offset, Type type);
@@ -510,12 +513,12 @@ Value DynamicGroupEmitter::emitCompensation() {
   return rows.getResult(0);
 }
 
-void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset) {
+void DynamicGroupEmitter::emitPrefetch(Value panel, Value offset,
+                                       int64_t bytes) {
   // In the whole stream, so the next panel's start is fetched too.
   prefetchAhead(b, loc, stream,
                 arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset),
-                kPrefetchDistance, numPanels * panelBytes - groupBytes,
-                groupBytes);
+                kPrefetchDistance, numPanels * panelBytes - bytes, bytes);
 }
 
 Value DynamicGroupEmitter::readPacked(Value panel, Value offset, Type type) {
@@ -646,10 +649,15 @@ Value DynamicGroupEmitter::emitTile(Value dest, Value row, int64_t rows,
           Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, 4));
           // `sdot` by element: 16 bytes of x serve 4 steps.
           bool quads = sdot && unroll % 4 == 0;
-          for (int64_t u = 0; u < unroll; ++u)
-            out = emitStep(out, panel, add(payload, u * stepBytes), row, rows,
+          for (int64_t u = 0; u < unroll; ++u) {
+            Value at = add(payload, u * stepBytes);
+            // A line per 64 bytes of steps (a step is 16-128 bytes).
+            if (rows >= prefetchMinRows && u * stepBytes % 64 < stepBytes)
+              emitPrefetch(panel, at, stepBytes);
+            out = emitStep(out, panel, at, row, rows,
                            add(k0, quads ? u / 4 * 16 : u * 4),
                            quads ? u % 4 : -1);
+          }
           return out;
         };
         if (steps == unroll) {
@@ -690,7 +698,7 @@ SmallVector<Value> DynamicGroupEmitter::emitGroups(
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
         if (rows >= prefetchMinRows)
-          emitPrefetch(panel, base);
+          emitPrefetch(panel, base, panelWidth * 4);
         Type f32 = b.getF32Type();
         Value scales[2] = {readPacked(panel, base, f32),
                            readPacked(panel, add(base, lanes * 4), f32)};

@@ -18,7 +18,8 @@
 //   B > 4:  8 rows of L bytes, byte c of row j = q[k0 + j][column c];
 //   floats: the same with the storage's 1 or 2 bytes per element.
 // The packed weights are a private `memref.global`, read with `vector.load`;
-// a GEMV (one tile of rows) prefetches them 4 KiB ahead along all panels.
+// a GEMV (one tile of rows) prefetches them 4 KiB ahead along all panels,
+// each step its own lines.
 //
 // Dequantization happens in registers and is exact. Nibbles: one mask and
 // an unsigned conversion give u * 2^(4j), so x is pre-scaled once per call
@@ -251,7 +252,7 @@ private:
   Value readWords(Value panel, Value offset, Type elementType);
   /// `bytes` bytes of the packed panel at byte `offset`.
   Value readBytes(Value panel, Value offset, int64_t bytes);
-  void emitPrefetch(Value panel, Value offset);
+  void emitPrefetch(Value panel, Value offset, int64_t bytes);
   SmallVector<Value> decodeFloats(Value panel, Value offset, int64_t rows);
   SmallVector<Value> decodeStep(Value panel, Value offset, Value zeroPoint,
                                 int64_t count);
@@ -434,13 +435,15 @@ Value WeightOnlyEmitter::readBytes(Value panel, Value offset,
       ValueRange{panel, offset});
 }
 
-/// Software prefetches of the group at byte `offset` of the panel,
-/// kPrefetchBytes ahead in the stream of all panels.
-void WeightOnlyEmitter::emitPrefetch(Value panel, Value offset) {
+/// Software prefetches of the lines of `bytes` bytes at byte `offset` of
+/// the panel, kPrefetchBytes ahead in the stream of all panels: a group's
+/// header, then each step's own (a group's lines at once stalled the
+/// loop, as in DynamicGroupMatmul.cpp).
+void WeightOnlyEmitter::emitPrefetch(Value panel, Value offset,
+                                     int64_t bytes) {
   prefetchAhead(b, loc, stream,
                 arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset),
-                kPrefetchBytes, numPanels * panelBytes - groupBytes,
-                groupBytes);
+                kPrefetchBytes, numPanels * panelBytes - bytes, bytes);
 }
 
 Value WeightOnlyEmitter::readWords(Value panel, Value offset,
@@ -584,8 +587,9 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
         // A GEMV streams the weights once; more rows reuse them.
-        if (m <= tileM)
-          emitPrefetch(panel, base);
+        bool prefetch = m <= tileM;
+        if (prefetch)
+          emitPrefetch(panel, base, headerBytes);
         Value scale = readWords(panel, base, b.getF32Type());
         Value zeroPoint, zeroPointTerm;
         if (w.zeroPoints && w.isNibble())
@@ -609,15 +613,21 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
               [&](OpBuilder &, Location, Value s, ValueRange in) {
                 Value offset = arith::AddIOp::create(b, loc, payload,
                                                      mul(s, stepBytes));
+                if (prefetch)
+                  emitPrefetch(panel, offset, stepBytes);
                 Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, kStep));
                 scf::YieldOp::create(b, loc,
                                      step(in, offset, k0, zeroPoint, kStep));
               });
           sums.assign(steps.getResults().begin(), steps.getResults().end());
         }
-        if (int64_t rest = w.groupK % kStep)
-          sums = step(sums, add(payload, fullSteps * stepBytes),
-                      add(kGroup, fullSteps * kStep), zeroPoint, rest);
+        if (int64_t rest = w.groupK % kStep) {
+          Value offset = add(payload, fullSteps * stepBytes);
+          if (prefetch)
+            emitPrefetch(panel, offset, stepBytes);
+          sums = step(sums, offset, add(kGroup, fullSteps * kStep), zeroPoint,
+                      rest);
+        }
 
         SmallVector<Value> out;
         for (int64_t i = 0; i < rows; ++i) {
