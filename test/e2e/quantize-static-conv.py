@@ -5,6 +5,9 @@
 # kernels (im2col + the i8 GEMM) and the reference lowering both equal
 # numpy's evaluation of that form bit for bit; so does the NCHW one
 # cross-compiled for AArch64 with +dotprod (sdot), run under qemu-aarch64.
+# Filters pruned 2:4 along K by --mc-prune first keep their #mc.nm
+# structure through the quantization, and --mc-cpu-kernels with AVX-512
+# VNNI takes the 2:4 kernel (mc.byte_shuffle) for them; same checks.
 # RUN: %python %s | FileCheck %s
 # CHECK: nhwc per-channel: ok
 # CHECK: nhwc per-tensor stride 2: ok
@@ -12,6 +15,9 @@
 # CHECK: nchw per-channel dilation 2, aarch64 sdot: ok
 # CHECK: nchw per-channel asymmetric activations: ok
 # CHECK: nchw per-channel asymmetric activations, aarch64 sdot: ok
+# CHECK: nhwc per-channel pruned 2:4: ok
+# CHECK: nchw per-tensor pruned 2:4 stride 2: ok
+# CHECK: nchw per-tensor pruned 2:4 stride 2, aarch64 sdot: ok
 import json
 import os
 import tempfile
@@ -73,15 +79,31 @@ def conv_int(qx, qw, nchw, stride, dilation):
     return out.transpose(0, 3, 1, 2) if nchw else out
 
 
-for label, nchw, stride, dilation, gran, symmetric in (
-        ("nhwc per-channel", False, 1, 1, "channel", True),
-        ("nhwc per-tensor stride 2", False, 2, 1, "tensor", True),
-        ("nchw per-channel dilation 2", True, 1, 2, "channel", True),
+def prune_2_4(w, nchw):
+    """w with the 2 smaller of every 4 along K zeroed (K = (c, kh, kw) of an
+    FCHW filter, (kh, kw, c) of an HWCF one), as --mc-prune leaves it."""
+    mat = w.reshape(w.shape[0], -1) if nchw else w.reshape(-1, w.shape[3]).T
+    groups = mat.reshape(mat.shape[0], -1, 4).copy()
+    drop = np.argsort(np.abs(groups), axis=2)[:, :, :2]
+    np.put_along_axis(groups, drop, 0, axis=2)
+    mat = groups.reshape(mat.shape)
+    return (mat if nchw else mat.T).reshape(w.shape)
+
+
+for label, nchw, stride, dilation, gran, symmetric, pruned in (
+        ("nhwc per-channel", False, 1, 1, "channel", True, False),
+        ("nhwc per-tensor stride 2", False, 2, 1, "tensor", True, False),
+        ("nchw per-channel dilation 2", True, 1, 2, "channel", True, False),
         ("nchw per-channel asymmetric activations", True, 1, 1, "channel",
-         False)):
-    c, f = 5, 7
+         False, False),
+        ("nhwc per-channel pruned 2:4", False, 1, 1, "channel", True, True),
+        ("nchw per-tensor pruned 2:4 stride 2", True, 2, 1, "tensor", True,
+         True)):
+    c, f = (4, 7) if pruned else (5, 7)
     w = rng.standard_normal((f, c, 3, 3) if nchw else (3, 3, c, f)).astype(
         np.float32)
+    if pruned:
+        w = prune_2_4(w, nchw)
     bias = rng.standard_normal(f).astype(np.float32)
     shape = (2, c, 9, 10) if nchw else (2, 9, 10, c)
     calib = rng.uniform(-2, 3, shape).astype(np.float32)
@@ -93,11 +115,15 @@ for label, nchw, stride, dilation, gran, symmetric in (
         stats = os.path.join(tmp, "s.json")
         with open(stats, "w") as fh:
             json.dump(ranges, fh)
-        out = opt(model, f"--mc-quantize=activations=static "
+        out = opt(model, *(["--mc-prune=mode=nm n=2 m=4"] if pruned else []),
+                  f"--mc-quantize=activations=static "
                   f"granularity={gran} calibration={stats} "
                   f"activation-symmetric={str(symmetric).lower()}")
     kind = "conv_2d_nchw_fchw" if nchw else "conv_2d_nhwc_hwcf"
     assert f"linalg.{kind}" in out and "xi8>" in out, out
+    assert ("#mc.nm<2:4" in out) == pruned, out
+    kernels = opt(out, "--mc-cpu-kernels=isa=avx512-vnni")
+    assert ("mc.byte_shuffle" in kernels) == pruned, kernels
     # Inputs partly beyond the calibrated range saturate.
     x = rng.uniform(-4, 4, shape).astype(np.float32)
     sx, zx = static_activation_params(calib.min(), calib.max(), symmetric)

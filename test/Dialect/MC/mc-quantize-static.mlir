@@ -62,7 +62,24 @@
 // CONV: linalg.conv_2d_nchw_fchw {{.*}}mc.layer = "c2"{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>) outs(%{{.*}} : tensor<1x3x3x3xi32>)
 // Group scales along a filter's K have no integer convolution.
 // RUN: mc-opt %t/conv.mlir --mc-quantize="activations=static calibration=%t/conv.json granularity=group group-size=4" 2>&1 | FileCheck %s --check-prefix=CONVGROUP
-// CONVGROUP: remark: mc: layer 'c1' keeps f32 activations: activations=static on a convolution needs a dense filter with granularity=tensor or channel
+// CONVGROUP: remark: mc: layer 'c1' keeps f32 activations: activations=static on a convolution needs granularity=tensor or channel (and N:M along the filter's K)
+
+// An N:M filter (pruned along K = (kh, kw, c), or (c, kh, kw) for FCHW):
+// the integer convolution takes its kept values decoded as i8 and expanded
+// to the filter's shape, so the structure stays visible (to the report and
+// the 2:4 kernel). Asymmetric activations need a dense filter, as for a
+// matmul.
+// RUN: mc-opt %t/conv.mlir --mc-prune="mode=nm n=2 m=4" --mc-quantize="activations=static calibration=%t/conv.json" | FileCheck %s --check-prefix=CONVNM
+// CONVNM-LABEL: func.func @nhwc
+// CONVNM: %[[K:.*]] = mc.assemble %{{.*}}, %{{.*}} : (tensor<4x3xi2>, tensor<4x3xi8>) -> !mc.compressed<8x3xi8, #mc.nm<2:4, axis = 0>>
+// CONVNM: %[[D:.*]] = mc.decode %[[K]] : !mc.compressed<8x3xi8, #mc.nm<2:4, axis = 0>> -> tensor<8x3xi8>
+// CONVNM: %[[F:.*]] = tensor.expand_shape %[[D]] {{\[\[}}0, 1, 2], [3]] output_shape [2, 2, 2, 3] : tensor<8x3xi8> into tensor<2x2x2x3xi8>
+// CONVNM: linalg.conv_2d_nhwc_hwcf {{.*}}mc.layer = "c1"{{.*}} ins(%{{.*}}, %[[F]] : tensor<1x4x4x2xi8>, tensor<2x2x2x3xi8>) outs(%{{.*}} : tensor<1x2x2x3xi32>)
+// CONVNM-LABEL: func.func @nchw
+// CONVNM: mc.decode %{{.*}} : !mc.compressed<3x8xi8, #mc.nm<2:4, axis = 1>> -> tensor<3x8xi8>
+// CONVNM: linalg.conv_2d_nchw_fchw {{.*}}mc.layer = "c2"{{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4xi8>, tensor<3x2x2x2xi8>) outs(%{{.*}} : tensor<1x3x3x3xi32>)
+// RUN: mc-opt %t/conv.mlir --mc-prune="mode=nm n=2 m=4" --mc-quantize="activations=static activation-symmetric=false calibration=%t/conv.json" 2>&1 | FileCheck %s --check-prefix=CONVNMASYM
+// CONVNMASYM: remark: mc: layer 'c1' keeps f32 activations: activation-symmetric=false needs a dense weight
 
 // Bad options and calibration files: one clear error each.
 // RUN: not mc-opt %t/model.mlir --mc-quantize="activations=static" 2>&1 | FileCheck %s --check-prefix=NOFILE

@@ -694,10 +694,12 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
 /// activations=static on a 2-D convolution: x encoded to int8 with the
 /// layer's one calibrated scale sx (and zero point zx, if asymmetric), the
 /// i8 x i8 -> i32 convolution of the same kind on the int8 filter (the
-/// payload in the filter's layout), and y = C + (f32(acc - zx * sum of
+/// payload in the filter's layout; an N:M filter's kept values decoded and
+/// expanded to it, as for a matmul), and y = C + (f32(acc - zx * sum of
 /// filter f) * sx) * sw[f] (sw per tensor or output channel f).
 static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
                                     ArrayRef<DenseElementsAttr> parts,
+                                    NMEncodingAttr nm,
                                     StaticActivations act) {
   Operation *conv = layer.op;
   MLIRContext *ctx = b.getContext();
@@ -706,10 +708,18 @@ static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
   auto [sx, zx] = emitStaticParams(b, loc, {}, act);
   Value qx = emitInt8Activations(b, loc, conv->getOperand(0), sx, zx,
                                  /*axis=*/std::nullopt);
-  Value qw = arith::ConstantOp::create(
-      b, loc,
-      DenseElementsAttr(parts[0]).reshape(RankedTensorType::get(
-          layer.weightType.getShape(), parts[0].getElementType())));
+  auto filterType =
+      RankedTensorType::get(layer.weightType.getShape(), b.getI8Type());
+  Value qw;
+  if (nm) {
+    qw = buildIntegerWeight(b, loc, layer, parts, nm);
+    if (layer.getMatrixType() != layer.weightType)
+      qw = tensor::ExpandShapeOp::create(b, loc, filterType, qw,
+                                         layer.reassociation);
+  } else {
+    qw = arith::ConstantOp::create(
+        b, loc, DenseElementsAttr(parts[0]).reshape(filterType));
+  }
   Value sw = arith::ConstantOp::create(b, loc, parts.back());
   Value acc = emitZeroAcc(b, loc, initType.getShape());
   Operation *intConv;
@@ -966,12 +976,12 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
           << layer.name << "' keeps f32 activations: activations=" << mode
           << " with granularity=group needs a dense weight; an N:M weight "
           << "takes granularity=channel or tensor";
-    } else if (conv && (nm || group)) {
+    } else if (conv && (group || (nm && nm.getAxis() != layer.kDim()))) {
       layer.op->emitRemark("mc: layer '")
           << layer.name << "' keeps f32 activations: activations=static on "
-          << "a convolution needs a dense filter with granularity=tensor or "
-          << "channel";
-    } else if (nm && matmul && !scheme.activationSymmetric) {
+          << "a convolution needs granularity=tensor or channel (and N:M "
+          << "along the filter's K)";
+    } else if (nm && (matmul || conv) && !scheme.activationSymmetric) {
       layer.op->emitRemark("mc: layer '")
           << layer.name << "' keeps f32 activations: "
           << "activation-symmetric=false needs a dense weight";
@@ -986,7 +996,7 @@ static LogicalResult quantizeLayer(OpBuilder &b, const Scheme &scheme,
         act = getActivationParams(scheme.activationSymmetric, it->second);
       }
       if (conv)
-        quantizeConvActivations(b, layer, *parts, *act);
+        quantizeConvActivations(b, layer, *parts, nm, *act);
       else
         quantizeActivations(b, layer, *parts, group ? scheme.groupSize : 0, nm,
                             act);

@@ -68,8 +68,11 @@ static std::optional<ConvLayout> getLayout(ConvOp conv, bool channelsLast) {
 /// and (c, kh, kw) otherwise, matching the patch columns.
 static std::optional<DenseElementsAttr> getWeight(Value filter,
                                                   const ConvLayout &l) {
+  // A constant, or one expanded to the filter's shape (an N:M filter that
+  // mc-quantize left as a matrix, folded to a constant by now).
+  auto expand = filter.getDefiningOp<tensor::ExpandShapeOp>();
   DenseIntElementsAttr attr;
-  if (!matchPattern(filter, m_Constant(&attr)))
+  if (!matchPattern(expand ? expand.getSrc() : filter, m_Constant(&attr)))
     return std::nullopt;
   int64_t k = l.kh * l.kw * l.channels;
   auto type = RankedTensorType::get({k, l.filters},
