@@ -699,8 +699,7 @@ static void quantizeActivations(OpBuilder &b, const Layer &layer,
 /// filter f) * sx) * sw[f] (sw per tensor or output channel f).
 static void quantizeConvActivations(OpBuilder &b, const Layer &layer,
                                     ArrayRef<DenseElementsAttr> parts,
-                                    NMEncodingAttr nm,
-                                    StaticActivations act) {
+                                    NMEncodingAttr nm, StaticActivations act) {
   Operation *conv = layer.op;
   MLIRContext *ctx = b.getContext();
   Location loc = conv->getLoc();

@@ -31,7 +31,8 @@
 // (sext(b) << 7) & 0xBFFF, which is b's value * 2^-8 (both biases differ by
 // 8, subnormals included), so its scales are packed * 2^8; bf16 is the high
 // half of an f32. f8E4M3FN NaN has no such image: weights with NaN are left
-// to the reference decode and the f32 kernel. The scale is applied once per group.
+// to the reference decode and the f32 kernel. The scale is applied once per
+// group.
 //
 // Rounding order, per output (row m, column n), starting from Y's initial
 // value y:
@@ -439,8 +440,7 @@ Value WeightOnlyEmitter::readBytes(Value panel, Value offset,
 /// the panel, kPrefetchBytes ahead in the stream of all panels: a group's
 /// header, then each step's own (a group's lines at once stalled the
 /// loop, as in DynamicGroupMatmul.cpp).
-void WeightOnlyEmitter::emitPrefetch(Value panel, Value offset,
-                                     int64_t bytes) {
+void WeightOnlyEmitter::emitPrefetch(Value panel, Value offset, int64_t bytes) {
   prefetchAhead(b, loc, stream,
                 arith::AddIOp::create(b, loc, mul(panel, panelBytes), offset),
                 kPrefetchBytes, numPanels * panelBytes - bytes, bytes);
