@@ -564,9 +564,13 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
     ys.push_back(output->readInit(b, loc, dest, add(row, i), n0, zeroIndex,
                                   lanes, !partial));
 
+  // A GEMV streams the weights once; more rows reuse them.
+  bool prefetch = m <= tileM;
   // One step: `count` k from `k0`, weights at byte `offset` of the panel.
   auto step = [&](ValueRange in, Value offset, Value k0, Value zeroPoint,
                   int64_t count) {
+    if (prefetch)
+      emitPrefetch(panel, offset, stepBytes);
     SmallVector<Value> sums(in.begin(), in.end());
     SmallVector<Value> weights = decodeStep(panel, offset, zeroPoint, count);
     for (int64_t j = 0; j < count; ++j) {
@@ -586,8 +590,6 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
       b, loc, index(0), index(numGroups), index(1), ys,
       [&](OpBuilder &, Location, Value g, ValueRange iter) {
         Value base = mul(g, groupBytes);
-        // A GEMV streams the weights once; more rows reuse them.
-        bool prefetch = m <= tileM;
         if (prefetch)
           emitPrefetch(panel, base, headerBytes);
         Value scale = readWords(panel, base, b.getF32Type());
@@ -613,21 +615,15 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
               [&](OpBuilder &, Location, Value s, ValueRange in) {
                 Value offset = arith::AddIOp::create(b, loc, payload,
                                                      mul(s, stepBytes));
-                if (prefetch)
-                  emitPrefetch(panel, offset, stepBytes);
                 Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, kStep));
                 scf::YieldOp::create(b, loc,
                                      step(in, offset, k0, zeroPoint, kStep));
               });
           sums.assign(steps.getResults().begin(), steps.getResults().end());
         }
-        if (int64_t rest = w.groupK % kStep) {
-          Value offset = add(payload, fullSteps * stepBytes);
-          if (prefetch)
-            emitPrefetch(panel, offset, stepBytes);
-          sums = step(sums, offset, add(kGroup, fullSteps * kStep), zeroPoint,
-                      rest);
-        }
+        if (int64_t rest = w.groupK % kStep)
+          sums = step(sums, add(payload, fullSteps * stepBytes),
+                      add(kGroup, fullSteps * kStep), zeroPoint, rest);
 
         SmallVector<Value> out;
         for (int64_t i = 0; i < rows; ++i) {
