@@ -613,8 +613,8 @@ Value WeightOnlyEmitter::emitTile(Value dest, Value row, int64_t rows,
           auto steps = scf::ForOp::create(
               b, loc, index(0), index(fullSteps), index(1), sums,
               [&](OpBuilder &, Location, Value s, ValueRange in) {
-                Value offset = arith::AddIOp::create(b, loc, payload,
-                                                     mul(s, stepBytes));
+                Value offset =
+                    arith::AddIOp::create(b, loc, payload, mul(s, stepBytes));
                 Value k0 = arith::AddIOp::create(b, loc, kGroup, mul(s, kStep));
                 scf::YieldOp::create(b, loc,
                                      step(in, offset, k0, zeroPoint, kStep));
